@@ -1,0 +1,1 @@
+"""Reference data (sectors, scenarios, technologies, certifications, regions) and offerings."""

@@ -1,0 +1,1 @@
+"""Reviews, introductions, the audit log, typical cases and dashboard figures."""

@@ -1,0 +1,106 @@
+"""One error shape for the whole API: {"error": {"code", "message", "fields"}}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from apps.core.exceptions import BusinessError
+
+# DRF's default codes, renamed where ours read better for partners.
+_CODE_ALIASES = {
+    "not_authenticated": "not_authenticated",
+    "authentication_failed": "authentication_failed",
+    "permission_denied": "permission_denied",
+    "not_found": "not_found",
+    "method_not_allowed": "method_not_allowed",
+    "not_acceptable": "not_acceptable",
+    "unsupported_media_type": "unsupported_media_type",
+    "throttled": "throttled",
+    "parse_error": "malformed_request",
+}
+
+
+def error_body(code: str, message: Any, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
+
+
+def _flatten(detail: Any) -> Any:
+    """Turn DRF's nested ErrorDetail structure into plain lists of strings."""
+    if isinstance(detail, dict):
+        return {key: _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            return [str(item) for item in detail]
+        return [_flatten(item) for item in detail]
+    return [str(detail)]
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, BusinessError):
+        return Response(
+            error_body(
+                exc.code, exc.message, {k: [str(m) for m in v] for k, v in exc.fields.items()}
+            ),
+            status=exc.status,
+        )
+    if isinstance(exc, DjangoValidationError):
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {}
+        message = _("输入数据无效。") if fields else " ".join(exc.messages)
+        return Response(
+            error_body("invalid", message, {k: [str(m) for m in v] for k, v in fields.items()}),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        fields = _flatten(detail) if isinstance(detail, dict) else {}
+        non_field = fields.pop("non_field_errors", None) if fields else None
+        if isinstance(detail, list):
+            message = " ".join(str(item) for item in detail)
+        elif non_field:
+            message = " ".join(non_field)
+        else:
+            message = _("输入数据无效，请检查标出的字段。")
+        code = _first_code(exc.get_codes())
+        response.data = error_body(code, message, fields)
+        return response
+    if isinstance(exc, exceptions.APIException):
+        code = exc.default_code if not isinstance(exc.get_codes(), str) else exc.get_codes()
+        code = _CODE_ALIASES.get(code, code)
+        response.data = error_body(
+            code, exc.detail if isinstance(exc.detail, str) else exc.default_detail
+        )
+    return response
+
+
+def _first_code(codes: Any) -> str:
+    """The machine code of a validation failure: `invalid` unless every field agrees."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        else:
+            found.add(str(value))
+
+    walk(codes)
+    return found.pop() if len(found) == 1 else "invalid"

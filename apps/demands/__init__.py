@@ -1,0 +1,1 @@
+"""Demands posted by enterprises and their requirement profiles."""

@@ -1,0 +1,140 @@
+"""Demands (the enterprise side) with the requirement profile the engine reads."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Mobility(models.IntegerChoices):
+    FIXED = 0, _("固定")
+    NOMADIC = 1, _("游牧（偶尔移动）")
+    PEDESTRIAN = 2, _("低速移动")
+    VEHICULAR = 3, _("车载高速移动")
+
+
+class CoverageDepth(models.IntegerChoices):
+    NORMAL = 0, _("普通室外")
+    INDOOR = 1, _("室内")
+    DEEP = 2, _("深度覆盖（地下室、井下）")
+
+
+class PowerSource(models.TextChoices):
+    MAINS = "mains", _("市电")
+    BATTERY = "battery", _("电池")
+    RECHARGEABLE = "rechargeable", _("可充电")
+
+
+class Demand(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PENDING_REVIEW = "pending_review", _("待审核")
+        PUBLISHED = "published", _("已发布")
+        REJECTED = "rejected", _("已驳回")
+        MATCHED = "matched", _("已对接")
+        CLOSED = "closed", _("已关闭")
+        EXPIRED = "expired", _("已过期")
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("公开")
+        ANONYMOUS = "anonymous", _("匿名（隐藏企业名称与联系人）")
+        COORDINATORS = "coordinators", _("仅协调员可见")
+
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name=_("需求企业"),
+        on_delete=models.CASCADE,
+        related_name="demands",
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    description = models.TextField(_("描述"), max_length=10000, blank=True)
+    sector = models.ForeignKey(
+        "catalog.Sector", verbose_name=_("行业"), on_delete=models.PROTECT, related_name="+"
+    )
+    scenario = models.ForeignKey(
+        "catalog.Scenario",
+        verbose_name=_("场景"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    technologies = ArrayField(
+        models.CharField(max_length=40), default=list, blank=True, verbose_name=_("指定网络技术")
+    )
+    # Requirement profile: what the devices must do. Empty values mean "no requirement".
+    uplink_kbps = models.PositiveIntegerField(_("上行速率需求 (kbps)"), null=True, blank=True)
+    max_latency_ms = models.PositiveIntegerField(_("最大可接受时延 (ms)"), null=True, blank=True)
+    mobility = models.PositiveSmallIntegerField(
+        _("移动性"), choices=Mobility.choices, default=Mobility.FIXED
+    )
+    power_source = models.CharField(
+        _("供电方式"), max_length=12, choices=PowerSource.choices, default=PowerSource.MAINS
+    )
+    battery_life_years = models.DecimalField(
+        _("电池寿命要求（年）"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(30)],
+    )
+    coverage_depth = models.PositiveSmallIntegerField(
+        _("覆盖深度"), choices=CoverageDepth.choices, default=CoverageDepth.NORMAL
+    )
+    needs_voice = models.BooleanField(_("需要语音"), default=False)
+    needs_video = models.BooleanField(_("需要视频"), default=False)
+    needs_positioning = models.BooleanField(_("需要定位"), default=False)
+
+    kinds_needed = ArrayField(
+        models.CharField(max_length=40), default=list, verbose_name=_("所需供给类型")
+    )
+    regions = ArrayField(models.CharField(max_length=6), default=list, verbose_name=_("部署区域"))
+    volume = models.PositiveBigIntegerField(
+        _("规模（连接数/台数）"), validators=[MinValueValidator(1)]
+    )
+    unit_budget = models.DecimalField(
+        _("单位预算（元）"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    start_date = models.DateField(_("计划启动日期"), null=True, blank=True)
+    rollout_months = models.PositiveSmallIntegerField(
+        _("部署周期（月）"), default=12, validators=[MinValueValidator(1), MaxValueValidator(120)]
+    )
+    certifications = ArrayField(
+        models.CharField(max_length=40), default=list, blank=True, verbose_name=_("必需认证")
+    )
+    visibility = models.CharField(
+        _("可见性"), max_length=14, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    review_note = models.CharField(_("审核意见"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, db_index=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("截止时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("需求")
+        verbose_name_plural = _("需求")
+        indexes = [
+            models.Index(fields=["organization", "status"]),
+            GinIndex(fields=["regions"], name="demand_regions_gin"),
+            GinIndex(fields=["technologies"], name="demand_tech_gin"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.visibility == self.Visibility.ANONYMOUS

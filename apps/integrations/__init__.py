@@ -1,0 +1,1 @@
+"""Partner integration: webhooks and idempotent requests."""

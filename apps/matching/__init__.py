@@ -1,0 +1,1 @@
+"""The matching engine, stored matches, mismatch flags and their background tasks."""

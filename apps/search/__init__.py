@@ -1,0 +1,1 @@
+"""Search backends (PostgreSQL, Elasticsearch), index documents and outbox sync."""

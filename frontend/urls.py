@@ -1,0 +1,9 @@
+"""Web UI routes."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]
