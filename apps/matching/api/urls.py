@@ -1,0 +1,3 @@
+"""REST routes."""
+
+urlpatterns: list = []
