@@ -27,7 +27,7 @@ class AuditEvent(models.Model):
     )
     action = models.CharField(_("动作"), max_length=60, db_index=True)
     subject_type = models.CharField(_("对象类型"), max_length=40)
-    subject_id = models.BigIntegerField(_("对象ID"))
+    subject_id = models.CharField(_("对象ID"), max_length=150)
     data = models.JSONField(_("详情"), default=dict, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 

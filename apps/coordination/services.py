@@ -27,6 +27,6 @@ def audit_record(
         organization_id=organization_id,
         action=action,
         subject_type=subject._meta.model_name,
-        subject_id=subject.pk,
+        subject_id=str(subject.pk),
         data=data or {},
     )
