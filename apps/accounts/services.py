@@ -70,9 +70,7 @@ def organization_register(
     return organization
 
 
-def organization_update(
-    *, actor: Any, organization: Organization, **changes: Any
-) -> Organization:
+def organization_update(*, actor: Any, organization: Organization, **changes: Any) -> Organization:
     """Change an organisation's descriptive fields (owners only; not its verification)."""
     with transaction.atomic():
         for field, value in changes.items():

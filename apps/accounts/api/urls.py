@@ -1,3 +1,10 @@
-"""REST routes."""
+"""REST routes: organisations."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from .views import OrganizationViewSet
+
+router = SimpleRouter(trailing_slash="/?")
+router.register("organizations", OrganizationViewSet, basename="organization")
+
+urlpatterns = router.urls

@@ -1,3 +1,18 @@
-"""REST routes."""
+"""REST routes: offerings and reference data."""
 
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from ..selectors import REFERENCE_MODELS
+from .views import OfferingViewSet, reference_view
+
+router = SimpleRouter(trailing_slash="/?")
+router.register("offerings", OfferingViewSet, basename="offering")
+
+urlpatterns = [
+    *router.urls,
+    *[
+        path(f"reference/{name}", reference_view(name), name=f"reference-{name}")
+        for name in REFERENCE_MODELS
+    ],
+]

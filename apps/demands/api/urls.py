@@ -1,3 +1,10 @@
-"""REST routes."""
+"""REST routes: demands."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from .views import DemandViewSet
+
+router = SimpleRouter(trailing_slash="/?")
+router.register("demands", DemandViewSet, basename="demand")
+
+urlpatterns = router.urls

@@ -1,0 +1,248 @@
+"""Offering writes: create, edit, submit for review, review, archive.
+
+Every write validates the whole listing (reference codes, price range, kind-specific
+attributes), records an audit row and announces the change to search in one transaction.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import Organization
+from apps.coordination.services import audit_record
+from apps.core.exceptions import BusinessError, PermissionDenied
+from apps.search.services import outbox_enqueue
+
+from .models import (
+    Certification,
+    Offering,
+    Protocol,
+    Region,
+    Scenario,
+    Sector,
+    SupplyKind,
+    Technology,
+)
+from .selectors import unknown_codes
+
+OFFERING_FIELDS = (
+    "kind",
+    "name",
+    "model_number",
+    "description",
+    "sectors",
+    "scenarios",
+    "technologies",
+    "nationwide",
+    "regions",
+    "certifications",
+    "protocols",
+    "price_min",
+    "price_max",
+    "min_order",
+    "annual_capacity",
+    "lead_time_days",
+    "attributes",
+)
+_CODE_FIELDS = {
+    "sectors": Sector,
+    "scenarios": Scenario,
+    "technologies": Technology,
+    "regions": Region,
+    "certifications": Certification,
+    "protocols": Protocol,
+}
+EDITABLE_STATUSES = {
+    Offering.Status.DRAFT,
+    Offering.Status.REJECTED,
+    Offering.Status.PUBLISHED,
+    Offering.Status.PENDING_REVIEW,
+}
+
+
+def listing_owner_check(*, actor: Any, organization: Organization) -> None:
+    """Raise unless `actor` acts for `organization` (coordinators may act for anyone)."""
+    if getattr(actor, "is_coordinator", False):
+        return
+    if organization.pk not in getattr(actor, "organization_ids", frozenset()):
+        raise PermissionDenied("not_owner", _("只能修改本组织的信息。"))
+
+
+def validate_codes(values: dict[str, Any], code_fields: dict[str, Any]) -> dict[str, list[str]]:
+    """Field → messages for every reference code in `values` that does not exist."""
+    errors: dict[str, list[str]] = {}
+    for field, model in code_fields.items():
+        missing = unknown_codes(model, values.get(field) or [])
+        if missing:
+            errors[field] = [_("未知代码：%(codes)s") % {"codes": ", ".join(missing)}]
+    return errors
+
+
+def _offering_validate(values: dict[str, Any]) -> None:
+    from .attributes import validate_attributes
+
+    errors = validate_codes(values, _CODE_FIELDS)
+    if not values.get("sectors"):
+        errors.setdefault("sectors", []).append(_("至少选择一个行业。"))
+    if not values.get("nationwide") and not values.get("regions"):
+        errors.setdefault("regions", []).append(_("请选择服务区域，或勾选“全国服务”。"))
+    price_min, price_max = values.get("price_min"), values.get("price_max")
+    if price_min is not None and price_max is not None and Decimal(price_min) > Decimal(price_max):
+        errors.setdefault("price_min", []).append(_("单价下限不能高于上限。"))
+    kind = values.get("kind")
+    if kind is not None:
+        attribute_errors = validate_attributes(
+            spec=kind.attribute_spec, attributes=values.get("attributes") or {}
+        )
+        for name, messages in attribute_errors.items():
+            errors.setdefault(f"attributes.{name}", []).extend(messages)
+    if errors:
+        code = "price_range_invalid" if list(errors) == ["price_min"] else "invalid"
+        raise BusinessError(code, _("供给信息有误，请检查标出的字段。"), fields=errors)
+
+
+def _announce(offering: Offering) -> None:
+    outbox_enqueue(entity="offering", entity_id=offering.pk)
+
+
+def offering_create(*, actor: Any, organization: Organization, **values: Any) -> Offering:
+    """Create a draft offering for a vendor organisation the actor acts for."""
+    listing_owner_check(actor=actor, organization=organization)
+    if not organization.is_vendor:
+        raise PermissionDenied("vendor_role_required", _("只有供给方组织可以发布供给。"))
+    unknown = set(values) - set(OFFERING_FIELDS)
+    if unknown:
+        raise BusinessError(
+            "unknown_fields", _("未知字段：%(f)s") % {"f": ", ".join(sorted(unknown))}
+        )
+    values.setdefault("attributes", {})
+    _offering_validate(values)
+    with transaction.atomic():
+        offering = Offering.objects.create(organization=organization, **values)
+        audit_record(
+            actor=actor,
+            action="offering.created",
+            subject=offering,
+            organization_id=organization.pk,
+        )
+        _announce(offering)
+    return offering
+
+
+def offering_update(*, actor: Any, offering: Offering, **changes: Any) -> Offering:
+    """Change an offering's fields; the whole listing is re-validated before anything is saved."""
+    listing_owner_check(actor=actor, organization=offering.organization)
+    if offering.status not in EDITABLE_STATUSES:
+        raise BusinessError("not_editable", _("已下架的供给不能修改。"), status=409)
+    unknown = set(changes) - set(OFFERING_FIELDS)
+    if unknown:
+        raise BusinessError(
+            "unknown_fields", _("未知字段：%(f)s") % {"f": ", ".join(sorted(unknown))}
+        )
+    values = {field: getattr(offering, field) for field in OFFERING_FIELDS} | changes
+    _offering_validate(values)
+    with transaction.atomic():
+        for field, value in changes.items():
+            setattr(offering, field, value)
+        offering.save()
+        audit_record(
+            actor=actor,
+            action="offering.updated",
+            subject=offering,
+            organization_id=offering.organization_id,
+            data={"fields": sorted(changes)},
+        )
+        _announce(offering)
+    return offering
+
+
+def _transition(
+    *, actor: Any, offering: Offering, allowed_from: set[str], to: str, action: str, note: str = ""
+) -> Offering:
+    with transaction.atomic():
+        offering = (
+            Offering.objects.select_for_update().select_related("organization").get(pk=offering.pk)
+        )
+        if offering.status not in allowed_from:
+            raise BusinessError(
+                "invalid_status_transition",
+                _("当前状态“%(status)s”下不能执行此操作。")
+                % {"status": offering.get_status_display()},
+                status=409,
+            )
+        previous = offering.status
+        offering.status = to
+        if to == Offering.Status.PUBLISHED:
+            offering.published_at = timezone.now()
+        if note or to == Offering.Status.REJECTED:
+            offering.review_note = note
+        offering.save(update_fields=["status", "published_at", "review_note", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=action,
+            subject=offering,
+            organization_id=offering.organization_id,
+            data={"from": previous, "to": to, "note": note},
+        )
+        _announce(offering)
+    return offering
+
+
+def offering_submit(*, actor: Any, offering: Offering) -> Offering:
+    """Send a draft (or a rejected listing after edits) to the coordinators' review queue."""
+    listing_owner_check(actor=actor, organization=offering.organization)
+    return _transition(
+        actor=actor,
+        offering=offering,
+        allowed_from={Offering.Status.DRAFT, Offering.Status.REJECTED},
+        to=Offering.Status.PENDING_REVIEW,
+        action="offering.submitted",
+    )
+
+
+def offering_review(*, actor: Any, offering: Offering, approve: bool, note: str = "") -> Offering:
+    """A coordinator publishes or rejects (with a reason) an offering awaiting review."""
+    if not getattr(actor, "is_coordinator", False):
+        raise PermissionDenied("coordinator_required", _("只有平台协调员可以审核供给。"))
+    if not approve and not note.strip():
+        raise BusinessError(
+            "reason_required",
+            _("驳回时必须填写原因。"),
+            fields={"note": [_("驳回时必须填写原因。")]},
+        )
+    return _transition(
+        actor=actor,
+        offering=offering,
+        allowed_from={Offering.Status.PENDING_REVIEW},
+        to=Offering.Status.PUBLISHED if approve else Offering.Status.REJECTED,
+        action="offering.approved" if approve else "offering.rejected",
+        note=note,
+    )
+
+
+def offering_archive(*, actor: Any, offering: Offering) -> Offering:
+    """Take an offering off the market; it stays readable to its owner."""
+    listing_owner_check(actor=actor, organization=offering.organization)
+    return _transition(
+        actor=actor,
+        offering=offering,
+        allowed_from=set(Offering.Status) - {Offering.Status.ARCHIVED},
+        to=Offering.Status.ARCHIVED,
+        action="offering.archived",
+    )
+
+
+def supply_kind_get(code: str) -> SupplyKind:
+    try:
+        return SupplyKind.objects.get(pk=code)
+    except SupplyKind.DoesNotExist:
+        raise BusinessError(
+            "unknown_code",
+            _("未知供给类型：%(code)s") % {"code": code},
+            fields={"kind": [_("未知代码：%(codes)s") % {"codes": code}]},
+        ) from None

@@ -1,0 +1,100 @@
+"""Demand serializers: the input shape and an output that hides anonymous posters."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from apps.catalog.models import Scenario, Sector
+from apps.core.api.fields import code_list, money
+
+from ..models import CoverageDepth, Demand, Mobility, PowerSource
+from ..selectors import demand_reveals_organization
+
+
+class DemandOutSerializer(serializers.ModelSerializer):
+    organization = serializers.SerializerMethodField()
+    sector = serializers.CharField(source="sector_id")
+    scenario = serializers.CharField(source="scenario_id", allow_null=True)
+    status_display = serializers.CharField(source="get_status_display")
+
+    class Meta:
+        model = Demand
+        fields = [
+            "id",
+            "organization",
+            "title",
+            "description",
+            "sector",
+            "scenario",
+            "technologies",
+            "uplink_kbps",
+            "max_latency_ms",
+            "mobility",
+            "power_source",
+            "battery_life_years",
+            "coverage_depth",
+            "needs_voice",
+            "needs_video",
+            "needs_positioning",
+            "kinds_needed",
+            "regions",
+            "volume",
+            "unit_budget",
+            "start_date",
+            "rollout_months",
+            "certifications",
+            "visibility",
+            "status",
+            "status_display",
+            "review_note",
+            "created_at",
+            "updated_at",
+            "published_at",
+            "expires_at",
+        ]
+
+    def get_organization(self, demand: Demand) -> dict | None:
+        """The poster's id and name, or null when the demand is anonymous to this caller."""
+        request = self.context.get("request")
+        if not demand_reveals_organization(getattr(request, "user", None), demand):
+            return None
+        return {
+            "id": demand.organization_id,
+            "name": demand.organization.name,
+            "verified": demand.organization.is_verified,
+        }
+
+
+class DemandInSerializer(serializers.Serializer):
+    organization = serializers.IntegerField(required=False, write_only=True)
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+    sector = serializers.PrimaryKeyRelatedField(queryset=Sector.objects.all())
+    scenario = serializers.PrimaryKeyRelatedField(
+        queryset=Scenario.objects.all(), required=False, allow_null=True
+    )
+    technologies = code_list(max_items=6, required=False)
+    uplink_kbps = serializers.IntegerField(
+        min_value=0, max_value=10_000_000, required=False, allow_null=True
+    )
+    max_latency_ms = serializers.IntegerField(
+        min_value=0, max_value=86_400_000, required=False, allow_null=True
+    )
+    mobility = serializers.ChoiceField(choices=Mobility.choices, required=False)
+    power_source = serializers.ChoiceField(choices=PowerSource.choices, required=False)
+    battery_life_years = serializers.DecimalField(
+        max_digits=4, decimal_places=1, min_value=0, max_value=30, required=False, allow_null=True
+    )
+    coverage_depth = serializers.ChoiceField(choices=CoverageDepth.choices, required=False)
+    needs_voice = serializers.BooleanField(required=False)
+    needs_video = serializers.BooleanField(required=False)
+    needs_positioning = serializers.BooleanField(required=False)
+    kinds_needed = code_list(max_items=7)
+    regions = code_list(max_items=400, max_length=6)
+    volume = serializers.IntegerField(min_value=1, max_value=10**10)
+    unit_budget = money(required=False, allow_null=True)
+    start_date = serializers.DateField(required=False, allow_null=True)
+    rollout_months = serializers.IntegerField(min_value=1, max_value=120, required=False)
+    certifications = code_list(max_items=30, required=False)
+    visibility = serializers.ChoiceField(choices=Demand.Visibility.choices, required=False)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)

@@ -1,0 +1,178 @@
+"""Demand writes: create, edit, submit, review, close — validated, audited, announced."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import Organization
+from apps.catalog.models import Certification, Region, SupplyKind, Technology
+from apps.catalog.services import listing_owner_check, validate_codes
+from apps.coordination.services import audit_record
+from apps.core.exceptions import BusinessError, PermissionDenied
+from apps.search.services import outbox_enqueue
+
+from .models import Demand, PowerSource
+
+DEMAND_FIELDS = (
+    "title",
+    "description",
+    "sector",
+    "scenario",
+    "technologies",
+    "uplink_kbps",
+    "max_latency_ms",
+    "mobility",
+    "power_source",
+    "battery_life_years",
+    "coverage_depth",
+    "needs_voice",
+    "needs_video",
+    "needs_positioning",
+    "kinds_needed",
+    "regions",
+    "volume",
+    "unit_budget",
+    "start_date",
+    "rollout_months",
+    "certifications",
+    "visibility",
+    "expires_at",
+)
+_CODE_FIELDS = {
+    "technologies": Technology,
+    "kinds_needed": SupplyKind,
+    "regions": Region,
+    "certifications": Certification,
+}
+
+
+def _demand_validate(values: dict[str, Any]) -> None:
+    errors = validate_codes(values, _CODE_FIELDS)
+    if not values.get("kinds_needed"):
+        errors.setdefault("kinds_needed", []).append(_("至少选择一种所需供给类型。"))
+    if not values.get("regions"):
+        errors.setdefault("regions", []).append(_("至少选择一个部署区域。"))
+    scenario, sector = values.get("scenario"), values.get("sector")
+    if scenario is not None and sector is not None and scenario.sector_id != sector.pk:
+        errors.setdefault("scenario", []).append(_("所选场景不属于该行业。"))
+    if values.get("power_source") == PowerSource.BATTERY and not values.get("battery_life_years"):
+        errors.setdefault("battery_life_years", []).append(_("电池供电时请填写电池寿命要求。"))
+    if errors:
+        raise BusinessError("invalid", _("需求信息有误，请检查标出的字段。"), fields=errors)
+
+
+def _announce(demand: Demand) -> None:
+    outbox_enqueue(entity="demand", entity_id=demand.pk)
+
+
+def demand_create(*, actor: Any, organization: Organization, **values: Any) -> Demand:
+    """Create a draft demand for an enterprise organisation the actor acts for."""
+    listing_owner_check(actor=actor, organization=organization)
+    if not organization.is_enterprise:
+        raise PermissionDenied("enterprise_role_required", _("只有需求方组织可以发布需求。"))
+    _demand_validate(values)
+    with transaction.atomic():
+        demand = Demand.objects.create(organization=organization, **values)
+        audit_record(
+            actor=actor, action="demand.created", subject=demand, organization_id=organization.pk
+        )
+        _announce(demand)
+    return demand
+
+
+def demand_update(*, actor: Any, demand: Demand, **changes: Any) -> Demand:
+    """Change a demand; the whole demand is re-validated before anything is saved."""
+    listing_owner_check(actor=actor, organization=demand.organization)
+    if demand.status in (Demand.Status.CLOSED, Demand.Status.EXPIRED):
+        raise BusinessError("not_editable", _("已关闭或已过期的需求不能修改。"), status=409)
+    values = {field: getattr(demand, field) for field in DEMAND_FIELDS} | changes
+    _demand_validate(values)
+    with transaction.atomic():
+        for field, value in changes.items():
+            setattr(demand, field, value)
+        demand.save()
+        audit_record(
+            actor=actor,
+            action="demand.updated",
+            subject=demand,
+            organization_id=demand.organization_id,
+            data={"fields": sorted(changes)},
+        )
+        _announce(demand)
+    return demand
+
+
+def _transition(
+    *, actor: Any, demand: Demand, allowed_from: set[str], to: str, action: str, note: str = ""
+) -> Demand:
+    with transaction.atomic():
+        demand = Demand.objects.select_for_update().select_related("organization").get(pk=demand.pk)
+        if demand.status not in allowed_from:
+            raise BusinessError(
+                "invalid_status_transition",
+                _("当前状态“%(status)s”下不能执行此操作。")
+                % {"status": demand.get_status_display()},
+                status=409,
+            )
+        previous = demand.status
+        demand.status = to
+        if to == Demand.Status.PUBLISHED:
+            demand.published_at = timezone.now()
+        if note or to == Demand.Status.REJECTED:
+            demand.review_note = note
+        demand.save(update_fields=["status", "published_at", "review_note", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=action,
+            subject=demand,
+            organization_id=demand.organization_id,
+            data={"from": previous, "to": to, "note": note},
+        )
+        _announce(demand)
+    return demand
+
+
+def demand_submit(*, actor: Any, demand: Demand) -> Demand:
+    listing_owner_check(actor=actor, organization=demand.organization)
+    return _transition(
+        actor=actor,
+        demand=demand,
+        allowed_from={Demand.Status.DRAFT, Demand.Status.REJECTED},
+        to=Demand.Status.PENDING_REVIEW,
+        action="demand.submitted",
+    )
+
+
+def demand_review(*, actor: Any, demand: Demand, approve: bool, note: str = "") -> Demand:
+    """A coordinator publishes or rejects (with a reason) a demand awaiting review."""
+    if not getattr(actor, "is_coordinator", False):
+        raise PermissionDenied("coordinator_required", _("只有平台协调员可以审核需求。"))
+    if not approve and not note.strip():
+        raise BusinessError(
+            "reason_required",
+            _("驳回时必须填写原因。"),
+            fields={"note": [_("驳回时必须填写原因。")]},
+        )
+    return _transition(
+        actor=actor,
+        demand=demand,
+        allowed_from={Demand.Status.PENDING_REVIEW},
+        to=Demand.Status.PUBLISHED if approve else Demand.Status.REJECTED,
+        action="demand.approved" if approve else "demand.rejected",
+        note=note,
+    )
+
+
+def demand_close(*, actor: Any, demand: Demand) -> Demand:
+    listing_owner_check(actor=actor, organization=demand.organization)
+    return _transition(
+        actor=actor,
+        demand=demand,
+        allowed_from=set(Demand.Status) - {Demand.Status.CLOSED, Demand.Status.EXPIRED},
+        to=Demand.Status.CLOSED,
+        action="demand.closed",
+    )
