@@ -196,6 +196,7 @@ def redis_stop() -> None:
 def services_start() -> list[str]:
     """Start the embedded services the environment does not replace; return what was started."""
     started = []
+    (VAR / "static").mkdir(parents=True, exist_ok=True)
     if not os.environ.get("DATABASE_URL"):
         if pg_start():
             started.append("postgres")

@@ -1,10 +1,10 @@
 """REST routes: organisations."""
 
-from rest_framework.routers import SimpleRouter
+from apps.core.api.routers import OptionalSlashRouter
 
 from .views import OrganizationViewSet
 
-router = SimpleRouter(trailing_slash="/?")
+router = OptionalSlashRouter()
 router.register("organizations", OrganizationViewSet, basename="organization")
 
 urlpatterns = router.urls

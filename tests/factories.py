@@ -1,0 +1,150 @@
+"""Factories for the domain objects; reference rows are created on demand, matched by code."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import Group
+
+from apps.accounts.credit_code import ALPHABET, check_character
+from apps.accounts.models import COORDINATOR_GROUP, Membership, Organization, User
+from apps.catalog.models import Offering, Region, Scenario, Sector, SupplyKind, Technology
+from apps.demands.models import Demand
+
+_serial = itertools.count(1)
+
+
+def credit_code() -> str:
+    """A fresh valid unified social credit code."""
+    body = f"91130100MA{next(_serial):07d}"
+    body = "".join(c if c in ALPHABET else "0" for c in body)[:17]
+    return body + check_character(body)
+
+
+def region(code: str, name: str = "", parent: str | None = None) -> Region:
+    level = Region.Level.PROVINCE if code.endswith("0000") else Region.Level.CITY
+    obj, _ = Region.objects.get_or_create(
+        code=code,
+        defaults={
+            "name_zh": name or code,
+            "name_en": name or code,
+            "level": level,
+            "parent": region(code[:2] + "0000") if level == Region.Level.CITY else None,
+        },
+    )
+    return obj
+
+
+def sector(code: str = "municipal") -> Sector:
+    obj, _ = Sector.objects.get_or_create(
+        code=code, defaults={"name_zh": code, "name_en": code, "direction": "governance"}
+    )
+    return obj
+
+
+def scenario(code: str = "municipal.water_meter", sector_code: str = "municipal") -> Scenario:
+    obj, _ = Scenario.objects.get_or_create(
+        code=code, defaults={"name_zh": code, "name_en": code, "sector": sector(sector_code)}
+    )
+    return obj
+
+
+def kind(code: str = "module", spec: dict | None = None) -> SupplyKind:
+    obj, _ = SupplyKind.objects.get_or_create(
+        code=code, defaults={"name_zh": code, "name_en": code, "attribute_spec": spec or {}}
+    )
+    return obj
+
+
+def technology(code: str = "nb_iot") -> Technology:
+    obj, _ = Technology.objects.get_or_create(
+        code=code,
+        defaults={
+            "name_zh": code,
+            "name_en": code,
+            "max_uplink_kbps": 150,
+            "typical_latency_ms": 2000,
+            "max_mobility": 1,
+            "max_coverage_depth": 2,
+            "max_battery_years": Decimal("10"),
+            "supports_voice": False,
+            "supports_video": False,
+            "supports_positioning": True,
+            "module_price_min": Decimal("10"),
+            "module_price_max": Decimal("20"),
+            "cost_rank": 1,
+        },
+    )
+    return obj
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+
+    @factory.post_generation
+    def password(self, create, extracted, **kwargs):
+        self.set_password(extracted or "pass-2026-secret")
+        if create:
+            self.save(update_fields=["password"])
+
+
+def coordinator(username: str = "coord") -> User:
+    user = UserFactory(username=username)
+    user.groups.add(Group.objects.get(name=COORDINATOR_GROUP))
+    return User.objects.get(pk=user.pk)
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"测试组织{n}")
+    credit_code = factory.LazyFunction(credit_code)
+    role = Organization.Role.VENDOR
+    province = factory.LazyFunction(lambda: region("130000", "河北省"))
+    verification_status = Organization.Verification.VERIFIED
+    contact_name = "张三"
+    contact_phone = "0311-12345678"
+    contact_email = "contact@example.com"
+
+
+def member(organization: Organization, username: str, role: str = "owner") -> User:
+    user = UserFactory(username=username)
+    Membership.objects.get_or_create(user=user, organization=organization, defaults={"role": role})
+    return User.objects.get(pk=user.pk)
+
+
+class OfferingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Offering
+
+    organization = factory.SubFactory(OrganizationFactory)
+    kind = factory.LazyFunction(kind)
+    name = factory.Sequence(lambda n: f"NB-IoT 模组 BC{n}")
+    sectors = factory.LazyFunction(lambda: [sector().code])
+    technologies = factory.LazyFunction(lambda: [technology().code])
+    nationwide = True
+    price_min = Decimal("12")
+    price_max = Decimal("18")
+    annual_capacity = 1_000_000
+    status = Offering.Status.PUBLISHED
+
+
+class DemandFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Demand
+
+    organization = factory.SubFactory(OrganizationFactory, role=Organization.Role.ENTERPRISE)
+    title = factory.Sequence(lambda n: f"河北省智能水表采购 {n}")
+    sector = factory.LazyFunction(sector)
+    kinds_needed = factory.LazyFunction(lambda: [kind().code])
+    regions = factory.LazyFunction(lambda: [region("130000", "河北省").code])
+    volume = 200_000
+    status = Demand.Status.PUBLISHED
