@@ -1,0 +1,46 @@
+"""Certifications and communication protocols an offering can carry or a scenario can require."""
+
+from __future__ import annotations
+
+# (code, zh, en, category)
+CERTIFICATIONS = [
+    ("ccc", "CCC 中国强制性产品认证", "CCC (China Compulsory Certification)", "regulatory"),
+    ("srrc", "无线电发射设备型号核准（SRRC）", "SRRC radio type approval", "regulatory"),
+    ("cta", "电信设备进网许可（CTA）", "CTA network access licence", "regulatory"),
+    ("cmcc", "中国移动入库认证", "China Mobile certification", "operator"),
+    ("ctcc", "中国电信入库认证", "China Telecom certification", "operator"),
+    ("cucc", "中国联通入库认证", "China Unicom certification", "operator"),
+    ("cbn", "中国广电入库认证", "China Broadnet certification", "operator"),
+    ("ce", "CE 认证（欧盟）", "CE (EU)", "international"),
+    ("fcc", "FCC 认证（美国）", "FCC (US)", "international"),
+    ("gcf", "GCF 认证", "GCF certification", "international"),
+    ("ptcrb", "PTCRB 认证", "PTCRB certification", "international"),
+    ("explosion_proof", "防爆认证", "Explosion-proof (Ex) certification", "safety"),
+    ("ip67", "IP67 防护等级", "IP67 ingress protection", "safety"),
+    ("ip68", "IP68 防护等级", "IP68 ingress protection", "safety"),
+    ("medical_device", "医疗器械注册证", "Medical device registration", "industry"),
+    (
+        "automotive",
+        "车规认证（AEC-Q100 / IATF 16949）",
+        "Automotive (AEC-Q100 / IATF 16949)",
+        "industry",
+    ),
+]
+
+# (code, zh, en)
+PROTOCOLS = [
+    ("mqtt", "MQTT", "MQTT"),
+    ("coap", "CoAP", "CoAP"),
+    ("lwm2m", "LwM2M", "LwM2M"),
+    ("http", "HTTP/HTTPS", "HTTP/HTTPS"),
+    ("tcp_udp", "TCP/UDP 透传", "Raw TCP/UDP"),
+    ("modbus", "Modbus", "Modbus"),
+    ("opc_ua", "OPC UA", "OPC UA"),
+    ("dlt645", "DL/T 645 电能表通信协议", "DL/T 645 (electricity meters)"),
+    ("dlt698", "DL/T 698.45 电能信息采集协议", "DL/T 698.45 (energy data collection)"),
+    ("cjt188", "CJ/T 188 户用计量仪表协议", "CJ/T 188 (household meters)"),
+    ("jt808", "JT/T 808 车辆卫星定位协议", "JT/T 808 (vehicle positioning)"),
+    ("gb32960", "GB/T 32960 电动汽车远程服务", "GB/T 32960 (EV remote monitoring)"),
+    ("gb28181", "GB/T 28181 视频监控联网", "GB/T 28181 (video surveillance)"),
+    ("hj212", "HJ 212 污染物在线监控数据传输", "HJ 212 (pollution monitoring data)"),
+]

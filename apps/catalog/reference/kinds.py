@@ -1,0 +1,208 @@
+"""Supply kinds along the chain (chip → module → terminal → connectivity → platform → ...).
+
+Each kind's `attribute_spec` maps an attribute name to
+`{"type": "string|integer|number|boolean|list", "required": bool, "choices": [...],
+"min": n, "max": n, "label_zh": ..., "label_en": ...}`; for lists, `choices` constrain the
+items (which are strings). `apps.catalog.attributes.validate_attributes` enforces it.
+"""
+
+from __future__ import annotations
+
+FORM_FACTORS = ["LCC", "LGA", "M.2", "Mini PCIe"]
+DEVICE_TYPES = [
+    "meter",
+    "tracker",
+    "dtu",
+    "camera",
+    "wearable",
+    "alarm",
+    "gateway",
+    "tbox",
+    "other",
+]
+OPERATORS = ["cmcc", "ctcc", "cucc", "cbn"]
+
+
+def _attr(type_: str, zh: str, en: str, **extra: object) -> dict:
+    return {"type": type_, "label_zh": zh, "label_en": en, **extra}
+
+
+SUPPLY_KINDS = [
+    {
+        "code": "chip",
+        "name_zh": "芯片",
+        "name_en": "Chip",
+        "chain_position": 1,
+        "attribute_spec": {
+            "platform": _attr("string", "芯片平台/系列", "Platform / series", required=True),
+            "process_nm": _attr("integer", "制程 (nm)", "Process (nm)", min=3, max=180),
+            "integrated_gnss": _attr("boolean", "集成 GNSS", "Integrated GNSS"),
+            "open_cpu": _attr("boolean", "支持 OpenCPU", "OpenCPU support"),
+        },
+    },
+    {
+        "code": "module",
+        "name_zh": "模组",
+        "name_en": "Module",
+        "chain_position": 2,
+        "attribute_spec": {
+            "chipset": _attr("string", "芯片平台", "Chipset", required=True),
+            "form_factor": _attr(
+                "string", "封装形式", "Form factor", required=True, choices=FORM_FACTORS
+            ),
+            "bands": _attr("list", "支持频段", "Bands"),
+            "gnss": _attr("boolean", "支持 GNSS 定位", "GNSS"),
+            "psm_edrx": _attr("boolean", "支持 PSM/eDRX", "PSM/eDRX"),
+            "operating_temp": _attr("string", "工作温度", "Operating temperature"),
+        },
+    },
+    {
+        "code": "terminal",
+        "name_zh": "终端",
+        "name_en": "Terminal",
+        "chain_position": 3,
+        "attribute_spec": {
+            "device_type": _attr(
+                "string", "终端类型", "Device type", required=True, choices=DEVICE_TYPES
+            ),
+            "ip_rating": _attr(
+                "string",
+                "防护等级",
+                "IP rating",
+                choices=["IP20", "IP54", "IP65", "IP66", "IP67", "IP68"],
+            ),
+            "embedded_module": _attr("string", "内置模组", "Embedded module"),
+            "battery_mah": _attr("integer", "电池容量 (mAh)", "Battery (mAh)", min=0, max=200000),
+            "interfaces": _attr(
+                "list",
+                "接口",
+                "Interfaces",
+                choices=[
+                    "RS485",
+                    "RS232",
+                    "Ethernet",
+                    "CAN",
+                    "USB",
+                    "DI/DO",
+                    "AI",
+                    "M-Bus",
+                    "Wi-Fi",
+                    "Bluetooth",
+                ],
+            ),
+        },
+    },
+    {
+        "code": "connectivity",
+        "name_zh": "连接（物联网卡）",
+        "name_en": "Connectivity (IoT SIM)",
+        "chain_position": 4,
+        "attribute_spec": {
+            "operator": _attr("string", "运营商", "Operator", required=True, choices=OPERATORS),
+            "plan_types": _attr(
+                "list",
+                "套餐类型",
+                "Plan types",
+                choices=["monthly", "annual", "pooled", "directed", "voice_sms", "slice"],
+            ),
+            "card_forms": _attr(
+                "list", "卡形态", "Card forms", choices=["plug_in", "mff2", "esim"]
+            ),
+            "price_unit": _attr(
+                "string", "计价单位", "Price unit", choices=["card_month", "card_year"]
+            ),
+        },
+    },
+    {
+        "code": "platform",
+        "name_zh": "平台",
+        "name_en": "Platform",
+        "chain_position": 5,
+        "attribute_spec": {
+            "deployment": _attr(
+                "string",
+                "部署方式",
+                "Deployment",
+                required=True,
+                choices=["public_cloud", "private", "hybrid"],
+            ),
+            "device_capacity": _attr("integer", "设备接入容量", "Device capacity", min=1),
+            "features": _attr(
+                "list",
+                "功能",
+                "Features",
+                choices=[
+                    "device_management",
+                    "ota",
+                    "rules_engine",
+                    "data_analytics",
+                    "video",
+                    "location",
+                    "alarm",
+                    "digital_twin",
+                ],
+            ),
+            "price_unit": _attr(
+                "string",
+                "计价单位",
+                "Price unit",
+                choices=["device_year", "device_month", "project"],
+            ),
+        },
+    },
+    {
+        "code": "solution",
+        "name_zh": "解决方案",
+        "name_en": "Solution",
+        "chain_position": 6,
+        "attribute_spec": {
+            "delivery": _attr(
+                "string",
+                "交付方式",
+                "Delivery",
+                required=True,
+                choices=["turnkey", "saas", "project"],
+            ),
+            "includes": _attr(
+                "list",
+                "包含内容",
+                "Includes",
+                choices=[
+                    "module",
+                    "terminal",
+                    "connectivity",
+                    "platform",
+                    "installation",
+                    "operation",
+                ],
+            ),
+            "reference_projects": _attr("integer", "落地案例数", "Reference projects", min=0),
+        },
+    },
+    {
+        "code": "service",
+        "name_zh": "集成与运维服务",
+        "name_en": "Integration and O&M service",
+        "chain_position": 7,
+        "attribute_spec": {
+            "service_types": _attr(
+                "list",
+                "服务类型",
+                "Service types",
+                required=True,
+                choices=[
+                    "integration",
+                    "installation",
+                    "operation",
+                    "testing",
+                    "certification_support",
+                    "consulting",
+                ],
+            ),
+            "sla_hours": _attr(
+                "integer", "响应时限（小时）", "Response SLA (hours)", min=1, max=720
+            ),
+            "on_site": _attr("boolean", "提供现场服务", "On-site service"),
+        },
+    },
+]

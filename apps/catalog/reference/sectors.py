@@ -1,0 +1,412 @@
+"""The ten sectors (three directions) and their typical scenarios with requirement profiles.
+
+A scenario's `typical_profile` uses the Demand requirement fields (uplink_kbps, max_latency_ms,
+mobility 0–3, power_source, battery_life_years, coverage_depth 0–2, needs_voice, needs_video,
+needs_positioning); the web form pre-fills a demand from it. `required_certifications` are the
+certificates buyers in the scenario normally insist on.
+"""
+
+from __future__ import annotations
+
+SECTORS = [
+    ("industrial_manufacturing", "工业制造", "Industrial manufacturing", "industry"),
+    ("transport_logistics", "交通物流", "Transport and logistics", "industry"),
+    ("smart_grid", "智能电网", "Smart grid", "industry"),
+    ("smart_agriculture", "智慧农业", "Smart agriculture", "industry"),
+    ("municipal", "市政", "Municipal services", "governance"),
+    ("environmental_protection", "环保", "Environmental protection", "governance"),
+    ("emergency_management", "应急", "Emergency management", "governance"),
+    ("connected_vehicles", "智能网联汽车", "Connected vehicles", "livelihood"),
+    ("healthcare", "医疗健康", "Healthcare", "livelihood"),
+    ("smart_home", "智能家居", "Smart home", "livelihood"),
+]
+
+
+def _profile(
+    uplink: int,
+    latency: int,
+    mobility: int = 0,
+    power: str = "mains",
+    battery: float | None = None,
+    coverage: int = 0,
+    *,
+    voice: bool = False,
+    video: bool = False,
+    positioning: bool = False,
+) -> dict:
+    return {
+        "uplink_kbps": uplink,
+        "max_latency_ms": latency,
+        "mobility": mobility,
+        "power_source": power,
+        "battery_life_years": battery,
+        "coverage_depth": coverage,
+        "needs_voice": voice,
+        "needs_video": video,
+        "needs_positioning": positioning,
+    }
+
+
+# (code, zh, en, typical_profile, required_certifications)
+SCENARIOS = [
+    # industrial_manufacturing
+    (
+        "industrial_manufacturing.equipment",
+        "设备状态监测与预测性维护",
+        "Equipment monitoring and predictive maintenance",
+        _profile(200, 1000, coverage=1),
+        [],
+    ),
+    (
+        "industrial_manufacturing.dtu",
+        "工业数据采集（DTU）",
+        "Industrial data collection (DTU)",
+        _profile(50, 500, coverage=1),
+        [],
+    ),
+    (
+        "industrial_manufacturing.agv",
+        "AGV 与移动机器人",
+        "AGVs and mobile robots",
+        _profile(5000, 20, 2, "rechargeable", coverage=1, positioning=True),
+        [],
+    ),
+    (
+        "industrial_manufacturing.video_qc",
+        "工业视频质检与巡检",
+        "Industrial video inspection",
+        _profile(20000, 50, coverage=1, video=True),
+        [],
+    ),
+    (
+        "industrial_manufacturing.motion_control",
+        "远程控制与运动控制",
+        "Remote and motion control",
+        _profile(1000, 2, coverage=1),
+        [],
+    ),
+    (
+        "industrial_manufacturing.coal_mine",
+        "煤矿井下安全监测",
+        "Underground coal-mine safety monitoring",
+        _profile(100, 10000, 1, coverage=2),
+        ["explosion_proof"],
+    ),
+    # transport_logistics
+    (
+        "transport_logistics.asset_tracking",
+        "资产与集装箱追踪",
+        "Asset and container tracking",
+        _profile(20, 60000, 3, "battery", 1.0, 1, positioning=True),
+        [],
+    ),
+    (
+        "transport_logistics.cold_chain",
+        "冷链温湿度监测",
+        "Cold-chain monitoring",
+        _profile(10, 60000, 3, "battery", 1.0, 1, positioning=True),
+        [],
+    ),
+    (
+        "transport_logistics.fleet_management",
+        "车队管理与车辆监控",
+        "Fleet management",
+        _profile(100, 5000, 3, voice=True, positioning=True),
+        [],
+    ),
+    (
+        "transport_logistics.smart_port",
+        "智慧港口远程操控",
+        "Smart port remote operation",
+        _profile(30000, 20, 2, video=True, positioning=True),
+        [],
+    ),
+    (
+        "transport_logistics.logistics_pda",
+        "物流手持终端",
+        "Logistics handheld terminals",
+        _profile(1000, 200, 2, "rechargeable", coverage=1, voice=True, positioning=True),
+        [],
+    ),
+    # smart_grid
+    (
+        "smart_grid.electricity_meter",
+        "智能电表远程抄表",
+        "Smart electricity meter reading",
+        _profile(20, 60000, coverage=1),
+        [],
+    ),
+    (
+        "smart_grid.distribution_automation",
+        "配电自动化",
+        "Distribution automation",
+        _profile(100, 50),
+        [],
+    ),
+    (
+        "smart_grid.differential_protection",
+        "配网差动保护",
+        "Differential protection",
+        _profile(2000, 5),
+        [],
+    ),
+    (
+        "smart_grid.line_monitoring",
+        "输电线路在线监测",
+        "Transmission line monitoring",
+        _profile(2000, 1000, power="rechargeable", video=True),
+        ["ip67"],
+    ),
+    (
+        "smart_grid.charging_pile",
+        "充电桩监控",
+        "EV charging pile monitoring",
+        _profile(50, 500),
+        ["ccc"],
+    ),
+    # smart_agriculture
+    (
+        "smart_agriculture.soil_moisture",
+        "土壤墒情监测",
+        "Soil moisture monitoring",
+        _profile(5, 300000, power="battery", battery=5.0),
+        ["ip67"],
+    ),
+    (
+        "smart_agriculture.greenhouse",
+        "温室大棚环境控制",
+        "Greenhouse climate control",
+        _profile(50, 2000, coverage=1),
+        [],
+    ),
+    (
+        "smart_agriculture.livestock_tracking",
+        "牲畜定位追踪",
+        "Livestock tracking",
+        _profile(5, 300000, 1, "battery", 3.0, positioning=True),
+        ["ip67"],
+    ),
+    (
+        "smart_agriculture.irrigation",
+        "智能灌溉控制",
+        "Smart irrigation control",
+        _profile(10, 10000, power="rechargeable"),
+        [],
+    ),
+    (
+        "smart_agriculture.aquaculture",
+        "水产养殖水质监测",
+        "Aquaculture water-quality monitoring",
+        _profile(20, 60000),
+        ["ip68"],
+    ),
+    # municipal
+    (
+        "municipal.water_meter",
+        "智能水表远程抄表",
+        "Smart water meters",
+        _profile(10, 60000, power="battery", battery=6.0, coverage=2),
+        ["ip68"],
+    ),
+    (
+        "municipal.gas_meter",
+        "智能燃气表",
+        "Smart gas meters",
+        _profile(10, 60000, power="battery", battery=8.0, coverage=1),
+        ["explosion_proof"],
+    ),
+    (
+        "municipal.manhole_cover",
+        "智能井盖监测",
+        "Smart manhole covers",
+        _profile(5, 30000, power="battery", battery=5.0, coverage=2),
+        ["ip68"],
+    ),
+    (
+        "municipal.street_light",
+        "智慧路灯单灯控制",
+        "Smart street-light control",
+        _profile(20, 10000),
+        ["ccc"],
+    ),
+    (
+        "municipal.smart_parking",
+        "智慧停车地磁检测",
+        "Smart parking sensors",
+        _profile(5, 10000, power="battery", battery=5.0, coverage=1),
+        ["ip68"],
+    ),
+    (
+        "municipal.pipe_network",
+        "地下管网监测",
+        "Underground pipe-network monitoring",
+        _profile(10, 60000, power="battery", battery=5.0, coverage=2),
+        ["ip68"],
+    ),
+    # environmental_protection
+    (
+        "environmental_protection.air_quality",
+        "空气质量微站",
+        "Air-quality micro-stations",
+        _profile(200, 60000),
+        [],
+    ),
+    (
+        "environmental_protection.water_quality",
+        "水质自动监测",
+        "Water-quality monitoring",
+        _profile(50, 60000, power="rechargeable"),
+        ["ip68"],
+    ),
+    (
+        "environmental_protection.pollution",
+        "污染源在线监控",
+        "Pollution-source online monitoring",
+        _profile(2000, 5000, video=True),
+        [],
+    ),
+    (
+        "environmental_protection.dust_noise",
+        "工地扬尘噪声监测",
+        "Construction dust and noise monitoring",
+        _profile(100, 60000),
+        [],
+    ),
+    # emergency_management
+    (
+        "emergency_management.smoke_detector",
+        "独立式烟感报警",
+        "Standalone smoke detectors",
+        _profile(5, 10000, power="battery", battery=5.0, coverage=1),
+        ["ccc"],
+    ),
+    (
+        "emergency_management.gas_detector",
+        "可燃气体探测报警",
+        "Combustible gas detectors",
+        _profile(5, 10000, coverage=1),
+        ["ccc"],
+    ),
+    (
+        "emergency_management.geological_hazard",
+        "地质灾害监测预警",
+        "Geological-hazard monitoring",
+        _profile(50, 10000, power="rechargeable"),
+        ["ip67"],
+    ),
+    (
+        "emergency_management.emergency_comm",
+        "应急通信与单兵装备",
+        "Emergency communication and body-worn units",
+        _profile(4000, 100, 2, "rechargeable", voice=True, video=True, positioning=True),
+        [],
+    ),
+    (
+        "emergency_management.fire_hydrant",
+        "智慧消防栓监测",
+        "Smart fire hydrants",
+        _profile(5, 30000, power="battery", battery=5.0),
+        ["ip68"],
+    ),
+    # connected_vehicles
+    (
+        "connected_vehicles.tbox",
+        "车载 T-Box",
+        "Vehicle T-Box",
+        _profile(2000, 100, 3, voice=True, positioning=True),
+        ["automotive"],
+    ),
+    (
+        "connected_vehicles.v2x",
+        "车路协同 V2X",
+        "V2X cooperative driving",
+        _profile(10000, 20, 3, positioning=True),
+        ["automotive"],
+    ),
+    (
+        "connected_vehicles.two_wheeler",
+        "电动两轮车定位防盗",
+        "E-bike trackers",
+        _profile(10, 10000, 3, positioning=True),
+        [],
+    ),
+    (
+        "connected_vehicles.shared_bike",
+        "共享单车智能锁",
+        "Shared-bike smart locks",
+        _profile(10, 3000, 2, "rechargeable", positioning=True),
+        [],
+    ),
+    (
+        "connected_vehicles.ev_monitoring",
+        "新能源车远程监控",
+        "EV remote monitoring",
+        _profile(100, 1000, 3, positioning=True),
+        ["automotive"],
+    ),
+    # healthcare
+    (
+        "healthcare.remote_monitoring",
+        "远程患者监测",
+        "Remote patient monitoring",
+        _profile(100, 1000, 1, "rechargeable"),
+        ["medical_device"],
+    ),
+    (
+        "healthcare.wearable",
+        "健康可穿戴设备",
+        "Health wearables",
+        _profile(200, 500, 2, "rechargeable", voice=True, positioning=True),
+        [],
+    ),
+    (
+        "healthcare.device_connectivity",
+        "医疗设备联网",
+        "Medical-device connectivity",
+        _profile(500, 200, 1, coverage=1),
+        ["medical_device"],
+    ),
+    (
+        "healthcare.ambulance",
+        "5G 急救车",
+        "Connected ambulances",
+        _profile(20000, 50, 3, voice=True, video=True, positioning=True),
+        [],
+    ),
+    (
+        "healthcare.hospital_asset",
+        "医院资产定位",
+        "Hospital asset tracking",
+        _profile(5, 10000, 1, "battery", 2.0, 1, positioning=True),
+        [],
+    ),
+    # smart_home
+    (
+        "smart_home.door_lock",
+        "智能门锁",
+        "Smart door locks",
+        _profile(5, 3000, power="battery", battery=1.0, coverage=1),
+        [],
+    ),
+    (
+        "smart_home.security_camera",
+        "家庭安防摄像头",
+        "Home security cameras",
+        _profile(1000, 500, coverage=1, voice=True, video=True),
+        ["ccc"],
+    ),
+    (
+        "smart_home.appliance",
+        "智能家电联网",
+        "Connected appliances",
+        _profile(20, 1000, coverage=1),
+        ["ccc"],
+    ),
+    (
+        "smart_home.elderly_alarm",
+        "居家养老看护报警",
+        "Elderly-care alarms",
+        _profile(10, 3000, 2, "rechargeable", coverage=1, voice=True, positioning=True),
+        [],
+    ),
+]
