@@ -11,6 +11,7 @@ import os
 import pwd
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -32,6 +33,20 @@ WEB_PORT = int(os.environ.get("PORT", "8000"))
 
 def log(message: str) -> None:
     print(f"[iotmatch] {message}", flush=True)
+
+
+def port_taken(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def require_free_port(port: int, variable: str) -> None:
+    if port_taken(port):
+        raise SystemExit(
+            f"[iotmatch] port {port} is used by another program; "
+            f"set {variable} to another port (or stop that program)"
+        )
 
 
 # --- embedded PostgreSQL -------------------------------------------------------------------
@@ -103,6 +118,7 @@ def pg_start() -> bool:
         )
     if pg_running():
         return False
+    require_free_port(PG_PORT, "EMBEDDED_PG_PORT")
     log(f"starting embedded PostgreSQL on 127.0.0.1:{PG_PORT}")
     options = f"-h 127.0.0.1 -p {PG_PORT} -k {PG_SOCKET_DIR} -c max_connections=200"
     subprocess.run(
@@ -154,6 +170,7 @@ def redis_running() -> bool:
 def redis_start() -> bool:
     if redis_running():
         return False
+    require_free_port(REDIS_PORT, "EMBEDDED_REDIS_PORT")
     REDIS_DIR.mkdir(parents=True, exist_ok=True)
     log(f"starting embedded Redis on 127.0.0.1:{REDIS_PORT}")
     subprocess.run(
