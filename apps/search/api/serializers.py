@@ -1,0 +1,183 @@
+"""Search API: query parameters in, hits with facets out."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from ..backends.base import MAX_PAGE_SIZE, SORTS
+from ..documents import VOLUME_BANDS
+from ..text import MAX_QUERY_LENGTH
+
+CODE_PATTERN = r"^[a-z0-9_]{1,40}$"
+REGION_PATTERN = r"^[0-9]{6}$"
+# More values than this in one facet filter is not a search a person makes.
+MAX_FILTER_VALUES = 50
+
+
+_INVALID_CODE = _("代码格式无效。")
+
+
+def _codes(help_text, pattern=CODE_PATTERN, message=_INVALID_CODE):
+    return serializers.ListField(
+        child=serializers.RegexField(pattern, error_messages={"invalid": message}),
+        required=False,
+        max_length=MAX_FILTER_VALUES,
+        help_text=help_text,
+    )
+
+
+class SearchParamsSerializer(serializers.Serializer):
+    """Query parameters common to both searches. List filters accept repeated parameters or
+    comma-separated values; values of one filter are alternatives (OR), filters combine (AND)."""
+
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=MAX_QUERY_LENGTH,
+        trim_whitespace=True,
+        error_messages={
+            "max_length": _("搜索词过长：最多 {max_length} 个字符。"),
+        },
+        help_text=_("搜索词（中文或英文，按词匹配；不支持查询语法）"),
+    )
+    kind = _codes(_("供给类型代码；需求搜索中为所需供给类型"))
+    sector = _codes(_("行业代码"))
+    technology = _codes(_("网络技术代码"))
+    certification = _codes(_("认证代码"))
+    region = _codes(
+        _("行政区划代码（6 位）：省级代码包含其下各市，全国服务的供给总是匹配"),
+        pattern=REGION_PATTERN,
+        message=_("行政区划代码应为 6 位数字。"),
+    )
+    price_min = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text=_("起价下限（元）；需求搜索中为单位预算"),
+    )
+    price_max = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text=_("起价上限（元）；需求搜索中为单位预算"),
+    )
+    verified = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text=_("仅已认证的组织")
+    )
+    sort = serializers.ChoiceField(
+        choices=SORTS,
+        default="relevance",
+        help_text=_(
+            "排序：relevance（相关度）、price / -price（价格）、"
+            "capacity（产能/规模）、recent（最近更新）"
+        ),
+    )
+    cursor = serializers.CharField(required=False, max_length=512, help_text=_("翻页游标"))
+    page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=20)
+
+    def validate(self, attrs):
+        low, high = attrs.get("price_min"), attrs.get("price_max")
+        if low is not None and high is not None and low > high:
+            raise serializers.ValidationError(
+                {"price_max": [_("价格上限不能低于价格下限。")]}, code="invalid"
+            )
+        return attrs
+
+
+class DemandSearchParamsSerializer(SearchParamsSerializer):
+    volume = serializers.ListField(
+        child=serializers.ChoiceField(choices=[code for code, _low, _high in VOLUME_BANDS]),
+        required=False,
+        max_length=len(VOLUME_BANDS),
+        help_text=_("规模区间"),
+    )
+
+
+class FacetBucketSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+def _facets_serializer(name: str, keys: tuple[str, ...]) -> type[serializers.Serializer]:
+    fields = {key: FacetBucketSerializer(many=True) for key in keys}
+    return type(name, (serializers.Serializer,), fields)
+
+
+class OrganizationRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    verified = serializers.BooleanField()
+
+
+class OfferingHitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    model_number = serializers.CharField()
+    summary = serializers.CharField()
+    vendor = OrganizationRefSerializer()
+    kind = serializers.CharField()
+    sectors = serializers.ListField(child=serializers.CharField())
+    technologies = serializers.ListField(child=serializers.CharField())
+    regions = serializers.ListField(child=serializers.CharField())
+    nationwide = serializers.BooleanField()
+    certifications = serializers.ListField(child=serializers.CharField())
+    price_min = serializers.DecimalField(max_digits=12, decimal_places=2)
+    price_max = serializers.DecimalField(max_digits=12, decimal_places=2)
+    annual_capacity = serializers.IntegerField()
+    updated_at = serializers.DateTimeField()
+    score = serializers.FloatField(allow_null=True)
+    highlights = serializers.DictField(
+        child=serializers.CharField(),
+        help_text=_("命中词以 <em> 标记的 HTML 片段（已转义），键为 name、model_number、summary"),
+    )
+
+
+class DemandHitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    summary = serializers.CharField()
+    anonymous = serializers.BooleanField()
+    organization = OrganizationRefSerializer(allow_null=True, help_text=_("匿名需求不返回企业信息"))
+    sector = serializers.CharField()
+    technologies = serializers.ListField(child=serializers.CharField())
+    kinds_needed = serializers.ListField(child=serializers.CharField())
+    regions = serializers.ListField(child=serializers.CharField())
+    certifications = serializers.ListField(child=serializers.CharField())
+    unit_budget = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    volume = serializers.IntegerField()
+    volume_band = serializers.CharField()
+    updated_at = serializers.DateTimeField()
+    score = serializers.FloatField(allow_null=True)
+    highlights = serializers.DictField(child=serializers.CharField())
+
+
+def _response_serializer(name, hit, facets) -> type[serializers.Serializer]:
+    fields = {
+        "results": hit(many=True),
+        "total": serializers.IntegerField(help_text=_("全部命中数")),
+        "facets": facets(),
+        "next": serializers.CharField(allow_null=True, help_text=_("下一页的完整链接")),
+        "next_cursor": serializers.CharField(allow_null=True),
+    }
+    return type(name, (serializers.Serializer,), fields)
+
+
+OfferingSearchResponseSerializer = _response_serializer(
+    "OfferingSearchResponse",
+    OfferingHitSerializer,
+    _facets_serializer(
+        "OfferingSearchFacets",
+        ("kind", "sector", "technology", "region", "certification", "price", "verified"),
+    ),
+)
+DemandSearchResponseSerializer = _response_serializer(
+    "DemandSearchResponse",
+    DemandHitSerializer,
+    _facets_serializer(
+        "DemandSearchFacets",
+        ("kind", "sector", "technology", "region", "certification", "volume", "verified"),
+    ),
+)

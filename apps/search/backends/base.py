@@ -1,0 +1,213 @@
+"""The one search interface: a query, a result, and what every backend must do."""
+
+from __future__ import annotations
+
+import base64
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.exceptions import BusinessError
+
+from ..documents import DEMAND, ENTITIES, OFFERING
+from ..text import highlight, query_tokens
+
+SORTS = ("relevance", "price", "-price", "capacity", "recent")
+MAX_PAGE_SIZE = 100
+# Facet keys each entity answers with, in the order the API lists them.
+FACETS = {
+    OFFERING: ("kind", "sector", "technology", "region", "certification", "price", "verified"),
+    DEMAND: ("kind", "sector", "technology", "region", "certification", "volume", "verified"),
+}
+# Facets with many possible values list at most this many buckets (there are 34 provinces).
+FACET_SIZE = 50
+NATIONWIDE = "nationwide"
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What a user asks: free text, facet filters (OR within one facet, AND across), order, page.
+
+    `regions` holds 6-digit GB/T 2260 codes: a province finds listings in any of its cities,
+    a city finds listings in it or its whole province, and nationwide offerings match all.
+    `price_min`/`price_max` bound the offering's starting price (a demand's unit budget).
+    """
+
+    entity: str = OFFERING
+    text: str = ""
+    kinds: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    technologies: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    certifications: tuple[str, ...] = ()
+    volume_bands: tuple[str, ...] = ()
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    verified: bool | None = None
+    sort: str = "relevance"
+    cursor: str | None = None
+    page_size: int = 20
+
+    def __post_init__(self) -> None:
+        if self.entity not in ENTITIES:
+            raise ValueError(f"unknown search entity {self.entity!r}")
+        if self.sort not in SORTS:
+            raise ValueError(f"unknown sort {self.sort!r}")
+        if not 1 <= self.page_size <= MAX_PAGE_SIZE:
+            raise ValueError("page_size out of range")
+
+    @property
+    def tokens(self) -> list[str]:
+        return query_tokens(self.text)
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.text.strip())
+
+    @property
+    def effective_sort(self) -> str:
+        """Relevance without text has nothing to rank by: newest first instead."""
+        return "recent" if self.sort == "relevance" and not self.tokens else self.sort
+
+    @property
+    def province_filters(self) -> list[str]:
+        return [code for code in self.regions if code.endswith("0000")]
+
+    @property
+    def city_filters(self) -> list[str]:
+        """City codes with their provinces: a province-wide listing serves each of its cities."""
+        cities = [code for code in self.regions if not code.endswith("0000")]
+        return sorted({*cities, *(code[:2] + "0000" for code in cities)})
+
+
+@dataclass
+class SearchHit:
+    id: int
+    score: float | None
+    document: dict
+    highlights: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class FacetBucket:
+    key: str
+    count: int
+
+
+@dataclass
+class SearchResult:
+    hits: list[SearchHit]
+    total: int
+    facets: dict[str, list[FacetBucket]]
+    next_cursor: str | None = None
+
+
+def invalid_cursor() -> BusinessError:
+    return BusinessError("invalid_cursor", _("翻页游标无效或已过期，请从第一页重新搜索。"))
+
+
+def encode_cursor(sort: str, key: list) -> str:
+    """An opaque cursor for the page after the hit whose sort key is `key`."""
+
+    def plain(value: object) -> object:
+        if isinstance(value, Decimal):
+            return str(value)
+        if isinstance(value, datetime):
+            return value.isoformat()
+        return value
+
+    raw = json.dumps({"s": sort, "k": [plain(v) for v in key]}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str, size: int) -> list:
+    """The sort key in `cursor`; BusinessError('invalid_cursor') if it is not one of ours."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        key = payload["k"]
+        valid = (
+            payload["s"] == sort
+            and isinstance(key, list)
+            and len(key) == size
+            and all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in key)
+            and isinstance(key[-1], int)
+        )
+    except (ValueError, TypeError, KeyError, UnicodeError):
+        valid = False
+    if not valid:
+        raise invalid_cursor()
+    return key
+
+
+def highlights_for(document: dict, tokens: list[str]) -> dict[str, str]:
+    """Highlighted title, model number and summary of a hit (only fields that match).
+
+    Computed from the raw text for every backend alike: the engines only see the
+    space-separated jieba tokens, which is not what a user reads.
+    """
+    found = {}
+    for name in ("title", "model_number", "summary"):
+        marked = highlight(document.get(name) or "", tokens)
+        if marked:
+            found[name] = marked
+    return found
+
+
+def sorted_buckets(counts: dict[str, int], limit: int = FACET_SIZE) -> list[FacetBucket]:
+    """Buckets by count (high first), then key, as every backend lists them."""
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [FacetBucket(key=key, count=count) for key, count in ordered[:limit] if count > 0]
+
+
+def region_buckets(province_counts: dict[str, int], nationwide: int) -> list[FacetBucket]:
+    """Region facet: each province counts what filtering by it finds (nationwide included),
+    and a 'nationwide' bucket counts the nationwide listings themselves."""
+    counts = {code: count + nationwide for code, count in province_counts.items()}
+    buckets = sorted_buckets(counts)
+    if nationwide:
+        buckets.insert(0, FacetBucket(key=NATIONWIDE, count=nationwide))
+    return buckets
+
+
+class SearchBackend(ABC):
+    """A search engine holding one index per entity (offering, demand).
+
+    Documents come from `apps.search.documents`; `updated_at` is their version: a write never
+    replaces a document with an older version (a stale event cannot overwrite a newer one).
+    """
+
+    name: str
+
+    @abstractmethod
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Hits of one page, facet counts and total over all matches, and the next cursor."""
+
+    @abstractmethod
+    def upsert(self, entity: str, documents: list[dict]) -> None:
+        """Store `documents` unless the index holds a newer version of one."""
+
+    @abstractmethod
+    def delete(self, entity: str, ids: Iterable[int]) -> None:
+        """Remove the documents with these ids (missing ones are fine)."""
+
+    @abstractmethod
+    def versions(self, entity: str) -> Iterator[tuple[int, str]]:
+        """(id, source_hash) of every document in the index, for reconciliation."""
+
+    @abstractmethod
+    def rebuild(self, entity: str, batches: Iterable[list[dict]]) -> int:
+        """Replace the index with exactly `batches`' documents, searches answering meanwhile;
+        the number indexed."""
+
+    @abstractmethod
+    def clear(self, entity: str) -> None:
+        """Empty the index (tests and operators)."""
+
+    def refresh(self, entity: str) -> None:  # noqa: B027 - most engines are read-your-writes
+        """Make writes visible to searches now (engines with near-real-time refresh)."""

@@ -1,0 +1,364 @@
+"""PostgreSQL backend: jieba tokens in a GIN-indexed tsvector, pg_trgm for typos, SQL facets.
+
+Each entity has its own index table (apps.search.models) holding the listing's searchable
+fields and facet arrays, so a search never joins the catalogue. Pages are keyset-paginated on
+(sort key, id). Every value from the user travels as a query parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import connection, transaction
+
+from ..documents import DEMAND, OFFERING, PRICE_BANDS
+from ..models import DemandIndexEntry, OfferingIndexEntry
+from ..text import MAX_QUERY_LENGTH, normalize
+from .base import (
+    FACETS,
+    FacetBucket,
+    SearchBackend,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+    decode_cursor,
+    encode_cursor,
+    highlights_for,
+    invalid_cursor,
+    region_buckets,
+    sorted_buckets,
+)
+
+TABLES = {
+    OFFERING: OfferingIndexEntry._meta.db_table,
+    DEMAND: DemandIndexEntry._meta.db_table,
+}
+_COMMON_COLUMNS = [
+    "id",
+    "title",
+    "summary",
+    "organization_id",
+    "organization_name",
+    "verified",
+    "sectors",
+    "technologies",
+    "kinds",
+    "certifications",
+    "regions",
+    "region_provinces",
+    "nationwide",
+    "price",
+    "capacity",
+    "title_tokens",
+    "vendor_tokens",
+    "body_tokens",
+    "updated_at",
+    "source_hash",
+]
+COLUMNS = {
+    OFFERING: [*_COMMON_COLUMNS, "model_number", "price_max"],
+    DEMAND: [*_COMMON_COLUMNS, "volume_band"],
+}
+# Columns a hit shows (tokens stay inside the index).
+_RESULT_COLUMNS = {
+    entity: [c for c in columns if not c.endswith("_tokens") and c != "source_hash"]
+    for entity, columns in COLUMNS.items()
+}
+_ARRAY_COLUMNS = {
+    "sectors",
+    "technologies",
+    "kinds",
+    "certifications",
+    "regions",
+    "region_provinces",
+}
+# Missing prices sort last in both directions (a sentinel keeps the keyset comparison simple).
+_PRICE_LAST_ASC = "COALESCE(e.price, 1e13)"
+_PRICE_LAST_DESC = "COALESCE(e.price, -1)"
+# sort -> (key expression, descending, cursor value cast)
+_SORTS = {
+    "relevance": ("score", True, "float8"),
+    "price": (_PRICE_LAST_ASC, False, "numeric"),
+    "-price": (_PRICE_LAST_DESC, True, "numeric"),
+    "capacity": ("e.capacity", True, "bigint"),
+    "recent": ("e.updated_at", True, "timestamptz"),
+}
+# A trigram match weighs like a title-word match, so a typo in a model number still ranks.
+_TRIGRAM_WEIGHT = 0.5
+
+
+class PostgresBackend(SearchBackend):
+    name = "postgres"
+
+    # --- searching --------------------------------------------------------------------------
+
+    def _match(self, query: SearchQuery) -> tuple[str, str, list, str]:
+        """(CTE, WHERE, params, score expression) for the text part of `query`."""
+        tokens = query.tokens
+        trigram_text = normalize(query.text).strip()[:MAX_QUERY_LENGTH]
+        tsquery = " || ".join(["plainto_tsquery('simple', %s)"] * len(tokens))
+        cte = f"q AS (SELECT ({tsquery}) AS tsq, %s::text AS raw)"
+        params: list = [*tokens, trigram_text]
+        trigram = ["e.title %% q.raw"]
+        similarity = "similarity(e.title, q.raw)"
+        if query.entity == OFFERING:
+            trigram.append("e.model_number %% q.raw")
+            similarity = f"GREATEST({similarity}, similarity(e.model_number, q.raw))"
+        where = f"(e.search_vector @@ q.tsq OR {' OR '.join(trigram)})"
+        score = f"(ts_rank(e.search_vector, q.tsq) + {_TRIGRAM_WEIGHT} * {similarity})::float8"
+        return cte, where, params, score
+
+    def _filters(self, query: SearchQuery) -> tuple[list[str], list]:
+        clauses: list[str] = []
+        params: list = []
+        for column, values in (
+            ("kinds", query.kinds),
+            ("sectors", query.sectors),
+            ("technologies", query.technologies),
+            ("certifications", query.certifications),
+        ):
+            if values:
+                clauses.append(f"e.{column} && %s::varchar[]")
+                params.append(list(values))
+        if query.regions:
+            clauses.append(
+                "(e.nationwide OR e.region_provinces && %s::varchar[]"
+                " OR e.regions && %s::varchar[])"
+            )
+            params += [query.province_filters, query.city_filters]
+        if query.volume_bands and query.entity == DEMAND:
+            clauses.append("e.volume_band = ANY(%s::varchar[])")
+            params.append(list(query.volume_bands))
+        if query.price_min is not None:
+            clauses.append("e.price >= %s")
+            params.append(query.price_min)
+        if query.price_max is not None:
+            clauses.append("e.price <= %s")
+            params.append(query.price_max)
+        if query.verified is not None:
+            clauses.append("e.verified = %s")
+            params.append(query.verified)
+        return clauses, params
+
+    def _matches_sql(self, query: SearchQuery, select: str) -> tuple[str, list]:
+        """`WITH … SELECT {select} FROM <table> e … WHERE <text and filters>`."""
+        table = TABLES[query.entity]
+        clauses, filter_params = self._filters(query)
+        if query.tokens:
+            cte, match, params, score = self._match(query)
+            select = select.replace("{score}", score)
+            sql = f"WITH {cte} SELECT {select} FROM {table} e, q"
+            clauses.insert(0, match)
+        else:
+            params = []
+            sql = f"SELECT {select.replace('{score}', 'NULL::float8')} FROM {table} e"
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        return sql, params + filter_params
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        if query.has_text and not query.tokens:
+            # Only punctuation, emoji or symbols: nothing a listing could contain.
+            return SearchResult(hits=[], total=0, facets={k: [] for k in FACETS[query.entity]})
+        sort = query.effective_sort
+        key_sql, descending, cast = _SORTS[sort]
+        columns = ", ".join(f"e.{c}" for c in _RESULT_COLUMNS[query.entity])
+        inner, params = self._matches_sql(query, f"{columns}, {{score}} AS score")
+        key_sql = key_sql.replace("e.", "m.") if key_sql != "score" else "m.score"
+        direction = "DESC" if descending else "ASC"
+        sql = f"SELECT m.*, {key_sql} AS sort_key FROM ({inner}) m"
+        if query.cursor:
+            key = decode_cursor(query.cursor, sort, 2)
+            sql += f" WHERE ({key_sql}, m.id) {'<' if descending else '>'} (%s::{cast}, %s)"
+            params = [*params, _cursor_value(key[0], cast), key[1]]
+        sql += f" ORDER BY {key_sql} {direction}, m.id {direction} LIMIT %s"
+        params.append(query.page_size + 1)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            names = [col.name for col in cursor.description]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        next_cursor = None
+        if len(rows) > query.page_size:
+            rows = rows[: query.page_size]
+            last = rows[-1]
+            next_cursor = encode_cursor(sort, [_plain(last["sort_key"]), last["id"]])
+        tokens = query.tokens
+        hits = []
+        for row in rows:
+            score = row.pop("score")
+            row.pop("sort_key")
+            hits.append(
+                SearchHit(
+                    id=row["id"],
+                    score=score,
+                    document=row,
+                    highlights=highlights_for(row, tokens),
+                )
+            )
+        total, facets = self._facets(query)
+        return SearchResult(hits=hits, total=total, facets=facets, next_cursor=next_cursor)
+
+    def _facets(self, query: SearchQuery) -> tuple[int, dict[str, list[FacetBucket]]]:
+        """Total and facet counts over every match, in one scan of the matching rows."""
+        inner, params = self._matches_sql(
+            query,
+            "e.kinds, e.sectors, e.technologies, e.certifications, e.region_provinces,"
+            " e.nationwide, e.price, e.verified"
+            + (", e.volume_band" if query.entity == DEMAND else ""),
+        )
+        parts = [
+            "SELECT 'total', '', count(*) FROM m",
+            "SELECT 'kind', x, count(*) FROM m, unnest(m.kinds) x GROUP BY x",
+            "SELECT 'sector', x, count(*) FROM m, unnest(m.sectors) x GROUP BY x",
+            "SELECT 'technology', x, count(*) FROM m, unnest(m.technologies) x GROUP BY x",
+            "SELECT 'certification', x, count(*) FROM m, unnest(m.certifications) x GROUP BY x",
+            "SELECT 'region', x, count(*) FROM m, unnest(m.region_provinces) x"
+            " WHERE NOT m.nationwide GROUP BY x",
+            "SELECT 'nationwide', '', count(*) FROM m WHERE m.nationwide",
+            "SELECT 'verified', CASE WHEN m.verified THEN 'true' ELSE 'false' END, count(*)"
+            " FROM m GROUP BY 2",
+        ]
+        if query.entity == OFFERING:
+            cases = " ".join(
+                f"WHEN m.price < {high} THEN '{code}'" for code, _low, high in PRICE_BANDS if high
+            )
+            parts.append(
+                f"SELECT 'price', CASE {cases} ELSE '{PRICE_BANDS[-1][0]}' END, count(*)"
+                " FROM m WHERE m.price IS NOT NULL GROUP BY 2"
+            )
+        else:
+            parts.append("SELECT 'volume', m.volume_band, count(*) FROM m GROUP BY 2")
+        if inner.startswith("WITH "):
+            sql = inner.replace("WITH ", "WITH m AS MATERIALIZED (WITH ", 1)
+            sql = f"{sql}) " + " UNION ALL ".join(parts)
+        else:
+            sql = f"WITH m AS MATERIALIZED ({inner}) " + " UNION ALL ".join(parts)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        counts: dict[str, dict[str, int]] = {name: {} for name in FACETS[query.entity]}
+        total = nationwide = 0
+        regions: dict[str, int] = {}
+        for facet, key, count in rows:
+            if facet == "total":
+                total = count
+            elif facet == "nationwide":
+                nationwide = count
+            elif facet == "region":
+                regions[key] = count
+            else:
+                counts[facet][key] = count
+        facets = {name: sorted_buckets(values) for name, values in counts.items()}
+        facets["region"] = region_buckets(regions, nationwide)
+        return total, facets
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def upsert(self, entity: str, documents: list[dict]) -> None:
+        if not documents:
+            return
+        table, columns = TABLES[entity], COLUMNS[entity]
+        names = ", ".join(columns)
+        values = ", ".join(
+            "%s::varchar[]" if column in _ARRAY_COLUMNS else "%s" for column in columns
+        )
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != "id")
+        # `<=`: an equal version re-indexes (the vendor's name may have changed); only an
+        # older version is refused, so a stale event never overwrites a newer document.
+        sql = (
+            f"INSERT INTO {table} ({names}, indexed_at) VALUES ({values}, clock_timestamp()) "
+            f"ON CONFLICT (id) DO UPDATE SET {updates}, indexed_at = clock_timestamp() "
+            f"WHERE {table}.updated_at <= EXCLUDED.updated_at"
+        )
+        rows = [[_column_value(doc, c) for c in columns] for doc in documents]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+
+    def delete(self, entity: str, ids: Iterable[int]) -> None:
+        ids = list(ids)
+        if ids:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {TABLES[entity]} WHERE id = ANY(%s)", [ids])
+
+    def versions(self, entity: str) -> Iterator[tuple[int, str]]:
+        last = 0
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT id, source_hash FROM {TABLES[entity]} WHERE id > %s"
+                    " ORDER BY id LIMIT 10000",
+                    [last],
+                )
+                rows = cursor.fetchall()
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1][0]
+
+    def rebuild(self, entity: str, batches: Iterable[list[dict]]) -> int:
+        # Upsert everything, then drop what the pass did not touch: searches keep answering
+        # from the same table throughout (no TRUNCATE, no exclusive lock).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT clock_timestamp()")
+            started = cursor.fetchone()[0]
+        count = 0
+        for batch in batches:
+            with transaction.atomic():
+                self.upsert(entity, batch)
+            count += len(batch)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TABLES[entity]} WHERE indexed_at < %s", [started])
+        return count
+
+    def clear(self, entity: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TABLES[entity]}")
+
+
+def _column_value(document: dict, column: str) -> object:
+    value = document.get(column)
+    if value is None and column in _ARRAY_COLUMNS:
+        return []
+    if value is None and column in (
+        "title",
+        "summary",
+        "organization_name",
+        "model_number",
+        "volume_band",
+    ):
+        return ""
+    if value is None and column in ("capacity",):
+        return 0
+    return value
+
+
+def _cursor_value(value: object, cast: str) -> object:
+    """A cursor's sort value as the type PostgreSQL compares; invalid_cursor if it is not."""
+    try:
+        if cast == "timestamptz":
+            return datetime.fromisoformat(str(value))
+        if cast == "numeric":
+            number = Decimal(str(value))
+            if not number.is_finite():
+                raise ValueError(value)
+            return number
+        if cast == "bigint":
+            if not isinstance(value, int):
+                raise ValueError(value)
+            return value
+        number = float(value)
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError(value)
+        return number
+    except (ValueError, ArithmeticError) as exc:
+        raise invalid_cursor() from exc
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value

@@ -1,0 +1,377 @@
+"""One contract for every search backend: the same listings give the same answers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from apps.accounts.models import Organization
+from apps.catalog.models import Offering
+from apps.demands.models import Demand
+from apps.search.backends.base import SearchQuery
+from apps.search.documents import DEMAND, OFFERING, source_rows, with_tokens
+from apps.search.services import search_reindex, search_sync
+from tests import factories
+
+
+def offering(**values) -> Offering:
+    kind = values.pop("kind", "module")
+    org = values.pop("organization", None) or factories.OrganizationFactory(
+        name=values.pop("vendor", "测试厂商")
+    )
+    return factories.OfferingFactory(organization=org, kind=factories.kind(kind), **values)
+
+
+def search(backend, **params):
+    return backend.search(SearchQuery(**params))
+
+
+def ids(result) -> list[int]:
+    return [hit.id for hit in result.hits]
+
+
+def facet(result, name) -> dict[str, int]:
+    return {bucket.key: bucket.count for bucket in result.facets[name]}
+
+
+def index(backend, entities=(OFFERING, DEMAND)):
+    search_reindex(entities=entities)
+
+
+class TestChineseRelevance:
+    def test_a_two_character_word_finds_it_inside_a_longer_name(self, search_backend):
+        # given
+        meter = offering(name="智能水表远程抄表方案", description="NB-IoT 无磁计量")
+        offering(name="智能电表集中器", description="电力载波")
+        index(search_backend)
+        # when
+        result = search(search_backend, text="水表")
+        # then
+        assert ids(result) == [meter.id]
+        assert result.hits[0].highlights["title"] == "智能<em>水表</em>远程抄表方案"
+
+    def test_cold_chain_query_ranks_the_cold_chain_tracker_first(self, search_backend):
+        # given
+        generic = offering(
+            name="通用资产追踪器", description="GPS 定位，支持温湿度传感器扩展，适合资产管理"
+        )
+        cold = offering(
+            name="冷链温湿度追踪器", description="冷链运输全程温湿度记录，Cat.1 实时上报"
+        )
+        index(search_backend)
+        # when
+        result = search(search_backend, text="冷链 温湿度")
+        # then
+        assert ids(result) == [cold.id, generic.id]
+
+    def test_a_typo_in_the_model_number_still_finds_it(self, search_backend):
+        # given
+        module = offering(name="Cat.1 模组", model_number="EC800N-CN")
+        offering(name="NB-IoT 模组", model_number="BC260Y-CN")
+        index(search_backend)
+        # when
+        result = search(search_backend, text="EC800M")
+        # then
+        assert ids(result) == [module.id]
+
+    def test_english_and_mixed_queries_match_case_insensitively(self, search_backend):
+        # given
+        meter = offering(name="NB-IoT 智能水表", description="低功耗广域")
+        offering(name="5G RedCap 工业网关")
+        index(search_backend)
+        # then
+        assert ids(search(search_backend, text="nb-iot")) == [meter.id]
+        assert ids(search(search_backend, text="IoT 水表")) == [meter.id]
+
+    def test_the_vendor_name_is_searchable(self, search_backend):
+        # given
+        quectel = offering(name="BC260Y 模组", vendor="移远通信")
+        offering(name="MC661 模组", vendor="广和通")
+        index(search_backend)
+        # then
+        assert ids(search(search_backend, text="移远")) == [quectel.id]
+
+
+class TestVisibility:
+    def test_only_published_offerings_are_found(self, search_backend):
+        # given
+        published = offering(name="水表模组 A")
+        for status in ("draft", "pending_review", "rejected", "archived"):
+            offering(name=f"水表模组 {status}", status=status)
+        index(search_backend)
+        # then
+        assert ids(search(search_backend, text="水表")) == [published.id]
+        assert search(search_backend).total == 1
+
+    def test_an_archived_offering_leaves_the_index_when_synced(self, search_backend):
+        # given
+        item = offering(name="水表模组")
+        index(search_backend)
+        # when
+        Offering.objects.filter(pk=item.pk).update(status="archived")
+        search_sync(entity=OFFERING, ids=[item.pk])
+        search_backend.refresh(OFFERING)
+        # then
+        assert search(search_backend, text="水表").total == 0
+
+    def test_demands_public_and_anonymous_only_and_anonymous_without_enterprise(
+        self, search_backend
+    ):
+        # given
+        org = factories.OrganizationFactory(name="保定水务集团", role=Organization.Role.ENTERPRISE)
+        public = factories.DemandFactory(organization=org, title="智能水表采购（公开）")
+        anonymous = factories.DemandFactory(
+            organization=org, title="智能水表采购（匿名）", visibility="anonymous"
+        )
+        factories.DemandFactory(
+            organization=org, title="智能水表（内部）", visibility="coordinators"
+        )
+        factories.DemandFactory(organization=org, title="智能水表（草稿）", status="draft")
+        factories.DemandFactory(organization=org, title="智能水表（已关闭）", status="closed")
+        index(search_backend)
+        # when
+        result = search(search_backend, entity=DEMAND, text="水表")
+        # then
+        assert sorted(ids(result)) == sorted([public.id, anonymous.id])
+        by_id = {hit.id: hit.document for hit in result.hits}
+        assert by_id[anonymous.id]["organization_name"] == ""
+        assert by_id[anonymous.id]["organization_id"] is None
+        assert by_id[public.id]["organization_name"] == "保定水务集团"
+        # The enterprise's name does not find its anonymous demand.
+        assert ids(search(search_backend, entity=DEMAND, text="保定水务")) == [public.id]
+
+
+class TestFilters:
+    @pytest.fixture
+    def catalogue(self, search_backend):
+        unverified = factories.OrganizationFactory(verification_status="pending")
+        items = {
+            "nb_meter": offering(
+                name="NB 水表模组",
+                kind="module",
+                sectors=["municipal"],
+                technologies=["nb_iot"],
+                certifications=["srrc", "cta"],
+                nationwide=False,
+                regions=["130100"],
+                price_min=Decimal("15"),
+                price_max=Decimal("18"),
+                annual_capacity=2_000_000,
+            ),
+            "cat1_tracker": offering(
+                name="Cat.1 追踪器",
+                kind="terminal",
+                sectors=["transport_logistics"],
+                technologies=["cat1"],
+                certifications=["ccc"],
+                nationwide=False,
+                regions=["320000"],
+                price_min=Decimal("120"),
+                price_max=Decimal("150"),
+                annual_capacity=300_000,
+            ),
+            "platform": offering(
+                name="物联网平台",
+                kind="platform",
+                sectors=["municipal", "smart_grid"],
+                technologies=["nb_iot", "cat1"],
+                nationwide=True,
+                price_min=Decimal("5000"),
+                price_max=Decimal("50000"),
+                annual_capacity=10_000_000,
+            ),
+            "unverified": offering(
+                name="RedCap 网关",
+                kind="terminal",
+                sectors=["industrial_manufacturing"],
+                technologies=["redcap"],
+                nationwide=False,
+                regions=["440300"],
+                price_min=Decimal("800"),
+                price_max=Decimal("900"),
+                annual_capacity=50_000,
+                organization=unverified,
+            ),
+        }
+        index(search_backend)
+        return {name: item.id for name, item in items.items()}
+
+    def test_values_of_one_filter_are_alternatives_and_filters_combine(
+        self, search_backend, catalogue
+    ):
+        result = search(search_backend, technologies=("nb_iot", "redcap"), sort="price")
+        assert ids(result) == [
+            catalogue["nb_meter"],
+            catalogue["unverified"],
+            catalogue["platform"],
+        ]
+        result = search(search_backend, technologies=("nb_iot",), kinds=("module",))
+        assert ids(result) == [catalogue["nb_meter"]]
+
+    def test_sector_certification_price_and_verified(self, search_backend, catalogue):
+        assert sorted(ids(search(search_backend, sectors=("municipal",)))) == sorted(
+            [catalogue["nb_meter"], catalogue["platform"]]
+        )
+        assert ids(search(search_backend, certifications=("ccc",))) == [catalogue["cat1_tracker"]]
+        priced = search(
+            search_backend, price_min=Decimal("100"), price_max=Decimal("1000"), sort="price"
+        )
+        assert ids(priced) == [catalogue["cat1_tracker"], catalogue["unverified"]]
+        assert catalogue["unverified"] not in ids(search(search_backend, verified=True))
+        assert ids(search(search_backend, verified=False)) == [catalogue["unverified"]]
+
+    def test_regions_province_city_and_nationwide(self, search_backend, catalogue):
+        # A province finds listings in its cities, and nationwide ones.
+        assert sorted(ids(search(search_backend, regions=("130000",)))) == sorted(
+            [catalogue["nb_meter"], catalogue["platform"]]
+        )
+        # A city finds listings serving its whole province.
+        assert sorted(ids(search(search_backend, regions=("320500",)))) == sorted(
+            [catalogue["cat1_tracker"], catalogue["platform"]]
+        )
+        # Another city of a province with city-level supply only: just nationwide.
+        assert ids(search(search_backend, regions=("130200",))) == [catalogue["platform"]]
+
+    def test_facets_count_every_match(self, search_backend, catalogue):
+        # when
+        result = search(search_backend)
+        # then
+        assert result.total == 4
+        assert facet(result, "kind") == {"module": 1, "terminal": 2, "platform": 1}
+        assert facet(result, "technology") == {"nb_iot": 2, "cat1": 2, "redcap": 1}
+        assert facet(result, "sector")["municipal"] == 2
+        assert facet(result, "certification") == {"srrc": 1, "cta": 1, "ccc": 1}
+        assert facet(result, "region") == {"nationwide": 1, "130000": 2, "320000": 2, "440000": 2}
+        assert facet(result, "price") == {"lt_20": 1, "50_200": 1, "200_1000": 1, "gte_1000": 1}
+        assert facet(result, "verified") == {"true": 3, "false": 1}
+
+    def test_facets_follow_text_and_filters(self, search_backend, catalogue):
+        result = search(search_backend, text="模组", technologies=("nb_iot",))
+        assert result.total == 1
+        assert facet(result, "kind") == {"module": 1}
+
+    def test_demand_facets_and_volume_bands(self, search_backend):
+        # given
+        small = factories.DemandFactory(title="小批量", volume=500, kinds_needed=["module"])
+        big = factories.DemandFactory(
+            title="大规模",
+            volume=2_000_000,
+            kinds_needed=["module", "platform"],
+            unit_budget=Decimal("20"),
+        )
+        index(search_backend, (DEMAND,))
+        # when
+        result = search(search_backend, entity=DEMAND)
+        # then
+        assert facet(result, "volume") == {"lt_1k": 1, "gte_1m": 1}
+        assert facet(result, "kind") == {"module": 2, "platform": 1}
+        assert ids(search(search_backend, entity=DEMAND, volume_bands=("gte_1m",))) == [big.id]
+        assert ids(search(search_backend, entity=DEMAND, sort="capacity")) == [big.id, small.id]
+
+
+class TestSortingAndPaging:
+    @pytest.fixture
+    def many(self, search_backend):
+        org = factories.OrganizationFactory()
+        items = [
+            offering(
+                organization=org,
+                name=f"水表模组 {i}",
+                description="水表" * (i % 4 + 1),
+                price_min=Decimal(10 + i % 5),
+                price_max=Decimal(100),
+                annual_capacity=1000 * (i % 7),
+            )
+            for i in range(13)
+        ]
+        # Distinct, known update times for the recency order.
+        for i, item in enumerate(items):
+            Offering.objects.filter(pk=item.pk).update(
+                updated_at=item.updated_at - timedelta(minutes=i)
+            )
+        index(search_backend)
+        return [item.id for item in items]
+
+    @pytest.mark.parametrize("sort", ["relevance", "price", "-price", "capacity", "recent"])
+    def test_cursor_pages_visit_every_match_once_in_order(self, search_backend, many, sort):
+        # given
+        everything = search(search_backend, text="水表", sort=sort, page_size=100)
+        # when
+        seen, cursor = [], None
+        while True:
+            page = search(search_backend, text="水表", sort=sort, page_size=4, cursor=cursor)
+            seen += ids(page)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        # then
+        assert seen == ids(everything)
+        assert sorted(seen) == sorted(many)
+
+    def test_sort_orders(self, search_backend, many):
+        rows = {o.id: o for o in Offering.objects.filter(id__in=many)}
+        by_price = ids(search(search_backend, sort="price", page_size=100))
+        assert [rows[i].price_min for i in by_price] == sorted(o.price_min for o in rows.values())
+        by_capacity = ids(search(search_backend, sort="capacity", page_size=100))
+        capacities = [rows[i].annual_capacity for i in by_capacity]
+        assert capacities == sorted(capacities, reverse=True)
+        assert ids(search(search_backend, sort="recent", page_size=100)) == many
+        # Relevance without text is recency.
+        assert ids(search(search_backend, page_size=100)) == many
+
+
+class TestVersions:
+    def test_a_stale_document_never_overwrites_a_newer_one(self, search_backend):
+        # given
+        item = offering(name="新名称水表")
+        index(search_backend)
+        (stale,) = next(source_rows(OFFERING, ids=[item.id]))
+        stale = {**stale, "title": "旧名称电表", "updated_at": stale["updated_at"] - timedelta(1)}
+        # when
+        search_backend.upsert(OFFERING, [with_tokens(stale)])
+        search_backend.refresh(OFFERING)
+        # then
+        assert ids(search(search_backend, text="水表")) == [item.id]
+        assert search(search_backend, text="电表").total == 0
+
+    def test_reindex_removes_what_is_no_longer_searchable(self, search_backend):
+        item = offering(name="水表")
+        index(search_backend)
+        Offering.objects.filter(pk=item.pk).update(status="draft")
+        index(search_backend)
+        assert search(search_backend).total == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"水表" OR 1=1 --',
+        "水表 AND (电表 | !燃气) <-> *",
+        "水表'; DROP TABLE search_offeringindexentry; --",
+        "name:水表^10 ~2 [1 TO 5] {a} /regex/",
+        "😀🚀 水表 🙂",
+        "\u200b水\u200d表\u2060\ufeff",
+        "\\ \\\\ % _ %% :: $$ 水表",
+        "ＮＢ－ＩｏＴ　水表",
+        "水表" * 100,
+    ],
+)
+def test_hostile_text_is_only_words(search_backend, text):
+    # given
+    meter = offering(name="NB-IoT 智能水表")
+    index(search_backend)
+    # when
+    result = search(search_backend, text=text)
+    # then
+    assert ids(result) == [meter.id]
+
+
+@pytest.mark.parametrize("text", ["😀🚀", "\u200b\u200d", "!!! ??? ***", '""'])
+def test_text_without_words_finds_nothing(search_backend, text):
+    offering(name="NB-IoT 智能水表")
+    index(search_backend)
+    result = search(search_backend, text=text)
+    assert result.total == 0
+    assert result.hits == []
