@@ -11,9 +11,6 @@ from apps.accounts.selectors import principal_org_ids
 
 from .models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
-# The delivery list shows the latest attempts of each delivery; older ones stay in the admin.
-ATTEMPTS_SHOWN = 20
-
 
 def webhook_subscription_queryset(principal: Any) -> QuerySet[WebhookSubscription]:
     """Subscriptions of the organisations the principal belongs to (coordinators included:
@@ -30,7 +27,7 @@ def webhook_delivery_queryset(principal: Any) -> QuerySet[WebhookDelivery]:
         .prefetch_related(
             Prefetch(
                 "attempts",
-                queryset=WebhookAttempt.objects.order_by("-attempted_at", "-id")[:ATTEMPTS_SHOWN],
+                queryset=WebhookAttempt.objects.order_by("-attempted_at", "-id"),
             )
         )
     )

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.models import APIKey
 
 from ..models import EventType, WebhookAttempt, WebhookDelivery, WebhookSubscription
+
+# A delivery shows its latest attempts (a full schedule is 9; replays add more).
+ATTEMPTS_SHOWN = 20
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -114,7 +118,7 @@ class WebhookDeliveryOutSerializer(serializers.ModelSerializer):
     message_id = serializers.CharField(source="event.message_id")
     event_type = serializers.ChoiceField(source="event.event_type", choices=EventType.choices)
     payload = serializers.JSONField(source="event.payload")
-    attempts = WebhookAttemptOutSerializer(many=True)
+    attempts = serializers.SerializerMethodField()
 
     class Meta:
         model = WebhookDelivery
@@ -134,6 +138,12 @@ class WebhookDeliveryOutSerializer(serializers.ModelSerializer):
             "created_at",
             "attempts",
         ]
+
+    @extend_schema_field(WebhookAttemptOutSerializer(many=True))
+    def get_attempts(self, delivery: WebhookDelivery) -> list[dict]:
+        # Prefetched newest first; older attempts stay in the admin.
+        latest = list(delivery.attempts.all())[:ATTEMPTS_SHOWN]
+        return WebhookAttemptOutSerializer(latest, many=True).data
 
 
 class APIKeyOutSerializer(serializers.ModelSerializer):
