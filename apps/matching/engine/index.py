@@ -1,0 +1,706 @@
+"""Columnar in-memory indexes of published offerings and open demands.
+
+Rows live in numpy columns; reference codes are bitmasks. Candidate generation goes through
+postings keyed by (kind, technology, province), so a demand only touches the offerings of the
+kinds and technologies it can use in the provinces it deploys in. Changes are append-only:
+an update tombstones the old row and appends a new one, so postings never hold a wrong row;
+`compact()` drops tombstones by remapping every posting at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .advice import TechnologyAdvice, technology_advice
+from .reference import (
+    ReferenceData,
+    RequirementProfile,
+    is_province,
+    masks_from_ints,
+    province_of,
+)
+from .text import TokenVocabulary, idf_weights, tokenize
+
+ANY_TECH = -1  # posting key for offerings that declare no technology (platforms, services)
+NATIONWIDE = -1  # posting key for nationwide offerings / demands without regions
+ALL_REGIONS = -2  # posting key for every row of a kind and technology, wherever it serves
+EMPTY = np.empty(0, dtype=np.int32)
+# Refresh idf when the number of rows has drifted this much since the last snapshot: idf
+# moves slowly and a frozen snapshot keeps scores reproducible between refreshes.
+IDF_REFRESH_DRIFT = 0.01
+COMMON_TOKEN_SHARE = 0.5
+COMMON_TOKEN_MIN_ROWS = 1000  # below this a "common" token is just a small catalogue
+
+
+@dataclass(frozen=True)
+class OfferingRecord:
+    """One offering as the engine sees it. `updated_at` is epoch seconds."""
+
+    id: int
+    vendor_id: int
+    kind: str
+    sectors: Sequence[str] = ()
+    scenarios: Sequence[str] = ()
+    technologies: Sequence[str] = ()
+    nationwide: bool = False
+    regions: Sequence[str] = ()
+    certifications: Sequence[str] = ()
+    protocols: Sequence[str] = ()
+    price_min: float = 0.0
+    price_max: float = 0.0
+    min_order: int = 1
+    annual_capacity: int = 0
+    lead_time_days: int = 30
+    updated_at: float = 0.0
+    published: bool = True
+    text: str = ""
+    tokens: Sequence[str] | None = None
+
+
+@dataclass(frozen=True)
+class VendorRecord:
+    """A vendor's credibility inputs: verified, typical cases, share of introductions answered."""
+
+    id: int
+    verified: bool
+    typical_cases: int = 0
+    response_rate: float | None = None
+
+
+@dataclass(frozen=True)
+class DemandSpec:
+    """One demand as the engine sees it; `typical_certifications` come from its scenario."""
+
+    id: int
+    organization_id: int
+    sector: str
+    scenario: str | None = None
+    technologies: Sequence[str] = ()
+    profile: RequirementProfile = field(default_factory=RequirementProfile)
+    kinds_needed: Sequence[str] = ()
+    regions: Sequence[str] = ()
+    volume: int = 1
+    unit_budget: float | None = None
+    rollout_months: int = 12
+    certifications: Sequence[str] = ()
+    typical_certifications: Sequence[str] = ()
+    open: bool = True
+    updated_at: float = 0.0
+    text: str = ""
+    tokens: Sequence[str] | None = None
+
+
+def annual_need(volume: float, rollout_months: float) -> float:
+    """Units a year the rollout needs: the whole volume when it rolls out within a year."""
+    return float(volume) * min(1.0, 12.0 / max(float(rollout_months), 1.0))
+
+
+class Postings:
+    """Row positions for one key: a frozen numpy base plus a small list of appended rows."""
+
+    __slots__ = ("_merged", "base", "delta")
+
+    def __init__(self, base: np.ndarray | None = None) -> None:
+        self.base = EMPTY if base is None else base
+        self.delta: list[int] = []
+        self._merged: np.ndarray | None = None
+
+    def add(self, position: int) -> None:
+        self.delta.append(position)
+        self._merged = None
+
+    def array(self) -> np.ndarray:
+        if not self.delta:
+            return self.base
+        if self._merged is None:
+            self._merged = np.concatenate([self.base, np.asarray(self.delta, dtype=np.int32)])
+        return self._merged
+
+    def remapped(self, keep: np.ndarray, new_position: np.ndarray) -> Postings:
+        rows = self.array()
+        rows = rows[keep[rows]]
+        return Postings(new_position[rows].astype(np.int32))
+
+
+def _postings_from_lists(lists: dict) -> dict:
+    return {key: Postings(np.asarray(rows, dtype=np.int32)) for key, rows in lists.items()}
+
+
+class _Columns:
+    """Named numpy columns with amortised O(1) appends (capacity doubles)."""
+
+    def __init__(self, spec: dict[str, tuple[np.dtype, int]], data: dict[str, np.ndarray]) -> None:
+        self.spec = spec
+        self.n = len(next(iter(data.values()))) if data else 0
+        self.data = data
+
+    def append(self, values: dict[str, object]) -> int:
+        position = self.n
+        capacity = len(next(iter(self.data.values())))
+        if position >= capacity:
+            grow = max(16, capacity)
+            for name, column in self.data.items():
+                pad = np.zeros((grow, *column.shape[1:]), dtype=column.dtype)
+                self.data[name] = np.concatenate([column, pad])
+        for name, value in values.items():
+            self.data[name][position] = value
+        self.n += 1
+        return position
+
+    def view(self, name: str) -> np.ndarray:
+        return self.data[name][: self.n]
+
+    def compress(self, keep: np.ndarray) -> None:
+        for name, column in self.data.items():
+            self.data[name] = column[: self.n][keep].copy()
+        self.n = int(keep.sum())
+
+
+class OfferingIndex:
+    """Published offerings as columns, with postings for candidates, cities and tokens.
+
+    Not thread-safe for writes: one process builds or refreshes it, queries only read.
+    """
+
+    def __init__(self, ref: ReferenceData, tokens: TokenVocabulary | None = None) -> None:
+        self.ref = ref
+        self.tokens = tokens or TokenVocabulary()
+        self.position: dict[int, int] = {}
+        self.candidates: dict[tuple[int, int, int], Postings] = {}
+        self.cities: dict[int, Postings] = {}
+        self.text: dict[int, Postings] = {}
+        self.df = np.zeros(0, dtype=np.int64)
+        self.idf = np.zeros(0, dtype=np.float32)
+        self.idf_version = 0
+        self._idf_rows = 0
+        self.vendor_position: dict[int, int] = {}
+        self.vendor_ids = np.zeros(0, dtype=np.int64)
+        self.vendor_verified = np.zeros(0, dtype=bool)
+        self.vendor_cases = np.zeros(0, dtype=np.float32)
+        self.vendor_response = np.zeros(0, dtype=np.float32)
+        self._tok_indptr = np.zeros(1, dtype=np.int64)
+        self._tok_flat = EMPTY
+        self._tok_extra: dict[int, np.ndarray] = {}
+        self.row_cities: dict[int, tuple[int, ...]] = {}
+        self.cols = _Columns({}, {})
+        self._build_columns([])
+
+    # --- building -----------------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        ref: ReferenceData,
+        offerings: Iterable[OfferingRecord],
+        vendors: Iterable[VendorRecord],
+        tokens: TokenVocabulary | None = None,
+    ) -> OfferingIndex:
+        """Index every published offering; unpublished records are skipped."""
+        index = cls(ref, tokens)
+        for vendor in vendors:
+            index.upsert_vendor(vendor)
+        index._build_columns([o for o in offerings if o.published])
+        return index
+
+    def _row(self, record: OfferingRecord) -> dict[str, object]:
+        ref = self.ref
+        provinces_full = 0
+        provinces_city = 0
+        cities: list[int] = []
+        pv = ref.province_vocab.position
+        for code in record.regions:
+            p = pv.get(province_of(code))
+            if p is None:
+                continue
+            if is_province(code):
+                provinces_full |= 1 << p
+            else:
+                provinces_city |= 1 << p
+                cities.append(int(code))
+        vendor = self.vendor_position.get(record.vendor_id)
+        if vendor is None:
+            vendor = self.upsert_vendor(VendorRecord(record.vendor_id, verified=False))
+        tokens = record.tokens if record.tokens is not None else tokenize(record.text)
+        return {
+            "id": record.id,
+            "vendor": vendor,
+            "kind": ref.kind_vocab.position.get(record.kind, -1),
+            "tech": ref.tech_vocab.bits(record.technologies),
+            "sector": ref.sector_vocab.bits(record.sectors),
+            "scenario": ref.scenario_vocab.bits(record.scenarios),
+            "cert": ref.cert_vocab.bits(record.certifications),
+            "protocol": ref.protocol_vocab.bits(record.protocols),
+            "nationwide": bool(record.nationwide),
+            "prov_full": provinces_full,
+            "prov_city": provinces_city,
+            "price_min": float(record.price_min),
+            "price_max": float(record.price_max),
+            "min_order": int(record.min_order),
+            "capacity": float(record.annual_capacity),
+            "lead_time": int(record.lead_time_days),
+            "updated_at": float(record.updated_at),
+            "_cities": cities,
+            "_tokens": self.tokens.encode(tokens),
+        }
+
+    def _mask_columns(self) -> dict[str, int]:
+        ref = self.ref
+        return {
+            "tech": ref.tech_vocab.words,
+            "sector": ref.sector_vocab.words,
+            "scenario": ref.scenario_vocab.words,
+            "cert": ref.cert_vocab.words,
+            "protocol": ref.protocol_vocab.words,
+            "prov_full": ref.province_vocab.words,
+            "prov_city": ref.province_vocab.words,
+        }
+
+    def _build_columns(self, records: Sequence[OfferingRecord]) -> None:
+        rows = [self._row(r) for r in records]
+        # A re-listed id keeps only its last record.
+        last: dict[int, int] = {}
+        for i, row in enumerate(rows):
+            last[row["id"]] = i
+        rows = [rows[i] for i in sorted(last.values())]
+        n = len(rows)
+        data: dict[str, np.ndarray] = {
+            "id": np.fromiter((r["id"] for r in rows), np.int64, n),
+            "vendor": np.fromiter((r["vendor"] for r in rows), np.int32, n),
+            "kind": np.fromiter((r["kind"] for r in rows), np.int16, n),
+            "nationwide": np.fromiter((r["nationwide"] for r in rows), bool, n),
+            "price_min": np.fromiter((r["price_min"] for r in rows), np.float64, n),
+            "price_max": np.fromiter((r["price_max"] for r in rows), np.float64, n),
+            "min_order": np.fromiter((r["min_order"] for r in rows), np.int64, n),
+            "capacity": np.fromiter((r["capacity"] for r in rows), np.float64, n),
+            "lead_time": np.fromiter((r["lead_time"] for r in rows), np.int32, n),
+            "updated_at": np.fromiter((r["updated_at"] for r in rows), np.float64, n),
+            "active": np.ones(n, dtype=bool),
+        }
+        for name, words in self._mask_columns().items():
+            data[name] = masks_from_ints([r[name] for r in rows], words)
+        self.cols = _Columns({}, data)
+        self.position = {int(i): p for p, i in enumerate(data["id"])}
+        candidates: dict = {}
+        cities: dict = {}
+        text: dict = {}
+        df_counts: dict[int, int] = {}
+        for position, row in enumerate(rows):
+            for key in self._candidate_keys(row):
+                candidates.setdefault(key, []).append(position)
+            for city in row["_cities"]:
+                cities.setdefault(city, []).append(position)
+            for token in row["_tokens"].tolist():
+                text.setdefault(token, []).append(position)
+        for token, positions in text.items():
+            df_counts[token] = len(positions)
+        self.candidates = _postings_from_lists(candidates)
+        self.cities = _postings_from_lists(cities)
+        self.text = _postings_from_lists(text)
+        lengths = np.fromiter((len(r["_tokens"]) for r in rows), np.int64, n)
+        self._tok_indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        self._tok_flat = (
+            np.concatenate([r["_tokens"] for r in rows]).astype(np.int32) if rows else EMPTY
+        )
+        self._tok_extra = {}
+        self.row_cities = {p: tuple(r["_cities"]) for p, r in enumerate(rows) if r["_cities"]}
+        self.df = np.zeros(len(self.tokens.ids), dtype=np.int64)
+        for token, count in df_counts.items():
+            self.df[token] = count
+        self.refresh_idf()
+
+    def _candidate_keys(self, row: dict) -> list[tuple[int, int, int]]:
+        kind = row["kind"]
+        tech_bits = row["tech"]
+        techs = [t for t in range(len(self.ref.tech_vocab)) if tech_bits >> t & 1] or [ANY_TECH]
+        provinces = row["prov_full"] | row["prov_city"]
+        places = (
+            [NATIONWIDE]
+            if row["nationwide"]
+            else [p for p in range(len(self.ref.province_vocab)) if provinces >> p & 1]
+        )
+        keys = []
+        for t in techs:
+            keys.append((kind, t, ALL_REGIONS))
+            keys.extend((kind, t, p) for p in places)
+        return keys
+
+    # --- incremental changes ----------------------------------------------------------
+
+    def upsert_vendor(self, vendor: VendorRecord) -> int:
+        """Add or update a vendor's credibility inputs; every offering of it sees the change."""
+        position = self.vendor_position.get(vendor.id)
+        if position is None:
+            position = len(self.vendor_ids)
+            self.vendor_position[vendor.id] = position
+            self.vendor_ids = np.append(self.vendor_ids, vendor.id)
+            self.vendor_verified = np.append(self.vendor_verified, False)
+            self.vendor_cases = np.append(self.vendor_cases, np.float32(0))
+            self.vendor_response = np.append(self.vendor_response, np.float32(np.nan))
+        self.vendor_verified[position] = bool(vendor.verified)
+        self.vendor_cases[position] = float(vendor.typical_cases)
+        self.vendor_response[position] = (
+            np.nan if vendor.response_rate is None else float(vendor.response_rate)
+        )
+        return position
+
+    def remove(self, offering_id: int) -> bool:
+        """Tombstone an offering (archived, unpublished, deleted); True when it was indexed."""
+        position = self.position.pop(offering_id, None)
+        if position is None:
+            return False
+        self.cols.data["active"][position] = False
+        return True
+
+    def upsert(self, record: OfferingRecord) -> int | None:
+        """Index the record's current state; an unpublished record is removed. Returns its row."""
+        self.remove(record.id)
+        if not record.published:
+            return None
+        row = self._row(record)
+        values = {k: v for k, v in row.items() if not k.startswith("_")}
+        for name, words in self._mask_columns().items():
+            values[name] = masks_from_ints([row[name]], words)[0]
+        values["active"] = True
+        position = self.cols.append(values)
+        self.position[record.id] = position
+        for key in self._candidate_keys(row):
+            self.candidates.setdefault(key, Postings()).add(position)
+        for city in row["_cities"]:
+            self.cities.setdefault(city, Postings()).add(position)
+        if row["_cities"]:
+            self.row_cities[position] = tuple(row["_cities"])
+        tokens = row["_tokens"]
+        self._tok_extra[position] = tokens
+        if len(self.tokens.ids) > len(self.df):
+            self.df = np.concatenate(
+                [self.df, np.zeros(len(self.tokens.ids) - len(self.df), dtype=np.int64)]
+            )
+        for token in tokens.tolist():
+            self.text.setdefault(token, Postings()).add(position)
+        np.add.at(self.df, tokens, 1)
+        if abs(self.live - self._idf_rows) > IDF_REFRESH_DRIFT * max(self._idf_rows, 1):
+            self.refresh_idf()
+        return position
+
+    def compact(self) -> None:
+        """Drop tombstoned rows; positions change, ids do not."""
+        active = self.cols.view("active")
+        if active.all():
+            return
+        new_position = (np.cumsum(active) - 1).astype(np.int32)
+        self.candidates = {k: p.remapped(active, new_position) for k, p in self.candidates.items()}
+        self.cities = {k: p.remapped(active, new_position) for k, p in self.cities.items()}
+        self.text = {k: p.remapped(active, new_position) for k, p in self.text.items()}
+        self.df = np.zeros(len(self.tokens.ids), dtype=np.int64)
+        for token, postings in self.text.items():
+            self.df[token] = len(postings.base)
+        per_row = [self.row_tokens(p) for p in np.flatnonzero(active).tolist()]
+        lengths = np.fromiter((len(t) for t in per_row), np.int64, len(per_row))
+        self._tok_indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        self._tok_flat = np.concatenate(per_row).astype(np.int32) if per_row else EMPTY
+        self._tok_extra = {}
+        self.row_cities = {
+            int(new_position[p]): cities for p, cities in self.row_cities.items() if active[p]
+        }
+        self.cols.compress(active)
+        self.position = {int(i): p for p, i in enumerate(self.cols.view("id"))}
+        self.refresh_idf()
+
+    def refresh_idf(self) -> None:
+        if len(self.df) < len(self.tokens.ids):
+            self.df = np.concatenate(
+                [self.df, np.zeros(len(self.tokens.ids) - len(self.df), dtype=np.int64)]
+            )
+        self._idf_rows = self.live
+        idf = idf_weights(self.df, self._idf_rows)
+        # Tokens in more than half the catalogue carry almost no signal and cost the most to
+        # accumulate; both matching directions skip them alike.
+        if self._idf_rows >= COMMON_TOKEN_MIN_ROWS:
+            idf[self.df > COMMON_TOKEN_SHARE * self._idf_rows] = 0.0
+        self.idf = idf
+        self.idf_version += 1
+
+    # --- reading ------------------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        """Rows, tombstones included."""
+        return self.cols.n
+
+    @property
+    def live(self) -> int:
+        return len(self.position)
+
+    def col(self, name: str) -> np.ndarray:
+        return self.cols.view(name)
+
+    def token_idf(self, token_ids: np.ndarray) -> np.ndarray:
+        """idf of token ids; tokens unseen when the snapshot was taken weigh the most."""
+        out = np.full(len(token_ids), np.log1p(max(self._idf_rows, 1)), dtype=np.float32)
+        known = token_ids < len(self.idf)
+        out[known] = self.idf[token_ids[known]]
+        return out
+
+    def postings(self, key: tuple[int, int, int]) -> np.ndarray:
+        found = self.candidates.get(key)
+        return EMPTY if found is None else found.array()
+
+    def row_tokens(self, position: int) -> np.ndarray:
+        extra = self._tok_extra.get(position)
+        if extra is not None:
+            return extra
+        if position + 1 >= len(self._tok_indptr):
+            return EMPTY
+        return self._tok_flat[self._tok_indptr[position] : self._tok_indptr[position + 1]]
+
+
+@dataclass(frozen=True)
+class CompiledDemand:
+    """A demand turned into masks and numbers, plus the technology advice for its profile."""
+
+    spec: DemandSpec
+    advice: TechnologyAdvice
+    kinds: tuple[int, ...]
+    kinds_mask: np.ndarray
+    allowed: np.ndarray
+    feasible: np.ndarray
+    preferred: np.ndarray
+    sector: np.ndarray
+    scenario: np.ndarray
+    required_certs: np.ndarray
+    wanted_certs: np.ndarray
+    regions: tuple[tuple[int, int], ...]  # (province position or -1, city code or 0)
+    need: float
+    budget: float
+    tokens: np.ndarray
+    cell_tech: int  # technology the demand's volume counts under in aggregate cells
+    requested_misfit: bool
+
+
+def compile_demand(
+    ref: ReferenceData,
+    spec: DemandSpec,
+    tokens: TokenVocabulary,
+    advice: TechnologyAdvice | None = None,
+) -> CompiledDemand:
+    """Masks and advice for one demand. Requested technologies, when given, are what it allows."""
+    advice = advice or technology_advice(spec.profile, ref.technologies)
+    tv = ref.tech_vocab
+    feasible_bits = tv.bits(advice.feasible)
+    requested_bits = tv.bits(spec.technologies)
+    if requested_bits:
+        allowed_bits = requested_bits
+        preferred_bits = requested_bits & feasible_bits
+    else:
+        allowed_bits = feasible_bits
+        preferred_bits = tv.bits([advice.recommended] if advice.recommended else [])
+    cell_bits = preferred_bits or allowed_bits
+    cell_tech = (cell_bits & -cell_bits).bit_length() - 1 if cell_bits else -1
+    regions = []
+    pv = ref.province_vocab.position
+    for code in spec.regions:
+        p = pv.get(province_of(code), -1)
+        regions.append((p, 0 if is_province(code) else int(code)))
+    raw_tokens = spec.tokens if spec.tokens is not None else tokenize(spec.text)
+    # Tokens unseen in the catalogue still count (at the highest idf) in the denominator.
+    token_ids = tokens.encode(raw_tokens)
+    kv = ref.kind_vocab.position
+
+    def words(vocab, bits: int) -> np.ndarray:
+        return masks_from_ints([bits], vocab.words)
+
+    budget = np.nan if spec.unit_budget is None else float(spec.unit_budget)
+    return CompiledDemand(
+        spec=spec,
+        advice=advice,
+        kinds=tuple(dict.fromkeys(kv[k] for k in spec.kinds_needed if k in kv)),
+        kinds_mask=words(ref.kind_vocab, ref.kind_vocab.bits(spec.kinds_needed)),
+        allowed=words(tv, allowed_bits),
+        feasible=words(tv, feasible_bits),
+        preferred=words(tv, preferred_bits),
+        sector=words(ref.sector_vocab, ref.sector_vocab.bits([spec.sector])),
+        scenario=words(
+            ref.scenario_vocab, ref.scenario_vocab.bits([spec.scenario] if spec.scenario else [])
+        ),
+        required_certs=words(ref.cert_vocab, ref.cert_vocab.bits(spec.certifications)),
+        wanted_certs=words(
+            ref.cert_vocab,
+            ref.cert_vocab.bits([*spec.certifications, *spec.typical_certifications]),
+        ),
+        regions=tuple(regions),
+        need=annual_need(spec.volume, spec.rollout_months),
+        budget=budget,
+        tokens=token_ids,
+        cell_tech=cell_tech,
+        requested_misfit=bool(requested_bits) and not (requested_bits & feasible_bits),
+    )
+
+
+class DemandIndex:
+    """Open demands as columns, for matching one offering against all of them."""
+
+    MASKS = (
+        "kinds_mask",
+        "allowed",
+        "feasible",
+        "preferred",
+        "sector",
+        "scenario",
+        "required_certs",
+        "wanted_certs",
+    )
+
+    def __init__(self, ref: ReferenceData, tokens: TokenVocabulary) -> None:
+        self.ref = ref
+        self.tokens = tokens
+        self.position: dict[int, int] = {}
+        self.compiled: list[CompiledDemand | None] = []
+        self.candidates: dict[tuple[int, int], Postings] = {}
+        self.text: dict[int, Postings] = {}
+        self._advice_cache: dict[RequirementProfile, TechnologyAdvice] = {}
+        self._region_flat: tuple[np.ndarray, ...] | None = None
+        self._token_flat: tuple[np.ndarray, np.ndarray] | None = None
+        self._idf_totals: tuple[tuple[int, int], np.ndarray] | None = None
+        self.cols = _Columns({}, self._empty())
+
+    def _empty(self) -> dict[str, np.ndarray]:
+        ref = self.ref
+        words = {
+            "kinds_mask": ref.kind_vocab.words,
+            "allowed": ref.tech_vocab.words,
+            "feasible": ref.tech_vocab.words,
+            "preferred": ref.tech_vocab.words,
+            "sector": ref.sector_vocab.words,
+            "scenario": ref.scenario_vocab.words,
+            "required_certs": ref.cert_vocab.words,
+            "wanted_certs": ref.cert_vocab.words,
+        }
+        data = {name: np.zeros((0, w), dtype=np.uint64) for name, w in words.items()}
+        data.update(
+            id=np.zeros(0, np.int64),
+            organization=np.zeros(0, np.int64),
+            volume=np.zeros(0, np.float64),
+            need=np.zeros(0, np.float64),
+            budget=np.zeros(0, np.float64),
+            updated_at=np.zeros(0, np.float64),
+            cell_tech=np.zeros(0, np.int16),
+            active=np.zeros(0, bool),
+        )
+        return data
+
+    @classmethod
+    def build(
+        cls, ref: ReferenceData, demands: Iterable[DemandSpec], tokens: TokenVocabulary
+    ) -> DemandIndex:
+        index = cls(ref, tokens)
+        for demand in demands:
+            index.upsert(demand)
+        return index
+
+    def compile(self, spec: DemandSpec) -> CompiledDemand:
+        advice = self._advice_cache.get(spec.profile)
+        if advice is None:
+            advice = self._advice_cache[spec.profile] = technology_advice(
+                spec.profile, self.ref.technologies
+            )
+        return compile_demand(self.ref, spec, self.tokens, advice)
+
+    def remove(self, demand_id: int) -> bool:
+        position = self.position.pop(demand_id, None)
+        if position is None:
+            return False
+        self.cols.data["active"][position] = False
+        self.compiled[position] = None
+        return True
+
+    def upsert(self, spec: DemandSpec) -> int | None:
+        """Index the demand's current state; a demand no longer open is removed."""
+        self.remove(spec.id)
+        if not spec.open:
+            return None
+        c = self.compile(spec)
+        values: dict[str, object] = {name: getattr(c, name)[0] for name in self.MASKS}
+        values.update(
+            id=spec.id,
+            organization=spec.organization_id,
+            volume=float(spec.volume),
+            need=c.need,
+            budget=c.budget,
+            updated_at=float(spec.updated_at),
+            cell_tech=c.cell_tech,
+            active=True,
+        )
+        position = self.cols.append(values)
+        self.position[spec.id] = position
+        self.compiled.append(c)
+        provinces = {p for p, _ in c.regions if p >= 0}
+        for kind in c.kinds:
+            self.candidates.setdefault((kind, ALL_REGIONS), Postings()).add(position)
+            if not c.regions:
+                self.candidates.setdefault((kind, NATIONWIDE), Postings()).add(position)
+            for p in provinces:
+                self.candidates.setdefault((kind, p), Postings()).add(position)
+        for token in c.tokens.tolist():
+            self.text.setdefault(token, Postings()).add(position)
+        self._region_flat = None
+        self._token_flat = None
+        self._idf_totals = None
+        return position
+
+    @property
+    def size(self) -> int:
+        return self.cols.n
+
+    @property
+    def live(self) -> int:
+        return len(self.position)
+
+    def col(self, name: str) -> np.ndarray:
+        return self.cols.view(name)
+
+    def postings(self, key: tuple[int, int]) -> np.ndarray:
+        found = self.candidates.get(key)
+        return EMPTY if found is None else found.array()
+
+    def region_flat(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(owner row, province position, city code or 0, regions per row) over all rows."""
+        if self._region_flat is None:
+            owners, provinces, cities = [], [], []
+            counts = np.zeros(self.size, dtype=np.float64)
+            for position, c in enumerate(self.compiled):
+                if c is None:
+                    continue
+                counts[position] = len(c.regions)
+                for p, city in c.regions:
+                    owners.append(position)
+                    provinces.append(p)
+                    cities.append(city)
+            self._region_flat = (
+                np.asarray(owners, dtype=np.int32),
+                np.asarray(provinces, dtype=np.int16),
+                np.asarray(cities, dtype=np.int64),
+                counts,
+            )
+        return self._region_flat
+
+    def idf_totals(self, offerings: OfferingIndex) -> np.ndarray:
+        """Per demand row: the summed idf of its tokens under the offering index's snapshot."""
+        key = (id(offerings), offerings.idf_version)
+        if self._idf_totals is None or self._idf_totals[0] != key:
+            if self._token_flat is None:
+                owners, tokens = [], []
+                for position, c in enumerate(self.compiled):
+                    if c is not None:
+                        owners.append(np.full(len(c.tokens), position, dtype=np.int32))
+                        tokens.append(c.tokens)
+                self._token_flat = (
+                    np.concatenate(owners) if owners else EMPTY,
+                    np.concatenate(tokens) if tokens else EMPTY,
+                )
+            owners, tokens = self._token_flat
+            totals = np.bincount(owners, weights=offerings.token_idf(tokens), minlength=self.size)
+            self._idf_totals = (key, totals)
+        return self._idf_totals[1]

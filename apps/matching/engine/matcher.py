@@ -1,0 +1,380 @@
+"""Recommendations: the best offerings for a demand and the demands an offering fits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .explain import MatchResult, explain, summarise
+from .index import (
+    ALL_REGIONS,
+    ANY_TECH,
+    EMPTY,
+    NATIONWIDE,
+    CompiledDemand,
+    DemandIndex,
+    DemandSpec,
+    OfferingIndex,
+    compile_demand,
+)
+from .reference import mask_to_int
+from .scoring import (
+    TEXT_NO_QUERY,
+    Weights,
+    criterion_scores,
+    feasible_pairs,
+    top_k,
+    total_score,
+)
+
+DEFAULT_LIMIT = 20
+# Above this share of the index, a boolean scratch array unions postings faster than a sort.
+SCRATCH_UNION_SHARE = 1 / 64
+
+
+@dataclass
+class KindEvaluation:
+    """Every feasible candidate of one needed kind, scored (positions are index rows)."""
+
+    kind: str
+    positions: np.ndarray
+    scores: np.ndarray
+    subs: dict[str, np.ndarray]
+    candidates: int
+
+    def ranked(self, k: int, ids: np.ndarray) -> np.ndarray:
+        """Indices into `positions` of the k best, ties by ascending offering id."""
+        return top_k(self.scores, ids[self.positions], k)
+
+
+@dataclass
+class DemandMatches:
+    demand: CompiledDemand
+    by_kind: dict[str, list[MatchResult]] = field(default_factory=dict)
+    evaluations: dict[str, KindEvaluation] = field(default_factory=dict)
+
+    @property
+    def results(self) -> list[MatchResult]:
+        return [m for matches in self.by_kind.values() for m in matches]
+
+
+def union(lists: list[np.ndarray], size: int) -> np.ndarray:
+    """Sorted distinct positions of several posting arrays."""
+    lists = [a for a in lists if len(a)]
+    if not lists:
+        return EMPTY
+    if len(lists) == 1:
+        return lists[0]
+    total = sum(len(a) for a in lists)
+    if total > size * SCRATCH_UNION_SHARE:
+        scratch = np.zeros(size, dtype=bool)
+        for a in lists:
+            scratch[a] = True
+        return np.flatnonzero(scratch).astype(np.int32)
+    return np.unique(np.concatenate(lists))
+
+
+def offering_columns(index: OfferingIndex, rows: np.ndarray | slice) -> dict[str, np.ndarray]:
+    """Offering-side columns for scoring, gathered at `rows`."""
+    vendor = index.col("vendor")[rows]
+    return {
+        "tech": index.col("tech")[rows],
+        "sector": index.col("sector")[rows],
+        "scenario": index.col("scenario")[rows],
+        "cert": index.col("cert")[rows],
+        "price_min": index.col("price_min")[rows],
+        "price_max": index.col("price_max")[rows],
+        "min_order": index.col("min_order")[rows],
+        "capacity": index.col("capacity")[rows],
+        "updated_at": index.col("updated_at")[rows],
+        "active": index.col("active")[rows],
+        "verified": index.vendor_verified[vendor],
+        "cases": index.vendor_cases[vendor],
+        "response": index.vendor_response[vendor],
+    }
+
+
+def compiled_columns(c: CompiledDemand) -> dict[str, np.ndarray]:
+    """Demand-side columns of one compiled demand, shaped to broadcast over candidates."""
+    return {
+        "allowed": c.allowed,
+        "feasible": c.feasible,
+        "preferred": c.preferred,
+        "sector": c.sector,
+        "scenario": c.scenario,
+        "required_certs": c.required_certs,
+        "wanted_certs": c.wanted_certs,
+        "volume": np.array([float(c.spec.volume)]),
+        "need": np.array([c.need]),
+        "budget": np.array([c.budget]),
+        "active": np.array([bool(c.spec.open)]),
+    }
+
+
+def demand_columns(index: DemandIndex, rows: np.ndarray) -> dict[str, np.ndarray]:
+    return {
+        name: index.col(name)[rows]
+        for name in (
+            "allowed",
+            "feasible",
+            "preferred",
+            "sector",
+            "scenario",
+            "required_certs",
+            "wanted_certs",
+            "volume",
+            "need",
+            "budget",
+            "active",
+        )
+    }
+
+
+# --- one demand against the offering index ----------------------------------------------
+
+
+def offering_candidates(index: OfferingIndex, c: CompiledDemand, kind: int) -> np.ndarray:
+    """Live rows of `kind` that offer an allowed technology (or none) where the demand deploys."""
+    allowed = mask_to_int(c.allowed[0])
+    techs = [t for t in range(len(index.ref.tech_vocab)) if allowed >> t & 1] + [ANY_TECH]
+    if c.regions:
+        places = [NATIONWIDE, *sorted({p for p, _ in c.regions if p >= 0})]
+    else:
+        places = [ALL_REGIONS]
+    rows = union([index.postings((kind, t, p)) for t in techs for p in places], index.size)
+    return rows[index.col("active")[rows]]
+
+
+def coverage_for_demand(index: OfferingIndex, c: CompiledDemand, rows: np.ndarray) -> np.ndarray:
+    """Share of the demand's regions each row serves: province or city 1, cities only 0.5."""
+    if not c.regions:
+        return np.ones(len(rows))
+    nationwide = index.col("nationwide")[rows]
+    full_masks = index.col("prov_full")[rows]
+    city_masks = index.col("prov_city")[rows]
+    total = np.zeros(len(rows))
+    for p, city in c.regions:
+        if p < 0:
+            total += nationwide
+            continue
+        word, bit = p >> 6, np.uint64(1 << (p & 63))
+        full = nationwide | ((full_masks[:, word] & bit) != 0)
+        if city:
+            posting = index.cities.get(city)
+            if posting is not None:
+                full = full | np.isin(rows, posting.array())
+            total += full
+        else:
+            partial = (city_masks[:, word] & bit) != 0
+            total += np.where(full, 1.0, np.where(partial, 0.5, 0.0))
+    return total / len(c.regions)
+
+
+def relevance_for_demand(index: OfferingIndex, c: CompiledDemand, rows: np.ndarray) -> np.ndarray:
+    """idf-weighted share of the demand's tokens each row's text contains."""
+    weights = index.token_idf(c.tokens)
+    total = float(weights.sum(dtype=np.float64))
+    if total <= 0:
+        return np.full(len(rows), TEXT_NO_QUERY)
+    if len(rows) * 8 < index.size:
+        # Few candidates: look tokens up per candidate row instead of touching every posting.
+        acc = np.zeros(len(rows))
+        for token, weight in zip(c.tokens.tolist(), weights.tolist(), strict=True):
+            posting = index.text.get(token)
+            if weight > 0 and posting is not None:
+                acc += weight * np.isin(rows, posting.array())
+        return acc / total
+    acc = np.zeros(index.size)
+    for token, weight in zip(c.tokens.tolist(), weights.tolist(), strict=True):
+        posting = index.text.get(token)
+        if weight > 0 and posting is not None:
+            acc[posting.array()] += weight
+    return acc[rows] / total
+
+
+def evaluate_kind(index: OfferingIndex, c: CompiledDemand, kind: int, now: float) -> KindEvaluation:
+    """Score every feasible offering of one kind for a demand."""
+    rows = offering_candidates(index, c, kind)
+    coverage = coverage_for_demand(index, c, rows)
+    o = offering_columns(index, rows)
+    d = compiled_columns(c)
+    ok = feasible_pairs(o, d, coverage)
+    rows, coverage = rows[ok], coverage[ok]
+    o = {k: v[ok] for k, v in o.items()}
+    relevance = relevance_for_demand(index, c, rows)
+    subs = criterion_scores(o, d, coverage, relevance, now)
+    return KindEvaluation(
+        kind=index.ref.kind_vocab.codes[kind],
+        positions=rows,
+        scores=np.empty(0),
+        subs=subs,
+        candidates=len(ok),
+    )
+
+
+def result_for(
+    index: OfferingIndex,
+    c: CompiledDemand,
+    position: int,
+    subs: dict[str, float],
+    score: float,
+    weights: Weights,
+    now: float,
+) -> MatchResult:
+    criteria, unmet = explain(index, position, c, {**subs, "_now": now}, weights)
+    zh, en = summarise(criteria, score)
+    return MatchResult(
+        demand_id=c.spec.id,
+        offering_id=int(index.col("id")[position]),
+        vendor_id=int(index.vendor_ids[index.col("vendor")[position]]),
+        kind=index.ref.kind_vocab.codes[int(index.col("kind")[position])],
+        score=float(score),
+        criteria=criteria,
+        unmet=unmet,
+        summary_zh=zh,
+        summary_en=en,
+    )
+
+
+def match_demand(
+    index: OfferingIndex,
+    demand: DemandSpec | CompiledDemand,
+    *,
+    now: float,
+    weights: Weights | None = None,
+    limit: int = DEFAULT_LIMIT,
+    explain_results: bool = True,
+) -> DemandMatches:
+    """Top `limit` feasible offerings per needed kind, best first, each with its explanation."""
+    weights = weights or Weights()
+    c = (
+        demand
+        if isinstance(demand, CompiledDemand)
+        else compile_demand(index.ref, demand, index.tokens)
+    )
+    out = DemandMatches(demand=c)
+    ids = index.col("id")
+    for kind in c.kinds:
+        evaluation = evaluate_kind(index, c, kind, now)
+        evaluation.scores = total_score(evaluation.subs, weights)
+        out.evaluations[evaluation.kind] = evaluation
+        best = evaluation.ranked(limit, ids)
+        if explain_results:
+            out.by_kind[evaluation.kind] = [
+                result_for(
+                    index,
+                    c,
+                    int(evaluation.positions[i]),
+                    {k: float(v[i]) for k, v in evaluation.subs.items()},
+                    float(evaluation.scores[i]),
+                    weights,
+                    now,
+                )
+                for i in best
+            ]
+    return out
+
+
+# --- one offering against the demand index ----------------------------------------------
+
+
+def demand_candidates(offerings: OfferingIndex, demands: DemandIndex, position: int) -> np.ndarray:
+    """Open demand rows needing the offering's kind in a province it serves (or anywhere)."""
+    kind = int(offerings.col("kind")[position])
+    if kind < 0:
+        return EMPTY
+    if offerings.col("nationwide")[position]:
+        rows = demands.postings((kind, ALL_REGIONS))
+    else:
+        provinces = mask_to_int(offerings.col("prov_full")[position]) | mask_to_int(
+            offerings.col("prov_city")[position]
+        )
+        places = [NATIONWIDE] + [
+            p for p in range(len(offerings.ref.province_vocab)) if provinces >> p & 1
+        ]
+        rows = union([demands.postings((kind, p)) for p in places], demands.size)
+    return rows[demands.col("active")[rows]]
+
+
+def coverage_for_offering(
+    offerings: OfferingIndex, demands: DemandIndex, position: int, rows: np.ndarray
+) -> np.ndarray:
+    """For each demand row, the share of its regions the offering serves (as above)."""
+    owners, provinces, cities, counts = demands.region_flat()
+    if offerings.col("nationwide")[position]:
+        return np.ones(len(rows))
+    size = len(offerings.ref.province_vocab)
+    full_bits = mask_to_int(offerings.col("prov_full")[position])
+    city_bits = mask_to_int(offerings.col("prov_city")[position])
+    full_table = np.array([bool(full_bits >> p & 1) for p in range(size)] + [False])
+    city_table = np.array([bool(city_bits >> p & 1) for p in range(size)] + [False])
+    own_cities = list(offerings.row_cities.get(position, ()))
+    prov = np.where(provinces < 0, size, provinces)
+    full = full_table[prov]
+    is_city = cities != 0
+    if own_cities:
+        full = full | (is_city & np.isin(cities, own_cities))
+    credit = np.where(full, 1.0, np.where(~is_city & city_table[prov], 0.5, 0.0))
+    sums = np.bincount(owners, weights=credit, minlength=demands.size)
+    share = np.divide(sums, counts, out=np.ones(demands.size), where=counts > 0)
+    return share[rows]
+
+
+def relevance_for_offering(
+    offerings: OfferingIndex, demands: DemandIndex, position: int, rows: np.ndarray
+) -> np.ndarray:
+    totals = demands.idf_totals(offerings)[rows]
+    tokens = offerings.row_tokens(position)
+    weights = offerings.token_idf(tokens)
+    acc = np.zeros(demands.size)
+    for token, weight in zip(tokens.tolist(), weights.tolist(), strict=True):
+        posting = demands.text.get(token)
+        if weight > 0 and posting is not None:
+            acc[posting.array()] += weight
+    return np.divide(acc[rows], totals, out=np.full(len(rows), TEXT_NO_QUERY), where=totals > 0)
+
+
+def match_offering(
+    offerings: OfferingIndex,
+    demands: DemandIndex,
+    offering_id: int,
+    *,
+    now: float,
+    weights: Weights | None = None,
+    limit: int = DEFAULT_LIMIT,
+    explain_results: bool = True,
+) -> tuple[list[MatchResult], int]:
+    """The open demands an indexed offering fits, best first; and how many it fits in all."""
+    weights = weights or Weights()
+    position = offerings.position.get(offering_id)
+    if position is None:
+        return [], 0
+    rows = demand_candidates(offerings, demands, position)
+    coverage = coverage_for_offering(offerings, demands, position, rows)
+    o = offering_columns(offerings, slice(position, position + 1))
+    d = demand_columns(demands, rows)
+    ok = feasible_pairs(o, d, coverage)
+    rows, coverage = rows[ok], coverage[ok]
+    d = {k: v[ok] for k, v in d.items()}
+    relevance = relevance_for_offering(offerings, demands, position, rows)
+    subs = criterion_scores(o, d, coverage, relevance, now)
+    scores = total_score(subs, weights)
+    best = top_k(scores, demands.col("id")[rows], limit)
+    if not explain_results:
+        return [], len(rows)
+    results = []
+    for i in best:
+        c = demands.compiled[int(rows[i])]
+        results.append(
+            result_for(
+                offerings,
+                c,
+                position,
+                {k: float(v[i]) for k, v in subs.items()},
+                float(scores[i]),
+                weights,
+                now,
+            )
+        )
+    return results, len(rows)

@@ -1,0 +1,354 @@
+"""Mismatch flags: per demand, per offering, and aggregate sector × technology × province cells."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .bundles import Bundle
+from .index import ALL_REGIONS, ANY_TECH, DemandIndex, OfferingIndex
+from .matcher import DemandMatches, coverage_for_demand, union
+from .reference import mask_to_int
+from .scoring import covers
+
+HIGH, MEDIUM, LOW = "high", "medium", "low"
+STALE_DAYS = 180
+# A cell is short when demand exceeds feasible capacity, and idle when capacity is at least
+# this many times the demand.
+SURPLUS_RATIO = 10.0
+
+
+@dataclass(frozen=True)
+class Flag:
+    code: str
+    severity: str
+    zh: str
+    en: str
+    figures: dict = field(default_factory=dict)
+
+
+def _kind_rows(index: OfferingIndex, kind: int, techs: list[int]) -> np.ndarray:
+    rows = union([index.postings((kind, t, ALL_REGIONS)) for t in techs], index.size)
+    live = index.col("active")[rows] & index.vendor_verified[index.col("vendor")[rows]]
+    return rows[live]
+
+
+def demand_flags(
+    index: OfferingIndex, matches: DemandMatches, bundles: list[Bundle] | None = None
+) -> list[Flag]:
+    """Why the market cannot (fully) serve a demand; empty when it can."""
+    c = matches.demand
+    ref = index.ref
+    flags: dict[str, Flag] = {}
+    every_tech = [*range(len(ref.tech_vocab)), ANY_TECH]
+    allowed = mask_to_int(c.allowed[0])
+    allowed_techs = [t for t in every_tech if t == ANY_TECH or allowed >> t & 1]
+
+    def add(code: str, severity: str, zh: str, en: str, kind: str | None, **figures) -> None:
+        previous = flags.get(code)
+        kinds = (previous.figures.get("kinds", []) if previous else []) + ([kind] if kind else [])
+        if previous:
+            figures = {**previous.figures, **figures}
+            zh, en = previous.zh, previous.en
+        flags[code] = Flag(code, severity, zh, en, {**figures, "kinds": kinds})
+
+    if c.requested_misfit:
+        rec = c.advice.recommended
+        failed = []
+        for code in c.spec.technologies:
+            assessment = c.advice.assessment(code)
+            if assessment is not None:
+                failed.extend(ch.code for ch in assessment.failed)
+        rzh, ren = ref.name("technology", rec) if rec else ("无", "none")
+        req_zh = "、".join(ref.name("technology", t)[0] for t in c.spec.technologies)
+        req_en = ", ".join(ref.name("technology", t)[1] for t in c.spec.technologies)
+        add(
+            "tech_misfit",
+            MEDIUM,
+            f"指定的 {req_zh} 不满足需求画像，建议改用 {rzh}。",
+            f"The requested {req_en} cannot meet the profile; {ren} would.",
+            None,
+            requested=list(c.spec.technologies),
+            suggested=rec,
+            failed_checks=sorted(set(failed)),
+        )
+    if not c.spec.technologies and c.advice.recommended is None:
+        add(
+            "tech_unsupported",
+            HIGH,
+            "没有任何网络技术能满足该需求画像。",
+            "No network technology can meet this requirement profile.",
+            None,
+            reason="profile",
+        )
+
+    missing_kinds = []
+    for kind_code, evaluation in matches.evaluations.items():
+        kind = ref.kind_vocab.position[kind_code]
+        kzh, ken = ref.name("kind", kind_code)
+        if len(evaluation.positions):
+            capacity = float(index.col("capacity")[evaluation.positions].sum())
+            if capacity < c.need:
+                ratio = capacity / c.need if c.need else 0.0
+                add(
+                    "capacity_shortfall",
+                    HIGH if ratio < 0.5 else MEDIUM,
+                    f"可行供给的{kzh}年产能合计 {capacity:,.0f}，"
+                    f"低于每年约 {c.need:,.0f} 的需求量。",
+                    f"Feasible {ken} capacity totals {capacity:,.0f} a year, below the yearly "
+                    f"need of about {c.need:,.0f}.",
+                    kind_code,
+                    capacity=capacity,
+                    need=c.need,
+                    ratio=round(ratio, 4),
+                )
+            if not np.isnan(c.budget):
+                prices = (
+                    index.col("price_min")[evaluation.positions]
+                    + index.col("price_max")[evaluation.positions]
+                ) / 2
+                cheapest = float(prices.min())
+                if cheapest > c.budget:
+                    add(
+                        "price_gap",
+                        LOW if cheapest <= 1.5 * c.budget else MEDIUM,
+                        f"最便宜的可行{kzh}单价约 {cheapest:,.2f} 元，"
+                        f"高于预算 {c.budget:,.2f} 元。",
+                        f"The cheapest feasible {ken} costs about CNY {cheapest:,.2f}, above the "
+                        f"CNY {c.budget:,.2f} budget.",
+                        kind_code,
+                        cheapest=cheapest,
+                        budget=c.budget,
+                    )
+            continue
+        missing_kinds.append(kind_code)
+        supply = _kind_rows(index, kind, allowed_techs)
+        if not len(supply):
+            if c.spec.technologies and len(_kind_rows(index, kind, every_tech)):
+                offered = index.col("tech")[_kind_rows(index, kind, every_tech)]
+                available = ref.tech_vocab.decode(np.bitwise_or.reduce(offered, axis=0))
+                add(
+                    "tech_unsupported",
+                    HIGH,
+                    f"没有厂商提供采用所指定技术的{kzh}。",
+                    f"No vendor offers a {ken} on the requested technology.",
+                    kind_code,
+                    requested=list(c.spec.technologies),
+                    available=available,
+                )
+            else:
+                add(
+                    "no_supply",
+                    HIGH,
+                    f"平台上没有可用的{kzh}供给。",
+                    f"No usable {ken} supply is listed on the platform.",
+                    kind_code,
+                )
+            continue
+        coverage = coverage_for_demand(index, c, supply)
+        regional = supply[coverage > 0]
+        if not len(regional):
+            add(
+                "no_regional_supply",
+                HIGH,
+                f"有{kzh}供给，但都不服务需求的部署区域。",
+                f"{ken.capitalize()} supply exists, but none serves the deployment regions.",
+                kind_code,
+                elsewhere=len(supply),
+            )
+            continue
+        certs = index.col("cert")[regional]
+        lacking = ~covers(certs, c.required_certs)
+        missing = Counter()
+        for row in certs[lacking][:1000]:
+            missing.update(ref.cert_vocab.decode(c.required_certs[0] & ~row))
+        add(
+            "cert_gap",
+            HIGH,
+            f"区域内的{kzh}供给都缺少必需的认证。",
+            f"Every {ken} supply in the region lacks a required certification.",
+            kind_code,
+            regional=len(regional),
+            missing=[code for code, _ in missing.most_common()],
+        )
+
+    if len(c.kinds) > 1 and (missing_kinds or (bundles is not None and not bundles)):
+        add(
+            "incomplete_chain",
+            HIGH,
+            "无法组成完整的解决方案：部分环节没有可行或相互兼容的供给。",
+            "No complete solution can be assembled: some link of the chain has no feasible or "
+            "compatible supply.",
+            None,
+            missing=missing_kinds,
+        )
+    return sorted(flags.values(), key=lambda f: f.code)
+
+
+def offering_flags(
+    index: OfferingIndex,
+    offering_id: int,
+    *,
+    fits: int,
+    now: float,
+    stale_days: float = STALE_DAYS,
+) -> list[Flag]:
+    """no_demand when no open demand fits the offering; stale when it has not been updated."""
+    flags = []
+    if fits == 0:
+        flags.append(
+            Flag(
+                "no_demand",
+                LOW,
+                "当前没有与该产品匹配的开放需求。",
+                "No open demand currently fits this offering.",
+                {"fits": 0},
+            )
+        )
+    position = index.position.get(offering_id)
+    if position is not None:
+        age = (now - float(index.col("updated_at")[position])) / 86400
+        if age > stale_days:
+            flags.append(
+                Flag(
+                    "stale",
+                    LOW,
+                    f"产品信息已 {age:.0f} 天未更新。",
+                    f"The listing has not been updated for {age:.0f} days.",
+                    {"age_days": round(age, 1), "threshold_days": stale_days},
+                )
+            )
+    return flags
+
+
+@dataclass(frozen=True)
+class Cell:
+    sector: str
+    technology: str
+    province: str
+    demanded: float
+    capacity: float
+    demands: int
+
+
+def _unpack(masks: np.ndarray, bits: int) -> np.ndarray:
+    """(m, words) uint64 → (m, bits) float32 0/1 (bit i of word w is column 64 w + i)."""
+    as_bytes = np.ascontiguousarray(masks).view(np.uint8).reshape(len(masks), -1)
+    return np.unpackbits(as_bytes, axis=1, bitorder="little")[:, :bits].astype(np.float32)
+
+
+# Rows per chunk of the cell aggregation: 200k rows × 60 sector-technology pairs of float32
+# ≈ 48 MB of scratch.
+CELL_CHUNK = 200_000
+
+
+def aggregate_cells(
+    offerings: OfferingIndex, demands: DemandIndex, *, volume_kinds: tuple[str, ...]
+) -> list[Cell]:
+    """Yearly demanded volume vs feasible capacity per sector × technology × province.
+
+    An offering's capacity is shared, so it is split evenly over the cells it serves (an
+    unspecified sector counts as every sector, nationwide as every province); a demand's
+    yearly need is split over its regions and counted under its preferred technology.
+    """
+    ref = offerings.ref
+    ns, nt, np_ = len(ref.sector_vocab), len(ref.tech_vocab), len(ref.province_vocab)
+    capacity = np.zeros((ns, nt, np_))
+    kind_ok = np.isin(
+        offerings.col("kind"),
+        [ref.kind_vocab.position[k] for k in volume_kinds if k in ref.kind_vocab.position],
+    )
+    live = offerings.col("active") & offerings.vendor_verified[offerings.col("vendor")] & kind_ok
+    rows = np.flatnonzero(live)
+    for start in range(0, len(rows), CELL_CHUNK):
+        chunk = rows[start : start + CELL_CHUNK]
+        sectors = _unpack(offerings.col("sector")[chunk], ns)
+        sectors[sectors.sum(axis=1) == 0] = 1.0
+        techs = _unpack(offerings.col("tech")[chunk], nt)
+        provinces = _unpack(
+            offerings.col("prov_full")[chunk] | offerings.col("prov_city")[chunk], np_
+        )
+        provinces[offerings.col("nationwide")[chunk]] = 1.0
+        spread = sectors.sum(axis=1) * techs.sum(axis=1) * provinces.sum(axis=1)
+        share = np.divide(
+            offerings.col("capacity")[chunk], spread, out=np.zeros(len(chunk)), where=spread > 0
+        ).astype(np.float32)
+        pairs = (share[:, None, None] * sectors[:, :, None] * techs[:, None, :]).reshape(
+            len(chunk), ns * nt
+        )
+        capacity += (pairs.T @ provinces).reshape(ns, nt, np_)
+
+    demanded = np.zeros((ns, nt, np_))
+    counted = np.zeros((ns, nt, np_), dtype=np.int64)
+    sector_pos = ref.sector_vocab.position
+    for position in np.flatnonzero(demands.col("active")).tolist():
+        c = demands.compiled[position]
+        s = sector_pos.get(c.spec.sector)
+        if s is None or c.cell_tech < 0:
+            continue
+        provinces = [p for p, _ in c.regions if p >= 0] or list(range(np_))
+        share = c.need / len(provinces)
+        for p in provinces:
+            demanded[s, c.cell_tech, p] += share
+        for p in set(provinces):
+            counted[s, c.cell_tech, p] += 1
+
+    cells = []
+    for s, t, p in zip(*np.nonzero((capacity > 0) | (demanded > 0)), strict=True):
+        cells.append(
+            Cell(
+                sector=ref.sector_vocab.codes[s],
+                technology=ref.tech_vocab.codes[t],
+                province=ref.province_vocab.codes[p],
+                demanded=round(float(demanded[s, t, p]), 2),
+                capacity=round(float(capacity[s, t, p]), 2),
+                demands=int(counted[s, t, p]),
+            )
+        )
+    return cells
+
+
+def cell_flags(cells: list[Cell]) -> list[tuple[Cell, Flag]]:
+    """Cells where demand outruns feasible capacity, or capacity idles far above demand."""
+    out = []
+    for cell in cells:
+        if cell.demanded > cell.capacity:
+            severity = HIGH if cell.capacity == 0 or cell.demanded > 2 * cell.capacity else MEDIUM
+            out.append(
+                (
+                    cell,
+                    Flag(
+                        "supply_shortage",
+                        severity,
+                        f"需求量 {cell.demanded:,.0f} 超过可行产能 {cell.capacity:,.0f}。",
+                        f"Demand of {cell.demanded:,.0f} exceeds feasible capacity of "
+                        f"{cell.capacity:,.0f}.",
+                        {
+                            "demanded": cell.demanded,
+                            "capacity": cell.capacity,
+                            "demands": cell.demands,
+                        },
+                    ),
+                )
+            )
+        elif cell.demanded > 0 and cell.capacity >= SURPLUS_RATIO * cell.demanded:
+            out.append(
+                (
+                    cell,
+                    Flag(
+                        "supply_surplus",
+                        LOW,
+                        f"可行产能 {cell.capacity:,.0f} 远超需求量 {cell.demanded:,.0f}。",
+                        f"Feasible capacity of {cell.capacity:,.0f} far exceeds demand of "
+                        f"{cell.demanded:,.0f}.",
+                        {
+                            "demanded": cell.demanded,
+                            "capacity": cell.capacity,
+                            "demands": cell.demands,
+                        },
+                    ),
+                )
+            )
+    return out

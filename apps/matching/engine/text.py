@@ -1,0 +1,86 @@
+"""Chinese-aware text relevance: jieba tokens, one shared token vocabulary, idf weights."""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Iterable
+
+import numpy as np
+
+_jieba_lock = threading.Lock()
+_jieba = None
+
+# Tokens that say nothing about fit; single characters are dropped anyway.
+_STOPWORDS_TEXT = (
+    "的 了 和 与 及 或 在 是 为 对 等 我们 需要 提供 用于 支持 进行 一个 一套 以及 and or the "
+    "for of to a an in with on by is are"
+)
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+def _load_jieba():
+    """Import and initialise jieba once per process (its dictionary build takes ~0.5 s)."""
+    global _jieba
+    if _jieba is None:
+        with _jieba_lock:
+            if _jieba is None:
+                import jieba
+
+                jieba.setLogLevel(60)
+                jieba.initialize()
+                _jieba = jieba
+    return _jieba
+
+
+def tokenize(text: str) -> tuple[str, ...]:
+    """Distinct lower-cased tokens of a text (jieba `cut_for_search`), in first-seen order."""
+    if not text:
+        return ()
+    jieba = _load_jieba()
+    seen: dict[str, None] = {}
+    for raw in jieba.cut_for_search(text.lower()):
+        token = raw.strip()
+        if len(token) < 2 or token in STOPWORDS or not _WORD.search(token):
+            continue
+        seen.setdefault(token, None)
+    return tuple(seen)
+
+
+class TokenVocabulary:
+    """Token → id, shared by the offering and demand indexes so their postings line up."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self._reverse: list[str] = []
+
+    def id(self, token: str) -> int:
+        found = self.ids.get(token)
+        if found is None:
+            found = self.ids[token] = len(self.ids)
+        return found
+
+    def encode(self, tokens: Iterable[str]) -> np.ndarray:
+        return np.fromiter(dict.fromkeys(self.id(t) for t in tokens), dtype=np.int32)
+
+    def words(self, ids: Iterable[int]) -> list[str]:
+        """Tokens of ids (the reverse list is rebuilt when the vocabulary grew)."""
+        if len(self._reverse) != len(self.ids):
+            self._reverse = list(self.ids)
+        return [self._reverse[i] for i in ids]
+
+    def lookup(self, tokens: Iterable[str]) -> np.ndarray:
+        """Ids of known tokens only (a query never grows the vocabulary)."""
+        ids = self.ids
+        return np.fromiter(dict.fromkeys(ids[t] for t in tokens if t in ids), dtype=np.int32)
+
+
+def idf_weights(df: np.ndarray, documents: int) -> np.ndarray:
+    """Smoothed idf per token id: log(1 + N / (1 + df)); unseen tokens weigh the most."""
+    return np.log1p(max(documents, 1) / (1.0 + df.astype(np.float64))).astype(np.float32)
+
+
+def max_idf(documents: int) -> float:
+    return float(math.log1p(max(documents, 1)))
