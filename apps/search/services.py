@@ -37,6 +37,28 @@ def outbox_enqueue(*, entity: str, entity_id: int) -> None:
     _kick_drain_on_commit()
 
 
+def outbox_enqueue_organization(*, organization_id: int) -> None:
+    """Record that an organisation's name or verification changed: every listing of it is
+    re-indexed (call inside the transaction that changed the organisation)."""
+    from apps.catalog.models import Offering
+    from apps.demands.models import Demand
+
+    events = [
+        OutboxEvent(entity=OutboxEvent.Entity.OFFERING, entity_id=pk)
+        for pk in Offering.objects.filter(organization_id=organization_id).values_list(
+            "pk", flat=True
+        )
+    ] + [
+        OutboxEvent(entity=OutboxEvent.Entity.DEMAND, entity_id=pk)
+        for pk in Demand.objects.filter(organization_id=organization_id).values_list(
+            "pk", flat=True
+        )
+    ]
+    OutboxEvent.objects.bulk_create(events, batch_size=1000)
+    if events:
+        _kick_drain_on_commit()
+
+
 def _kick_drain_on_commit() -> None:
     # One kick per transaction is enough however many listings it changed.
     if any(callback is _kick_drain for _sids, callback, _robust in connection.run_on_commit):

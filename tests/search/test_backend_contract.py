@@ -9,7 +9,6 @@ import pytest
 
 from apps.accounts.models import Organization
 from apps.catalog.models import Offering
-from apps.demands.models import Demand
 from apps.search.backends.base import SearchQuery
 from apps.search.documents import DEMAND, OFFERING, source_rows, with_tokens
 from apps.search.services import search_reindex, search_sync

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -326,9 +326,12 @@ class ElasticsearchBackend(SearchBackend):
         self.client.indices.refresh(index=alias_name(entity))
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def version_of(updated_at: datetime) -> int:
     """The external version of a document: its listing's updated_at in microseconds."""
-    return int(updated_at.timestamp() * 1_000_000)
+    return (updated_at - _EPOCH) // timedelta(microseconds=1)
 
 
 def _source(document: dict, entity: str) -> dict:
