@@ -22,7 +22,8 @@ class Command(BaseCommand):
         obsolete = sum(report.obsolete.values())
         self.stdout.write(
             _(
-                "参考数据已加载：%(counts)s（新增 %(created)d，保留的旧代码 %(obsolete)d），用时 %(s).2f 秒"
+                "参考数据已加载：%(counts)s（新增 %(created)d，保留的旧代码 %(obsolete)d），"
+                "用时 %(s).2f 秒"
             )
             % {"counts": counts, "created": created, "obsolete": obsolete, "s": elapsed}
         )

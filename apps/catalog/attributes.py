@@ -1,0 +1,85 @@
+"""Validation of an offering's kind-specific attributes against its supply kind's spec."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+NON_FIELD = "attributes"
+
+
+def _is_type(value: Any, type_name: str) -> bool:
+    if type_name == "string":
+        return isinstance(value, str)
+    if type_name == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if type_name == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        return math.isfinite(value)
+    if type_name == "boolean":
+        return isinstance(value, bool)
+    if type_name == "list":
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    # A spec naming an unknown type is a programming error, not bad input.
+    raise ValueError(f"unknown attribute type in spec: {type_name!r}")
+
+
+_TYPE_NAMES = {
+    "string": lambda: _("文本"),
+    "integer": lambda: _("整数"),
+    "number": lambda: _("数字"),
+    "boolean": lambda: _("是/否"),
+    "list": lambda: _("文本列表"),
+}
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def validate_attributes(*, spec: dict, attributes: object) -> dict[str, list[str]]:
+    """Check `attributes` against a SupplyKind.attribute_spec.
+
+    Returns a map of attribute name to translated error messages (empty when valid); problems
+    with the whole value (not an object) are reported under "attributes". A value of None,
+    "" or [] counts as not given. Raises ValueError only for a malformed spec.
+    """
+    if not isinstance(attributes, dict):
+        return {NON_FIELD: [_("类型属性必须是一个 JSON 对象。")]}
+    errors: dict[str, list[str]] = {}
+    for name in attributes:
+        if name not in spec:
+            allowed = "、".join(spec) or _("无")
+            errors.setdefault(str(name), []).append(
+                _("未知属性。该类型可用的属性：%(allowed)s") % {"allowed": allowed}
+            )
+    for name, rule in spec.items():
+        value = attributes.get(name)
+        if _is_blank(value):
+            if rule.get("required"):
+                errors.setdefault(name, []).append(_("此属性为必填项。"))
+            continue
+        type_name = rule.get("type", "string")
+        if not _is_type(value, type_name):
+            errors.setdefault(name, []).append(
+                _("类型错误，应为%(type)s。") % {"type": _TYPE_NAMES[type_name]()}
+            )
+            continue
+        choices = rule.get("choices")
+        if choices:
+            items = value if type_name == "list" else [value]
+            invalid = [item for item in items if item not in choices]
+            if invalid:
+                errors.setdefault(name, []).append(
+                    _("取值 %(value)s 不在可选范围内（%(choices)s）。")
+                    % {"value": "、".join(map(str, invalid)), "choices": "、".join(choices)}
+                )
+        if type_name in ("integer", "number"):
+            if "min" in rule and value < rule["min"]:
+                errors.setdefault(name, []).append(_("不能小于 %(min)s。") % {"min": rule["min"]})
+            if "max" in rule and value > rule["max"]:
+                errors.setdefault(name, []).append(_("不能大于 %(max)s。") % {"max": rule["max"]})
+    return errors

@@ -1,0 +1,1 @@
+"""Demo market generator: believable organisations, offerings and demands for `seed_demo`."""
