@@ -1,9 +1,150 @@
-"""Web UI routes."""
+"""Web UI routes: public pages, accounts, and one namespace per user group."""
 
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, reverse_lazy
 
-from . import views
+from .views import accounts, coordinator, enterprise, introductions, public, vendor
+
+REGISTRATION = "frontend/accounts/registration/"
+
+account_patterns = [
+    path("signup/", accounts.signup, name="signup"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name=REGISTRATION + "login.html"),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password/reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name=REGISTRATION + "password_reset_form.html",
+            email_template_name=REGISTRATION + "password_reset_email.txt",
+            subject_template_name=REGISTRATION + "password_reset_subject.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(
+            template_name=REGISTRATION + "password_reset_done.html"
+        ),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name=REGISTRATION + "password_reset_confirm.html"
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name=REGISTRATION + "password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
+    path(
+        "password/change/",
+        auth_views.PasswordChangeView.as_view(
+            template_name=REGISTRATION + "password_change_form.html",
+            success_url=reverse_lazy("password_change_done"),
+        ),
+        name="password_change",
+    ),
+    path(
+        "password/change/done/",
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name=REGISTRATION + "password_change_done.html"
+        ),
+        name="password_change_done",
+    ),
+    path("", accounts.account, name="account"),
+    path("switch/", accounts.organization_switch, name="organization-switch"),
+    path("members/", accounts.members, name="members"),
+    path("api-keys/", accounts.api_keys, name="api-keys"),
+    path("api-keys/<str:key_id>/revoke/", accounts.api_key_revoke, name="api-key-revoke"),
+]
+
+enterprise_patterns = (
+    [
+        path("demands/", enterprise.demand_list, name="demands"),
+        path("demands/new/", enterprise.demand_edit, name="demand-new"),
+        path("demands/<int:pk>/", enterprise.demand_detail, name="demand"),
+        path("demands/<int:pk>/edit/", enterprise.demand_edit, name="demand-edit"),
+        path(
+            "demands/<int:pk>/<str:action>/",
+            enterprise.demand_action,
+            name="demand-action",
+        ),
+        path("wizard/scenarios/", enterprise.wizard_scenarios, name="wizard-scenarios"),
+        path("wizard/profile/", enterprise.wizard_profile, name="wizard-profile"),
+        path("wizard/advice/", enterprise.wizard_advice, name="wizard-advice"),
+    ],
+    "enterprise",
+)
+
+vendor_patterns = (
+    [
+        path("offerings/", vendor.offering_list, name="offerings"),
+        path("offerings/new/", vendor.offering_edit, name="offering-new"),
+        path("offerings/attributes/", vendor.offering_attributes, name="offering-attributes"),
+        path("offerings/<int:pk>/", vendor.offering_edit, name="offering-edit"),
+        path(
+            "offerings/<int:pk>/<str:action>/",
+            vendor.offering_action,
+            name="offering-action",
+        ),
+        path("import/", vendor.import_page, name="import"),
+        path("import/template.xlsx", vendor.import_template, name="import-template"),
+        path("export.xlsx", vendor.export, name="export"),
+        path("demands/", vendor.matching_demands, name="demands"),
+        path("demands/<int:demand_id>/interest/", vendor.express_interest, name="express-interest"),
+        path("partners/", vendor.partners, name="partners"),
+    ],
+    "vendor",
+)
+
+coordinator_patterns = (
+    [
+        path("", coordinator.index, name="index"),
+        path("organizations/", coordinator.organizations, name="organizations"),
+        path(
+            "organizations/<int:pk>/decide/",
+            coordinator.organization_decide,
+            name="organization-decide",
+        ),
+        path("listings/", coordinator.listings, name="listings"),
+        path(
+            "listings/<str:entity>/<int:pk>/decide/",
+            coordinator.listing_decide,
+            name="listing-decide",
+        ),
+        path("matches/", coordinator.matches, name="matches"),
+        path("matches/<int:pk>/<str:action>/", coordinator.match_decide, name="match-decide"),
+        path("dashboard/", coordinator.dashboard, name="dashboard"),
+        path("dashboard/cell/", coordinator.dashboard_cell, name="dashboard-cell"),
+        path("dashboard/export.xlsx", coordinator.dashboard_export, name="dashboard-export"),
+        path("cases/", coordinator.cases, name="cases"),
+        path("cases/<int:match_id>/publish/", coordinator.case_publish, name="case-publish"),
+    ],
+    "coordinator",
+)
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", public.home, name="home"),
+    path("search/", public.search, name="search"),
+    path("cases/", public.cases, name="cases"),
+    path("regions/cities/", accounts.region_cities, name="region-cities"),
+    path("accounts/", include(account_patterns)),
+    path("introductions/", introductions.introduction_list, name="introductions"),
+    path(
+        "introductions/<int:pk>/respond/",
+        introductions.introduction_respond,
+        name="introduction-respond",
+    ),
+    path("enterprise/", include(enterprise_patterns)),
+    path("vendor/", include(vendor_patterns)),
+    path("coordinator/", include(coordinator_patterns)),
 ]

@@ -1,0 +1,24 @@
+"""Display names of stored reference codes, in the active language."""
+
+from __future__ import annotations
+
+from apps.catalog.models import (
+    Certification,
+    Protocol,
+    Region,
+    Sector,
+    SupplyKind,
+    Technology,
+)
+
+
+def reference_names() -> dict[str, dict[str, str]]:
+    """Dimension → {code: name}; templates show codes with the `names` filter."""
+    return {
+        "sectors": {row.pk: row.name for row in Sector.objects.all()},
+        "technologies": {row.pk: row.name for row in Technology.objects.all()},
+        "kinds": {row.pk: row.name for row in SupplyKind.objects.all()},
+        "regions": {row.pk: row.name for row in Region.objects.all()},
+        "certifications": {row.pk: row.name for row in Certification.objects.all()},
+        "protocols": {row.pk: row.name for row in Protocol.objects.all()},
+    }
