@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
-from apps.accounts.models import Organization
+from apps.accounts.models import COORDINATOR_GROUP, Organization
 from apps.accounts.services import apikey_create
 from apps.integrations.services import webhook_subscription_create
 from tests import factories
@@ -21,6 +22,7 @@ IDEMPOTENCY_MIDDLEWARE = "apps.integrations.idempotency.IdempotencyMiddleware"
 def _integration_settings(settings):
     # The local receiver listens on 127.0.0.1, which production settings refuse.
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
+    settings.ROOT_URLCONF = "tests.integrations.urls"
     if IDEMPOTENCY_MIDDLEWARE not in settings.MIDDLEWARE:
         auth = settings.MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware")
         settings.MIDDLEWARE = [
@@ -123,3 +125,11 @@ def subscription_for(receiver):
         )
 
     return make
+
+
+@pytest.fixture
+def coordinator_user(db):
+    # Transactional tests flush migration-made rows (the coordinator group) and --reuse-db
+    # keeps the flushed database, so recreate the group rather than rely on the migration.
+    Group.objects.get_or_create(name=COORDINATOR_GROUP)
+    return factories.coordinator()

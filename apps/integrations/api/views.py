@@ -154,9 +154,10 @@ class WebhookSubscriptionViewSet(
         subscription, secret = services.webhook_subscription_create(
             actor=request.user, organization=organization, **values
         )
-        body = WebhookSubscriptionCreatedSerializer(subscription).data
-        body["secret"] = secret
-        return Response(body, status=status.HTTP_201_CREATED)
+        subscription.secret = secret  # transient: never stored in clear
+        return Response(
+            WebhookSubscriptionCreatedSerializer(subscription).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(
         summary="Change a subscription (URL, events, description, active)",
@@ -309,9 +310,8 @@ class APIKeyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             scopes=values["scopes"],
             expiry_date=expiry,
         )
-        body = APIKeyCreatedSerializer(key).data
-        body["key"] = secret
-        return Response(body, status=status.HTTP_201_CREATED)
+        key.key = secret  # transient: only its hash is stored
+        return Response(APIKeyCreatedSerializer(key).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Revoke an API key (irreversible)",
