@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("apps.matching.api.urls")),
     path("", include("apps.search.api.urls")),
     path("", include("apps.integrations.api.urls")),
+    path("", include("apps.imports.api.urls")),
 ]

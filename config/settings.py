@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.catalog",
     "apps.demands",
+    "apps.imports",
     "apps.matching",
     "apps.search",
     "apps.coordination",
