@@ -19,6 +19,8 @@ import jieba
 MAX_QUERY_LENGTH = 200
 # Tokens beyond this add recall nobody notices and cost one index probe each.
 MAX_QUERY_TOKENS = 32
+# Each typo-tolerant term costs a trigram index probe per field.
+MAX_TYPO_TERMS = 3
 
 # Letters and digits; underscores and punctuation separate words.
 _WORD = re.compile(r"[^\W_]+")
@@ -67,8 +69,37 @@ def token_string(*texts: str) -> str:
 
 
 def query_tokens(text: str) -> list[str]:
-    """Distinct tokens of a user query, in order, capped at MAX_QUERY_TOKENS."""
-    return list(dict.fromkeys(tokenize(text)))[:MAX_QUERY_TOKENS]
+    """The words a listing must all contain to match `text`, in order, at most MAX_QUERY_TOKENS.
+
+    Search mode yields a compound and its parts ('智能水表' → 智能, 水表, 智能水表); the compound
+    is dropped when its parts cover it, so '智能水表' also finds '智能 水表'. A document with
+    the compound always holds its parts too (jieba indexes both).
+    """
+    tokens = list(dict.fromkeys(tokenize(text)))
+    kept = [t for t in tokens if not _covered(t, [o for o in tokens if len(o) < len(t)])]
+    return kept[:MAX_QUERY_TOKENS]
+
+
+def _covered(token: str, parts: list[str]) -> bool:
+    """Whether `token` is an exact concatenation of `parts` (with repetition)."""
+    if not parts:
+        return False
+    reachable = [True] + [False] * len(token)
+    for end in range(1, len(token) + 1):
+        reachable[end] = any(
+            reachable[end - len(p)] and token.endswith(p, 0, end) for p in parts if len(p) <= end
+        )
+    return reachable[-1]
+
+
+_TYPO_TERM = re.compile(r"[a-z0-9]{4,}")
+
+
+def typo_terms(text: str) -> list[str]:
+    """Latin/digit words of four or more characters in `text` (model numbers, brand names):
+    the ones trigram similarity can match despite a typo. Chinese words are too short for it."""
+    words = _TYPO_TERM.findall(normalize(text).lower())
+    return list(dict.fromkeys(words))[:MAX_TYPO_TERMS]
 
 
 def highlight(text: str, tokens: list[str], *, tag: str = "em") -> str | None:

@@ -24,40 +24,34 @@ def prefix(settings):
 
 def test_text_becomes_jieba_tokens_in_match_queries_never_query_string():
     # when
-    body = build_search(SearchQuery(text='冷链 温湿度 "OR" (a) *', page_size=5)).to_dict()
+    body = build_search(SearchQuery(text='冷链 温湿度 "OR" (EC800M) *', page_size=5)).to_dict()
     # then
     assert body["query"] == {
         "bool": {
             "should": [
                 {
                     "multi_match": {
-                        "query": "冷链 温湿 湿度 温湿度 or a",
+                        "query": "冷链 温湿 湿度 温湿度 or ec800m",
                         "fields": TEXT_FIELDS,
-                        "type": "most_fields",
+                        "type": "cross_fields",
+                        "operator": "and",
                     }
                 },
-                {
-                    "match": {
-                        "title": {"query": '冷链 温湿度 "OR" (a) *', "minimum_should_match": "60%"}
-                    }
-                },
-                {
-                    "match": {
-                        "model_number": {
-                            "query": '冷链 温湿度 "OR" (a) *',
-                            "minimum_should_match": "60%",
-                        }
-                    }
-                },
+                {"match": {"title": {"query": "ec800m", "minimum_should_match": "60%"}}},
+                {"match": {"model_number": {"query": "ec800m", "minimum_should_match": "60%"}}},
             ],
             "minimum_should_match": 1,
         }
     }
     assert "query_string" not in str(body)
-    assert "simple_query_string" not in str(body)
     assert body["sort"] == [{"_score": {"order": "desc"}}, {"id": {"order": "desc"}}]
     assert body["size"] == 6
     assert body["track_total_hits"] is True
+
+
+def test_chinese_text_has_no_trigram_clause():
+    body = build_search(SearchQuery(text="冷链 温湿度")).to_dict()
+    assert len(body["query"]["bool"]["should"]) == 1
 
 
 def test_filters_regions_price_and_cursor():

@@ -7,10 +7,12 @@ from io import StringIO
 
 import psycopg
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.accounts.models import COORDINATOR_GROUP
 from apps.catalog.models import Offering
 from apps.catalog.services import offering_archive, offering_create, offering_review
 from apps.search import services
@@ -36,6 +38,8 @@ def found(text: str = "", entity: str = OFFERING) -> list[int]:
 
 @pytest.fixture
 def reference(db):
+    # Transactional tests flush migration data (with --reuse-db, for later sessions too).
+    Group.objects.get_or_create(name=COORDINATOR_GROUP)
     factories.kind("module")
     factories.sector("municipal")
     factories.technology("nb_iot")
@@ -43,7 +47,7 @@ def reference(db):
 
 
 def test_a_listing_change_is_searchable_after_the_drain_through_the_real_services(
-    reference, vendor_user, vendor_org, coordinator_user
+    reference, vendor_org, vendor_user, coordinator_user
 ):
     # given: a vendor creates an offering and a coordinator publishes it
     offering = offering_create(

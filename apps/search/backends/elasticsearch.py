@@ -34,7 +34,7 @@ from elasticsearch.dsl import (
 )
 
 from ..documents import DEMAND, OFFERING, PRICE_BANDS, VOLUME_BANDS
-from ..text import MAX_QUERY_LENGTH, normalize
+from ..text import typo_terms
 from .base import (
     FACET_SIZE,
     FACETS,
@@ -129,21 +129,31 @@ def build_search(query: SearchQuery) -> Search:
     search = Search(index=alias_name(query.entity)).extra(track_total_hits=True)
     tokens = query.tokens
     if tokens:
-        raw = normalize(query.text).strip()[:MAX_QUERY_LENGTH]
+        # cross_fields + and: every query word somewhere in title, vendor or description,
+        # as the PostgreSQL backend's plainto_tsquery over one tsvector.
         should = [
-            Q("multi_match", query=" ".join(tokens), fields=TEXT_FIELDS, type="most_fields"),
-            Q("match", title={"query": raw, "minimum_should_match": TRIGRAM_MINIMUM_SHOULD_MATCH}),
-        ]
-        if query.entity == OFFERING:
-            should.append(
-                Q(
-                    "match",
-                    model_number={
-                        "query": raw,
-                        "minimum_should_match": TRIGRAM_MINIMUM_SHOULD_MATCH,
-                    },
-                )
+            Q(
+                "multi_match",
+                query=" ".join(tokens),
+                fields=TEXT_FIELDS,
+                type="cross_fields",
+                operator="and",
             )
+        ]
+        fields = ["title", "model_number"] if query.entity == OFFERING else ["title"]
+        for term in typo_terms(query.text):
+            for field in fields:
+                should.append(
+                    Q(
+                        "match",
+                        **{
+                            field: {
+                                "query": term,
+                                "minimum_should_match": TRIGRAM_MINIMUM_SHOULD_MATCH,
+                            }
+                        },
+                    )
+                )
         search = search.query(Q("bool", should=should, minimum_should_match=1))
     for field, values in (
         ("kinds", query.kinds),

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 
 from ..documents import DEMAND, OFFERING, PRICE_BANDS
 from ..models import DemandIndexEntry, OfferingIndexEntry
-from ..text import MAX_QUERY_LENGTH, normalize
+from ..text import typo_terms
 from .base import (
     FACETS,
     FacetBucket,
@@ -94,21 +94,25 @@ class PostgresBackend(SearchBackend):
 
     # --- searching --------------------------------------------------------------------------
 
-    def _match(self, query: SearchQuery) -> tuple[str, str, list, str]:
-        """(CTE, WHERE, params, score expression) for the text part of `query`."""
-        tokens = query.tokens
-        trigram_text = normalize(query.text).strip()[:MAX_QUERY_LENGTH]
-        tsquery = " || ".join(["plainto_tsquery('simple', %s)"] * len(tokens))
-        cte = f"q AS (SELECT ({tsquery}) AS tsq, %s::text AS raw)"
-        params: list = [*tokens, trigram_text]
-        trigram = ["e.title %% q.raw"]
-        similarity = "similarity(e.title, q.raw)"
-        if query.entity == OFFERING:
-            trigram.append("e.model_number %% q.raw")
-            similarity = f"GREATEST({similarity}, similarity(e.model_number, q.raw))"
-        where = f"(e.search_vector @@ q.tsq OR {' OR '.join(trigram)})"
-        score = f"(ts_rank(e.search_vector, q.tsq) + {_TRIGRAM_WEIGHT} * {similarity})::float8"
-        return cte, where, params, score
+    def _match(self, query: SearchQuery) -> tuple[str, str, list, str, list]:
+        """(CTE, WHERE, params, score expression) for the text part of `query`: every query
+        word in the listing's tokens, or a model number / name word within a typo of one."""
+        cte = "q AS (SELECT plainto_tsquery('simple', %s) AS tsq)"
+        params: list = [" ".join(query.tokens)]
+        conditions = ["e.search_vector @@ q.tsq"]
+        similarities = []
+        fields = ["e.title", "e.model_number"] if query.entity == OFFERING else ["e.title"]
+        for term in typo_terms(query.text):
+            for field in fields:
+                conditions.append(f"%s <%% {field}")
+                similarities.append(f"word_similarity(%s, {field})")
+                params.append(term)
+        similarity_params = params[1:]
+        where = f"({' OR '.join(conditions)})"
+        score = "ts_rank(e.search_vector, q.tsq)"
+        if similarities:
+            score += f" + {_TRIGRAM_WEIGHT} * GREATEST({', '.join(similarities)})"
+        return cte, where, params, f"({score})::float8", similarity_params
 
     def _filters(self, query: SearchQuery) -> tuple[list[str], list]:
         clauses: list[str] = []
@@ -147,10 +151,13 @@ class PostgresBackend(SearchBackend):
         table = TABLES[query.entity]
         clauses, filter_params = self._filters(query)
         if query.tokens:
-            cte, match, params, score = self._match(query)
+            cte, match, match_params, score, score_params = self._match(query)
+            has_score = "{score}" in select
             select = select.replace("{score}", score)
             sql = f"WITH {cte} SELECT {select} FROM {table} e, q"
             clauses.insert(0, match)
+            # Parameters in text order: the CTE's, the score's (in SELECT), then WHERE's.
+            params = match_params[:1] + (score_params if has_score else []) + match_params[1:]
         else:
             params = []
             sql = f"SELECT {select.replace('{score}', 'NULL::float8')} FROM {table} e"
