@@ -1,0 +1,218 @@
+"""The matching core in domain terms: what an enterprise, a vendor and a coordinator would see."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.matching.engine import (
+    DemandIndex,
+    OfferingIndex,
+    RequirementProfile,
+    Weights,
+    aggregate_cells,
+    analyse_demand,
+    cell_flags,
+    match_offering,
+    offering_flags,
+    suggest_partners,
+    technology_advice,
+)
+
+from .engine_data import DAY, NOW, demand, offering, reference, vendors
+
+REF = reference()
+WATER_METER = RequirementProfile(
+    uplink_kbps=1, power_source="battery", battery_life_years=8, coverage_depth=2
+)
+VEHICLE_TRACKER = RequirementProfile(uplink_kbps=50, mobility=3, needs_positioning=True)
+
+
+def build(*offerings, verified=(1, 2, 3, 4)):
+    return OfferingIndex.build(REF, offerings, vendors(*verified))
+
+
+def codes(analysis):
+    return {flag.code: flag for flag in analysis.flags}
+
+
+def test_deep_indoor_battery_water_meters_get_nbiot_and_out_of_province_modules_are_excluded():
+    # given an NB-IoT module serving Zhejiang and another serving only Guangdong
+    zhejiang = offering(nationwide=False, regions=("330000",))
+    guangdong = offering(nationwide=False, regions=("440000",))
+    index = build(zhejiang, guangdong)
+    wanted = demand(profile=WATER_METER, regions=("330100",))
+    # when the water utility asks for advice and matches
+    advice = technology_advice(WATER_METER, REF.technologies)
+    analysis = analyse_demand(index, wanted, now=NOW)
+    # then NB-IoT is recommended, with the reason, and only the Zhejiang module is suggested
+    assert advice.recommended == "nb_iot"
+    assert "NB-IoT" in advice.reason_zh and "high–low mix" in advice.reason_en
+    assert [r.offering_id for r in analysis.results] == [zhejiang.id]
+    region = analysis.results[0].breakdown()["region"]
+    assert region["score"] == 1.0 and "1" in region["zh"]
+
+
+def test_a_vehicle_tracker_requested_on_nbiot_is_flagged_tech_misfit_suggesting_cat1():
+    index = build(offering(kind="terminal"), offering(kind="terminal", technologies=("cat1",)))
+    tracker = demand(
+        sector="connected_vehicles",
+        scenario="fleet",
+        technologies=("nb_iot",),
+        profile=VEHICLE_TRACKER,
+        kinds_needed=("terminal",),
+    )
+    analysis = analyse_demand(index, tracker, now=NOW)
+    flag = codes(analysis)["tech_misfit"]
+    assert flag.figures["suggested"] == "cat1"
+    assert "mobility" in flag.figures["failed_checks"]
+    assert "LTE Cat.1" in flag.zh
+    # the NB-IoT terminal is still listed (they asked for it) but says why it misfits
+    assert [u.code for u in analysis.results[0].unmet] == ["tech_misfit"]
+
+
+def test_a_national_tender_larger_than_all_feasible_capacity_is_a_capacity_shortfall():
+    index = build(offering(annual_capacity=300_000), offering(annual_capacity=200_000, vendor_id=2))
+    tender = demand(volume=5_000_000, rollout_months=24, regions=())
+    analysis = analyse_demand(index, tender, now=NOW)
+    flag = codes(analysis)["capacity_shortfall"]
+    assert flag.figures["capacity"] == 500_000
+    assert flag.figures["need"] == 2_500_000
+    assert flag.severity == "high"
+    # each match also says it cannot cover the volume alone
+    assert all("capacity" in [u.code for u in r.unmet] for r in analysis.results)
+
+
+def test_a_terminal_and_platform_demand_bundles_only_platforms_speaking_the_terminals_protocol():
+    terminal = offering(kind="terminal", protocols=("mqtt",))
+    coap_platform = offering(
+        kind="platform",
+        technologies=(),
+        protocols=("coap", "lwm2m"),
+        vendor_id=2,
+        annual_capacity=10_000_000,
+    )
+    mqtt_platform = offering(
+        kind="platform",
+        technologies=(),
+        protocols=("mqtt", "http"),
+        vendor_id=3,
+        annual_capacity=10_000_000,
+        price_min=30,
+        price_max=40,
+    )
+    index = build(terminal, coap_platform, mqtt_platform)
+    wanted = demand(kinds_needed=("terminal", "platform"))
+    analysis = analyse_demand(index, wanted, now=NOW)
+    assert {r.offering_id for r in analysis.results} == {
+        terminal.id,
+        coap_platform.id,
+        mqtt_platform.id,
+    }
+    assert [b.offering_ids for b in analysis.bundles] == [(terminal.id, mqtt_platform.id)]
+    bundle = analysis.bundles[0]
+    assert bundle.protocol == "mqtt" and bundle.technology == "nb_iot"
+    assert "MQTT" in bundle.explanation_zh and "NB-IoT" in bundle.explanation_en
+    assert "incomplete_chain" not in codes(analysis)
+
+
+def test_incompatible_chain_is_flagged_incomplete():
+    index = build(
+        offering(kind="terminal", protocols=("mqtt",)),
+        offering(kind="platform", technologies=(), protocols=("coap",), vendor_id=2),
+    )
+    analysis = analyse_demand(index, demand(kinds_needed=("terminal", "platform")), now=NOW)
+    assert analysis.bundles == []
+    assert "incomplete_chain" in codes(analysis)
+
+
+@pytest.mark.parametrize(
+    ("catalogue", "wanted", "expected"),
+    [
+        ([], {}, "no_supply"),
+        ([{"nationwide": False, "regions": ("440000",)}], {}, "no_regional_supply"),
+        ([{"certifications": ("srrc",)}], {"certifications": ("explosion_proof",)}, "cert_gap"),
+        ([{"price_min": 40, "price_max": 60}], {"unit_budget": 20}, "price_gap"),
+        ([{"technologies": ("cat1",)}], {"technologies": ("nb_iot",)}, "tech_unsupported"),
+    ],
+)
+def test_demand_mismatch_flags(catalogue, wanted, expected):
+    index = build(*(offering(**fields) for fields in catalogue))
+    analysis = analyse_demand(index, demand(**wanted), now=NOW)
+    assert expected in codes(analysis)
+    flag = codes(analysis)[expected]
+    assert flag.zh and flag.en and flag.severity in {"high", "medium", "low"}
+
+
+def test_a_well_served_demand_raises_no_flag():
+    analysis = analyse_demand(build(offering()), demand(), now=NOW)
+    assert analysis.flags == []
+    assert len(analysis.results) == 1
+
+
+def test_unverified_vendor_is_not_supply():
+    index = build(offering(vendor_id=9))  # vendor 9 unknown → unverified
+    analysis = analyse_demand(index, demand(), now=NOW)
+    assert analysis.results == [] and "no_supply" in codes(analysis)
+
+
+def test_vendors_see_fitting_demands_and_offerings_are_flagged_no_demand_and_stale():
+    fits = offering()
+    old = offering(kind="terminal", updated_at=NOW - 400 * DAY)
+    index = build(fits, old)
+    demands = DemandIndex.build(REF, [demand(), demand(regions=("510000",))], index.tokens)
+    results, count = match_offering(index, demands, fits.id, now=NOW)
+    assert count == 2 and len(results) == 2
+    assert results[0].breakdown()["technology"]["score"] == 1.0
+    _, old_count = match_offering(index, demands, old.id, now=NOW)
+    flags = {f.code for f in offering_flags(index, old.id, fits=old_count, now=NOW)}
+    assert flags == {"no_demand", "stale"}
+    assert offering_flags(index, fits.id, fits=count, now=NOW) == []
+
+
+def test_aggregate_cells_show_demand_outrunning_capacity_by_province():
+    index = build(offering(nationwide=False, regions=("330000",), annual_capacity=50_000))
+    demands = DemandIndex.build(
+        REF,
+        [demand(regions=("330000",), volume=200_000), demand(regions=("440000",))],
+        index.tokens,
+    )
+    cells = {
+        (c.sector, c.technology, c.province): c
+        for c in aggregate_cells(index, demands, volume_kinds=("module",))
+    }
+    zhejiang = cells[("municipal", "nb_iot", "330000")]
+    assert (zhejiang.demanded, zhejiang.capacity, zhejiang.demands) == (200_000, 50_000, 1)
+    flagged = {
+        (cell.province, flag.code, flag.severity) for cell, flag in cell_flags(list(cells.values()))
+    }
+    assert ("330000", "supply_shortage", "high") in flagged
+    assert ("440000", "supply_shortage", "high") in flagged
+
+
+def test_partner_suggestions_name_the_complementary_vendor():
+    terminal = offering(kind="terminal", protocols=("mqtt",), vendor_id=1)
+    platform = offering(
+        kind="platform",
+        technologies=(),
+        protocols=("mqtt",),
+        vendor_id=2,
+        annual_capacity=10_000_000,
+    )
+    index = build(terminal, platform)
+    demands = DemandIndex.build(
+        REF, [demand(kinds_needed=("terminal", "platform")), demand()], index.tokens
+    )
+    partners = suggest_partners(index, demands, 1, now=NOW)
+    assert [p.vendor_id for p in partners] == [2]
+    assert partners[0].kinds == ("platform",) and len(partners[0].demand_ids) == 1
+
+
+def test_weights_come_from_settings_overrides_and_reject_unknown_names():
+    assert Weights.from_mapping({"price": 50}).price == 50
+    with pytest.raises(ValueError, match="unknown"):
+        Weights.from_mapping({"prize": 1})
+    # a price-only weighting ranks the cheaper offering first
+    cheap, dear = offering(price_min=5, price_max=5), offering(price_min=20, price_max=20)
+    only_price = Weights.from_mapping({k: 0 for k in Weights().normalised()} | {"price": 1})
+    results = analyse_demand(build(dear, cheap), demand(), now=NOW, weights=only_price).results
+    assert [r.offering_id for r in results] == [cheap.id, dear.id]
