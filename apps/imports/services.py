@@ -47,7 +47,7 @@ from .layout import (
     split_list,
 )
 from .models import ImportJob
-from .reading import MAX_FILE_BYTES, MAX_ROWS, file_check_size, table_read
+from .reading import MAX_FILE_BYTES, MAX_ROWS, Table, table_read
 from .workbooks import instructions_section, offerings_workbook
 
 ACTION_CREATE = "create"
@@ -339,6 +339,15 @@ def _map_header(header: list[Any], columns: list[Column]) -> tuple[dict[int, Col
     return mapping, ignored
 
 
+def _table_read_mapped(
+    *, filename: str, content: bytes
+) -> tuple[Table, list[Column], dict[int, Column], list[str]]:
+    table = table_read(filename=filename, content=content)
+    columns = offering_columns()
+    mapping, ignored = _map_header(table.header, columns)
+    return table, columns, mapping, ignored
+
+
 def _serializer_input(cells: dict[str, tuple[Column, Any]], offering: Offering | None) -> dict:
     """The row as OfferingInSerializer input. Blank numeric cells are left out (defaults on
     create, unchanged on update); attribute cells replace those attributes of the offering."""
@@ -484,9 +493,7 @@ def import_offerings(
     actor may not import for the organisation.
     """
     import_permission_check(actor=actor, organization=organization)
-    table = table_read(filename=filename, content=content)
-    columns = offering_columns()
-    mapping, ignored = _map_header(table.header, columns)
+    table, columns, mapping, ignored = _table_read_mapped(filename=filename, content=content)
     report = ImportReport(
         filename=filename, format=table.format, dry_run=dry_run, ignored_columns=ignored
     )
@@ -527,8 +534,7 @@ def import_job_create(
     (BusinessError, see `import_offerings`) instead of becoming a failed job.
     """
     import_permission_check(actor=actor, organization=organization)
-    file_check_size(len(content))
-    table_read(filename=filename, content=content)
+    _table_read_mapped(filename=filename, content=content)
     user = actor if getattr(actor, "_meta", None) is not None else None
     job = ImportJob.objects.create(
         organization=organization,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from rest_framework.test import APIClient
 
+from apps.accounts.services import apikey_create
 from apps.catalog.reference.loader import reference_load
 
 
@@ -16,3 +18,18 @@ def reference(db) -> None:
 @pytest.fixture(autouse=True)
 def _api_routes_only(settings):
     settings.ROOT_URLCONF = "tests.imports.urls"
+
+
+@pytest.fixture
+def key_client():
+    """An APIClient sending `Authorization: Api-Key …` for a fresh key of `organization`."""
+
+    def make(organization, scopes: list[str]) -> APIClient:
+        _key, secret = apikey_create(
+            actor=None, name="test", organization=organization, scopes=scopes
+        )
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
+        return client
+
+    return make

@@ -9,7 +9,10 @@ from ..models import ImportJob
 
 
 class ImportUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="xlsx（推荐，使用导入模板）或 csv（UTF-8 / GB18030）")
+    file = serializers.FileField(
+        allow_empty_file=True,  # an empty file gets the service's own `empty_file` code
+        help_text="xlsx（推荐，使用导入模板）或 csv（UTF-8 / GB18030）",
+    )
     dry_run = serializers.BooleanField(
         default=False, help_text="为 true 时只校验并生成报告，不写入任何数据"
     )

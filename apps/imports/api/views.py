@@ -195,10 +195,10 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         examples=[JOB_EXAMPLE],
     )
     def create(self, request: Request) -> Response:
-        declared = request.META.get("CONTENT_LENGTH") or "0"
-        if declared.isdigit():
+        declared = request.META.get("CONTENT_LENGTH") or ""
+        if declared.isdigit() and int(declared) > MAX_FILE_BYTES + _MULTIPART_OVERHEAD:
             # Refuse before Django spools an oversized body to disk.
-            file_check_size(max(0, int(declared) - _MULTIPART_OVERHEAD))
+            file_check_size(int(declared) - _MULTIPART_OVERHEAD)
         data = ImportUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
