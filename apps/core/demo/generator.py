@@ -20,7 +20,7 @@ from apps.accounts.credit_code import check_character
 from apps.catalog.models import Region, Scenario, Sector, SupplyKind, Technology
 
 from . import market
-from .bulk import NULL, array, text
+from .bulk import NULL, code_array, text
 
 CHUNK = 20_000  # rows per random stream: part of the determinism contract
 
@@ -850,9 +850,9 @@ def offering_lines(
                 (
                     str(start_id + index), str(org.id), kind, text(values["name"]),
                     text(values["model_number"]), text(values["description"]),
-                    array(values["sectors"]), array(values["scenarios"]),
-                    array(values["technologies"]), "t" if nationwide else "f", array(regions),
-                    array(dict.fromkeys(values["certifications"])), array(dict.fromkeys(values["protocols"])),
+                    code_array(values["sectors"]), code_array(values["scenarios"]),
+                    code_array(values["technologies"]), "t" if nationwide else "f", code_array(regions),
+                    code_array(dict.fromkeys(values["certifications"])), code_array(dict.fromkeys(values["protocols"])),
                     str(lo), str(hi), str(values["min_order"]), str(values["capacity"]),
                     str(values["lead"]), text(json.dumps(values["attributes"], ensure_ascii=False)),
                     status, text("参数描述不完整，请补充认证证书编号" if status == "rejected" else ""),
@@ -1041,15 +1041,15 @@ def demand_lines(
             yield "\t".join(
                 (
                     str(start_id + index), str(org.id), text(title), text(description),
-                    scenario["sector"], scenario["code"], array(techs),
+                    scenario["sector"], scenario["code"], code_array(techs),
                     str(profile["uplink_kbps"]) if profile.get("uplink_kbps") is not None else NULL,
                     str(profile["max_latency_ms"]) if profile.get("max_latency_ms") is not None else NULL,
                     str(profile["mobility"]), profile["power_source"],
                     f"{battery:.1f}" if battery is not None else NULL,
                     str(profile["coverage_depth"]), "t" if profile["needs_voice"] else "f",
                     "t" if profile["needs_video"] else "f", "t" if profile["needs_positioning"] else "f",
-                    array(kinds), array(regions), str(volume), str(budget) if budget is not None else NULL,
-                    start_date.isoformat(), str(rollout), array(dict.fromkeys(certs)),
+                    code_array(kinds), code_array(regions), str(volume), str(budget) if budget is not None else NULL,
+                    start_date.isoformat(), str(rollout), code_array(dict.fromkeys(certs)),
                     "public" if is_demo else _pick(rnd, VISIBILITY), status,
                     text("预算与规模信息不完整" if status == "rejected" else ""),
                     created.isoformat(), updated.isoformat(),
