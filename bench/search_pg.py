@@ -732,7 +732,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     generator = Generator()
     orgs = generator.organizations(args.orgs)
-    report = {"server": SERVER, "database": DB_NAME, "sizes": []}
+    report = {"server": SERVER, "database": DB_NAME, "sizes": [], "load_average": []}
     try:
         with psycopg.connect(f"{SERVER}/{DB_NAME}") as conn:
             reference(conn, orgs)
@@ -758,6 +758,7 @@ def main() -> None:
                 print(
                     f"{size} offerings loaded in {time.perf_counter() - started:.0f} s", flush=True
                 )
+                report["load_average"].append(os.getloadavg())
                 figures = bench_size(size, args.runs, args.baseline_runs)
                 print(
                     f"{size}: faceted search p95 {figures['p95_ms']} ms, naive icontains p95 "
@@ -766,6 +767,7 @@ def main() -> None:
                 )
                 report["sizes"].append(figures)
         if args.lag_samples:
+            report["load_average"].append(os.getloadavg())
             report["outbox_lag"] = bench_lag(args.lag_samples)
             report["outbox_lag"]["offerings"] = sizes[-1]
             print(f"outbox lag: {report['outbox_lag']}", flush=True)

@@ -18,7 +18,6 @@ from ..models import DemandIndexEntry, OfferingIndexEntry
 from ..text import typo_terms
 from .base import (
     FACETS,
-    FacetBucket,
     SearchBackend,
     SearchHit,
     SearchQuery,
@@ -171,85 +170,78 @@ class PostgresBackend(SearchBackend):
             return SearchResult(hits=[], total=0, facets={k: [] for k in FACETS[query.entity]})
         sort = query.effective_sort
         key_sql, descending, cast = _SORTS[sort]
-        columns = ", ".join(f"e.{c}" for c in _RESULT_COLUMNS[query.entity])
-        inner, params = self._matches_sql(query, f"{columns}, {{score}} AS score")
-        key_sql = key_sql.replace("e.", "m.") if key_sql != "score" else "m.score"
         direction = "DESC" if descending else "ASC"
-        sql = f"SELECT m.*, {key_sql} AS sort_key FROM ({inner}) m"
-        if query.cursor:
-            key = decode_cursor(query.cursor, sort, 2)
-            sql += f" WHERE ({key_sql}, m.id) {'<' if descending else '>'} (%s::{cast}, %s)"
-            params = [*params, _cursor_value(key[0], cast), key[1]]
-        sql += f" ORDER BY {key_sql} {direction}, m.id {direction} LIMIT %s"
-        params.append(query.page_size + 1)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            names = [col.name for col in cursor.description]
-            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        next_cursor = None
-        if len(rows) > query.page_size:
-            rows = rows[: query.page_size]
-            last = rows[-1]
-            next_cursor = encode_cursor(sort, [_plain(last["sort_key"]), last["id"]])
-        tokens = query.tokens
-        hits = []
-        for row in rows:
-            score = row.pop("score")
-            row.pop("sort_key")
-            hits.append(
-                SearchHit(
-                    id=row["id"],
-                    score=score,
-                    document=row,
-                    highlights=highlights_for(row, tokens),
-                )
-            )
-        total, facets = self._facets(query)
-        return SearchResult(hits=hits, total=total, facets=facets, next_cursor=next_cursor)
-
-    def _facets(self, query: SearchQuery) -> tuple[int, dict[str, list[FacetBucket]]]:
-        """Total and facet counts over every match, in one scan of the matching rows."""
-        inner, params = self._matches_sql(
-            query,
+        # One scan of the matching rows feeds both the page and the facet counts: the matches
+        # are materialised with only their sort key and facet columns (narrow), the page's
+        # display columns are read afterwards for its few ids.
+        facet_columns = (
             "e.kinds, e.sectors, e.technologies, e.certifications, e.region_provinces,"
             " e.nationwide, e.price, e.verified"
-            + (", e.volume_band" if query.entity == DEMAND else ""),
+            + (", e.volume_band" if query.entity == DEMAND else "")
         )
+        # Relevance sorts by the score itself: computed once, as the sort key.
+        scored = (
+            "NULL::float8 AS score, {score}"
+            if key_sql == "score"
+            else f"{{score}} AS score, {key_sql}"
+        )
+        inner, params = self._matches_sql(query, f"e.id, {scored} AS sort_key, {facet_columns}")
+        page_score = "m.sort_key" if key_sql == "score" else "m.score"
+        page_where = ""
+        if query.cursor:
+            key = decode_cursor(query.cursor, sort, 2)
+            page_where = f"WHERE (m.sort_key, m.id) {'<' if descending else '>'} (%s::{cast}, %s)"
+            params += [_cursor_value(key[0], cast), key[1]]
+        params.append(query.page_size + 1)
+        nulls = f"NULL::bigint, NULL::float8, NULL::{cast}"
         parts = [
-            "SELECT 'total', '', count(*) FROM m",
-            "SELECT 'kind', x, count(*) FROM m, unnest(m.kinds) x GROUP BY x",
-            "SELECT 'sector', x, count(*) FROM m, unnest(m.sectors) x GROUP BY x",
-            "SELECT 'technology', x, count(*) FROM m, unnest(m.technologies) x GROUP BY x",
-            "SELECT 'certification', x, count(*) FROM m, unnest(m.certifications) x GROUP BY x",
-            "SELECT 'region', x, count(*) FROM m, unnest(m.region_provinces) x"
-            " WHERE NOT m.nationwide GROUP BY x",
-            "SELECT 'nationwide', '', count(*) FROM m WHERE m.nationwide",
-            "SELECT 'verified', CASE WHEN m.verified THEN 'true' ELSE 'false' END, count(*)"
-            " FROM m GROUP BY 2",
+            "SELECT 'hit', '', 0::bigint, p.id, p.score, p.sort_key FROM p",
+            f"SELECT 'total', '', count(*), {nulls} FROM m",
+            *(
+                f"SELECT '{name}', x, count(*), {nulls}"
+                f" FROM (SELECT unnest(m.{column}) AS x FROM m) s GROUP BY x"
+                for name, column in (
+                    ("kind", "kinds"),
+                    ("sector", "sectors"),
+                    ("technology", "technologies"),
+                    ("certification", "certifications"),
+                )
+            ),
+            f"SELECT 'region', x, count(*), {nulls}"
+            " FROM (SELECT unnest(m.region_provinces) AS x FROM m WHERE NOT m.nationwide) s"
+            " GROUP BY x",
+            f"SELECT 'nationwide', '', count(*), {nulls} FROM m WHERE m.nationwide",
+            "SELECT 'verified', CASE WHEN m.verified THEN 'true' ELSE 'false' END, count(*),"
+            f" {nulls} FROM m GROUP BY 2",
         ]
         if query.entity == OFFERING:
             cases = " ".join(
                 f"WHEN m.price < {high} THEN '{code}'" for code, _low, high in PRICE_BANDS if high
             )
             parts.append(
-                f"SELECT 'price', CASE {cases} ELSE '{PRICE_BANDS[-1][0]}' END, count(*)"
-                " FROM m WHERE m.price IS NOT NULL GROUP BY 2"
+                f"SELECT 'price', CASE {cases} ELSE '{PRICE_BANDS[-1][0]}' END, count(*),"
+                f" {nulls} FROM m WHERE m.price IS NOT NULL GROUP BY 2"
             )
         else:
-            parts.append("SELECT 'volume', m.volume_band, count(*) FROM m GROUP BY 2")
-        if inner.startswith("WITH "):
-            sql = inner.replace("WITH ", "WITH m AS MATERIALIZED (WITH ", 1)
-            sql = f"{sql}) " + " UNION ALL ".join(parts)
-        else:
-            sql = f"WITH m AS MATERIALIZED ({inner}) " + " UNION ALL ".join(parts)
+            parts.append(f"SELECT 'volume', m.volume_band, count(*), {nulls} FROM m GROUP BY 2")
+        sql = (
+            f"WITH m AS MATERIALIZED ({inner}), "
+            f"p AS (SELECT m.id, {page_score} AS score, m.sort_key FROM m {page_where}"
+            f" ORDER BY m.sort_key {direction}, m.id {direction} LIMIT %s) "
+            + " UNION ALL ".join(parts)
+        )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
+
+        page: list[tuple] = []
         counts: dict[str, dict[str, int]] = {name: {} for name in FACETS[query.entity]}
         total = nationwide = 0
         regions: dict[str, int] = {}
-        for facet, key, count in rows:
-            if facet == "total":
+        for facet, key, count, pk, score, sort_key in rows:
+            if facet == "hit":
+                page.append((sort_key, pk, score))
+            elif facet == "total":
                 total = count
             elif facet == "nationwide":
                 nationwide = count
@@ -259,7 +251,34 @@ class PostgresBackend(SearchBackend):
                 counts[facet][key] = count
         facets = {name: sorted_buckets(values) for name, values in counts.items()}
         facets["region"] = region_buckets(regions, nationwide)
-        return total, facets
+
+        page.sort(key=lambda item: (item[0], item[1]), reverse=descending)
+        next_cursor = None
+        if len(page) > query.page_size:
+            page = page[: query.page_size]
+            next_cursor = encode_cursor(sort, [_plain(page[-1][0]), page[-1][1]])
+        documents = self._documents(query.entity, [pk for _key, pk, _score in page])
+        tokens = query.tokens
+        hits = [
+            SearchHit(
+                id=pk,
+                score=score,
+                document=documents[pk],
+                highlights=highlights_for(documents[pk], tokens),
+            )
+            for _key, pk, score in page
+        ]
+        return SearchResult(hits=hits, total=total, facets=facets, next_cursor=next_cursor)
+
+    def _documents(self, entity: str, ids: list[int]) -> dict[int, dict]:
+        if not ids:
+            return {}
+        columns = _RESULT_COLUMNS[entity]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(columns)} FROM {TABLES[entity]} WHERE id = ANY(%s)", [ids]
+            )
+            return {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
 
     # --- writing ----------------------------------------------------------------------------
 
