@@ -53,11 +53,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "apps.core.middleware.APIBodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.integrations.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -179,6 +181,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OfferingStatusEnum": "apps.catalog.models.Offering.Status",
+        "DemandStatusEnum": "apps.demands.models.Demand.Status",
+        "ImportJobStatusEnum": "apps.imports.models.ImportJob.Status",
+        "WebhookDeliveryStatusEnum": "apps.integrations.models.WebhookDelivery.Status",
+        "WebhookEventTypeEnum": "apps.integrations.models.EventType",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.integrations.schema.add_idempotency_key",
+    ],
 }
 API_KEY_CUSTOM_HEADER = None  # keys travel as `Authorization: Api-Key <key>`
 
@@ -202,7 +215,23 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=45),
     },
     "search-drain-outbox": {"task": "search.drain_outbox", "schedule": 5.0},
+    "integrations-deliver-webhooks": {"task": "integrations.deliver_webhooks", "schedule": 10.0},
+    "integrations-purge-idempotency": {
+        "task": "integrations.purge_idempotency_records",
+        "schedule": crontab(minute=5),
+    },
+    "integrations-purge-webhook-history": {
+        "task": "integrations.purge_webhook_history",
+        "schedule": crontab(minute=20, hour=3),
+    },
 }
+
+# --- partner integration --------------------------------------------------------------------
+# Webhook targets on private or loopback addresses are refused in production (SSRF).
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=DEBUG)
+# Fernet keys for stored webhook secrets; the first encrypts, all decrypt (rotation). Without
+# them the key derives from SECRET_KEY, and rotating SECRET_KEY would orphan stored secrets.
+WEBHOOK_SECRET_ENCRYPTION_KEYS = env.list("WEBHOOK_SECRET_ENCRYPTION_KEYS", default=[])
 
 # --- search ---------------------------------------------------------------------------------
 SEARCH_BACKEND = env("SEARCH_BACKEND", default="postgres")

@@ -97,7 +97,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 def coordinator(username: str = "coord") -> User:
     user = UserFactory(username=username)
-    user.groups.add(Group.objects.get(name=COORDINATOR_GROUP))
+    user.groups.add(Group.objects.get_or_create(name=COORDINATOR_GROUP)[0])
     return User.objects.get(pk=user.pk)
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from apps.coordination.services import audit_record
 from apps.core.exceptions import BusinessError, Conflict, PermissionDenied
+from apps.search.services import outbox_enqueue_organization
 
 from .models import APIKey, Membership, Organization, User
 
@@ -83,6 +84,7 @@ def organization_update(*, actor: Any, organization: Organization, **changes: An
             organization_id=organization.pk,
             data={"fields": sorted(changes)},
         )
+        outbox_enqueue_organization(organization_id=organization.pk)
     return organization
 
 
@@ -115,6 +117,7 @@ def organization_verify(
             organization_id=organization.pk,
             data={"note": note},
         )
+        outbox_enqueue_organization(organization_id=organization.pk)
     return organization
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import Organization
 from apps.coordination.services import audit_record
 from apps.core.exceptions import BusinessError, PermissionDenied
+from apps.integrations.services import webhook_event_emit
 from apps.search.services import outbox_enqueue
 
 from .models import (
@@ -190,6 +191,17 @@ def _transition(
             data={"from": previous, "to": to, "note": note},
         )
         _announce(offering)
+        if to == Offering.Status.PUBLISHED:
+            webhook_event_emit(
+                event_type="offering.published",
+                organization_ids=[offering.organization_id],
+                payload={
+                    "offering_id": offering.pk,
+                    "organization_id": offering.organization_id,
+                    "kind": offering.kind_id,
+                    "technologies": offering.technologies,
+                },
+            )
     return offering
 
 

@@ -13,6 +13,7 @@ from apps.catalog.models import Certification, Region, SupplyKind, Technology
 from apps.catalog.services import listing_owner_check, validate_codes
 from apps.coordination.services import audit_record
 from apps.core.exceptions import BusinessError, PermissionDenied
+from apps.integrations.services import webhook_event_emit
 from apps.search.services import outbox_enqueue
 
 from .models import Demand, PowerSource
@@ -133,6 +134,17 @@ def _transition(
             data={"from": previous, "to": to, "note": note},
         )
         _announce(demand)
+        if to == Demand.Status.PUBLISHED:
+            webhook_event_emit(
+                event_type="demand.published",
+                organization_ids=[demand.organization_id],
+                payload={
+                    "demand_id": demand.pk,
+                    "organization_id": demand.organization_id,
+                    "sector": demand.sector_id,
+                    "kinds_needed": demand.kinds_needed,
+                },
+            )
     return demand
 
 

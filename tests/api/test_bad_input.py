@@ -144,3 +144,13 @@ def test_unknown_route_and_method_use_the_error_shape(client_for, reference, ven
     response = client.delete("/api/v1/offerings/1")
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_oversize_body_is_a_413_in_the_error_shape(client_for, reference, vendor_user):
+    body = '{"name": "' + "x" * (3 * 1024 * 1024) + '"}'
+    response = client_for(vendor_user).post(
+        "/api/v1/offerings", data=body, content_type="application/json"
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "request_too_large"
+    assert not Offering.objects.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -51,6 +52,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             ),
             status=exc.status,
         )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(error_body("request_too_large", _("请求体过大。")), status=413)
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {}
         message = _("输入数据无效。") if fields else " ".join(exc.messages)

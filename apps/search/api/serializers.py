@@ -106,7 +106,7 @@ def _facets_serializer(name: str, keys: tuple[str, ...]) -> type[serializers.Ser
     return type(name, (serializers.Serializer,), fields)
 
 
-class OrganizationRefSerializer(serializers.Serializer):
+class HitOrganizationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     verified = serializers.BooleanField()
@@ -117,7 +117,7 @@ class OfferingHitSerializer(serializers.Serializer):
     name = serializers.CharField()
     model_number = serializers.CharField()
     summary = serializers.CharField()
-    vendor = OrganizationRefSerializer()
+    vendor = HitOrganizationSerializer()
     kind = serializers.CharField()
     sectors = serializers.ListField(child=serializers.CharField())
     technologies = serializers.ListField(child=serializers.CharField())
@@ -140,7 +140,7 @@ class DemandHitSerializer(serializers.Serializer):
     title = serializers.CharField()
     summary = serializers.CharField()
     anonymous = serializers.BooleanField()
-    organization = OrganizationRefSerializer(allow_null=True, help_text=_("匿名需求不返回企业信息"))
+    organization = HitOrganizationSerializer(allow_null=True, help_text=_("匿名需求不返回企业信息"))
     sector = serializers.CharField()
     technologies = serializers.ListField(child=serializers.CharField())
     kinds_needed = serializers.ListField(child=serializers.CharField())
