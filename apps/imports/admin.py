@@ -22,5 +22,8 @@ class ImportJobAdmin(admin.ModelAdmin):
     exclude = ["content"]
     readonly_fields = [field.name for field in ImportJob._meta.fields if field.name != "content"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content").select_related("organization")
+
     def has_add_permission(self, request) -> bool:
         return False

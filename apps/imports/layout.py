@@ -86,7 +86,9 @@ def _attribute_columns() -> list[Column]:
     english = (get_language() or "").startswith("en")
     by_name: dict[str, dict[str, Any]] = {}
     for kind in SupplyKind.objects.order_by("chain_position", "code"):
-        for name, rule in (kind.attribute_spec or {}).items():
+        spec = kind.attribute_spec or {}
+        # jsonb keeps keys shortest first; show each kind's required attributes before the rest.
+        for name, rule in sorted(spec.items(), key=lambda item: not item[1].get("required")):
             entry = by_name.setdefault(name, {"rule": rule, "kinds": []})
             entry["kinds"].append(kind.code)
     columns = []
@@ -98,6 +100,7 @@ def _attribute_columns() -> list[Column]:
                 f"{ATTRIBUTE_PREFIX}{name}",
                 _("属性：%(label)s") % {"label": label},
                 rule.get("type", "string"),
+                help=_("适用类型：%(kinds)s") % {"kinds": "、".join(entry["kinds"])},
                 kinds=tuple(entry["kinds"]),
                 choices=tuple(rule.get("choices") or ()),
             )

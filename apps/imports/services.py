@@ -198,7 +198,7 @@ def _instructions(columns: list[Column]) -> list[list[Any]]:
                 column.code,
                 _("是") if column.required else "",
                 _FORMATS[column.value](),
-                column.help or "、".join(column.kinds),
+                column.help,
             ]
             for column in columns
         ],
@@ -206,7 +206,8 @@ def _instructions(columns: list[Column]) -> list[list[Any]]:
     kind_lines: list[list[Any]] = []
     for kind in SupplyKind.objects.order_by("chain_position", "code"):
         kind_lines.append([kind.code, kind.name_zh, kind.name_en])
-        for name, rule in (kind.attribute_spec or {}).items():
+        spec = kind.attribute_spec or {}
+        for name, rule in sorted(spec.items(), key=lambda item: not item[1].get("required")):
             kind_lines.append(
                 [
                     "",
@@ -460,14 +461,15 @@ class _RowImporter:
         if not errors:
             values = dict(serializer.validated_data)
             values.pop("organization", None)
+            # No savepoint of our own: the services raise before writing, and write inside
+            # their own atomic block.
             try:
-                with transaction.atomic():
-                    if offering is None:
-                        saved = offering_create(
-                            actor=self.actor, organization=self.organization, **values
-                        )
-                    else:
-                        saved = offering_update(actor=self.actor, offering=offering, **values)
+                if offering is None:
+                    saved = offering_create(
+                        actor=self.actor, organization=self.organization, **values
+                    )
+                else:
+                    saved = offering_update(actor=self.actor, offering=offering, **values)
                 result.offering_id = saved.pk
             except BusinessError as exc:
                 errors += self._errors(number, exc)

@@ -217,3 +217,21 @@ def test_template_and_export_downloads(reference, vendor_org, vendor_user, clien
     assert exported.status_code == 200 and exported["Content-Type"] == XLSX
     sheet = load_workbook(io.BytesIO(exported.content)).worksheets[0]
     assert [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["甲"]
+
+
+def test_job_fails_with_a_code_when_the_uploader_lost_access(reference, vendor_org, vendor_user):
+    # given a queued job whose uploader has left the organisation since
+    job = ImportJob.objects.create(
+        organization=vendor_org,
+        created_by=vendor_user,
+        filename="offerings.xlsx",
+        content=fill_template([good_row()]),
+    )
+    vendor_user.memberships.all().delete()
+    # when
+    assert run_import(job.pk) == "failed"
+    # then
+    job.refresh_from_db()
+    assert job.error_code == "not_owner" and job.error_message
+    assert job.finished_at is not None
+    assert not Offering.objects.exists()
