@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from apps.search.backends.base import SearchQuery, encode_cursor
+from apps.search.backends.base import SearchQuery, decode_cursor, encode_cursor
 from apps.search.backends.elasticsearch import (
     TEXT_FIELDS,
+    ElasticsearchBackend,
     build_search,
     index_definition,
     version_of,
@@ -172,3 +173,116 @@ def test_external_version_is_updated_at_in_microseconds_and_grows():
     later = datetime(2026, 11, 25, 12, 0, 0, 2, tzinfo=UTC)
     assert version_of(later) - version_of(earlier) == 1
     assert version_of(earlier) == 1_795_608_000_000_001
+
+
+class _Indices:
+    def exists_alias(self, name):
+        return True
+
+
+class _Answer:
+    def __init__(self, body):
+        self.body = body
+
+
+class _StubClient:
+    """Answers one search with a canned Elasticsearch response and records the request."""
+
+    def __init__(self, response):
+        self.response = response
+        self.indices = _Indices()
+        self.requests = []
+
+    def search(self, index, body, **params):
+        self.requests.append((index, body))
+        return _Answer(self.response)
+
+
+def _hit(pk, score, sort, **source):
+    base = {
+        "id": pk,
+        "title": f"水表 {pk}",
+        "summary": "",
+        "organization_id": 7,
+        "organization_name": "移远",
+        "verified": True,
+        "sectors": ["municipal"],
+        "technologies": ["nb_iot"],
+        "kinds": ["module"],
+        "certifications": [],
+        "regions": [],
+        "region_provinces": [],
+        "nationwide": True,
+        "price": 12.5,
+        "capacity": 1000,
+        "updated_at": "2026-11-25T12:00:00.000001+00:00",
+        "model_number": "",
+        "price_max": 20.0,
+    }
+    return {"_id": str(pk), "_score": score, "_source": {**base, **source}, "sort": sort}
+
+
+def test_a_response_becomes_the_same_result_shape_as_postgres():
+    # given
+    response = {
+        "hits": {
+            "total": {"value": 3, "relation": "eq"},
+            "hits": [_hit(3, 2.5, [2.5, 3]), _hit(2, 1.5, [1.5, 2]), _hit(1, 0.5, [0.5, 1])],
+        },
+        "aggregations": {
+            "kind": {"buckets": [{"key": "module", "doc_count": 3}]},
+            "sector": {"buckets": [{"key": "municipal", "doc_count": 3}]},
+            "technology": {"buckets": [{"key": "nb_iot", "doc_count": 3}]},
+            "certification": {"buckets": []},
+            "region": {
+                "doc_count": 1,
+                "provinces": {"buckets": [{"key": "130000", "doc_count": 1}]},
+            },
+            "nationwide": {"doc_count": 2},
+            "verified": {"buckets": [{"key": 1, "key_as_string": "true", "doc_count": 3}]},
+            "price": {
+                "buckets": [
+                    {"key": "lt_20", "from": 0, "to": 20, "doc_count": 3},
+                    {"key": "20_50", "from": 20, "to": 50, "doc_count": 0},
+                ]
+            },
+        },
+    }
+    backend = ElasticsearchBackend.__new__(ElasticsearchBackend)
+    backend.client = _StubClient(response)
+    # when
+    result = backend.search(SearchQuery(text="水表", page_size=2))
+    # then
+    assert [hit.id for hit in result.hits] == [3, 2]
+    assert result.hits[0].score == 2.5
+    assert result.hits[0].highlights == {"title": "<em>水表</em> 3"}
+    assert result.hits[0].document["price"] == Decimal("12.50")
+    assert result.hits[0].document["updated_at"] == datetime(2026, 11, 25, 12, 0, 0, 1, tzinfo=UTC)
+    assert result.total == 3
+    assert decode_cursor(result.next_cursor, "relevance", 2) == [1.5, 2]
+    assert {b.key: b.count for b in result.facets["region"]} == {"nationwide": 2, "130000": 3}
+    assert {b.key: b.count for b in result.facets["price"]} == {"lt_20": 3}
+    assert {b.key: b.count for b in result.facets["verified"]} == {"true": 3}
+    ((index, body),) = backend.client.requests
+    assert index == ["iotmatch-offerings"]
+    assert body["size"] == 3
+
+
+def test_bulk_actions_carry_the_external_version():
+    backend = ElasticsearchBackend.__new__(ElasticsearchBackend)
+    updated = datetime(2026, 11, 25, 12, 0, 0, 1, tzinfo=UTC)
+    document = {
+        "id": 5,
+        "title": "水表",
+        "title_tokens": "水表",
+        "price": Decimal("12.50"),
+        "updated_at": updated,
+        "source_hash": "abc",
+    }
+    (action,) = backend._actions("iotmatch-offerings", OFFERING, [document])
+    assert action["_id"] == "5"
+    assert action["version"] == version_of(updated)
+    assert action["version_type"] == "external_gte"
+    assert action["_source"]["price"] == 12.5
+    assert action["_source"]["title_tokens"] == "水表"
+    assert action["_source"]["updated_at"] == "2026-11-25T12:00:00.000001+00:00"

@@ -228,8 +228,8 @@ class ElasticsearchBackend(SearchBackend):
         if query.has_text and not query.tokens:
             return SearchResult(hits=[], total=0, facets={k: [] for k in FACETS[query.entity]})
         self.ensure_index(query.entity)
-        response = build_search(query).using(self.client).execute()
-        raw_hits = list(response.hits.hits)
+        body = build_search(query).using(self.client).execute().to_dict()
+        raw_hits = body["hits"]["hits"]
         next_cursor = None
         if len(raw_hits) > query.page_size:
             raw_hits = raw_hits[: query.page_size]
@@ -237,7 +237,7 @@ class ElasticsearchBackend(SearchBackend):
         tokens = query.tokens
         hits = []
         for raw in raw_hits:
-            document = _document(raw["_source"].to_dict(), query.entity)
+            document = _document(raw["_source"], query.entity)
             hits.append(
                 SearchHit(
                     id=document["id"],
@@ -246,7 +246,7 @@ class ElasticsearchBackend(SearchBackend):
                     highlights=highlights_for(document, tokens),
                 )
             )
-        aggs = response.aggregations.to_dict()
+        aggs = body["aggregations"]
         facets = {}
         for name in FACETS[query.entity]:
             if name == "region":
@@ -262,7 +262,7 @@ class ElasticsearchBackend(SearchBackend):
                 facets[name] = sorted_buckets(
                     {str(b["key"]): b["doc_count"] for b in aggs[name]["buckets"]}
                 )
-        total = response.hits.total.value
+        total = body["hits"]["total"]["value"]
         return SearchResult(hits=hits, total=total, facets=facets, next_cursor=next_cursor)
 
     def _actions(self, index: str, entity: str, documents: list[dict]) -> Iterator[dict]:
@@ -298,7 +298,7 @@ class ElasticsearchBackend(SearchBackend):
     def versions(self, entity: str) -> Iterator[tuple[int, str]]:
         self.ensure_index(entity)
         search = Search(using=self.client, index=alias_name(entity)).source(["source_hash"])
-        for hit in search.params(preserve_order=False).scan():
+        for hit in search.scan():
             yield int(hit.meta.id), hit.source_hash
 
     def rebuild(self, entity: str, batches: Iterable[list[dict]]) -> int:
