@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from io import StringIO
+from itertools import pairwise
 
 import pytest
 from django.core.management import call_command
@@ -102,7 +103,7 @@ def test_technology_thresholds_follow_the_high_low_mix():
     assert [t.code for t in by_cost][:2] == ["nb_iot", "cat1"]
     assert len({t.cost_rank for t in by_cost}) == 6
     # Dearer technologies are faster and lower latency; module prices rise with cost rank.
-    for cheaper, dearer in zip(by_cost, by_cost[1:], strict=False):
+    for cheaper, dearer in pairwise(by_cost):
         assert cheaper.typical_latency_ms > dearer.typical_latency_ms
         assert cheaper.module_price_min < dearer.module_price_min
         assert dearer.module_price_min < dearer.module_price_max

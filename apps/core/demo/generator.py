@@ -25,24 +25,81 @@ from .bulk import NULL, code_array, text
 CHUNK = 20_000  # rows per random stream: part of the determinism contract
 
 ORGANIZATION_COLUMNS = [
-    "id", "name", "credit_code", "role", "province_id", "city_id", "verification_status",
-    "verification_note", "verified_at", "description", "website", "contact_name",
-    "contact_phone", "contact_email", "created_at", "updated_at",
-]  # fmt: skip
+    "id",
+    "name",
+    "credit_code",
+    "role",
+    "province_id",
+    "city_id",
+    "verification_status",
+    "verification_note",
+    "verified_at",
+    "description",
+    "website",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "created_at",
+    "updated_at",
+]
 OFFERING_COLUMNS = [
-    "id", "organization_id", "kind_id", "name", "model_number", "description", "sectors",
-    "scenarios", "technologies", "nationwide", "regions", "certifications", "protocols",
-    "price_min", "price_max", "min_order", "annual_capacity", "lead_time_days", "attributes",
-    "status", "review_note", "created_at", "updated_at", "published_at",
-]  # fmt: skip
+    "id",
+    "organization_id",
+    "kind_id",
+    "name",
+    "model_number",
+    "description",
+    "sectors",
+    "scenarios",
+    "technologies",
+    "nationwide",
+    "regions",
+    "certifications",
+    "protocols",
+    "price_min",
+    "price_max",
+    "min_order",
+    "annual_capacity",
+    "lead_time_days",
+    "attributes",
+    "status",
+    "review_note",
+    "created_at",
+    "updated_at",
+    "published_at",
+]
 DEMAND_COLUMNS = [
-    "id", "organization_id", "title", "description", "sector_id", "scenario_id", "technologies",
-    "uplink_kbps", "max_latency_ms", "mobility", "power_source", "battery_life_years",
-    "coverage_depth", "needs_voice", "needs_video", "needs_positioning", "kinds_needed",
-    "regions", "volume", "unit_budget", "start_date", "rollout_months", "certifications",
-    "visibility", "status", "review_note", "created_at", "updated_at", "published_at",
+    "id",
+    "organization_id",
+    "title",
+    "description",
+    "sector_id",
+    "scenario_id",
+    "technologies",
+    "uplink_kbps",
+    "max_latency_ms",
+    "mobility",
+    "power_source",
+    "battery_life_years",
+    "coverage_depth",
+    "needs_voice",
+    "needs_video",
+    "needs_positioning",
+    "kinds_needed",
+    "regions",
+    "volume",
+    "unit_budget",
+    "start_date",
+    "rollout_months",
+    "certifications",
+    "visibility",
+    "status",
+    "review_note",
+    "created_at",
+    "updated_at",
+    "published_at",
     "expires_at",
-]  # fmt: skip
+]
 
 DEMO_VENDOR_NAME = "智联物联网科技（河北）有限公司"
 DEMO_ENTERPRISE_NAME = "冀中水务集团有限公司"
@@ -257,14 +314,25 @@ def _served_regions(rnd: random.Random, ref: ReferenceSnapshot, org: Org) -> lis
 
 
 VENDOR_KIND_WEIGHTS = [
-    ("terminal", 0.50), ("solution", 0.17), ("service", 0.12), ("module", 0.06),
-    ("platform", 0.06), ("connectivity", 0.05), ("chip", 0.04),
-]  # fmt: skip
+    ("terminal", 0.50),
+    ("solution", 0.17),
+    ("service", 0.12),
+    ("module", 0.06),
+    ("platform", 0.06),
+    ("connectivity", 0.05),
+    ("chip", 0.04),
+]
 NATIONWIDE_SHARE = {
-    "terminal": 0.35, "solution": 0.2, "service": 0.1, "module": 0.6, "platform": 0.7,
-    "connectivity": 0.3, "chip": 0.9,
-}  # fmt: skip
+    "terminal": 0.35,
+    "solution": 0.2,
+    "service": 0.1,
+    "module": 0.6,
+    "platform": 0.7,
+    "connectivity": 0.3,
+    "chip": 0.9,
+}
 BROAD_KINDS = ("chip", "module", "platform", "connectivity")
+DEPLOYMENT_ZH = {"public_cloud": "公有云", "private": "私有化部署", "hybrid": "混合云"}
 
 
 def _verification(rnd: random.Random) -> str:
@@ -303,19 +371,39 @@ def organizations(
     vendor_orgs: list[Org] = []
     for name, province, city, kinds, brand, website, operator in market.REAL_VENDORS:
         org = Org(
-            id=next_id, name=name, credit_code=new_code(city or province), role="vendor",
-            province=province, city=city, status="verified", brand=brand, kinds=list(kinds),
-            sectors=list(ref.sectors), nationwide=True, operator=operator,
-            weight=6.0 if kinds[0] == "module" else 3.0, website=website, created_at=created(),
-        )  # fmt: skip
+            id=next_id,
+            name=name,
+            credit_code=new_code(city or province),
+            role="vendor",
+            province=province,
+            city=city,
+            status="verified",
+            brand=brand,
+            kinds=list(kinds),
+            sectors=list(ref.sectors),
+            nationwide=True,
+            operator=operator,
+            weight=6.0 if kinds[0] == "module" else 3.0,
+            website=website,
+            created_at=created(),
+        )
         vendor_orgs.append(org)
         next_id += 1
     demo = Org(
-        id=next_id, name=DEMO_VENDOR_NAME, credit_code=DEMO_VENDOR_CODE,
-        role="vendor", province="130000", city="130100", status="verified", brand="智联",
-        kinds=["terminal", "solution"], sectors=["municipal", "smart_grid"],
-        regions=["130000", "110000", "120000"], weight=0.0, created_at=created(),
-    )  # fmt: skip
+        id=next_id,
+        name=DEMO_VENDOR_NAME,
+        credit_code=DEMO_VENDOR_CODE,
+        role="vendor",
+        province="130000",
+        city="130100",
+        status="verified",
+        brand="智联",
+        kinds=["terminal", "solution"],
+        sectors=["municipal", "smart_grid"],
+        regions=["130000", "110000", "120000"],
+        weight=0.0,
+        created_at=created(),
+    )
     taken_codes.add(demo.credit_code)
     vendor_orgs.append(demo)
     next_id += 1
@@ -343,12 +431,21 @@ def organizations(
             else rnd.sample(ref.sectors, rnd.choice((1, 1, 2, 3)))
         )
         org = Org(
-            id=next_id, name=name, credit_code=new_code(city or province), role="vendor",
-            province=province, city=city, status=_verification(rnd), brand=brand,
-            kinds=org_kinds, sectors=sectors, nationwide=rnd.random() < NATIONWIDE_SHARE[primary],
+            id=next_id,
+            name=name,
+            credit_code=new_code(city or province),
+            role="vendor",
+            province=province,
+            city=city,
+            status=_verification(rnd),
+            brand=brand,
+            kinds=org_kinds,
+            sectors=sectors,
+            nationwide=rnd.random() < NATIONWIDE_SHARE[primary],
             operator=rnd.choice(list(market.OPERATOR_NAMES)) if primary == "connectivity" else "",
-            weight=rnd.paretovariate(1.6), created_at=created(),
-        )  # fmt: skip
+            weight=min(rnd.paretovariate(1.6), 40.0),
+            created_at=created(),
+        )
         if not org.nationwide:
             org.regions = _served_regions(rnd, ref, org)
         vendor_orgs.append(org)
@@ -367,7 +464,7 @@ def organizations(
             sectors=["municipal"],
             weight=0.0,
             created_at=created(),
-        )  # fmt: skip
+        )
     ]
     taken_codes.add(enterprise_orgs[0].credit_code)
     next_id += 1
@@ -397,9 +494,9 @@ def organizations(
                 status=_verification(rnd),
                 brand=name[:2],
                 sectors=[sector],
-                weight=rnd.paretovariate(1.8),
+                weight=min(rnd.paretovariate(1.8), 30.0),
                 created_at=created(),
-            )  # fmt: skip
+            )
         )
         next_id += 1
     return vendor_orgs, enterprise_orgs
@@ -429,23 +526,47 @@ def organization_lines(orgs: list[Org], *, seed: int, anchor: dt.datetime) -> It
         description = f"{org.name}，{role_text}。"
         yield "\t".join(
             (
-                str(org.id), text(org.name), org.credit_code, org.role, org.province,
-                org.city or NULL, org.status, text(note),
-                verified_at.isoformat() if verified_at else NULL, text(description),
-                text(org.website), text(_person(rnd)), _phone(rnd), f"contact{org.id}@example.cn",
-                created.isoformat(), (verified_at or created).isoformat(),
+                str(org.id),
+                text(org.name),
+                org.credit_code,
+                org.role,
+                org.province,
+                org.city or NULL,
+                org.status,
+                text(note),
+                verified_at.isoformat() if verified_at else NULL,
+                text(description),
+                text(org.website),
+                text(_person(rnd)),
+                _phone(rnd),
+                f"contact{org.id}@example.cn",
+                created.isoformat(),
+                (verified_at or created).isoformat(),
             )
-        )  # fmt: skip
+        )
 
 
 # --- offerings ----------------------------------------------------------------------------
 
 OFFERING_STATUS = {
-    "verified": (("published", 0.84), ("draft", 0.05), ("pending_review", 0.04), ("archived", 0.05), ("rejected", 0.02)),
+    "verified": (
+        ("published", 0.84),
+        ("draft", 0.05),
+        ("pending_review", 0.04),
+        ("archived", 0.05),
+        ("rejected", 0.02),
+    ),
     "pending": (("draft", 0.6), ("pending_review", 0.4)),
     "rejected": (("draft", 0.7), ("rejected", 0.3)),
-}  # fmt: skip
-MODULE_TECH_WEIGHTS = (("nb_iot", 22), ("cat1", 38), ("cat4", 12), ("redcap", 16), ("nr_embb", 9), ("nr_urllc", 3))  # fmt: skip
+}
+MODULE_TECH_WEIGHTS = (
+    ("nb_iot", 22),
+    ("cat1", 38),
+    ("cat4", 12),
+    ("redcap", 16),
+    ("nr_embb", 9),
+    ("nr_urllc", 3),
+)
 
 
 def _pick(rnd: random.Random, pairs: tuple) -> str:
@@ -538,7 +659,8 @@ class OfferingFactory:
                 "integrated_gnss": rnd.random() < 0.3,
                 "open_cpu": rnd.random() < 0.6,
             },
-            "description": f"{series} 是面向 {market.TECH_SHORT[tech]} 物联网终端的通信芯片，集成基带与射频，支持 OpenCPU 开发。",
+            "description": f"{series} 是面向 {market.TECH_SHORT[tech]} 物联网终端的通信芯片，"
+            "集成基带与射频，支持 OpenCPU 开发。",
         }
 
     def _module(self, org: Org) -> dict:
@@ -585,7 +707,8 @@ class OfferingFactory:
                 "psm_edrx": small,
                 "operating_temp": rnd.choice(["-40℃ ~ +85℃", "-30℃ ~ +75℃"]),
             },
-            "description": f"{org.brand} {series} 是一款 {market.TECH_SHORT[tech]} 无线通信模组，基于 {chipset} 平台，{rnd.choice(market.TERMINAL_FEATURES)}。",
+            "description": f"{org.brand} {series} 是一款 {market.TECH_SHORT[tech]} 无线通信模组，"
+            f"基于 {chipset} 平台，{rnd.choice(market.TERMINAL_FEATURES)}。",
         }
 
     def _terminal(self, org: Org) -> dict:
@@ -628,7 +751,8 @@ class OfferingFactory:
         tech_label = "/".join(market.TECH_SHORT[t] for t in techs)
         return {
             "name": f"{org.brand} {tech_label} {noun}",
-            "model_number": f"{org.brand[:1]}{rnd.choice('ABCDEFGHJKLMNPRTWXY')}{rnd.choice('ABCDEFGHJKLMNPRTWXY')}-{rnd.randint(100, 999)}",
+            "model_number": f"{org.brand[:1]}{rnd.choice(market.SERIES_LETTERS)}"
+            f"{rnd.choice(market.SERIES_LETTERS)}-{rnd.randint(100, 999)}",
             "sectors": [scenario["sector"]],
             "scenarios": [scenario["code"]],
             "technologies": techs,
@@ -642,7 +766,8 @@ class OfferingFactory:
             "capacity": rnd.randint(2, 200) * 10_000,
             "lead": rnd.randint(15, 60),
             "attributes": attributes,
-            "description": f"{noun}，采用 {tech_label} 通信，适用于{scenario['name']}场景；{rnd.choice(market.TERMINAL_FEATURES)}，{rnd.choice(market.TERMINAL_FEATURES)}。",
+            "description": f"{noun}，采用 {tech_label} 通信，适用于{scenario['name']}场景；"
+            f"{rnd.choice(market.TERMINAL_FEATURES)}，{rnd.choice(market.TERMINAL_FEATURES)}。",
         }
 
     def _platform(self, org: Org) -> dict:
@@ -654,7 +779,7 @@ class OfferingFactory:
         capacity = rnd.choice([100_000, 500_000, 1_000_000, 10_000_000, 50_000_000])
         lo, hi = _price_range(rnd, 1.0, 30.0, spread=1.0)
         return {
-            "name": f"{name}（{'公有云' if deployment == 'public_cloud' else '私有化部署' if deployment == 'private' else '混合云'}版）",
+            "name": f"{name}（{DEPLOYMENT_ZH[deployment]}版）",
             "model_number": f"V{rnd.randint(2, 6)}.{rnd.randint(0, 9)}",
             "sectors": sectors,
             "scenarios": rnd.sample(scenarios, min(len(scenarios), rnd.randint(2, 8))),
@@ -682,7 +807,8 @@ class OfferingFactory:
                 "features": rnd.sample(market.PLATFORM_FEATURES, rnd.randint(3, 7)),
                 "price_unit": "device_year",
             },
-            "description": f"{name}提供设备接入、设备管理、OTA 升级与规则引擎，按设备每年计费（元/设备/年），支持 MQTT、CoAP、LwM2M 和 HTTP 接入。",
+            "description": f"{name}提供设备接入、设备管理、OTA 升级与规则引擎，"
+            "按设备每年计费（元/设备/年），支持 MQTT、CoAP、LwM2M 和 HTTP 接入。",
         }
 
     def _connectivity(self, org: Org) -> dict:
@@ -717,7 +843,8 @@ class OfferingFactory:
                 "card_forms": rnd.sample(["plug_in", "mff2", "esim"], rnd.randint(1, 3)),
                 "price_unit": "card_year",
             },
-            "description": f"{operator_zh}{market.TECH_SHORT[tech]} 物联网卡，{plan_zh}套餐，支持机卡绑定、停复机与用量预警，按卡每年计费。",
+            "description": f"{operator_zh}{market.TECH_SHORT[tech]} 物联网卡，{plan_zh}套餐，"
+            "支持机卡绑定、停复机与用量预警，按卡每年计费。",
         }
 
     def _solution(self, org: Org) -> dict:
@@ -759,7 +886,8 @@ class OfferingFactory:
                 "includes": includes,
                 "reference_projects": rnd.randint(1, 60),
             },
-            "description": f"面向{scenario['name']}的端到端方案：{noun}、连接与管理平台一体交付，单价按每{_measure}部署计，{rnd.choice(market.TERMINAL_FEATURES)}。",
+            "description": f"面向{scenario['name']}的端到端方案：{noun}、连接与管理平台一体交付，"
+            f"单价按每{_measure}部署计，{rnd.choice(market.TERMINAL_FEATURES)}。",
         }
 
     def _service(self, org: Org) -> dict:
@@ -794,7 +922,8 @@ class OfferingFactory:
                 "sla_hours": rnd.choice([2, 4, 8, 24, 48]),
                 "on_site": rnd.random() < 0.7,
             },
-            "description": f"提供{scenario['name']}项目的方案设计、安装调试与运维服务，按设备计费，{rnd.choice(['省内 4 小时响应', '7×24 小时值守', '驻场运维'])}。",
+            "description": f"提供{scenario['name']}项目的方案设计、安装调试与运维服务，按设备计费，"
+            f"{rnd.choice(['省内 4 小时响应', '7×24 小时值守', '驻场运维'])}。",
         }
 
 
@@ -807,7 +936,8 @@ def offering_lines(
     start_id: int,
     anchor: dt.datetime,
 ) -> Iterator[str]:
-    """`count` offerings; the first few belong to the demo vendor, the rest follow vendor weights."""
+    """`count` offerings: the first few belong to the demo vendor, the rest follow vendor
+    weights."""
     demo = next(org for org in vendors if org.name == DEMO_VENDOR_NAME)
     cum_weights = list(accumulate(org.weight for org in vendors))
     span = int(
@@ -848,32 +978,61 @@ def offering_lines(
             lo, hi = values["price"]
             yield "\t".join(
                 (
-                    str(start_id + index), str(org.id), kind, text(values["name"]),
-                    text(values["model_number"]), text(values["description"]),
-                    code_array(values["sectors"]), code_array(values["scenarios"]),
-                    code_array(values["technologies"]), "t" if nationwide else "f", code_array(regions),
-                    code_array(dict.fromkeys(values["certifications"])), code_array(dict.fromkeys(values["protocols"])),
-                    str(lo), str(hi), str(values["min_order"]), str(values["capacity"]),
-                    str(values["lead"]), text(json.dumps(values["attributes"], ensure_ascii=False)),
-                    status, text("参数描述不完整，请补充认证证书编号" if status == "rejected" else ""),
-                    created.isoformat(), updated.isoformat(),
+                    str(start_id + index),
+                    str(org.id),
+                    kind,
+                    text(values["name"]),
+                    text(values["model_number"]),
+                    text(values["description"]),
+                    code_array(values["sectors"]),
+                    code_array(values["scenarios"]),
+                    code_array(values["technologies"]),
+                    "t" if nationwide else "f",
+                    code_array(regions),
+                    code_array(dict.fromkeys(values["certifications"])),
+                    code_array(dict.fromkeys(values["protocols"])),
+                    str(lo),
+                    str(hi),
+                    str(values["min_order"]),
+                    str(values["capacity"]),
+                    str(values["lead"]),
+                    text(json.dumps(values["attributes"], ensure_ascii=False)),
+                    status,
+                    text("参数描述不完整，请补充认证证书编号" if status == "rejected" else ""),
+                    created.isoformat(),
+                    updated.isoformat(),
                     published.isoformat() if published else NULL,
                 )
-            )  # fmt: skip
+            )
 
 
 # --- demands ------------------------------------------------------------------------------
 
 KINDS_NEEDED = (
-    (("terminal",), 26), (("terminal", "platform"), 16), (("terminal", "connectivity", "platform"), 12),
-    (("solution",), 18), (("module",), 8), (("module", "platform"), 6), (("terminal", "connectivity"), 6),
-    (("service",), 4), (("platform",), 2), (("connectivity",), 2),
-)  # fmt: skip
+    (("terminal",), 26),
+    (("terminal", "platform"), 16),
+    (("terminal", "connectivity", "platform"), 12),
+    (("solution",), 18),
+    (("module",), 8),
+    (("module", "platform"), 6),
+    (("terminal", "connectivity"), 6),
+    (("service",), 4),
+    (("platform",), 2),
+    (("connectivity",), 2),
+)
 DEMAND_STATUS = {
-    "verified": (("published", 0.75), ("matched", 0.05), ("closed", 0.03), ("expired", 0.03), ("draft", 0.06), ("pending_review", 0.06), ("rejected", 0.02)),
+    "verified": (
+        ("published", 0.75),
+        ("matched", 0.05),
+        ("closed", 0.03),
+        ("expired", 0.03),
+        ("draft", 0.06),
+        ("pending_review", 0.06),
+        ("rejected", 0.02),
+    ),
     "pending": (("draft", 0.5), ("pending_review", 0.5)),
     "rejected": (("draft", 1.0),),
-}  # fmt: skip
+}
 VISIBILITY = (("public", 80), ("anonymous", 15), ("coordinators", 5))
 
 
@@ -905,9 +1064,6 @@ def demand_lines(
     enterprise's water-meter projects in Hebei."""
     demo = enterprises[0]
     cum_weights = list(accumulate(org.weight for org in enterprises))
-    feasible = {
-        s["code"]: feasible_technologies(s["profile"], ref.technologies) for s in ref.scenarios
-    }
     tech_codes = [t.code for t in ref.technologies]
     for chunk_start in range(0, count, CHUNK):
         rnd = random.Random(f"{seed}:demands:{chunk_start // CHUNK}")
@@ -992,13 +1148,16 @@ def demand_lines(
                 )
             tech_label = f"{market.TECH_SHORT[techs[0]]} " if techs else ""
             if kinds == ("solution",):
-                title = f"{region_label} {volume_text(volume, measure)} {tech_label}{noun}整体解决方案招标"
+                quantity = volume_text(volume, measure)
+                title = f"{region_label} {quantity} {tech_label}{noun}整体解决方案招标"
             elif kinds[0] == "module":
-                title = f"{region_label} {volume_text(volume, '片')} {tech_label}通信模组采购（用于{noun}）"
+                quantity = volume_text(volume, "片")
+                title = f"{region_label} {quantity} {tech_label}通信模组采购（用于{noun}）"
             elif kinds == ("service",):
                 title = f"{region_label}{scenario['name']}项目集成与运维服务采购"
             elif kinds[0] in ("platform", "connectivity"):
-                title = f"{region_label} {volume_text(volume, measure)}{noun}{'接入平台' if kinds[0] == 'platform' else '物联网卡'}采购"
+                what = "接入平台" if kinds[0] == "platform" else "物联网卡"
+                title = f"{region_label} {volume_text(volume, measure)}{noun}{what}采购"
             else:
                 title = f"{region_label} {volume_text(volume, measure)} {tech_label}{noun}采购"
             rollout = rnd.choice((3, 6, 6, 12, 12, 12, 18, 24, 36))
@@ -1006,7 +1165,7 @@ def demand_lines(
                 f"计划在{region_label}部署{volume_text(volume, measure).replace(' ', '')}{noun}，"
                 f"用于{scenario['name']}，分 {rollout} 个月实施。"
                 + (
-                    "要求电池寿命不少于 %s 年。" % profile["battery_life_years"]
+                    f"要求电池寿命不少于 {profile['battery_life_years']} 年。"
                     if profile.get("power_source") == "battery"
                     and profile.get("battery_life_years")
                     else ""
@@ -1040,20 +1199,37 @@ def demand_lines(
             battery = profile.get("battery_life_years")
             yield "\t".join(
                 (
-                    str(start_id + index), str(org.id), text(title), text(description),
-                    scenario["sector"], scenario["code"], code_array(techs),
+                    str(start_id + index),
+                    str(org.id),
+                    text(title),
+                    text(description),
+                    scenario["sector"],
+                    scenario["code"],
+                    code_array(techs),
                     str(profile["uplink_kbps"]) if profile.get("uplink_kbps") is not None else NULL,
-                    str(profile["max_latency_ms"]) if profile.get("max_latency_ms") is not None else NULL,
-                    str(profile["mobility"]), profile["power_source"],
+                    str(profile["max_latency_ms"])
+                    if profile.get("max_latency_ms") is not None
+                    else NULL,
+                    str(profile["mobility"]),
+                    profile["power_source"],
                     f"{battery:.1f}" if battery is not None else NULL,
-                    str(profile["coverage_depth"]), "t" if profile["needs_voice"] else "f",
-                    "t" if profile["needs_video"] else "f", "t" if profile["needs_positioning"] else "f",
-                    code_array(kinds), code_array(regions), str(volume), str(budget) if budget is not None else NULL,
-                    start_date.isoformat(), str(rollout), code_array(dict.fromkeys(certs)),
-                    "public" if is_demo else _pick(rnd, VISIBILITY), status,
+                    str(profile["coverage_depth"]),
+                    "t" if profile["needs_voice"] else "f",
+                    "t" if profile["needs_video"] else "f",
+                    "t" if profile["needs_positioning"] else "f",
+                    code_array(kinds),
+                    code_array(regions),
+                    str(volume),
+                    str(budget) if budget is not None else NULL,
+                    start_date.isoformat(),
+                    str(rollout),
+                    code_array(dict.fromkeys(certs)),
+                    "public" if is_demo else _pick(rnd, VISIBILITY),
+                    status,
                     text("预算与规模信息不完整" if status == "rejected" else ""),
-                    created.isoformat(), updated.isoformat(),
+                    created.isoformat(),
+                    updated.isoformat(),
                     published.isoformat() if published else NULL,
                     expires.isoformat() if expires else NULL,
                 )
-            )  # fmt: skip
+            )

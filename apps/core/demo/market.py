@@ -1,4 +1,4 @@
-"""Facts and name pools the demo market is built from (real vendors from DOMAIN, hints per scenario).
+"""Facts and name pools the demo market is built from: real vendors, hints per scenario.
 
 Real company names are public facts; their credit codes in the demo are synthetic (valid check
 characters, not the companies' real codes).
@@ -721,7 +721,10 @@ ENTERPRISE_TEMPLATES = {
     ],
 }
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓"
+    "曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+)
 GIVEN = [
     "伟",
     "芳",

@@ -18,7 +18,8 @@ from apps.demands.models import Demand
 
 from . import bulk, generator
 
-DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - documented demo login, never used in production
+# The documented demo login password; demo users exist only where seed_demo ran.
+DEMO_PASSWORD = "demo-pass-2026"
 # Apps whose models the demo coordinator may manage in the Django admin.
 PROJECT_APPS = (
     "accounts", "catalog", "demands", "matching", "search", "coordination", "integrations", "core",
@@ -58,6 +59,9 @@ def _copy(model, columns, lines, expected: int, seconds: dict[str, float]) -> in
     if bulky:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            # ALTER TABLE refuses while earlier deferred key checks are pending: run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     bulk.drop_indexes(indexes)
     bulk.drop_foreign_keys(model, keys)
     count = bulk.copy_rows(model, columns, lines)
@@ -95,7 +99,6 @@ def demo_seed(
     elif Offering.objects.exists() or Demand.objects.exists():
         raise Conflict("demo_not_empty", "数据库中已有供给或需求；如需重新生成请使用 --flush。")
     report = SeedReport()
-    started = time.perf_counter()
     ref = generator.reference_snapshot()
     if not ref.provinces or not ref.technologies:
         raise Conflict("reference_missing", "参考数据为空，请先运行 load_reference。")
