@@ -126,7 +126,9 @@ class SupplyKind(ReferenceModel):
     """A kind of supply (module, terminal, platform, ...) with the attribute spec of its offerings.
 
     `attribute_spec` maps an attribute name to {"type": "string|integer|number|boolean|list",
-    "choices": [...]?, "required": bool?}; offerings of the kind are validated against it.
+    "choices": [...]?, "required": bool?, "min"/"max": number?, "label_zh"/"label_en": str};
+    list items are strings and `choices` constrain them. Offerings of the kind are validated
+    against it by `apps.catalog.attributes.validate_attributes`.
     """
 
     chain_position = models.PositiveSmallIntegerField(_("产业链位置"), default=0)
