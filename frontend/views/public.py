@@ -124,8 +124,7 @@ def search(request: HttpRequest) -> HttpResponse:
             hits.append(
                 {
                     "id": hit.id,
-                    "title": mark_safe(hit.highlights.get("title") or "")
-                    or document["title"],
+                    "title": mark_safe(hit.highlights.get("title") or "") or document["title"],
                     "summary": mark_safe(hit.highlights.get("summary") or "")
                     or document.get("summary", ""),
                     "organization": document.get("organization_name") or _("匿名企业"),

@@ -1,0 +1,114 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright's sync API against the live server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM must still be allowed.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
+PASSWORD = "demo-pass-2026"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if Path(item.fspath).is_relative_to(here):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def compiled_messages() -> None:
+    """The English catalogue compiled (make run/test do this; direct pytest runs too)."""
+    locale = Path(settings.BASE_DIR) / "locale"
+    for po in locale.glob("*/LC_MESSAGES/django.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            call_command("compilemessages", locale=[po.parent.parent.name], verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def browser(compiled_messages) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(autouse=True)
+def plain_http(settings) -> None:
+    """The live server speaks plain HTTP, whatever the deployment's security settings say."""
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.SECURE_HSTS_SECONDS = 0
+
+
+@pytest.fixture
+def reference_data(transactional_db) -> None:
+    """Reference rows and the coordinator group (transactional tests start from empty tables)."""
+    from django.contrib.auth.models import Group
+
+    from apps.accounts.models import COORDINATOR_GROUP
+
+    call_command("load_reference", verbosity=0)
+    Group.objects.get_or_create(name=COORDINATOR_GROUP)
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Open a fresh browser context (its own cookies) per call: one per person in a journey."""
+    contexts = []
+
+    def open_page(*, width: int = 1280, height: int = 900, language: str = "zh-CN"):
+        context = browser.new_context(
+            viewport={"width": width, "height": height},
+            locale=language,
+            base_url=live_server.url,
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot to artifacts/screenshots/ (git-ignored) and return its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    # Headless Chromium's full-page capture from a scrolled position leaves mouse input
+    # mapped to unscrolled coordinates (the next click lands elsewhere); capture from the top.
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def login(page, username: str, password: str = PASSWORD) -> None:
+    page.goto("/accounts/login/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
