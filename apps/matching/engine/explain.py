@@ -304,7 +304,12 @@ def explain(
             "The demand has no distinctive keywords to compare.",
         )
     elif len(shared):
-        words = index.tokens.words(shared[:5])
+        # Highest idf first, then alphabetical: independent of token ids (i.e. of load order).
+        words = sorted(
+            zip(index.tokens.words(shared), index.token_idf(shared).tolist(), strict=True),
+            key=lambda pair: (-round(pair[1], 6), pair[0]),
+        )
+        words = [word for word, _ in words[:5]]
         sentences["text"] = (
             f"描述与需求相关，共同关键词：{'、'.join(words)}。",
             f"Its description shares keywords with the demand: {', '.join(words)}.",

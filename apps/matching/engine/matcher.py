@@ -22,6 +22,7 @@ from .reference import mask_to_int
 from .scoring import (
     TEXT_NO_QUERY,
     Weights,
+    covers,
     criterion_scores,
     feasible_pairs,
     top_k,
@@ -29,8 +30,6 @@ from .scoring import (
 )
 
 DEFAULT_LIMIT = 20
-# Above this share of the index, a boolean scratch array unions postings faster than a sort.
-SCRATCH_UNION_SHARE = 1 / 64
 
 
 @dataclass
@@ -59,20 +58,25 @@ class DemandMatches:
         return [m for matches in self.by_kind.values() for m in matches]
 
 
-def union(lists: list[np.ndarray], size: int) -> np.ndarray:
-    """Sorted distinct positions of several posting arrays."""
+def union(lists: list[np.ndarray], scratch: np.ndarray) -> np.ndarray:
+    """Distinct positions of several posting arrays, in first-seen order, in O(total length).
+
+    `scratch` is an all-False boolean array at least as long as the largest position; it is
+    left all-False again.
+    """
     lists = [a for a in lists if len(a)]
     if not lists:
         return EMPTY
     if len(lists) == 1:
         return lists[0]
-    total = sum(len(a) for a in lists)
-    if total > size * SCRATCH_UNION_SHARE:
-        scratch = np.zeros(size, dtype=bool)
-        for a in lists:
-            scratch[a] = True
-        return np.flatnonzero(scratch).astype(np.int32)
-    return np.unique(np.concatenate(lists))
+    parts = []
+    for a in lists:
+        scratch[a] = True
+    for a in lists:
+        fresh = a[scratch[a]]
+        scratch[fresh] = False
+        parts.append(fresh)
+    return np.concatenate(parts)
 
 
 def offering_columns(index: OfferingIndex, rows: np.ndarray | slice) -> dict[str, np.ndarray]:
@@ -142,7 +146,7 @@ def offering_candidates(index: OfferingIndex, c: CompiledDemand, kind: int) -> n
         places = [NATIONWIDE, *sorted({p for p, _ in c.regions if p >= 0})]
     else:
         places = [ALL_REGIONS]
-    rows = union([index.postings((kind, t, p)) for t in techs for p in places], index.size)
+    rows = union([index.postings((kind, t, p)) for t in techs for p in places], index.mark())
     return rows[index.col("active")[rows]]
 
 
@@ -177,31 +181,48 @@ def relevance_for_demand(index: OfferingIndex, c: CompiledDemand, rows: np.ndarr
     total = float(weights.sum(dtype=np.float64))
     if total <= 0:
         return np.full(len(rows), TEXT_NO_QUERY)
-    if len(rows) * 8 < index.size:
-        # Few candidates: look tokens up per candidate row instead of touching every posting.
-        acc = np.zeros(len(rows))
-        for token, weight in zip(c.tokens.tolist(), weights.tolist(), strict=True):
-            posting = index.text.get(token)
-            if weight > 0 and posting is not None:
-                acc += weight * np.isin(rows, posting.array())
-        return acc / total
-    acc = np.zeros(index.size)
-    for token, weight in zip(c.tokens.tolist(), weights.tolist(), strict=True):
-        posting = index.text.get(token)
+    # Token id → the demand's weight for it; the last slot (padding id -1) stays 0.
+    table = np.zeros(len(index.tokens.ids) + 1)
+    table[c.tokens] = weights
+    return table[index.col("tokens")[rows]].sum(axis=1) / total
+
+
+def accumulate(
+    text: dict, tokens: np.ndarray, weights: np.ndarray, rows: np.ndarray, buffer: np.ndarray
+) -> np.ndarray:
+    """Sum of token weights per row over the token postings; `buffer` is left all-zero."""
+    touched = []
+    for token, weight in zip(tokens.tolist(), weights.tolist(), strict=True):
+        posting = text.get(token)
         if weight > 0 and posting is not None:
-            acc[posting.array()] += weight
-    return acc[rows] / total
+            hits = posting.array()
+            buffer[hits] += weight
+            touched.append(hits)
+    out = buffer[rows]
+    for hits in touched:
+        buffer[hits] = 0.0
+    return out
 
 
 def evaluate_kind(index: OfferingIndex, c: CompiledDemand, kind: int, now: float) -> KindEvaluation:
-    """Score every feasible offering of one kind for a demand."""
+    """Score every feasible offering of one kind for a demand.
+
+    Candidates already have the kind and an allowed technology (postings are keyed by both),
+    so only vendor, certifications and exact regional coverage are left to check before the
+    scoring columns are gathered for the survivors.
+    """
     rows = offering_candidates(index, c, kind)
+    candidates = len(rows)
+    ok = index.vendor_verified[index.col("vendor")[rows]]
+    if c.required_certs.any():
+        ok &= covers(index.col("cert")[rows], c.required_certs)
+    rows = rows[ok]
     coverage = coverage_for_demand(index, c, rows)
+    if c.regions:
+        served = coverage > 0
+        rows, coverage = rows[served], coverage[served]
     o = offering_columns(index, rows)
     d = compiled_columns(c)
-    ok = feasible_pairs(o, d, coverage)
-    rows, coverage = rows[ok], coverage[ok]
-    o = {k: v[ok] for k, v in o.items()}
     relevance = relevance_for_demand(index, c, rows)
     subs = criterion_scores(o, d, coverage, relevance, now)
     return KindEvaluation(
@@ -209,7 +230,7 @@ def evaluate_kind(index: OfferingIndex, c: CompiledDemand, kind: int, now: float
         positions=rows,
         scores=np.empty(0),
         subs=subs,
-        candidates=len(ok),
+        candidates=candidates,
     )
 
 
@@ -293,7 +314,7 @@ def demand_candidates(offerings: OfferingIndex, demands: DemandIndex, position: 
         places = [NATIONWIDE] + [
             p for p in range(len(offerings.ref.province_vocab)) if provinces >> p & 1
         ]
-        rows = union([demands.postings((kind, p)) for p in places], demands.size)
+        rows = union([demands.postings((kind, p)) for p in places], demands.mark())
     return rows[demands.col("active")[rows]]
 
 
@@ -327,12 +348,8 @@ def relevance_for_offering(
     totals = demands.idf_totals(offerings)[rows]
     tokens = offerings.row_tokens(position)
     weights = offerings.token_idf(tokens)
-    acc = np.zeros(demands.size)
-    for token, weight in zip(tokens.tolist(), weights.tolist(), strict=True):
-        posting = demands.text.get(token)
-        if weight > 0 and posting is not None:
-            acc[posting.array()] += weight
-    return np.divide(acc[rows], totals, out=np.full(len(rows), TEXT_NO_QUERY), where=totals > 0)
+    acc = accumulate(demands.text, tokens, weights, rows, demands.accumulator())
+    return np.divide(acc, totals, out=np.full(len(rows), TEXT_NO_QUERY), where=totals > 0)
 
 
 def match_offering(

@@ -30,7 +30,7 @@ class Flag:
 
 
 def _kind_rows(index: OfferingIndex, kind: int, techs: list[int]) -> np.ndarray:
-    rows = union([index.postings((kind, t, ALL_REGIONS)) for t in techs], index.size)
+    rows = union([index.postings((kind, t, ALL_REGIONS)) for t in techs], index.mark())
     live = index.col("active")[rows] & index.vendor_verified[index.col("vendor")[rows]]
     return rows[live]
 

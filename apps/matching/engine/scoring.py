@@ -82,8 +82,12 @@ class Weights:
         return float(sum(asdict(self).values()))
 
     def normalised(self) -> dict[str, float]:
-        total = self.total
-        return {k: v / total for k, v in asdict(self).items()}
+        cached = self.__dict__.get("_normalised")
+        if cached is None:
+            total = self.total
+            cached = {k: v / total for k, v in asdict(self).items()}
+            object.__setattr__(self, "_normalised", cached)
+        return cached
 
 
 def intersects(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -184,7 +188,7 @@ def price_score(price: np.ndarray, budget: np.ndarray) -> np.ndarray:
     """Non-increasing in price: 1 when free, PRICE_AT_BUDGET at the budget, 0 at twice it."""
     price = np.asarray(price, dtype=np.float64)
     budget = np.asarray(budget, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = np.where(budget > 0, price / np.where(budget > 0, budget, 1.0), np.inf)
         ratio = np.where((budget <= 0) & (price <= 0), 0.0, ratio)
     under = PRICE_AT_BUDGET + (1.0 - PRICE_AT_BUDGET) * (1.0 - np.minimum(ratio, 1.0))
