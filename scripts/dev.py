@@ -243,7 +243,7 @@ def manage(*args: str) -> None:
 
 def compile_messages() -> None:
     if any((ROOT / "locale").glob("*/LC_MESSAGES/*.po")):
-        compile_messages()
+        manage("compilemessages", "--ignore", ".venv", "--ignore", "var")
 
 
 def run() -> int:
