@@ -64,7 +64,7 @@ account_patterns = [
     path("switch/", accounts.organization_switch, name="organization-switch"),
     path("members/", accounts.members, name="members"),
     path("api-keys/", accounts.api_keys, name="api-keys"),
-    path("api-keys/<str:key_id>/revoke/", accounts.api_key_revoke, name="api-key-revoke"),
+    path("api-keys/<str:prefix>/revoke/", accounts.api_key_revoke, name="api-key-revoke"),
 ]
 
 enterprise_patterns = (

@@ -152,8 +152,9 @@ def api_keys(request: HttpRequest, organization: Organization) -> HttpResponse:
 
 @organization_required()
 @require_POST
-def api_key_revoke(request: HttpRequest, key_id: str, organization: Organization) -> HttpResponse:
-    key = get_object_or_404(APIKey, pk=key_id, organization=organization)
+def api_key_revoke(request: HttpRequest, prefix: str, organization: Organization) -> HttpResponse:
+    # By prefix: the primary key embeds the secret's hash, which never goes into a URL.
+    key = get_object_or_404(APIKey, prefix=prefix, organization=organization)
     if is_owner(request, organization):
         apikey_revoke(actor=request.user, key=key)
         messages.success(request, _("密钥已吊销。"))

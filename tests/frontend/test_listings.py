@@ -1,0 +1,201 @@
+"""Demand wizard, catalogue pages and the coordinator's review queues, through HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.accounts.models import Organization
+from apps.catalog.models import Offering
+from apps.demands.models import Demand
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def enterprise(reference):
+    organization = factories.OrganizationFactory(name="河北水务", role=Organization.Role.ENTERPRISE)
+    return organization, factories.member(organization, "water")
+
+
+@pytest.fixture
+def vendor(reference):
+    organization = factories.OrganizationFactory(name="移远", role=Organization.Role.VENDOR)
+    return organization, factories.member(organization, "quectel")
+
+
+def demand_data(**overrides):
+    return {
+        "title": "石家庄智能水表",
+        "sector": "municipal",
+        "scenario": "municipal.water_meter",
+        "uplink_kbps": "10",
+        "mobility": "0",
+        "coverage_depth": "2",
+        "power_source": "battery",
+        "battery_life_years": "8",
+        "kinds_needed": ["module"],
+        "regions": ["130000"],
+        "volume": "200000",
+        "rollout_months": "12",
+        "visibility": "public",
+        **overrides,
+    }
+
+
+def test_the_wizard_creates_a_draft_and_submitting_sends_it_for_review(enterprise, web_for):
+    organization, user = enterprise
+    client = web_for(user)
+    # when saved as a draft
+    response = client.post("/enterprise/demands/new/", demand_data(save=""))
+    demand = Demand.objects.get(organization=organization)
+    assert response.url == f"/enterprise/demands/{demand.pk}/"
+    assert demand.status == Demand.Status.DRAFT
+    assert demand.scenario_id == "municipal.water_meter"
+    # when submitted from its page
+    client.post(f"/enterprise/demands/{demand.pk}/submit/")
+    demand.refresh_from_db()
+    assert demand.status == Demand.Status.PENDING_REVIEW
+
+
+def test_the_services_rules_show_on_the_wizards_fields(enterprise, web_for):
+    # a battery-powered demand without a battery life is refused by demand_create
+    response = web_for(enterprise[1]).post(
+        "/enterprise/demands/new/", demand_data(battery_life_years="")
+    )
+    assert response.status_code == 200
+    assert "电池供电时请填写电池寿命要求。" in response.content.decode()
+    assert not Demand.objects.exists()
+
+
+def test_live_advice_recommends_the_cheapest_feasible_technology(enterprise, web_for):
+    client = web_for(enterprise[1])
+    meter = {
+        "uplink_kbps": "10",
+        "mobility": "0",
+        "power_source": "battery",
+        "battery_life_years": "8",
+        "coverage_depth": "2",
+    }
+    tracker = {
+        "uplink_kbps": "500",
+        "mobility": "3",
+        "power_source": "mains",
+        "coverage_depth": "0",
+        "needs_voice": "on",
+    }
+    assert (
+        'data-recommended="nb_iot"'
+        in client.post("/enterprise/wizard/advice/", meter).content.decode()
+    )
+    assert (
+        'data-recommended="cat1"'
+        in client.post("/enterprise/wizard/advice/", tracker).content.decode()
+    )
+
+
+def test_choosing_a_scenario_prefills_its_typical_profile(enterprise, web_for):
+    response = web_for(enterprise[1]).get(
+        "/enterprise/wizard/profile/", {"scenario": "municipal.water_meter"}
+    )
+    body = response.content.decode()
+    assert 'name="coverage_depth"' in body
+    assert 'data-recommended="nb_iot"' in body
+
+
+def test_another_organisations_demand_is_not_found(enterprise, web_for):
+    other = factories.DemandFactory(status=Demand.Status.DRAFT)
+    response = web_for(enterprise[1]).get(f"/enterprise/demands/{other.pk}/")
+    assert response.status_code == 404
+
+
+def test_vendor_pages_refuse_an_enterprise(enterprise, web_for):
+    assert web_for(enterprise[1]).get("/vendor/offerings/").status_code == 403
+
+
+def test_a_module_offering_keeps_its_kind_attributes_and_is_submitted(vendor, web_for):
+    organization, user = vendor
+    response = web_for(user).post(
+        "/vendor/offerings/new/",
+        {
+            "kind": "module",
+            "name": "BC260Y",
+            "sectors": ["municipal"],
+            "technologies": ["nb_iot"],
+            "nationwide": "on",
+            "price_min": "12",
+            "price_max": "18",
+            "min_order": "1",
+            "annual_capacity": "5000000",
+            "lead_time_days": "30",
+            "attr_chipset": "Hi2115",
+            "attr_form_factor": "LCC",
+            "attr_bands": "B3, B5, B8",
+            "attr_psm_edrx": "on",
+            "submit": "",
+        },
+    )
+    assert response.status_code == 302
+    offering = Offering.objects.get(organization=organization)
+    assert offering.status == Offering.Status.PENDING_REVIEW
+    assert offering.attributes == {
+        "chipset": "Hi2115",
+        "form_factor": "LCC",
+        "bands": ["B3", "B5", "B8"],
+        "gnss": False,
+        "psm_edrx": True,
+    }
+
+
+def test_a_missing_required_attribute_is_shown_on_its_field(vendor, web_for):
+    response = web_for(vendor[1]).post(
+        "/vendor/offerings/new/",
+        {
+            "kind": "module",
+            "name": "X",
+            "sectors": ["municipal"],
+            "nationwide": "on",
+            "price_min": "1",
+            "price_max": "2",
+            "min_order": "1",
+            "annual_capacity": "1",
+            "lead_time_days": "1",
+            "attr_chipset": "Hi2115",
+        },
+    )
+    assert response.status_code == 200
+    assert not Offering.objects.exists()
+    assert 'id="id_attr_form_factor_error"' in response.content.decode()
+
+
+def test_the_coordinator_must_give_a_reason_to_reject(reference, web_for, coordinator_user):
+    organization = factories.OrganizationFactory(
+        verification_status=Organization.Verification.PENDING
+    )
+    client = web_for(coordinator_user)
+    response = client.post(
+        f"/coordinator/organizations/{organization.pk}/decide/", {"decision": "reject"}, follow=True
+    )
+    assert "驳回时必须填写原因。" in response.content.decode()
+    organization.refresh_from_db()
+    assert organization.verification_status == Organization.Verification.PENDING
+    client.post(
+        f"/coordinator/organizations/{organization.pk}/decide/",
+        {"decision": "reject", "note": "营业执照信息不符"},
+    )
+    organization.refresh_from_db()
+    assert organization.verification_status == Organization.Verification.REJECTED
+    assert organization.verification_note == "营业执照信息不符"
+
+
+def test_the_coordinator_publishes_a_listing_from_the_queue(reference, web_for, coordinator_user):
+    offering = factories.OfferingFactory(status=Offering.Status.PENDING_REVIEW)
+    web_for(coordinator_user).post(
+        f"/coordinator/listings/offering/{offering.pk}/decide/", {"decision": "approve"}
+    )
+    offering.refresh_from_db()
+    assert offering.status == Offering.Status.PUBLISHED
+
+
+def test_coordinator_pages_refuse_other_users(vendor, web_for):
+    assert web_for(vendor[1]).get("/coordinator/").status_code == 403
