@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.core.api.filters import SinceFilter
 from apps.core.api.mixins import acting_organization
 from apps.core.api.permissions import HasScope, IsCoordinator
 
@@ -42,7 +43,7 @@ class OfferingFilter(django_filters.FilterSet):
     certification = ArrayContainsFilter(field_name="certifications")
     region = ArrayContainsFilter(field_name="regions")
     nationwide = django_filters.BooleanFilter()
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = SinceFilter()
 
     class Meta:
         model = Offering

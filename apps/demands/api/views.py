@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from apps.catalog.api.serializers import ReviewInSerializer
 from apps.catalog.api.views import ArrayContainsFilter
+from apps.core.api.filters import SinceFilter
 from apps.core.api.mixins import acting_organization
 from apps.core.api.permissions import HasScope, IsCoordinator
 
@@ -29,7 +30,7 @@ class DemandFilter(django_filters.FilterSet):
     region = ArrayContainsFilter(field_name="regions")
     kind = ArrayContainsFilter(field_name="kinds_needed")
     mine = django_filters.BooleanFilter(method="filter_mine")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = SinceFilter()
 
     class Meta:
         model = Demand
