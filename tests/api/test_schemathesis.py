@@ -10,8 +10,8 @@ import pytest
 import schemathesis
 from django.core import signals
 from django.core.management import call_command
-from django.db import close_old_connections
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
