@@ -8,13 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .index import DemandIndex, OfferingIndex
-from .matcher import DemandMatches, match_demand, match_offering
+from .matcher import BUNDLE_CANDIDATES_PER_KIND, DemandMatches, match_demand, match_offering
 from .reference import mask_to_int
 from .scoring import Weights
 
 BUNDLE_LIMIT = 5
-# Candidates per kind explored for bundles: 10 per kind keeps a 4-kind search at 10^4 combos.
-BUNDLE_CANDIDATES_PER_KIND = 10
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from .index import (
 )
 from .reference import mask_to_int
 from .scoring import (
+    CRITERIA,
     TEXT_NO_QUERY,
     Weights,
     covers,
@@ -30,6 +31,9 @@ from .scoring import (
 )
 
 DEFAULT_LIMIT = 20
+# Rows per kind kept exactly ranked beyond `limit`, for bundles (see bundles.py).
+# Candidates per kind explored for bundles: 10 per kind keeps a 4-kind search at 10^4 combos.
+BUNDLE_CANDIDATES_PER_KIND = 10
 
 
 @dataclass
@@ -204,7 +208,14 @@ def accumulate(
     return out
 
 
-def evaluate_kind(index: OfferingIndex, c: CompiledDemand, kind: int, now: float) -> KindEvaluation:
+def evaluate_kind(
+    index: OfferingIndex,
+    c: CompiledDemand,
+    kind: int,
+    now: float,
+    weights: Weights,
+    keep: int,
+) -> KindEvaluation:
     """Score every feasible offering of one kind for a demand.
 
     Candidates already have the kind and an allowed technology (postings are keyed by both),
@@ -223,12 +234,23 @@ def evaluate_kind(index: OfferingIndex, c: CompiledDemand, kind: int, now: float
         rows, coverage = rows[served], coverage[served]
     o = offering_columns(index, rows)
     d = compiled_columns(c)
-    relevance = relevance_for_demand(index, c, rows)
-    subs = criterion_scores(o, d, coverage, relevance, now)
+    subs = criterion_scores(o, d, coverage, np.zeros(len(rows)), now)
+    # Text relevance costs the most per row; it can add at most its weight, so rows whose
+    # other criteria already leave them out of the best `keep` even with full text marks
+    # keep text 0 (their score is then a lower bound, and they are never ranked).
+    norm = weights.normalised()
+    text_rows = np.arange(len(rows))
+    if len(rows) > keep:
+        partial = sum(norm[name] * subs[name] for name in CRITERIA if name != "text") * 100
+        threshold = np.partition(partial, len(rows) - keep)[len(rows) - keep]
+        text_rows = np.flatnonzero(partial + norm["text"] * 100 >= threshold - 0.01)
+    relevance = np.zeros(len(rows))
+    relevance[text_rows] = relevance_for_demand(index, c, rows[text_rows])
+    subs["text"] = relevance
     return KindEvaluation(
         kind=index.ref.kind_vocab.codes[kind],
         positions=rows,
-        scores=np.empty(0),
+        scores=total_score(subs, weights),
         subs=subs,
         candidates=candidates,
     )
@@ -277,8 +299,9 @@ def match_demand(
     out = DemandMatches(demand=c)
     ids = index.col("id")
     for kind in c.kinds:
-        evaluation = evaluate_kind(index, c, kind, now)
-        evaluation.scores = total_score(evaluation.subs, weights)
+        evaluation = evaluate_kind(
+            index, c, kind, now, weights, max(limit, BUNDLE_CANDIDATES_PER_KIND)
+        )
         out.evaluations[evaluation.kind] = evaluation
         best = evaluation.ranked(limit, ids)
         if explain_results:
