@@ -622,6 +622,10 @@ class DemandIndex:
         self.text: dict[int, Postings] = {}
         self._advice_cache: dict[RequirementProfile, TechnologyAdvice] = {}
         self._region_flat: tuple[np.ndarray, ...] | None = None
+        self._region_lists: tuple[list[int], list[int], list[int]] = ([], [], [])
+        self._region_counts: list[int] = []
+        self._token_owners: list[int] = []
+        self._token_ids: list[int] = []
         self._token_flat: tuple[np.ndarray, np.ndarray] | None = None
         self._idf_totals: tuple[tuple[int, int], np.ndarray] | None = None
         self.cols = _Columns({}, self._empty())
@@ -705,6 +709,11 @@ class DemandIndex:
         position = self.cols.append(values)
         self.position[spec.id] = position
         self.compiled.append(c)
+        self._region_counts.append(len(c.regions))
+        for p, city in c.regions:
+            self._region_lists[0].append(position)
+            self._region_lists[1].append(p)
+            self._region_lists[2].append(city)
         provinces = {p for p, _ in c.regions if p >= 0}
         for kind in c.kinds:
             self.candidates.setdefault((kind, ALL_REGIONS), Postings()).add(position)
@@ -714,8 +723,8 @@ class DemandIndex:
                 self.candidates.setdefault((kind, p), Postings()).add(position)
         for token in c.tokens.tolist():
             self.text.setdefault(token, Postings()).add(position)
-        self._region_flat = None
-        self._token_flat = None
+            self._token_owners.append(position)
+            self._token_ids.append(token)
         self._idf_totals = None
         return position
 
@@ -742,38 +751,29 @@ class DemandIndex:
 
     def region_flat(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(owner row, province position, city code or 0, regions per row) over all rows."""
-        if self._region_flat is None:
-            owners, provinces, cities = [], [], []
+        flat = self._region_lists
+        if self._region_flat is None or len(self._region_flat[0]) != len(flat[0]):
             counts = np.zeros(self.size, dtype=np.float64)
-            for position, c in enumerate(self.compiled):
-                if c is None:
-                    continue
-                counts[position] = len(c.regions)
-                for p, city in c.regions:
-                    owners.append(position)
-                    provinces.append(p)
-                    cities.append(city)
+            counts[: len(self._region_counts)] = self._region_counts
             self._region_flat = (
-                np.asarray(owners, dtype=np.int32),
-                np.asarray(provinces, dtype=np.int16),
-                np.asarray(cities, dtype=np.int64),
+                np.asarray(flat[0], dtype=np.int32),
+                np.asarray(flat[1], dtype=np.int16),
+                np.asarray(flat[2], dtype=np.int64),
                 counts,
             )
+        elif len(self._region_flat[3]) != self.size:
+            counts = np.asarray(self._region_counts, dtype=np.float64)
+            self._region_flat = (*self._region_flat[:3], counts)
         return self._region_flat
 
     def idf_totals(self, offerings: OfferingIndex) -> np.ndarray:
         """Per demand row: the summed idf of its tokens under the offering index's snapshot."""
         key = (id(offerings), offerings.idf_version)
         if self._idf_totals is None or self._idf_totals[0] != key:
-            if self._token_flat is None:
-                owners, tokens = [], []
-                for position, c in enumerate(self.compiled):
-                    if c is not None:
-                        owners.append(np.full(len(c.tokens), position, dtype=np.int32))
-                        tokens.append(c.tokens)
+            if self._token_flat is None or len(self._token_flat[0]) != len(self._token_owners):
                 self._token_flat = (
-                    np.concatenate(owners) if owners else EMPTY,
-                    np.concatenate(tokens) if tokens else EMPTY,
+                    np.asarray(self._token_owners, dtype=np.int32),
+                    np.asarray(self._token_ids, dtype=np.int32),
                 )
             owners, tokens = self._token_flat
             totals = np.bincount(owners, weights=offerings.token_idf(tokens), minlength=self.size)

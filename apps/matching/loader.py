@@ -1,0 +1,434 @@
+"""Loads the engine's indexes from the database (values_list, never model instances) and keeps a
+per-process copy fresh by reading only rows changed since the last look.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Max, Q
+
+from apps.accounts.models import Organization
+from apps.catalog.models import (
+    Certification,
+    Offering,
+    Protocol,
+    Region,
+    Scenario,
+    Sector,
+    SupplyKind,
+    Technology,
+)
+from apps.demands.models import Demand
+
+from .engine import (
+    DemandIndex,
+    DemandSpec,
+    OfferingIndex,
+    OfferingRecord,
+    ReferenceData,
+    RequirementProfile,
+    TechnologySpec,
+    TokenVocabulary,
+    VendorRecord,
+    Weights,
+)
+from .models import Match
+
+# updated_at is stamped before commit: re-read a window behind the high-water mark so a
+# slower concurrent commit is not skipped (re-applying a row is harmless).
+OVERLAP = timedelta(seconds=5)
+OPEN_DEMAND_STATUSES = (Demand.Status.PUBLISHED, Demand.Status.MATCHED)
+# A full reload also catches deletions, which incremental reads cannot see.
+FULL_RELOAD_SECONDS = 15 * 60
+# Compact the offering index once tombstones make up this share of its rows.
+COMPACT_SHARE = 0.1
+# Rows per database round trip while loading (≈ 2 MB of tuples each).
+LOAD_BATCH = 20_000
+OFFERING_COLUMNS = (
+    "id",
+    "organization_id",
+    "kind_id",
+    "sectors",
+    "scenarios",
+    "technologies",
+    "nationwide",
+    "regions",
+    "certifications",
+    "protocols",
+    "price_min",
+    "price_max",
+    "min_order",
+    "annual_capacity",
+    "lead_time_days",
+    "updated_at",
+    "status",
+    "name",
+    "model_number",
+    "description",
+)
+DEMAND_COLUMNS = (
+    "id",
+    "organization_id",
+    "sector_id",
+    "scenario_id",
+    "technologies",
+    "uplink_kbps",
+    "max_latency_ms",
+    "mobility",
+    "power_source",
+    "battery_life_years",
+    "coverage_depth",
+    "needs_voice",
+    "needs_video",
+    "needs_positioning",
+    "kinds_needed",
+    "regions",
+    "volume",
+    "unit_budget",
+    "rollout_months",
+    "certifications",
+    "status",
+    "updated_at",
+    "title",
+    "description",
+    "expires_at",
+)
+
+
+def weights() -> Weights:
+    """Scoring weights: engine defaults overridden by settings.MATCHING_WEIGHTS."""
+    return Weights.from_mapping(getattr(settings, "MATCHING_WEIGHTS", None))
+
+
+def load_reference() -> ReferenceData:
+    names: dict[tuple[str, str], tuple[str, str]] = {}
+    for dimension, model in (
+        ("technology", Technology),
+        ("kind", SupplyKind),
+        ("sector", Sector),
+        ("scenario", Scenario),
+        ("certification", Certification),
+        ("protocol", Protocol),
+        ("region", Region),
+    ):
+        for code, zh, en in model.objects.values_list("code", "name_zh", "name_en"):
+            names[(dimension, code)] = (zh, en)
+    technologies = [
+        TechnologySpec(
+            code=row[0],
+            name_zh=row[1],
+            name_en=row[2],
+            max_uplink_kbps=float(row[3]),
+            typical_latency_ms=float(row[4]),
+            max_mobility=row[5],
+            max_coverage_depth=row[6],
+            max_battery_years=float(row[7]),
+            supports_voice=row[8],
+            supports_video=row[9],
+            supports_positioning=row[10],
+            module_price_min=float(row[11]),
+            module_price_max=float(row[12]),
+            cost_rank=row[13],
+        )
+        for row in Technology.objects.values_list(
+            "code",
+            "name_zh",
+            "name_en",
+            "max_uplink_kbps",
+            "typical_latency_ms",
+            "max_mobility",
+            "max_coverage_depth",
+            "max_battery_years",
+            "supports_voice",
+            "supports_video",
+            "supports_positioning",
+            "module_price_min",
+            "module_price_max",
+            "cost_rank",
+        )
+    ]
+    kinds = list(
+        SupplyKind.objects.order_by("chain_position", "code").values_list("code", "chain_position")
+    )
+    return ReferenceData(
+        technologies=technologies,
+        kinds=[code for code, _ in kinds],
+        sectors=list(Sector.objects.order_by("code").values_list("code", flat=True)),
+        scenarios=list(Scenario.objects.order_by("code").values_list("code", flat=True)),
+        certifications=list(Certification.objects.order_by("code").values_list("code", flat=True)),
+        protocols=list(Protocol.objects.order_by("code").values_list("code", flat=True)),
+        provinces=list(
+            Region.objects.filter(level=Region.Level.PROVINCE)
+            .order_by("code")
+            .values_list("code", flat=True)
+        ),
+        kind_chain=dict(kinds),
+        names=names,
+    )
+
+
+def scenario_certifications() -> dict[str, tuple[str, ...]]:
+    return {
+        code: tuple(certs)
+        for code, certs in Scenario.objects.values_list("code", "required_certifications")
+    }
+
+
+def _offering_record(row: tuple) -> OfferingRecord:
+    (oid, org, kind, sectors, scenarios, techs, nationwide, regions, certs, protocols) = row[:10]
+    (pmin, pmax, min_order, capacity, lead, updated, status, name, model_number) = row[10:19]
+    description = row[19]
+    return OfferingRecord(
+        id=oid,
+        vendor_id=org,
+        kind=kind,
+        sectors=sectors,
+        scenarios=scenarios,
+        technologies=techs,
+        nationwide=nationwide,
+        regions=regions,
+        certifications=certs,
+        protocols=protocols,
+        price_min=float(pmin),
+        price_max=float(pmax),
+        min_order=min_order,
+        annual_capacity=capacity,
+        lead_time_days=lead,
+        updated_at=updated.timestamp(),
+        published=status == Offering.Status.PUBLISHED,
+        text=f"{name} {model_number} {description[:300]}",
+    )
+
+
+def demand_spec(row: tuple, typical: dict[str, tuple[str, ...]], now: datetime) -> DemandSpec:
+    """A DemandSpec from a DEMAND_COLUMNS row."""
+    (
+        did,
+        org,
+        sector,
+        scenario,
+        techs,
+        uplink,
+        latency,
+        mobility,
+        power,
+        battery,
+        coverage,
+        voice,
+        video,
+        positioning,
+        kinds,
+        regions,
+        volume,
+        budget,
+        rollout,
+        certs,
+        status,
+        updated,
+        title,
+        description,
+        expires_at,
+    ) = row
+    return DemandSpec(
+        id=did,
+        organization_id=org,
+        sector=sector,
+        scenario=scenario,
+        technologies=tuple(techs),
+        profile=RequirementProfile(
+            uplink_kbps=uplink,
+            max_latency_ms=latency,
+            mobility=mobility,
+            power_source=power,
+            battery_life_years=float(battery) if battery is not None else None,
+            coverage_depth=coverage,
+            needs_voice=voice,
+            needs_video=video,
+            needs_positioning=positioning,
+        ),
+        kinds_needed=tuple(kinds),
+        regions=tuple(regions),
+        volume=volume,
+        unit_budget=float(budget) if budget is not None else None,
+        rollout_months=rollout,
+        certifications=tuple(certs),
+        typical_certifications=typical.get(scenario, ()) if scenario else (),
+        open=status in OPEN_DEMAND_STATUSES and (expires_at is None or expires_at > now),
+        updated_at=updated.timestamp(),
+        text=f"{title} {description[:500]}",
+    )
+
+
+def profile_spec(values: dict, *, demand_id: int = 0) -> DemandSpec:
+    """A DemandSpec for an unsaved profile (the advice endpoint); keys as on Demand."""
+    row = tuple(values.get(column) for column in DEMAND_COLUMNS)
+    defaults = {
+        "id": demand_id,
+        "organization_id": 0,
+        "technologies": [],
+        "mobility": 0,
+        "power_source": "mains",
+        "coverage_depth": 0,
+        "needs_voice": False,
+        "needs_video": False,
+        "needs_positioning": False,
+        "kinds_needed": [],
+        "regions": [],
+        "volume": 1,
+        "rollout_months": 12,
+        "certifications": [],
+        "status": Demand.Status.PUBLISHED,
+        "updated_at": datetime.now().astimezone(),
+        "title": "",
+        "description": "",
+    }
+    row = tuple(
+        value if value is not None else defaults.get(column)
+        for column, value in zip(DEMAND_COLUMNS, row, strict=True)
+    )
+    return demand_spec(row, scenario_certifications(), datetime.now().astimezone())
+
+
+def _vendors(organization_filter: Q | None = None) -> list[VendorRecord]:
+    """Credibility inputs: verification and the share of introductions the vendor answered."""
+    organizations = Organization.objects.all()
+    if organization_filter is not None:
+        organizations = organizations.filter(organization_filter)
+    rows = list(organizations.values_list("id", "verification_status"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT vendor, count(*) FILTER (WHERE vendor_response <> %s)::float / count(*) "
+            "FROM matching_match, unnest(vendor_ids) AS vendor "
+            "WHERE status = ANY(%s) GROUP BY vendor",
+            [Match.Response.PENDING, list(_INTRODUCED_OR_LATER)],
+        )
+        answered = dict(cursor.fetchall())
+    return [
+        VendorRecord(
+            id=org_id,
+            verified=status == Organization.Verification.VERIFIED,
+            typical_cases=0,
+            response_rate=answered.get(org_id),
+        )
+        for org_id, status in rows
+    ]
+
+
+_INTRODUCED_OR_LATER = (
+    Match.Status.INTRODUCED,
+    Match.Status.ACCEPTED,
+    Match.Status.DECLINED,
+    Match.Status.WON,
+    Match.Status.LOST,
+)
+
+
+@dataclass
+class MarketState:
+    """The loaded indexes and the high-water marks incremental refreshes continue from."""
+
+    ref: ReferenceData
+    offerings: OfferingIndex
+    demands: DemandIndex
+    offerings_seen: datetime | None
+    demands_seen: datetime | None
+    organizations_seen: datetime | None
+    loaded_at: float
+
+
+def build_state() -> MarketState:
+    """Read every published offering and open demand into fresh indexes."""
+    ref = load_reference()
+    tokens = TokenVocabulary()
+    records = []
+    queryset = Offering.objects.filter(status=Offering.Status.PUBLISHED).order_by("id")
+    last_id = 0
+    while True:
+        batch = list(queryset.filter(id__gt=last_id).values_list(*OFFERING_COLUMNS)[:LOAD_BATCH])
+        if not batch:
+            break
+        records.extend(_offering_record(row) for row in batch)
+        last_id = batch[-1][0]
+    offerings = OfferingIndex.build(ref, records, _vendors(), tokens)
+    typical = scenario_certifications()
+    now = datetime.now().astimezone()
+    demands = DemandIndex.build(
+        ref,
+        (
+            demand_spec(row, typical, now)
+            for row in Demand.objects.filter(status__in=OPEN_DEMAND_STATUSES).values_list(
+                *DEMAND_COLUMNS
+            )
+        ),
+        tokens,
+    )
+    return MarketState(
+        ref=ref,
+        offerings=offerings,
+        demands=demands,
+        offerings_seen=Offering.objects.aggregate(m=Max("updated_at"))["m"],
+        demands_seen=Demand.objects.aggregate(m=Max("updated_at"))["m"],
+        organizations_seen=Organization.objects.aggregate(m=Max("updated_at"))["m"],
+        loaded_at=time.monotonic(),
+    )
+
+
+def refresh_state(state: MarketState) -> None:
+    """Apply every offering, demand and organisation changed since the last look."""
+    offering_rows = Offering.objects.values_list(*OFFERING_COLUMNS)
+    if state.offerings_seen is not None:
+        offering_rows = offering_rows.filter(updated_at__gte=state.offerings_seen - OVERLAP)
+    for row in offering_rows.order_by("updated_at"):
+        state.offerings.upsert(_offering_record(row))
+        state.offerings_seen = max(state.offerings_seen or row[15], row[15])
+    organizations = Organization.objects.all()
+    if state.organizations_seen is not None:
+        organizations = organizations.filter(updated_at__gte=state.organizations_seen - OVERLAP)
+    changed = list(organizations.values_list("id", "updated_at"))
+    if changed:
+        ids = [org_id for org_id, _ in changed]
+        for vendor in _vendors(Q(id__in=ids)):
+            state.offerings.upsert_vendor(vendor)
+        state.organizations_seen = max(updated for _, updated in changed)
+    demand_rows = Demand.objects.values_list(*DEMAND_COLUMNS)
+    if state.demands_seen is not None:
+        demand_rows = demand_rows.filter(updated_at__gte=state.demands_seen - OVERLAP)
+    typical = scenario_certifications()
+    now = datetime.now().astimezone()
+    for row in demand_rows.order_by("updated_at"):
+        state.demands.upsert(demand_spec(row, typical, now))
+        state.demands_seen = max(state.demands_seen or row[21], row[21])
+
+
+_state: MarketState | None = None
+_state_lock = threading.Lock()
+
+
+def market(*, fresh: bool = False) -> MarketState:
+    """This process's market indexes, refreshed with every change since the last call.
+
+    Built on first use and rebuilt every FULL_RELOAD_SECONDS (or when `fresh`).
+    """
+    global _state
+    with _state_lock:
+        if fresh or _state is None or time.monotonic() - _state.loaded_at > FULL_RELOAD_SECONDS:
+            _state = build_state()
+        else:
+            refresh_state(_state)
+            index = _state.offerings
+            if index.size - index.live > COMPACT_SHARE * max(index.size, 1):
+                index.compact()
+        return _state
+
+
+def forget_market() -> None:
+    """Drop the cached indexes (tests, and after reference data changes)."""
+    global _state
+    with _state_lock:
+        _state = None

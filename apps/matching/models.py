@@ -1,0 +1,201 @@
+"""Stored matches with their lifecycle, mismatch flags, aggregate snapshots and rematch runs."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Match(models.Model):
+    """A suggested (or vendor-requested) pairing of a demand with an offering or a bundle.
+
+    `pair_key` identifies what is matched ("o:<offering id>" or "b:<id>-<id>…"), so a demand
+    holds at most one row per offering or bundle however often matching runs.
+    """
+
+    class Status(models.TextChoices):
+        SUGGESTED = "suggested", _("系统推荐")
+        APPROVED = "approved", _("已审核")
+        REJECTED = "rejected", _("已驳回")
+        INTRODUCED = "introduced", _("已引荐")
+        ACCEPTED = "accepted", _("双方接受")
+        DECLINED = "declined", _("已谢绝")
+        WON = "won", _("已成交")
+        LOST = "lost", _("未成交")
+
+    class Origin(models.TextChoices):
+        ENGINE = "engine", _("匹配引擎")
+        VENDOR_INTEREST = "vendor_interest", _("厂商意向")
+
+    class Response(models.TextChoices):
+        PENDING = "pending", _("待答复")
+        ACCEPTED = "accepted", _("接受")
+        DECLINED = "declined", _("谢绝")
+
+    demand = models.ForeignKey(
+        "demands.Demand", verbose_name=_("需求"), on_delete=models.CASCADE, related_name="matches"
+    )
+    offering = models.ForeignKey(
+        "catalog.Offering",
+        verbose_name=_("供给"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="matches",
+    )
+    bundle_offering_ids = ArrayField(
+        models.BigIntegerField(), default=list, blank=True, verbose_name=_("组合方案供给")
+    )
+    vendor_ids = ArrayField(models.BigIntegerField(), default=list, verbose_name=_("涉及厂商"))
+    pair_key = models.CharField(_("匹配键"), max_length=200)
+    kind = models.CharField(_("供给类型"), max_length=40, blank=True)
+    score = models.FloatField(_("匹配度"))
+    breakdown = models.JSONField(_("评分明细"), default=dict, blank=True)
+    unmet = models.JSONField(_("未满足条件"), default=list, blank=True)
+    explanation_zh = models.TextField(_("中文说明"), blank=True)
+    explanation_en = models.TextField(_("英文说明"), blank=True)
+    bundle_technology = models.CharField(_("组合方案技术"), max_length=40, blank=True)
+    bundle_protocol = models.CharField(_("组合方案协议"), max_length=40, blank=True)
+    engine_version = models.CharField(_("引擎版本"), max_length=20)
+    computed_at = models.DateTimeField(_("计算时间"))
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.SUGGESTED, db_index=True
+    )
+    origin = models.CharField(
+        _("来源"), max_length=16, choices=Origin.choices, default=Origin.ENGINE
+    )
+    enterprise_response = models.CharField(
+        _("需求方答复"), max_length=10, choices=Response.choices, default=Response.PENDING
+    )
+    vendor_response = models.CharField(
+        _("供给方答复"), max_length=10, choices=Response.choices, default=Response.PENDING
+    )
+    note = models.CharField(_("备注"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("匹配")
+        verbose_name_plural = _("匹配")
+        constraints = [
+            models.UniqueConstraint(fields=["demand", "pair_key"], name="match_demand_pair_unique")
+        ]
+        indexes = [
+            models.Index(fields=["demand", "-score"]),
+            models.Index(fields=["offering", "-score"]),
+            models.Index(fields=["status", "-score"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.demand_id} ↔ {self.pair_key} ({self.score:.0f})"
+
+    @property
+    def is_bundle(self) -> bool:
+        return self.offering_id is None
+
+
+class MismatchFlag(models.Model):
+    """Where supply and demand diverge: per demand, per offering or per aggregate cell.
+
+    A flag stays open (resolved_at empty) while matching keeps raising it, and resolves itself
+    the first time matching no longer does.
+    """
+
+    class Subject(models.TextChoices):
+        DEMAND = "demand", _("需求")
+        OFFERING = "offering", _("供给")
+        CELL = "cell", _("行业×技术×省份")
+
+    class Severity(models.TextChoices):
+        HIGH = "high", _("高")
+        MEDIUM = "medium", _("中")
+        LOW = "low", _("低")
+
+    subject_type = models.CharField(_("对象类型"), max_length=10, choices=Subject.choices)
+    demand = models.ForeignKey(
+        "demands.Demand", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    offering = models.ForeignKey(
+        "catalog.Offering", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    sector = models.CharField(_("行业"), max_length=40, blank=True)
+    technology = models.CharField(_("网络技术"), max_length=40, blank=True)
+    province = models.CharField(_("省份"), max_length=6, blank=True)
+    subject_key = models.CharField(_("对象键"), max_length=120)
+    code = models.CharField(_("类型"), max_length=32, db_index=True)
+    severity = models.CharField(_("严重程度"), max_length=8, choices=Severity.choices)
+    figures = models.JSONField(_("数据"), default=dict, blank=True)
+    message_zh = models.CharField(_("中文说明"), max_length=500, blank=True)
+    message_en = models.CharField(_("英文说明"), max_length=500, blank=True)
+    first_seen = models.DateTimeField(_("首次发现"))
+    last_seen = models.DateTimeField(_("最近发现"))
+    resolved_at = models.DateTimeField(_("解除时间"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("供需错配")
+        verbose_name_plural = _("供需错配")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_key", "code"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="mismatch_open_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["subject_type", "code", "resolved_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} @ {self.subject_key}"
+
+
+class MismatchSnapshot(models.Model):
+    """One aggregate cell at one aggregation run, kept for trends."""
+
+    taken_at = models.DateTimeField(_("时间"), db_index=True)
+    sector = models.CharField(_("行业"), max_length=40)
+    technology = models.CharField(_("网络技术"), max_length=40)
+    province = models.CharField(_("省份"), max_length=6)
+    demanded = models.FloatField(_("年需求量"))
+    capacity = models.FloatField(_("可行年产能"))
+    demands = models.PositiveIntegerField(_("需求数"))
+
+    class Meta:
+        verbose_name = _("供需快照")
+        verbose_name_plural = _("供需快照")
+        indexes = [models.Index(fields=["sector", "technology", "province", "taken_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.sector}/{self.technology}/{self.province} @ {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class MatchRun(models.Model):
+    """A full rematch: resumable from `cursor` (the last demand id done), leased by one worker."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("进行中")
+        DONE = "done", _("已完成")
+
+    engine_version = models.CharField(_("引擎版本"), max_length=20)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.RUNNING
+    )
+    cursor = models.BigIntegerField(_("进度（需求ID）"), default=0)
+    demands_done = models.PositiveIntegerField(_("已处理需求"), default=0)
+    lease_owner = models.CharField(_("执行者"), max_length=100, blank=True)
+    lease_until = models.DateTimeField(_("租约到期"), null=True, blank=True)
+    started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("全量匹配批次")
+        verbose_name_plural = _("全量匹配批次")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=models.Q(status="running"),
+                name="matchrun_one_running",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"rematch {self.engine_version} {self.status} @ {self.cursor}"

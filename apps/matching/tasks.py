@@ -1,0 +1,68 @@
+"""Celery tasks: thin, idempotent wrappers around matching services, named for beat and callers."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from celery import shared_task
+
+from . import services
+
+RETRY = {
+    "autoretry_for": (Exception,),
+    "retry_backoff": 2,
+    "retry_backoff_max": 120,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(
+    name="matching.match_demand",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=60,
+    time_limit=90,
+    **RETRY,
+)
+def match_demand(demand_id: int) -> int:
+    return services.demand_match(demand_id=demand_id)
+
+
+@shared_task(
+    name="matching.match_offering",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=60,
+    time_limit=90,
+    **RETRY,
+)
+def match_offering(offering_id: int) -> int:
+    return services.offering_match(offering_id=offering_id)
+
+
+@shared_task(
+    name="matching.full_rematch",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=50 * 60,
+    time_limit=55 * 60,
+    **RETRY,
+)
+def full_rematch() -> int | None:
+    owner = f"{socket.gethostname()}:{os.getpid()}"
+    run = services.full_rematch(owner=owner)
+    return run.demands_done if run is not None else None
+
+
+@shared_task(
+    name="matching.mismatch_aggregate",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=10 * 60,
+    time_limit=12 * 60,
+    **RETRY,
+)
+def mismatch_aggregate() -> int:
+    return services.mismatch_aggregate()
