@@ -1,0 +1,214 @@
+"""Match, advice and mismatch representations."""
+
+from __future__ import annotations
+
+from django.utils.translation import get_language
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.demands.models import CoverageDepth, Mobility, PowerSource
+from apps.demands.selectors import demand_reveals_organization
+
+from ..models import Match, MismatchFlag
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+class MatchOutSerializer(serializers.ModelSerializer):
+    demand = serializers.SerializerMethodField()
+    offering = serializers.SerializerMethodField()
+    explanation = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Match
+        fields = [
+            "id",
+            "demand",
+            "offering",
+            "bundle_offering_ids",
+            "kind",
+            "score",
+            "breakdown",
+            "unmet",
+            "explanation",
+            "explanation_zh",
+            "explanation_en",
+            "bundle_technology",
+            "bundle_protocol",
+            "engine_version",
+            "computed_at",
+            "status",
+            "origin",
+            "enterprise_response",
+            "vendor_response",
+            "note",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "title": {"type": "string"},
+                "organization": {"type": "string", "nullable": True},
+            },
+        }
+    )
+    def get_demand(self, match: Match) -> dict:
+        principal = self.context["request"].user
+        demand = match.demand
+        reveal = demand_reveals_organization(principal, demand)
+        return {
+            "id": demand.id,
+            "title": demand.title,
+            "organization": demand.organization.name if reveal else None,
+        }
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {
+                "id": {"type": "integer"},
+                "name": {"type": "string"},
+                "vendor": {"type": "string"},
+            },
+        }
+    )
+    def get_offering(self, match: Match) -> dict | None:
+        if match.offering is None:
+            return None
+        return {
+            "id": match.offering_id,
+            "name": match.offering.name,
+            "vendor": match.offering.organization.name,
+        }
+
+    def get_explanation(self, match: Match) -> str:
+        return match.explanation_en if _english() else match.explanation_zh
+
+
+class NoteInSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
+
+
+class RespondInSerializer(serializers.Serializer):
+    side = serializers.ChoiceField(choices=["enterprise", "vendor"])
+    accept = serializers.BooleanField()
+
+
+class CloseInSerializer(NoteInSerializer):
+    won = serializers.BooleanField()
+
+
+class InterestInSerializer(NoteInSerializer):
+    offering = serializers.IntegerField(min_value=1)
+
+
+class ProfileInSerializer(serializers.Serializer):
+    """An unsaved requirement profile (same fields and meanings as on a demand)."""
+
+    technologies = serializers.ListField(child=serializers.CharField(max_length=40), default=list)
+    uplink_kbps = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    max_latency_ms = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    mobility = serializers.ChoiceField(choices=Mobility.choices, default=Mobility.FIXED)
+    power_source = serializers.ChoiceField(choices=PowerSource.choices, default=PowerSource.MAINS)
+    battery_life_years = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        min_value=0,
+        max_value=30,
+        required=False,
+        allow_null=True,
+    )
+    coverage_depth = serializers.ChoiceField(
+        choices=CoverageDepth.choices, default=CoverageDepth.NORMAL
+    )
+    needs_voice = serializers.BooleanField(default=False)
+    needs_video = serializers.BooleanField(default=False)
+    needs_positioning = serializers.BooleanField(default=False)
+
+
+class CheckOutSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    passed = serializers.BooleanField()
+    reason = serializers.CharField()
+
+
+class AssessmentOutSerializer(serializers.Serializer):
+    technology = serializers.CharField()
+    name = serializers.CharField()
+    cost_rank = serializers.IntegerField()
+    feasible = serializers.BooleanField()
+    checks = CheckOutSerializer(many=True)
+
+
+class AdviceOutSerializer(serializers.Serializer):
+    recommended = serializers.CharField(allow_null=True)
+    feasible = serializers.ListField(child=serializers.CharField())
+    reason = serializers.CharField()
+    reason_zh = serializers.CharField()
+    reason_en = serializers.CharField()
+    assessments = AssessmentOutSerializer(many=True)
+
+
+def advice_data(advice) -> dict:
+    en = _english()
+    return {
+        "recommended": advice.recommended,
+        "feasible": list(advice.feasible),
+        "reason": advice.reason_en if en else advice.reason_zh,
+        "reason_zh": advice.reason_zh,
+        "reason_en": advice.reason_en,
+        "assessments": [
+            {
+                "technology": a.technology,
+                "name": a.name_en if en else a.name_zh,
+                "cost_rank": a.cost_rank,
+                "feasible": a.feasible,
+                "checks": [
+                    {"code": c.code, "passed": c.passed, "reason": c.en if en else c.zh}
+                    for c in a.checks
+                ],
+            }
+            for a in advice.assessments
+        ],
+    }
+
+
+class MismatchOutSerializer(serializers.ModelSerializer):
+    message = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MismatchFlag
+        fields = [
+            "id",
+            "subject_type",
+            "demand",
+            "offering",
+            "sector",
+            "technology",
+            "province",
+            "code",
+            "severity",
+            "figures",
+            "message",
+            "message_zh",
+            "message_en",
+            "first_seen",
+            "last_seen",
+            "resolved_at",
+        ]
+        read_only_fields = fields
+
+    def get_message(self, flag: MismatchFlag) -> str:
+        return flag.message_en if _english() else flag.message_zh
+
+
+class SummaryOutSerializer(serializers.Serializer):
+    open_flags = serializers.ListField(child=serializers.DictField())
+    snapshot_taken_at = serializers.DateTimeField(allow_null=True)
+    cells = serializers.ListField(child=serializers.DictField())

@@ -1,0 +1,280 @@
+"""Matching endpoints: recommendations, bundles, advice, match transitions and mismatches."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.selectors import is_coordinator, principal_org_ids
+from apps.catalog.models import Offering
+from apps.core.api.pagination import CursorPagination
+from apps.core.api.permissions import HasScope, IsCoordinator
+from apps.core.exceptions import NotFound
+
+from .. import loader, selectors, services
+from ..engine import technology_advice
+from ..models import Match, MismatchFlag
+from .serializers import (
+    AdviceOutSerializer,
+    CloseInSerializer,
+    InterestInSerializer,
+    MatchOutSerializer,
+    MismatchOutSerializer,
+    NoteInSerializer,
+    ProfileInSerializer,
+    RespondInSerializer,
+    SummaryOutSerializer,
+    advice_data,
+)
+
+
+class ScorePagination(CursorPagination):
+    ordering = ("-score", "-id")
+
+
+def _not_found() -> NotFound:
+    from django.utils.translation import gettext as _
+
+    return NotFound("not_found", _("未找到。"))
+
+
+class _MatchList(generics.ListAPIView):
+    serializer_class = MatchOutSerializer
+    permission_classes = [IsAuthenticated, HasScope]
+    scope_family = "matches"
+    pagination_class = ScorePagination
+    filterset_class = None
+    queryset = Match.objects.none()  # for the schema generator; get_queryset scopes it
+
+    def base(self) -> QuerySet[Match]:
+        return selectors.match_visible_queryset(self.request.user).select_related(
+            "demand__organization", "offering__organization"
+        )
+
+
+@extend_schema(summary="Recommended offerings for a demand, best first, with explanations")
+class DemandMatchesView(_MatchList):
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Match.objects.none()
+        if selectors.demand_for_matches(self.request.user, self.kwargs["pk"]) is None:
+            raise _not_found()
+        return self.base().filter(demand_id=self.kwargs["pk"], offering__isnull=False)
+
+
+@extend_schema(summary="Solution bundles (compatible offerings along the chain) for a demand")
+class DemandBundlesView(_MatchList):
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Match.objects.none()
+        if selectors.demand_for_matches(self.request.user, self.kwargs["pk"]) is None:
+            raise _not_found()
+        return self.base().filter(demand_id=self.kwargs["pk"], offering__isnull=True)
+
+
+@extend_schema(summary="Open demands an offering fits (for its vendor)")
+class OfferingMatchingDemandsView(_MatchList):
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Match.objects.none()
+        offering = Offering.objects.filter(pk=self.kwargs["pk"]).first()
+        user = self.request.user
+        if offering is None or not (
+            is_coordinator(user) or offering.organization_id in principal_org_ids(user)
+        ):
+            raise _not_found()
+        return self.base().filter(offering_id=offering.pk)
+
+
+class DemandAdviceView(APIView):
+    permission_classes = [IsAuthenticated, HasScope]
+    scope_family = "matches"
+
+    @extend_schema(
+        summary="Technology advice for a demand's profile", responses=AdviceOutSerializer
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        demand = selectors.demand_for_matches(request.user, pk)
+        if demand is None:
+            raise _not_found()
+        spec = loader.profile_spec(
+            {column: getattr(demand, column, None) for column in loader.DEMAND_COLUMNS}
+            | {"sector_id": demand.sector_id, "scenario_id": demand.scenario_id}
+        )
+        advice = technology_advice(spec.profile, loader.load_reference().technologies)
+        return Response(advice_data(advice))
+
+
+class AdviceView(APIView):
+    permission_classes = [IsAuthenticated, HasScope]
+    scope_family = "matches"
+
+    @extend_schema(
+        summary="Technology advice for an unsaved requirement profile",
+        request=ProfileInSerializer,
+        responses=AdviceOutSerializer,
+    )
+    def post(self, request: Request) -> Response:
+        data = ProfileInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        spec = loader.profile_spec(dict(data.validated_data))
+        advice = technology_advice(spec.profile, loader.load_reference().technologies)
+        return Response(advice_data(advice))
+
+
+class MatchDetailView(generics.RetrieveAPIView):
+    serializer_class = MatchOutSerializer
+    permission_classes = [IsAuthenticated, HasScope]
+    scope_family = "matches"
+
+    @extend_schema(summary="One match with its breakdown and lifecycle")
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.match_visible_queryset(self.request.user).select_related(
+            "demand__organization", "offering__organization"
+        )
+
+
+class _MatchAction(APIView):
+    permission_classes = [IsAuthenticated, HasScope]
+    scope_family = "matches"
+    input_serializer = NoteInSerializer
+
+    def match(self, request: Request, pk: int) -> Match:
+        found = selectors.match_visible_queryset(request.user).filter(pk=pk).first()
+        if found is None:
+            raise _not_found()
+        return found
+
+    def run(self, request: Request, match: Match, values: dict) -> Match:
+        raise NotImplementedError
+
+    def post(self, request: Request, pk: int) -> Response:
+        data = self.input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        updated = self.run(request, self.match(request, pk), dict(data.validated_data))
+        return Response(MatchOutSerializer(updated, context={"request": request}).data)
+
+
+def _action(summary: str, serializer=NoteInSerializer, coordinator: bool = True):
+    def wrap(cls):
+        cls.input_serializer = serializer
+        if coordinator:
+            cls.permission_classes = [IsAuthenticated, IsCoordinator, HasScope]
+        cls.post = extend_schema(summary=summary, request=serializer, responses=MatchOutSerializer)(
+            cls.post
+        )
+        return cls
+
+    return wrap
+
+
+@_action("Approve a suggested match (coordinator)")
+class MatchApproveView(_MatchAction):
+    def run(self, request, match, values):
+        return services.match_approve(actor=request.user, match=match, note=values["note"])
+
+
+@_action("Reject a suggested match (coordinator)")
+class MatchRejectView(_MatchAction):
+    def run(self, request, match, values):
+        return services.match_reject(actor=request.user, match=match, note=values["note"])
+
+
+@_action("Introduce the parties of an approved match (coordinator)")
+class MatchIntroduceView(_MatchAction):
+    def run(self, request, match, values):
+        return services.match_introduce(actor=request.user, match=match, note=values["note"])
+
+
+@_action(
+    "Accept or decline an introduction, as the enterprise or the vendor",
+    RespondInSerializer,
+    coordinator=False,
+)
+class MatchRespondView(_MatchAction):
+    def run(self, request, match, values):
+        return services.match_respond(
+            actor=request.user, match=match, side=values["side"], accept=values["accept"]
+        )
+
+
+@_action("Record whether an accepted introduction was won or lost (coordinator)", CloseInSerializer)
+class MatchCloseView(_MatchAction):
+    def run(self, request, match, values):
+        return services.match_close(
+            actor=request.user, match=match, won=values["won"], note=values["note"]
+        )
+
+
+class InterestView(APIView):
+    permission_classes = [IsAuthenticated, HasScope]
+    scope_family = "matches"
+
+    @extend_schema(
+        summary="Express a vendor's interest in a published demand its offering fits",
+        request=InterestInSerializer,
+        responses={201: MatchOutSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = InterestInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        demand = selectors.demand_for_matches(request.user, pk)
+        offering = Offering.objects.filter(pk=data.validated_data["offering"]).first()
+        if demand is None or offering is None:
+            raise _not_found()
+        match = services.interest_express(
+            actor=request.user,
+            demand=demand,
+            offering=offering,
+            note=data.validated_data["note"],
+        )
+        return Response(
+            MatchOutSerializer(match, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class MismatchFilter(django_filters.FilterSet):
+    code = django_filters.CharFilter()
+    subject_type = django_filters.ChoiceFilter(choices=MismatchFlag.Subject.choices)
+    severity = django_filters.ChoiceFilter(choices=MismatchFlag.Severity.choices)
+    sector = django_filters.CharFilter()
+    technology = django_filters.CharFilter()
+    province = django_filters.CharFilter()
+    open = django_filters.BooleanFilter(field_name="resolved_at", lookup_expr="isnull")
+
+    class Meta:
+        model = MismatchFlag
+        fields: list[str] = []
+
+
+@extend_schema(summary="Mismatch flags (coordinators: all; others: their demands and offerings)")
+class MismatchListView(generics.ListAPIView):
+    serializer_class = MismatchOutSerializer
+    permission_classes = [IsAuthenticated, HasScope]
+    scope_family = "matches"
+    filterset_class = MismatchFilter
+
+    def get_queryset(self):
+        return selectors.mismatch_queryset(self.request.user)
+
+
+class MismatchSummaryView(APIView):
+    permission_classes = [IsAuthenticated, IsCoordinator, HasScope]
+    scope_family = "matches"
+
+    @extend_schema(
+        summary="Open flags by code and the latest sector × technology × province cells",
+        responses=SummaryOutSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        return Response(SummaryOutSerializer(selectors.mismatch_summary()).data)
