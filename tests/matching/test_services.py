@@ -1,0 +1,202 @@
+"""Matching services against PostgreSQL: stored matches, flags, lifecycle and audit rows."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from apps.accounts.models import Organization
+from apps.catalog.models import Offering
+from apps.coordination.models import AuditEvent
+from apps.core.exceptions import Conflict, PermissionDenied
+from apps.demands.models import Demand
+from apps.matching import loader, services
+from apps.matching.models import Match, MatchRun, MismatchFlag, MismatchSnapshot
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def reference(db):
+    call_command("load_reference", verbosity=0)
+    loader.forget_market()
+    yield
+    loader.forget_market()
+
+
+@pytest.fixture
+def vendor(db):
+    return factories.OrganizationFactory(name="移远通信", role=Organization.Role.VENDOR)
+
+
+@pytest.fixture
+def enterprise(db):
+    return factories.OrganizationFactory(name="杭州水务", role=Organization.Role.ENTERPRISE)
+
+
+def module(vendor, **fields) -> Offering:
+    values = {
+        "organization": vendor,
+        "kind": factories.kind("module"),
+        "name": "NB-IoT 水表模组 BC260Y",
+        "description": "低功耗 远程抄表 深度覆盖",
+        "sectors": ["municipal"],
+        "scenarios": ["municipal.water_meter"],
+        "technologies": ["nb_iot"],
+        "nationwide": True,
+        "protocols": ["lwm2m", "coap"],
+        "price_min": Decimal("12"),
+        "price_max": Decimal("18"),
+        "annual_capacity": 1_000_000,
+    }
+    return factories.OfferingFactory(**(values | fields))
+
+
+def water_meters(enterprise, **fields) -> Demand:
+    values = {
+        "organization": enterprise,
+        "title": "智能水表远程抄表 NB-IoT 模组采购",
+        "sector": factories.sector("municipal"),
+        "scenario": factories.scenario("municipal.water_meter"),
+        "kinds_needed": ["module"],
+        "regions": ["330000"],
+        "volume": 100_000,
+        "power_source": "battery",
+        "battery_life_years": Decimal("8"),
+        "coverage_depth": 2,
+        "unit_budget": Decimal("25"),
+    }
+    return factories.DemandFactory(**(values | fields))
+
+
+def test_publishing_a_demand_stores_ranked_explained_matches(vendor, enterprise):
+    # given two modules, one of which serves only Guangdong
+    serving = module(vendor)
+    module(vendor, nationwide=False, regions=["440000"])
+    demand = water_meters(enterprise)
+    # when the demand is matched
+    services.demand_match(demand_id=demand.id)
+    # then only the module serving Zhejiang is suggested, with a reason per criterion
+    match = Match.objects.get(demand=demand)
+    assert match.offering_id == serving.id and match.status == Match.Status.SUGGESTED
+    assert match.breakdown["technology"]["score"] == 1.0
+    assert "NB-IoT" in match.breakdown["technology"]["zh"]
+    assert match.explanation_zh.startswith("匹配度") and match.explanation_en.startswith("Match")
+    assert match.engine_version and match.vendor_ids == [vendor.id]
+
+
+def test_rematching_is_idempotent_and_drops_suggestions_that_no_longer_fit(vendor, enterprise):
+    offering = module(vendor)
+    demand = water_meters(enterprise)
+    services.demand_match(demand_id=demand.id)
+    services.demand_match(demand_id=demand.id)
+    assert Match.objects.filter(demand=demand).count() == 1
+    # when the vendor withdraws to Guangdong
+    Offering.objects.filter(pk=offering.pk).update(nationwide=False, regions=["440000"])
+    services.offering_match(offering_id=offering.id)
+    assert not Match.objects.filter(demand=demand).exists()
+
+
+def test_flags_open_and_resolve_themselves_when_the_market_changes(vendor, enterprise):
+    demand = water_meters(enterprise)
+    services.demand_match(demand_id=demand.id)
+    flag = MismatchFlag.objects.get(demand=demand, code="no_supply")
+    assert flag.resolved_at is None and flag.severity == "high"
+    module(vendor)
+    services.demand_match(demand_id=demand.id)
+    flag.refresh_from_db()
+    assert flag.resolved_at is not None
+    assert not MismatchFlag.objects.filter(demand=demand, resolved_at__isnull=True).exists()
+
+
+def test_an_unverified_vendor_is_not_matched(enterprise):
+    pending = factories.OrganizationFactory(verification_status=Organization.Verification.PENDING)
+    module(pending)
+    demand = water_meters(enterprise)
+    services.demand_match(demand_id=demand.id)
+    assert not Match.objects.filter(demand=demand).exists()
+
+
+def test_lifecycle_transitions_are_audited_and_guarded(vendor, enterprise):
+    module(vendor)
+    demand = water_meters(enterprise)
+    services.demand_match(demand_id=demand.id)
+    match = Match.objects.get(demand=demand)
+    coordinator = factories.coordinator()
+    vendor_user = factories.member(vendor, "vendor-user")
+    enterprise_user = factories.member(enterprise, "enterprise-user")
+    with pytest.raises(PermissionDenied):
+        services.match_approve(actor=vendor_user, match=match)
+    match = services.match_approve(actor=coordinator, match=match, note="资质齐全")
+    with pytest.raises(Conflict):
+        services.match_approve(actor=coordinator, match=match)
+    match = services.match_introduce(actor=coordinator, match=match)
+    match = services.match_respond(
+        actor=enterprise_user, match=match, side="enterprise", accept=True
+    )
+    assert match.status == Match.Status.INTRODUCED
+    with pytest.raises(PermissionDenied):
+        services.match_respond(actor=enterprise_user, match=match, side="vendor", accept=True)
+    match = services.match_respond(actor=vendor_user, match=match, side="vendor", accept=True)
+    assert match.status == Match.Status.ACCEPTED
+    match = services.match_close(actor=coordinator, match=match, won=True)
+    assert match.status == Match.Status.WON
+    actions = list(
+        AuditEvent.objects.filter(subject_type="match", subject_id=str(match.pk))
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "match.approve",
+        "match.introduce",
+        "match.respond",
+        "match.respond",
+        "match.close",
+    ]
+    # a human-touched match survives rematching
+    services.demand_match(demand_id=demand.id)
+    assert Match.objects.get(pk=match.pk).status == Match.Status.WON
+
+
+def test_vendor_interest_enters_the_lifecycle_only_when_the_offering_fits(vendor, enterprise):
+    fits = module(vendor)
+    elsewhere = module(vendor, nationwide=False, regions=["440000"])
+    demand = water_meters(enterprise)
+    user = factories.member(vendor, "sales")
+    match = services.interest_express(actor=user, demand=demand, offering=fits, note="可供样品")
+    assert (match.status, match.origin) == (Match.Status.SUGGESTED, Match.Origin.VENDOR_INTEREST)
+    assert AuditEvent.objects.filter(action="match.interest").count() == 1
+    with pytest.raises(Exception, match="硬性条件"):
+        services.interest_express(actor=user, demand=demand, offering=elsewhere)
+    # the engine's later run keeps the vendor's request
+    services.demand_match(demand_id=demand.id)
+    assert Match.objects.get(pk=match.pk).origin == Match.Origin.VENDOR_INTEREST
+
+
+def test_full_rematch_covers_every_open_demand_once_and_resumes(vendor, enterprise):
+    module(vendor)
+    demands = [water_meters(enterprise) for _ in range(5)]
+    closed = water_meters(enterprise, status=Demand.Status.CLOSED)
+    run = services.full_rematch(owner="test", chunk=2)
+    assert run.status == MatchRun.Status.DONE and run.demands_done == 6
+    assert Match.objects.filter(demand__in=demands).count() == 5
+    assert not Match.objects.filter(demand=closed).exists()
+    # a second worker while a run is leased gets nothing to do
+    MatchRun.objects.create(
+        engine_version="x", lease_owner="other", lease_until="2999-01-01T00:00:00Z"
+    )
+    assert services.full_rematch(owner="test") is None
+
+
+def test_mismatch_aggregation_snapshots_cells_and_flags_shortages(vendor, enterprise):
+    module(vendor, nationwide=False, regions=["330000"], annual_capacity=10_000)
+    water_meters(enterprise, volume=500_000)
+    cells = services.mismatch_aggregate()
+    assert cells >= 1
+    cell = MismatchSnapshot.objects.get(sector="municipal", technology="nb_iot", province="330000")
+    assert (cell.demanded, cell.capacity, cell.demands) == (500_000, 10_000, 1)
+    flag = MismatchFlag.objects.get(subject_type="cell", province="330000")
+    assert flag.code == "supply_shortage" and flag.severity == "high"
