@@ -1,0 +1,95 @@
+"""Matching REST API: what each kind of caller sees and may do."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.demands.models import Demand
+from apps.matching import services
+from apps.matching.models import Match
+from tests import factories
+
+from .test_services import module, reference, water_meters  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def market(db):
+    vendor = factories.OrganizationFactory(name="移远通信")
+    rival = factories.OrganizationFactory(name="广和通")
+    enterprise = factories.OrganizationFactory(name="杭州水务", role="enterprise")
+    ours, theirs = module(vendor), module(rival, price_min=13, price_max=19)
+    demand = water_meters(enterprise, visibility=Demand.Visibility.ANONYMOUS)
+    services.demand_match(demand_id=demand.id)
+    return {
+        "demand": demand,
+        "ours": ours,
+        "theirs": theirs,
+        "vendor": factories.member(vendor, "v1"),
+        "rival": factories.member(rival, "v2"),
+        "enterprise": factories.member(enterprise, "e1"),
+        "coordinator": factories.coordinator(),
+    }
+
+
+def test_the_enterprise_sees_ranked_matches_with_explanations(client_for, market):
+    response = client_for(market["enterprise"]).get(
+        f"/api/v1/demands/{market['demand'].id}/matches"
+    )
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["offering"]["id"] for r in results] == [market["ours"].id, market["theirs"].id]
+    assert results[0]["score"] >= results[1]["score"]
+    assert results[0]["explanation"].startswith("匹配度")
+    assert results[0]["breakdown"]["region"]["zh"]
+
+
+def test_a_vendor_sees_only_its_own_matches_and_not_the_anonymous_enterprise(client_for, market):
+    client = client_for(market["vendor"])
+    results = client.get(f"/api/v1/demands/{market['demand'].id}/matches").json()["results"]
+    assert [r["offering"]["id"] for r in results] == [market["ours"].id]
+    assert results[0]["demand"]["organization"] is None
+    mine = client.get(f"/api/v1/offerings/{market['ours'].id}/matching-demands").json()
+    assert [r["demand"]["id"] for r in mine["results"]] == [market["demand"].id]
+    rival_match = Match.objects.get(offering=market["theirs"])
+    assert client.get(f"/api/v1/matches/{rival_match.id}").status_code == 404
+    assert (
+        client.get(f"/api/v1/offerings/{market['theirs'].id}/matching-demands").status_code == 404
+    )
+
+
+def test_coordinator_approves_and_others_cannot(client_for, market):
+    match = Match.objects.get(offering=market["ours"])
+    denied = client_for(market["vendor"]).post(f"/api/v1/matches/{match.id}/approve", {})
+    assert denied.status_code == 403
+    response = client_for(market["coordinator"]).post(
+        f"/api/v1/matches/{match.id}/approve", {"note": "ok"}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["status"] == "approved"
+    again = client_for(market["coordinator"]).post(f"/api/v1/matches/{match.id}/approve", {})
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "invalid_transition"
+
+
+def test_advice_for_an_unsaved_profile(client_for, market):
+    response = client_for(market["enterprise"]).post(
+        "/api/v1/advice",
+        {
+            "power_source": "battery",
+            "battery_life_years": "8",
+            "coverage_depth": 2,
+            "uplink_kbps": 1,
+        },
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["recommended"] == "nb_iot"
+    bad = client_for(market["enterprise"]).post("/api/v1/advice", {"mobility": 9}, format="json")
+    assert bad.status_code == 400 and "mobility" in bad.json()["error"]["fields"]
+
+
+def test_mismatch_summary_is_for_coordinators(client_for, market):
+    assert client_for(market["vendor"]).get("/api/v1/mismatches/summary").status_code == 403
+    response = client_for(market["coordinator"]).get("/api/v1/mismatches/summary")
+    assert response.status_code == 200 and "open_flags" in response.json()
