@@ -118,7 +118,10 @@ def matches(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "frontend/coordinator/matches.html",
-        {"status": status, **matching.coordinator_match_panels(status=status)},
+        {
+            "status": status,
+            **matching.coordinator_match_panels(status=status, principal=request.user),
+        },
     )
 
 

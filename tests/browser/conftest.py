@@ -112,3 +112,65 @@ def login(page, username: str, password: str = PASSWORD) -> None:
     page.locator("#id_password").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+class Worker:
+    """A real `celery worker` subprocess against the test database and this run's Redis db."""
+
+    READY_TIMEOUT = 60
+
+    def __init__(self, log: Path) -> None:
+        import subprocess
+        import sys
+        import time
+
+        from django.db import connection
+
+        db = connection.settings_dict
+        self.log = log
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "DJANGO_DEBUG": "1",
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
+                "--without-gossip", "--without-mingle", "--loglevel=INFO",
+                "-n", f"browser-test-{os.getpid()}@%h",
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + self.READY_TIMEOUT
+        while "ready." not in log.read_text():
+            assert self.process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "worker did not start:\n" + log.read_text()
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        import signal
+        import subprocess
+
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
+
+
+@pytest.fixture
+def worker(transactional_db, tmp_path) -> Iterator[Worker]:
+    """A Celery worker running while the test runs (queued leftovers purged before and after)."""
+    from config.celery import app
+
+    app.control.purge()
+    running = Worker(tmp_path / "worker.log")
+    yield running
+    running.stop()
+    app.control.purge()

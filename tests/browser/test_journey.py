@@ -5,14 +5,16 @@ enterprise sees the introduction accepted."""
 from __future__ import annotations
 
 import re
+import time
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 
-from apps.accounts.models import Organization, User
+from apps.accounts.models import Organization
 from apps.catalog.models import Offering
 from apps.demands.models import Demand
+from apps.matching.models import Match
 from tests import factories
 
 from .conftest import PASSWORD, login, screenshot
@@ -92,7 +94,7 @@ def post_demand(page) -> None:
 
 
 def test_enterprise_signs_up_posts_a_demand_and_the_coordinator_brokers_an_accepted_introduction(
-    market, new_page
+    market, worker, new_page
 ):
     # given an enterprise that signs up and posts a demand through the wizard
     enterprise_page = new_page()
@@ -115,5 +117,56 @@ def test_enterprise_signs_up_posts_a_demand_and_the_coordinator_brokers_an_accep
     demand.refresh_from_db()
     assert demand.status == Demand.Status.PUBLISHED
     assert Organization.objects.get(pk=demand.organization_id).is_verified
-    assert User.objects.filter(username="hebei-water").exists()
-    assert mail.outbox is not None
+
+    # when the worker matches the published demand
+    wait_for_matches(demand)
+
+    # and the coordinator approves the suggested match and introduces the parties
+    coordinator_page.goto("/coordinator/matches/")
+    match = Match.objects.get(demand=demand, offering=market["offering"])
+    card = coordinator_page.locator(f"#match-{match.pk}")
+    assert "BC260Y" in card.inner_text()
+    screenshot(coordinator_page, "08-coordinator-match-queue")
+    card.get_by_role("button", name="批准").click()
+    coordinator_page.goto("/coordinator/matches/?status=approved")
+    coordinator_page.locator(f"#match-{match.pk}").get_by_role("button", name="牵线对接").click()
+    assert "已为双方牵线" in coordinator_page.locator(".messages").inner_text()
+    match.refresh_from_db()
+    assert match.status == Match.Status.INTRODUCED
+    # both sides hear of it by e-mail
+    recipients = sorted(address for message in mail.outbox for address in message.to)
+    assert recipients == ["bd@quectel.test", "it@hebei-water.test"]
+
+    # when the vendor sees the introduction and accepts it
+    vendor_page = new_page()
+    login(vendor_page, "vendor-owner")
+    vendor_page.goto("/introductions/")
+    intro = vendor_page.locator(f"#intro-{match.pk}")
+    assert "石家庄" in intro.inner_text()
+    screenshot(vendor_page, "09-vendor-introductions")
+    intro.get_by_role("button", name="接受对接").click()
+    assert "已接受对接" in vendor_page.locator(".messages").inner_text()
+
+    # then the enterprise sees the vendor's acceptance on its demand, and accepts in turn
+    enterprise_page.goto(f"/enterprise/demands/{demand.pk}/")
+    intro = enterprise_page.locator(f"#intro-{match.pk}")
+    assert "对方：接受" in intro.inner_text()
+    screenshot(enterprise_page, "10-enterprise-demand-detail")
+    intro.get_by_role("button", name="接受对接").click()
+    intro = enterprise_page.locator(f"#intro-{match.pk}")
+    assert "双方接受" in intro.locator("[data-status]").inner_text()
+    # and with both sides in, the vendor's contact is shown
+    assert "bd@quectel.test" in intro.inner_text()
+    match.refresh_from_db()
+    assert match.status == Match.Status.ACCEPTED
+
+
+def wait_for_matches(demand: Demand, timeout: float = 60) -> None:
+    """Queue the demand's matching for the running worker and wait for its results."""
+    from apps.matching.tasks import match_demand
+
+    match_demand.delay(demand.pk)
+    deadline = time.monotonic() + timeout
+    while not Match.objects.filter(demand=demand).exists():
+        assert time.monotonic() < deadline, "the worker stored no matches"
+        time.sleep(0.2)
