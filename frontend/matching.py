@@ -471,6 +471,8 @@ def mismatch_dashboard() -> dict[str, Any]:
                 "cells": v[2],
             }
             for code, v in by_province.items()
+            # Nationwide capacity reaches every province: list those with demand in them.
+            if v[0] > 0
         ),
         key=lambda row: -row["gap"],
     )

@@ -16,10 +16,11 @@
           var c = p.data; return heat.sectors[c[1]] + " × " + heat.technologies[c[0]] + "<br>" +
             heat.labels.demanded + ": " + c[3] + "<br>" + heat.labels.capacity + ": " + c[4] +
             "<br>" + heat.labels.gap + ": " + c[2]; } },
-        grid: { left: 110, right: 20, top: 10, bottom: 70, containLabel: false },
+        grid: { left: 110, right: 20, top: 10, bottom: 110, containLabel: false },
         xAxis: { type: "category", data: heat.technologies || [], axisLabel: { rotate: 30 } },
         yAxis: { type: "category", data: heat.sectors || [] },
-        visualMap: { min: -max, max: max, calculable: true, orient: "horizontal", left: "center",
+        visualMap: { dimension: 2, min: -max, max: max, calculable: true, orient: "horizontal",
+          left: "center",
           bottom: 0, inRange: { color: ["#2c7bb6", "#f7f7f7", "#d7191c"] } },
         series: [{ type: "heatmap", data: heat.cells || [], label: { show: false },
           emphasis: { itemStyle: { borderColor: "#333", borderWidth: 1 } } }]
