@@ -256,7 +256,13 @@ def run() -> int:
         log(f"IoT Match: http://127.0.0.1:{WEB_PORT}/  (API docs: /api/docs/, admin: /admin/)")
         log("demo logins (password 'demo-pass-2026'): coordinator, enterprise, vendor")
         log("Ctrl-C stops web, worker, beat and the embedded services")
-        env = {**os.environ, "PORT": str(WEB_PORT), "PYTHONUNBUFFERED": "1"}
+        bin_dir = str(Path(PYTHON).parent)
+        env = {
+            **os.environ,
+            "PORT": str(WEB_PORT),
+            "PYTHONUNBUFFERED": "1",
+            "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+        }
         honcho = shutil.which("honcho", path=str(Path(PYTHON).parent)) or "honcho"
         proc = subprocess.Popen([honcho, "-f", str(ROOT / "Procfile"), "start"], cwd=ROOT, env=env)
         try:
