@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -274,8 +275,19 @@ FULL_REMATCH_CHUNK = 200
 LEASE_SECONDS = 120
 
 
+def lease_seconds() -> int:
+    return int(getattr(settings, "MATCHING_LEASE_SECONDS", LEASE_SECONDS))
+
+
+def full_rematch_leased_elsewhere(*, owner: str) -> bool:
+    """Whether an unfinished full rematch is leased by another worker."""
+    return (
+        MatchRun.objects.filter(status=MatchRun.Status.RUNNING).exclude(lease_owner=owner).exists()
+    )
+
+
 def full_rematch(
-    *, owner: str, lease_seconds: int | None = None, chunk: int = FULL_REMATCH_CHUNK
+    *, owner: str, lease: int | None = None, chunk: int | None = None
 ) -> MatchRun | None:
     """Rematch every open demand, resuming the running run from its cursor.
 
@@ -283,9 +295,8 @@ def full_rematch(
     None at once. Each chunk's results and the cursor commit together, so a killed worker
     loses at most one chunk of work, which the next call redoes idempotently.
     """
-    from django.conf import settings
-
-    lease = lease_seconds or getattr(settings, "MATCHING_LEASE_SECONDS", LEASE_SECONDS)
+    lease = lease or lease_seconds()
+    chunk = chunk or getattr(settings, "MATCHING_FULL_REMATCH_CHUNK", FULL_REMATCH_CHUNK)
     run = _lease_run(owner, lease)
     if run is None:
         return None

@@ -43,6 +43,7 @@ def match_offering(offering_id: int) -> int:
 
 
 @shared_task(
+    bind=True,
     name="matching.full_rematch",
     acks_late=True,
     reject_on_worker_lost=True,
@@ -50,9 +51,12 @@ def match_offering(offering_id: int) -> int:
     time_limit=55 * 60,
     **RETRY,
 )
-def full_rematch() -> int | None:
-    owner = f"{socket.gethostname()}:{os.getpid()}"
+def full_rematch(self) -> int | None:
+    owner = f"{socket.gethostname()}:{os.getpid()}:{self.request.id}"
     run = services.full_rematch(owner=owner)
+    if run is None and services.full_rematch_leased_elsewhere(owner=owner):
+        # Another worker holds the lease; if it died, the lease lapses and we take over.
+        raise self.retry(countdown=services.lease_seconds() + 1, max_retries=50)
     return run.demands_done if run is not None else None
 
 

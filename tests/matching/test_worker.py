@@ -1,0 +1,121 @@
+"""A real Celery worker and Redis: kill -9 mid full rematch, restart; nothing lost or doubled."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Count
+
+from apps.demands.models import Demand
+from apps.matching import loader
+from apps.matching.models import Match, MatchRun
+from config.celery import app
+from tests import factories
+
+from .test_services import module, water_meters
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parents[2]
+CELERY = ROOT / ".venv" / "bin" / "celery"
+
+
+def start_worker() -> subprocess.Popen:
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.matching.worker_settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "DJANGO_DEBUG": "1",
+    }
+    return subprocess.Popen(
+        [
+            str(CELERY if CELERY.exists() else Path(sys.executable).with_name("celery")),
+            "-A",
+            "config",
+            "worker",
+            "-c",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def kill_hard(worker: subprocess.Popen) -> None:
+    os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait(timeout=10)
+
+
+def wait_for(condition, timeout: float, step: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"timed out after {timeout} s")
+
+
+def test_killing_the_worker_mid_rematch_loses_and_duplicates_nothing():
+    # given a market of 120 open demands, one module serving them all
+    call_command("load_reference", verbosity=0)
+    loader.forget_market()
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    vendor = factories.OrganizationFactory(name="移远通信")
+    enterprise = factories.OrganizationFactory(name="杭州水务", role="enterprise")
+    module(vendor)
+    demands = [water_meters(enterprise, unit_budget=Decimal("25")) for _ in range(120)]
+    worker = start_worker()
+    try:
+        # when a full rematch starts and the worker is killed -9 part-way
+        app.send_task("matching.full_rematch")
+        progress = wait_for(
+            lambda: (
+                MatchRun.objects.filter(demands_done__gt=0)
+                .values_list("demands_done", flat=True)
+                .first()
+            ),
+            timeout=120,
+        )
+        kill_hard(worker)
+        done_at_kill = MatchRun.objects.get().demands_done
+        assert 0 < progress <= done_at_kill < len(demands)
+        # and a fresh worker starts: the unacknowledged task is redelivered and resumes
+        worker = start_worker()
+        run = wait_for(
+            lambda: MatchRun.objects.filter(status=MatchRun.Status.DONE).first(),
+            timeout=180,
+            step=0.5,
+        )
+    finally:
+        if worker.poll() is None:
+            kill_hard(worker)
+    # then every demand has exactly its one match, and the run resumed rather than restarted
+    assert run.demands_done == len(demands)
+    per_demand = dict(
+        Demand.objects.filter(id__in=[d.id for d in demands])
+        .values_list("id")
+        .annotate(n=Count("matches"))
+    )
+    assert set(per_demand.values()) == {1}
+    assert Match.objects.count() == len(demands)
+    assert MatchRun.objects.count() == 1
+    connection.close()
