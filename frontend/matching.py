@@ -337,7 +337,10 @@ def vendor_demand_panels(*, principal: Any, organization: Organization) -> dict[
         seen.add(view.demand_id)
         view.subtitle = view.enterprise
         view.title, view.demand_title = view.demand_title, view.title
-        view.can_express_interest = view.status == Match.Status.SUGGESTED
+        # Interest turns a suggestion into a request for the coordinators (once, per offering).
+        view.can_express_interest = bool(
+            view.status == Match.Status.SUGGESTED and view.offering_id and not view.origin_label
+        )
         views.append(view)
     return {"demand_matches": views[:QUEUE_PAGE]}
 

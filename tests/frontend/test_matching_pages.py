@@ -1,0 +1,178 @@
+"""Matches, flags and introductions as the enterprise, the vendor and the coordinator see them."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from apps.accounts.models import Organization
+from apps.demands.models import Demand
+from apps.matching.models import Match, MismatchFlag
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pair(reference):
+    """A published demand and a fitting offering, their owners, and a suggested match."""
+    enterprise = factories.OrganizationFactory(
+        name="河北水务", role=Organization.Role.ENTERPRISE, contact_email="it@water.test"
+    )
+    vendor = factories.OrganizationFactory(
+        name="移远通信", role=Organization.Role.VENDOR, contact_email="bd@quectel.test"
+    )
+    demand = factories.DemandFactory(
+        organization=enterprise, title="石家庄智能水表", technologies=["nb_iot"]
+    )
+    offering = factories.OfferingFactory(organization=vendor, name="BC260Y 模组")
+    match = Match.objects.create(
+        demand=demand,
+        offering=offering,
+        vendor_ids=[vendor.pk],
+        pair_key=f"o:{offering.pk}",
+        kind="module",
+        score=82.4,
+        breakdown={
+            "technology": {
+                "score": 1.0,
+                "weight": 0.3,
+                "points": 30,
+                "zh": "支持首选技术 NB-IoT",
+                "en": "Supports the preferred NB-IoT",
+            },
+            "price": {
+                "score": 0.5,
+                "weight": 0.1,
+                "points": 5,
+                "zh": "单价略高于预算",
+                "en": "Unit price a little above budget",
+            },
+        },
+        unmet=[{"code": "cert", "zh": "缺少 IP68 认证", "en": "No IP68 certificate"}],
+        explanation_zh="匹配度 82 分：支持首选技术 NB-IoT。",
+        explanation_en="Score 82: supports the preferred NB-IoT.",
+        engine_version="test",
+        computed_at=timezone.now(),
+    )
+    return {
+        "demand": demand,
+        "match": match,
+        "enterprise_user": factories.member(enterprise, "water"),
+        "vendor_user": factories.member(vendor, "quectel"),
+    }
+
+
+def test_the_enterprise_sees_suppliers_with_per_criterion_explanations_and_flags(pair, web_for):
+    # given an open capacity flag on the demand
+    now = timezone.now()
+    MismatchFlag.objects.create(
+        subject_type=MismatchFlag.Subject.DEMAND,
+        demand=pair["demand"],
+        subject_key=f"demand:{pair['demand'].pk}",
+        code="capacity_shortfall",
+        severity=MismatchFlag.Severity.HIGH,
+        message_zh="需求 20 万只，可行产能 5 万只。",
+        message_en="200k wanted, 50k feasible.",
+        first_seen=now,
+        last_seen=now,
+    )
+    client = web_for(pair["enterprise_user"])
+    # when
+    body = client.get(f"/enterprise/demands/{pair['demand'].pk}/").content.decode()
+    # then
+    assert "BC260Y 模组" in body
+    assert "支持首选技术 NB-IoT" in body
+    assert "单价略高于预算" in body
+    assert "缺少 IP68 认证" in body
+    assert "产能不足" in body and "需求 20 万只，可行产能 5 万只。" in body
+    assert "延长部署周期" in body
+    # and in English the engine's English sentences are shown
+    client.cookies["django_language"] = "en"
+    body = client.get(f"/enterprise/demands/{pair['demand'].pk}/").content.decode()
+    assert "Unit price a little above budget" in body
+    assert "Capacity shortfall" in body
+
+
+def test_coordinator_approves_then_introduces_and_both_sides_get_mail(
+    pair, web_for, coordinator_user, django_capture_on_commit_callbacks
+):
+    client = web_for(coordinator_user)
+    match = pair["match"]
+    # when
+    client.post(f"/coordinator/matches/{match.pk}/approve/")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/coordinator/matches/{match.pk}/introduce/")
+    # then
+    match.refresh_from_db()
+    assert match.status == Match.Status.INTRODUCED
+    assert sorted(m.to[0] for m in mail.outbox) == ["bd@quectel.test", "it@water.test"]
+    to_vendor = next(m for m in mail.outbox if m.to == ["bd@quectel.test"])
+    assert "石家庄智能水表" in to_vendor.subject
+    # in both languages, since the recipient's is unknown
+    assert "请登录平台" in to_vendor.body
+    assert "Please sign in" in to_vendor.body
+
+
+def test_rejecting_a_match_needs_no_more_than_the_service_asks(pair, web_for, coordinator_user):
+    client = web_for(coordinator_user)
+    client.post(f"/coordinator/matches/{pair['match'].pk}/reject/", {"note": "厂商产能不足"})
+    pair["match"].refresh_from_db()
+    assert pair["match"].status == Match.Status.REJECTED
+    assert pair["match"].note == "厂商产能不足"
+
+
+def test_both_sides_answer_an_introduction_and_then_see_each_others_contacts(pair, web_for):
+    match = pair["match"]
+    Match.objects.filter(pk=match.pk).update(status=Match.Status.INTRODUCED)
+    vendor, enterprise = web_for(pair["vendor_user"]), web_for(pair["enterprise_user"])
+    # when the vendor accepts
+    vendor.post(f"/introductions/{match.pk}/respond/", {"accept": "1"})
+    match.refresh_from_db()
+    assert match.vendor_response == Match.Response.ACCEPTED
+    assert match.status == Match.Status.INTRODUCED
+    # then the enterprise sees it, without contacts yet
+    body = enterprise.get("/introductions/").content.decode()
+    assert "对方：接受" in body
+    assert "bd@quectel.test" not in body
+    # when the enterprise accepts too
+    enterprise.post(f"/introductions/{match.pk}/respond/", {"accept": "1"})
+    match.refresh_from_db()
+    assert match.status == Match.Status.ACCEPTED
+    assert "bd@quectel.test" in enterprise.get("/introductions/").content.decode()
+    assert "it@water.test" in vendor.get("/introductions/").content.decode()
+
+
+def test_a_vendor_sees_matching_demands_but_not_coordinator_only_ones(pair, web_for):
+    client = web_for(pair["vendor_user"])
+    assert "石家庄智能水表" in client.get("/vendor/demands/").content.decode()
+    Demand.objects.filter(pk=pair["demand"].pk).update(visibility=Demand.Visibility.COORDINATORS)
+    assert "石家庄智能水表" not in client.get("/vendor/demands/").content.decode()
+
+
+def test_an_outsider_cannot_answer_an_introduction(pair, web_for):
+    Match.objects.filter(pk=pair["match"].pk).update(status=Match.Status.INTRODUCED)
+    outsider = factories.member(factories.OrganizationFactory(), "outsider")
+    web_for(outsider).post(f"/introductions/{pair['match'].pk}/respond/", {"accept": "1"})
+    pair["match"].refresh_from_db()
+    assert pair["match"].vendor_response == Match.Response.PENDING
+
+
+def test_express_interest_goes_to_the_coordinators_queue(pair, web_for, coordinator_user):
+    # given a second fitting offering of the vendor, not yet matched with the demand
+    vendor = pair["vendor_user"].memberships.get().organization
+    offering = factories.OfferingFactory(organization=vendor, name="BC660K 模组")
+    # when the vendor expresses interest with it
+    response = web_for(pair["vendor_user"]).post(
+        f"/vendor/demands/{pair['demand'].pk}/interest/",
+        {"offering": offering.pk, "note": "可提供样品"},
+        follow=True,
+    )
+    # then
+    assert "已向平台协调员表达合作意向。" in response.content.decode()
+    interest = Match.objects.get(offering=offering)
+    assert interest.origin == Match.Origin.VENDOR_INTEREST
+    assert interest.status == Match.Status.SUGGESTED
+    queue = web_for(coordinator_user).get("/coordinator/matches/").content.decode()
+    assert "BC660K 模组" in queue and "厂商意向" in queue
