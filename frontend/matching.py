@@ -9,6 +9,7 @@ where it offers no selector for them.
 from __future__ import annotations
 
 import io
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,11 +19,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Organization
-from apps.catalog.models import Offering, Region, Sector, Technology
+from apps.catalog.models import Offering, Region, Sector, SupplyKind, Technology
 from apps.core.exceptions import BusinessError
 from apps.demands.models import Demand
 from apps.demands.selectors import demand_reveals_organization
-from apps.matching import services
+from apps.matching import loader, services
+from apps.matching.engine.bundles import suggest_partners
 from apps.matching.models import Match, MismatchFlag, MismatchSnapshot
 from apps.matching.selectors import match_visible_queryset, mismatch_queryset
 
@@ -361,22 +363,38 @@ def interest_express(
 
 
 def partner_suggestions(*, principal: Any, organization: Organization) -> list[dict]:
-    selectors = _selectors()
-    suggest = getattr(selectors, "partner_suggestions", None) if selectors else None
-    if suggest is None:
+    """Complementary vendors (module ↔ terminal ↔ platform …) and the demands served together.
+
+    Runs the engine's partner suggestion on this process's market indexes; the matching app
+    has no stored partner suggestions to read.
+    """
+    state = loader.market()
+    suggestions = suggest_partners(
+        state.offerings, state.demands, organization.pk, now=time.time(), weights=loader.weights()
+    )
+    if not suggestions:
         return []
-    return [_partner_view(p) for p in suggest(organization=organization)]
-
-
-def _partner_view(partner: Any) -> dict[str, Any]:
-    get = partner.get if isinstance(partner, dict) else lambda k, d=None: getattr(partner, k, d)
-    return {
-        "name": get("name") or get("organization_name", ""),
-        "kinds": get("kinds", ""),
-        "score": get("score", 0),
-        "explanation": _text(get("explanation_zh", "") or "", get("explanation_en", "") or ""),
-        "demands": get("demands", []) or [],
+    names = dict(
+        Organization.objects.filter(pk__in=[p.vendor_id for p in suggestions]).values_list(
+            "pk", "name"
+        )
+    )
+    kinds = {k.pk: k.name for k in SupplyKind.objects.all()}
+    demand_ids = {d for p in suggestions for d in p.demand_ids[:5]}
+    titles = {
+        d.pk: d.title if demand_reveals_organization(principal, d) else _("匿名需求") + f" #{d.pk}"
+        for d in Demand.objects.filter(pk__in=demand_ids)
     }
+    return [
+        {
+            "name": names.get(p.vendor_id, ""),
+            "kinds": "、".join(kinds.get(k, k) for k in p.kinds),
+            "score": len(p.demand_ids),
+            "explanation": _text(p.explanation_zh, p.explanation_en),
+            "demands": [titles[d] for d in p.demand_ids[:5] if d in titles],
+        }
+        for p in suggestions
+    ]
 
 
 # --- coordinator ------------------------------------------------------------------------

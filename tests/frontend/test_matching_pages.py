@@ -176,3 +176,35 @@ def test_express_interest_goes_to_the_coordinators_queue(pair, web_for, coordina
     assert interest.status == Match.Status.SUGGESTED
     queue = web_for(coordinator_user).get("/coordinator/matches/").content.decode()
     assert "BC660K 模组" in queue and "厂商意向" in queue
+
+
+def test_partner_suggestions_name_complementary_vendors_and_shared_demands(reference, web_for):
+    from apps.matching import loader
+
+    # given a module maker, a platform vendor and a demand needing both
+    module_maker = factories.OrganizationFactory(name="移远通信", role=Organization.Role.VENDOR)
+    platform = factories.OrganizationFactory(name="OneNET 平台", role=Organization.Role.VENDOR)
+    factories.OfferingFactory(
+        organization=module_maker,
+        kind=factories.kind("module"),
+        technologies=["nb_iot"],
+        protocols=["mqtt"],
+        attributes={"chipset": "Hi2115", "form_factor": "LCC"},
+    )
+    factories.OfferingFactory(
+        organization=platform,
+        kind=factories.kind("platform"),
+        technologies=[],
+        protocols=["mqtt"],
+        price_min=1,
+        price_max=2,
+        attributes={"deployment": "public_cloud"},
+    )
+    factories.DemandFactory(title="石家庄智能水表", kinds_needed=["module", "platform"])
+    loader.forget_market()
+    # when
+    body = web_for(factories.member(module_maker, "quectel")).get("/vendor/partners/")
+    # then
+    text = body.content.decode()
+    assert "OneNET 平台" in text
+    assert "石家庄智能水表" in text
