@@ -70,9 +70,12 @@ def reference_data(transactional_db) -> None:
     from django.contrib.auth.models import Group
 
     from apps.accounts.models import COORDINATOR_GROUP
+    from apps.matching import loader
 
     call_command("load_reference", verbosity=0)
     Group.objects.get_or_create(name=COORDINATOR_GROUP)
+    # Matching keeps a per-process market index; earlier tests' rows must not linger in it.
+    loader.forget_market()
 
 
 @pytest.fixture

@@ -13,6 +13,14 @@ def reference(db) -> None:
     reference_load()
 
 
+@pytest.fixture(autouse=True)
+def fresh_market() -> None:
+    """Matching keeps a per-process market index; rows of earlier tests must not linger in it."""
+    from apps.matching import loader
+
+    loader.forget_market()
+
+
 @pytest.fixture
 def web_for():
     """A Django test client logged in as the given user (the web UI uses sessions)."""

@@ -179,8 +179,6 @@ def test_express_interest_goes_to_the_coordinators_queue(pair, web_for, coordina
 
 
 def test_partner_suggestions_name_complementary_vendors_and_shared_demands(reference, web_for):
-    from apps.matching import loader
-
     # given a module maker, a platform vendor and a demand needing both
     module_maker = factories.OrganizationFactory(name="移远通信", role=Organization.Role.VENDOR)
     platform = factories.OrganizationFactory(name="OneNET 平台", role=Organization.Role.VENDOR)
@@ -201,7 +199,6 @@ def test_partner_suggestions_name_complementary_vendors_and_shared_demands(refer
         attributes={"deployment": "public_cloud"},
     )
     factories.DemandFactory(title="石家庄智能水表", kinds_needed=["module", "platform"])
-    loader.forget_market()
     # when
     body = web_for(factories.member(module_maker, "quectel")).get("/vendor/partners/")
     # then
