@@ -110,9 +110,8 @@ def explain(
     unmet: list[Unmet] = []
 
     tech_bits = mask_to_int(index.col("tech")[position])
-    preferred = mask_to_int(c.preferred[0])
-    allowed = mask_to_int(c.allowed[0])
-    feasible = mask_to_int(c.feasible[0])
+    bits = c.bits
+    preferred, allowed, feasible = bits["preferred"], bits["allowed"], bits["feasible"]
     tv = ref.tech_vocab
     if tech_bits & preferred:
         zh, en = _names(ref, "technology", tv, tech_bits & preferred)
@@ -151,8 +150,8 @@ def explain(
     sector_bits = mask_to_int(index.col("sector")[position])
     scenario_bits = mask_to_int(index.col("scenario")[position])
     szh, sen = ref.name("sector", c.spec.sector)
-    if sector_bits & mask_to_int(c.sector[0]):
-        if c.spec.scenario and scenario_bits & mask_to_int(c.scenario[0]):
+    if sector_bits & bits["sector"]:
+        if c.spec.scenario and scenario_bits & bits["scenario"]:
             czh, cen = ref.name("scenario", c.spec.scenario)
             sentences["sector"] = (
                 f"面向{szh}行业，并覆盖“{czh}”场景。",
@@ -270,7 +269,7 @@ def explain(
 
     cert_row = index.col("cert")[position]
     cert_bits = mask_to_int(cert_row)
-    wanted = mask_to_int(c.wanted_certs[0])
+    wanted = bits["wanted_certs"]
     if not wanted:
         sentences["certification"] = ("需求与场景无认证要求。", "No certification is required.")
     else:
@@ -298,7 +297,7 @@ def explain(
 
     shared = np.intersect1d(c.tokens, index.row_tokens(position))
     shared = shared[index.token_idf(shared) > 0]
-    if float(index.token_idf(c.tokens).sum()) <= 0:
+    if not c.tokens.size or float(index.token_idf(c.tokens).sum()) <= 0:
         sentences["text"] = (
             "需求没有可比对的特征关键词。",
             "The demand has no distinctive keywords to compare.",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from .reference import (
     ReferenceData,
     RequirementProfile,
     is_province,
+    mask_to_int,
     masks_from_ints,
     province_of,
 )
@@ -537,6 +539,22 @@ class CompiledDemand:
     tokens: np.ndarray
     cell_tech: int  # technology the demand's volume counts under in aggregate cells
     requested_misfit: bool
+
+    @cached_property
+    def bits(self) -> dict[str, int]:
+        """The masks as Python ints (explanations read them per result)."""
+        return {
+            name: mask_to_int(getattr(self, name)[0])
+            for name in (
+                "allowed",
+                "feasible",
+                "preferred",
+                "sector",
+                "scenario",
+                "required_certs",
+                "wanted_certs",
+            )
+        }
 
 
 def compile_demand(

@@ -168,6 +168,8 @@ def masks_from_ints(values: Sequence[int], words: int) -> np.ndarray:
 
 def mask_to_int(mask: np.ndarray) -> int:
     """One row of a uint64 mask array as a Python int."""
+    if len(mask) == 1:
+        return int(mask[0])
     out = 0
     for w, word in enumerate(np.asarray(mask, dtype=np.uint64).reshape(-1)):
         out |= int(word) << (64 * w)
