@@ -44,6 +44,7 @@ INTRODUCED_STATUSES = (
 ACTIONS = {
     Match.Status.SUGGESTED: ("approve", "reject"),
     Match.Status.APPROVED: ("introduce",),
+    Match.Status.ACCEPTED: ("won", "lost"),
 }
 
 
@@ -427,6 +428,8 @@ def match_transition(*, principal: Any, match_id: int, action: str, note: str = 
     elif action == "introduce":
         match = services.match_introduce(actor=principal, match=match, note=note)
         introduction_notify(match=match)
+    elif action in ("won", "lost"):
+        services.match_close(actor=principal, match=match, won=action == "won", note=note)
     else:
         raise BusinessError("unknown_action", _("未知操作。"))
 
@@ -636,26 +639,22 @@ def case_candidates() -> list[MatchView]:
 
 
 def published_cases() -> list[dict]:
-    selectors = _selectors()
-    cases = getattr(selectors, "typical_cases", None) if selectors else None
-    return list(cases()) if cases else []
+    """Published typical cases, when the coordination app provides `typical_case_list()`."""
+    try:
+        from apps.coordination import selectors
+    except ImportError:  # the coordination app has no reads of its own yet
+        return []
+    case_list = getattr(selectors, "typical_case_list", None)
+    return list(case_list()) if case_list else []
 
 
-def case_publish(**kwargs: Any) -> None:
-    publish = getattr(services, "case_publish", None)
+def case_publish(*, principal: Any, match_id: int, title: str, summary: str) -> None:
+    """Publish a won match as a typical case through `typical_case_publish` (coordination)."""
+    from apps.coordination import services as coordination_services
+
+    publish = getattr(coordination_services, "typical_case_publish", None)
     if publish is None:
-        raise _unavailable()
-    publish(**kwargs)
-
-
-# --- the matching app's modules, as far as they exist -----------------------------------
-
-
-def _unavailable() -> BusinessError:
-    return BusinessError("matching_unavailable", _("匹配服务尚未就绪。"), status=503)
-
-
-def _selectors() -> Any:
-    from apps.matching import selectors
-
-    return selectors
+        raise BusinessError("cases_unavailable", _("典型案例功能尚未就绪。"), status=503)
+    publish(
+        actor=principal, match=_visible_match(principal, match_id), title=title, summary=summary
+    )

@@ -138,6 +138,8 @@ def match_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 "approve": _("已批准该匹配。"),
                 "reject": _("已驳回该匹配。"),
                 "introduce": _("已为双方牵线，并已发送邮件通知。"),
+                "won": _("已记为成交，可发布为典型案例。"),
+                "lost": _("已记为未成交。"),
             }.get(action, _("已处理。")),
         )
     except BusinessError as error:

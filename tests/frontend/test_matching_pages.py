@@ -205,3 +205,16 @@ def test_partner_suggestions_name_complementary_vendors_and_shared_demands(refer
     text = body.content.decode()
     assert "OneNET 平台" in text
     assert "石家庄智能水表" in text
+
+
+def test_a_won_introduction_becomes_a_case_candidate(pair, web_for, coordinator_user):
+    # given an introduction both sides accepted
+    Match.objects.filter(pk=pair["match"].pk).update(status=Match.Status.ACCEPTED)
+    client = web_for(coordinator_user)
+    # when the coordinator records it as won
+    client.post(f"/coordinator/matches/{pair['match'].pk}/won/")
+    # then it is offered for publication as a typical case
+    pair["match"].refresh_from_db()
+    assert pair["match"].status == Match.Status.WON
+    body = client.get("/coordinator/cases/").content.decode()
+    assert 'value="石家庄智能水表 · BC260Y 模组"' in body
