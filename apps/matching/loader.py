@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection
 from django.db.models import Max, Q
+from django.utils import timezone
 
 from apps.accounts.models import Organization
 from apps.catalog.models import (
@@ -40,8 +41,8 @@ from .engine import (
 )
 from .models import Match
 
-# updated_at is stamped before commit: re-read a window behind the high-water mark so a
-# slower concurrent commit is not skipped (re-applying a row is harmless).
+# updated_at is stamped before commit: a refresh re-reads rows stamped less than OVERLAP
+# before it ran, so a slower concurrent commit is not skipped (re-applying is harmless).
 OVERLAP = timedelta(seconds=5)
 OPEN_DEMAND_STATUSES = (Demand.Status.PUBLISHED, Demand.Status.MATCHED)
 # A full reload also catches deletions, which incremental reads cannot see.
@@ -344,6 +345,10 @@ class MarketState:
 
 def build_state() -> MarketState:
     """Read every published offering and open demand into fresh indexes."""
+    read_at = timezone.now()
+    offerings_seen = Offering.objects.aggregate(m=Max("updated_at"))["m"]
+    demands_seen = Demand.objects.aggregate(m=Max("updated_at"))["m"]
+    organizations_seen = Organization.objects.aggregate(m=Max("updated_at"))["m"]
     ref = load_reference()
     tokens = TokenVocabulary()
     records = []
@@ -372,38 +377,66 @@ def build_state() -> MarketState:
         ref=ref,
         offerings=offerings,
         demands=demands,
-        offerings_seen=Offering.objects.aggregate(m=Max("updated_at"))["m"],
-        demands_seen=Demand.objects.aggregate(m=Max("updated_at"))["m"],
-        organizations_seen=Organization.objects.aggregate(m=Max("updated_at"))["m"],
+        offerings_seen=_settled(offerings_seen, read_at),
+        demands_seen=_settled(demands_seen, read_at),
+        organizations_seen=_settled(organizations_seen, read_at),
         loaded_at=time.monotonic(),
     )
 
 
+def _settled(seen: datetime | None, read_at: datetime) -> datetime | None:
+    """The mark the next refresh reads after: rows stamped at or before it cannot still be
+    committing (transactions are shorter than OVERLAP), so they are never read again."""
+    if seen is None:
+        return None
+    return min(seen, read_at - OVERLAP)
+
+
+def _unchanged(index, entity_id: int, stamp: datetime, listed: bool) -> bool:
+    position = index.position.get(entity_id)
+    if position is None:
+        return not listed
+    return listed and index.col("updated_at")[position] == stamp.timestamp()
+
+
 def refresh_state(state: MarketState) -> None:
     """Apply every offering, demand and organisation changed since the last look."""
+    read_at = timezone.now()
     offering_rows = Offering.objects.values_list(*OFFERING_COLUMNS)
     if state.offerings_seen is not None:
-        offering_rows = offering_rows.filter(updated_at__gte=state.offerings_seen - OVERLAP)
+        offering_rows = offering_rows.filter(updated_at__gt=state.offerings_seen)
+    latest = state.offerings_seen
     for row in offering_rows.order_by("updated_at"):
-        state.offerings.upsert(_offering_record(row))
-        state.offerings_seen = max(state.offerings_seen or row[15], row[15])
+        latest = max(latest or row[15], row[15])
+        published = row[16] == Offering.Status.PUBLISHED
+        if not _unchanged(state.offerings, row[0], row[15], published):
+            state.offerings.upsert(_offering_record(row))
+    state.offerings_seen = _settled(latest, read_at)
+
     organizations = Organization.objects.all()
     if state.organizations_seen is not None:
-        organizations = organizations.filter(updated_at__gte=state.organizations_seen - OVERLAP)
+        organizations = organizations.filter(updated_at__gt=state.organizations_seen)
     changed = list(organizations.values_list("id", "updated_at"))
     if changed:
-        ids = [org_id for org_id, _ in changed]
-        for vendor in _vendors(Q(id__in=ids)):
+        for vendor in _vendors(Q(id__in=[org_id for org_id, _ in changed])):
             state.offerings.upsert_vendor(vendor)
-        state.organizations_seen = max(updated for _, updated in changed)
+        latest = max(updated for _, updated in changed)
+        state.organizations_seen = _settled(
+            max(latest, state.organizations_seen or latest), read_at
+        )
+
     demand_rows = Demand.objects.values_list(*DEMAND_COLUMNS)
     if state.demands_seen is not None:
-        demand_rows = demand_rows.filter(updated_at__gte=state.demands_seen - OVERLAP)
+        demand_rows = demand_rows.filter(updated_at__gt=state.demands_seen)
     typical = scenario_certifications()
     now = datetime.now().astimezone()
+    latest = state.demands_seen
     for row in demand_rows.order_by("updated_at"):
-        state.demands.upsert(demand_spec(row, typical, now))
-        state.demands_seen = max(state.demands_seen or row[21], row[21])
+        latest = max(latest or row[21], row[21])
+        spec = demand_spec(row, typical, now)
+        if not _unchanged(state.demands, spec.id, row[21], spec.open):
+            state.demands.upsert(spec)
+    state.demands_seen = _settled(latest, read_at)
 
 
 _state: MarketState | None = None
