@@ -187,6 +187,7 @@ SPECTACULAR_SETTINGS = {
         "ImportJobStatusEnum": "apps.imports.models.ImportJob.Status",
         "WebhookDeliveryStatusEnum": "apps.integrations.models.WebhookDelivery.Status",
         "WebhookEventTypeEnum": "apps.integrations.models.EventType",
+        "MatchResponseEnum": "apps.matching.models.Match.Response",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
