@@ -41,7 +41,15 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 def test_openapi_schema_validates_without_warnings():
     result = subprocess.run(
-        [sys.executable, "manage.py", "spectacular", "--validate", "--fail-on-warn", "--file", os.devnull],
+        [
+            sys.executable,
+            "manage.py",
+            "spectacular",
+            "--validate",
+            "--fail-on-warn",
+            "--file",
+            os.devnull,
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
