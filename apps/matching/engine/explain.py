@@ -76,9 +76,10 @@ def region_credit(index: OfferingIndex, position: int, c: CompiledDemand) -> tup
     """(fully covered, partly covered, total) demand regions for one offering row."""
     if not c.regions:
         return (0, 0, 0)
-    nationwide = bool(index.col("nationwide")[position])
-    full_bits = mask_to_int(index.col("prov_full")[position])
-    city_bits = mask_to_int(index.col("prov_city")[position])
+    row = index.cols.data
+    nationwide = bool(row["nationwide"][position])
+    full_bits = mask_to_int(row["prov_full"][position])
+    city_bits = mask_to_int(row["prov_city"][position])
     full = partial = 0
     for p, city in c.regions:
         if nationwide:
@@ -104,12 +105,13 @@ def explain(
 ) -> tuple[tuple[Criterion, ...], tuple[Unmet, ...]]:
     """Sentences for every criterion of one pair, and the soft constraints it misses."""
     ref = index.ref
+    row = index.cols.data  # whole columns: indexing one position skips the view per read
     norm = weights.normalised()
     raw = {f: getattr(weights, f) for f in CRITERIA}
     sentences: dict[str, tuple[str, str]] = {}
     unmet: list[Unmet] = []
 
-    tech_bits = mask_to_int(index.col("tech")[position])
+    tech_bits = mask_to_int(row["tech"][position])
     bits = c.bits
     preferred, allowed, feasible = bits["preferred"], bits["allowed"], bits["feasible"]
     tv = ref.tech_vocab
@@ -147,8 +149,8 @@ def explain(
             )
         )
 
-    sector_bits = mask_to_int(index.col("sector")[position])
-    scenario_bits = mask_to_int(index.col("scenario")[position])
+    sector_bits = mask_to_int(row["sector"][position])
+    scenario_bits = mask_to_int(row["scenario"][position])
     szh, sen = ref.name("sector", c.spec.sector)
     if sector_bits & bits["sector"]:
         if c.spec.scenario and scenario_bits & bits["scenario"]:
@@ -180,7 +182,7 @@ def explain(
     full, partial, total = region_credit(index, position, c)
     if total == 0:
         sentences["region"] = ("需求未限定部署区域。", "The demand names no deployment region.")
-    elif bool(index.col("nationwide")[position]):
+    elif bool(row["nationwide"][position]):
         sentences["region"] = (
             "全国服务，覆盖全部部署区域。",
             "Serves nationwide, every deployment region.",
@@ -204,8 +206,8 @@ def explain(
                 )
             )
 
-    capacity = float(index.col("capacity")[position])
-    min_order = int(index.col("min_order")[position])
+    capacity = float(row["capacity"][position])
+    min_order = int(row["min_order"][position])
     need = c.need
     if capacity >= need:
         sentences["capacity"] = (
@@ -237,7 +239,7 @@ def explain(
             )
         )
 
-    price = (float(index.col("price_min")[position]) + float(index.col("price_max")[position])) / 2
+    price = (float(row["price_min"][position]) + float(row["price_max"][position])) / 2
     if np.isnan(c.budget):
         sentences["price"] = (
             f"参考单价约 {_fmt(price)} 元；需求未给出预算。",
@@ -267,7 +269,7 @@ def explain(
             )
         )
 
-    cert_row = index.col("cert")[position]
+    cert_row = row["cert"][position]
     cert_bits = mask_to_int(cert_row)
     wanted = bits["wanted_certs"]
     if not wanted:
@@ -295,9 +297,10 @@ def explain(
                 )
             )
 
-    shared = np.intersect1d(c.tokens, index.row_tokens(position))
+    query = c.tokens.tolist()
+    shared = np.fromiter(set(query).intersection(index.row_tokens(position).tolist()), np.int32)
     shared = shared[index.token_idf(shared) > 0]
-    if not c.tokens.size or float(index.token_idf(c.tokens).sum()) <= 0:
+    if subs.get("_query_idf", 1.0) <= 0 or not query:
         sentences["text"] = (
             "需求没有可比对的特征关键词。",
             "The demand has no distinctive keywords to compare.",
@@ -319,7 +322,7 @@ def explain(
             "Its description shares no keyword with the demand.",
         )
 
-    vendor = int(index.col("vendor")[position])
+    vendor = int(row["vendor"][position])
     cases = int(index.vendor_cases[vendor])
     response = float(index.vendor_response[vendor])
     resp_zh = "" if np.isnan(response) else f"，对接响应率 {response * 100:.0f}%"
@@ -329,7 +332,7 @@ def explain(
         f"Verified vendor with {cases} typical case{'s' if cases != 1 else ''}{resp_en}.",
     )
 
-    days = max(0.0, (subs.get("_now", 0.0) - float(index.col("updated_at")[position])) / 86400)
+    days = max(0.0, (subs.get("_now", 0.0) - float(row["updated_at"][position])) / 86400)
     sentences["freshness"] = (
         f"信息 {days:.0f} 天前更新。",
         f"Listing updated {days:.0f} day{'s' if round(days) != 1 else ''} ago.",

@@ -265,7 +265,10 @@ def result_for(
     weights: Weights,
     now: float,
 ) -> MatchResult:
-    criteria, unmet = explain(index, position, c, {**subs, "_now": now}, weights)
+    query_idf = float(index.token_idf(c.tokens).sum()) if len(c.tokens) else 0.0
+    criteria, unmet = explain(
+        index, position, c, {**subs, "_now": now, "_query_idf": query_idf}, weights
+    )
     zh, en = summarise(criteria, score)
     return MatchResult(
         demand_id=c.spec.id,
