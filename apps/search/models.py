@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -35,20 +35,9 @@ def _codes(verbose_name: str) -> ArrayField:
     )
 
 
-def _search_vector() -> models.GeneratedField:
-    # Weights: title words outrank vendor words, which outrank description words. The tokens
-    # are jieba-segmented and space-joined, so the 'simple' parser only splits on spaces.
-    return models.GeneratedField(
-        expression=SearchVector("title_tokens", config="simple", weight="A")
-        + SearchVector("vendor_tokens", config="simple", weight="B")
-        + SearchVector("body_tokens", config="simple", weight="C"),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
-
-
 class IndexEntry(models.Model):
-    """Fields both index tables share; `id` is the listing's id, `updated_at` its version."""
+    """What a hit shows, and the fingerprint reconciliation compares; `id` is the listing's
+    id, `updated_at` its version. Searching itself reads the narrow ranking table beside it."""
 
     id = models.BigIntegerField(primary_key=True)
     title = models.CharField(max_length=200)
@@ -66,10 +55,6 @@ class IndexEntry(models.Model):
     nationwide = models.BooleanField(default=False)
     price = models.DecimalField(max_digits=12, decimal_places=2, null=True)
     capacity = models.BigIntegerField(default=0)
-    title_tokens = models.TextField(blank=True)
-    vendor_tokens = models.TextField(blank=True)
-    body_tokens = models.TextField(blank=True)
-    search_vector = _search_vector()
     updated_at = models.DateTimeField()
     source_hash = models.CharField(max_length=32)
     indexed_at = models.DateTimeField(auto_now=True)
@@ -81,22 +66,6 @@ class IndexEntry(models.Model):
         return self.title
 
 
-def _indexes(prefix: str) -> list:
-    return [
-        GinIndex(fields=["search_vector"], name=f"{prefix}_fts_gin"),
-        GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name=f"{prefix}_title_trgm"),
-        GinIndex(fields=["sectors"], name=f"{prefix}_sectors_gin"),
-        GinIndex(fields=["technologies"], name=f"{prefix}_tech_gin"),
-        GinIndex(fields=["kinds"], name=f"{prefix}_kinds_gin"),
-        GinIndex(fields=["certifications"], name=f"{prefix}_certs_gin"),
-        GinIndex(fields=["regions"], name=f"{prefix}_regions_gin"),
-        GinIndex(fields=["region_provinces"], name=f"{prefix}_provinces_gin"),
-        models.Index(fields=["price", "id"], name=f"{prefix}_price_id"),
-        models.Index(fields=["capacity", "id"], name=f"{prefix}_capacity_id"),
-        models.Index(fields=["updated_at", "id"], name=f"{prefix}_updated_id"),
-    ]
-
-
 class OfferingIndexEntry(IndexEntry):
     """A published offering as the PostgreSQL backend searches it."""
 
@@ -106,12 +75,6 @@ class OfferingIndexEntry(IndexEntry):
     class Meta:
         verbose_name = _("供给索引")
         verbose_name_plural = _("供给索引")
-        indexes = [
-            *_indexes("srch_off"),
-            GinIndex(
-                fields=["model_number"], opclasses=["gin_trgm_ops"], name="srch_off_model_trgm"
-            ),
-        ]
 
 
 class DemandIndexEntry(IndexEntry):
@@ -126,4 +89,86 @@ class DemandIndexEntry(IndexEntry):
     class Meta:
         verbose_name = _("需求索引")
         verbose_name_plural = _("需求索引")
-        indexes = _indexes("srch_dem")
+
+
+class FacetTerm(models.Model):
+    """A facet value (`facet`, `code`) numbered for the ranking tables: `id` is what their
+    `terms` arrays hold (filters through one GIN index), `bit` its position in the facet's
+    bitmask (counting, NULL for facets that are only filtered on, such as cities).
+
+    Append-only: a number, once given, never changes, so stored rows stay valid.
+    """
+
+    facet = models.CharField(max_length=20)
+    code = models.CharField(max_length=40)
+    bit = models.SmallIntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("搜索分面值")
+        verbose_name_plural = _("搜索分面值")
+        constraints = [
+            models.UniqueConstraint(fields=["facet", "code"], name="search_facetterm_unique"),
+            models.UniqueConstraint(fields=["facet", "bit"], name="search_facetterm_bit_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facet}:{self.code}"
+
+
+class Ranking(models.Model):
+    """The narrow table a search reads for every match (≈ a third of the display row):
+    text vectors, facet filter terms and bitmasks, sort keys. No display text; the page's
+    display rows come from the IndexEntry table by id."""
+
+    id = models.BigIntegerField(primary_key=True)
+    # Weights: title words outrank vendor words, which outrank description words. Built at
+    # write time from the jieba tokens, which are not stored.
+    search_vector = SearchVectorField()
+    # Title (and model number) words only, so broad queries can take title matches first.
+    title_vector = SearchVectorField()
+    # Names and model numbers for trigram (typo) matching.
+    typo_text = models.CharField(max_length=320, blank=True)
+    terms = ArrayField(models.IntegerField(), default=list)
+    kind_bits = models.BigIntegerField(default=0)
+    sector_bits = models.BigIntegerField(default=0)
+    technology_bits = models.BigIntegerField(default=0)
+    certification_bits = models.BigIntegerField(default=0)
+    province_bits = models.BigIntegerField(default=0)
+    nationwide = models.BooleanField(default=False)
+    verified = models.BooleanField(default=False)
+    price = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+    capacity = models.BigIntegerField(default=0)
+    volume_band = models.CharField(max_length=12, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+def _ranking_indexes(prefix: str) -> list:
+    return [
+        GinIndex(fields=["search_vector"], name=f"{prefix}_fts_gin"),
+        GinIndex(fields=["title_vector"], name=f"{prefix}_title_fts_gin"),
+        GinIndex(fields=["typo_text"], opclasses=["gin_trgm_ops"], name=f"{prefix}_typo_trgm"),
+        GinIndex(fields=["terms"], name=f"{prefix}_terms_gin"),
+        models.Index(fields=["price", "id"], name=f"{prefix}_price_id"),
+        models.Index(fields=["capacity", "id"], name=f"{prefix}_capacity_id"),
+        models.Index(fields=["updated_at", "id"], name=f"{prefix}_updated_id"),
+    ]
+
+
+class OfferingRanking(Ranking):
+    class Meta:
+        verbose_name = _("供给检索表")
+        verbose_name_plural = _("供给检索表")
+        indexes = _ranking_indexes("srch_offr")
+
+
+class DemandRanking(Ranking):
+    class Meta:
+        verbose_name = _("需求检索表")
+        verbose_name_plural = _("需求检索表")
+        indexes = _ranking_indexes("srch_demr")

@@ -12,6 +12,7 @@ import logging
 import re
 import threading
 import unicodedata
+from functools import lru_cache
 
 import jieba
 
@@ -58,9 +59,21 @@ def tokenize(text: str) -> list[str]:
     """
     _ensure_jieba()
     tokens: list[str] = []
-    for piece in jieba.lcut_for_search(normalize(text)):
-        tokens.extend(_WORD.findall(piece.lower()))
+    # jieba segments each run of its word characters on its own (its `cut` splits the text
+    # on jieba.re_han_default first), so tokenising run by run gives the same tokens; the
+    # runs repeat a lot across listings (templates, vendor names), and the cache turns a
+    # full reindex from jieba-bound into I/O-bound.
+    for run in jieba.re_han_default.split(normalize(text)):
+        if run:
+            tokens.extend(_run_tokens(run))
     return tokens
+
+
+@lru_cache(maxsize=200_000)
+def _run_tokens(run: str) -> tuple[str, ...]:
+    return tuple(
+        token for piece in jieba.lcut_for_search(run) for token in _WORD.findall(piece.lower())
+    )
 
 
 def token_string(*texts: str) -> str:

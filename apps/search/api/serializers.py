@@ -158,6 +158,11 @@ def _response_serializer(name, hit, facets) -> type[serializers.Serializer]:
     fields = {
         "results": hit(many=True),
         "total": serializers.IntegerField(help_text=_("全部命中数")),
+        "total_exact": serializers.BooleanField(
+            help_text=_(
+                "命中数是否精确；为 false 时搜索范围过宽，total 与分面计数均为下限（至少这么多）"
+            )
+        ),
         "facets": facets(),
         "next": serializers.CharField(allow_null=True, help_text=_("下一页的完整链接")),
         "next_cursor": serializers.CharField(allow_null=True),

@@ -136,6 +136,7 @@ class _SearchView(APIView):
         return {
             "results": [to_hit(hit) for hit in result.hits],
             "total": result.total,
+            "total_exact": result.total_exact,
             "facets": {
                 name: [{"key": b.key, "count": b.count} for b in buckets]
                 for name, buckets in result.facets.items()

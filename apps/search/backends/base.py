@@ -101,10 +101,14 @@ class FacetBucket:
 
 @dataclass
 class SearchResult:
+    """One page of hits. With `total_exact` False the search was capped (a very broad query):
+    `total` and the facet counts are then lower bounds over the first matches found."""
+
     hits: list[SearchHit]
     total: int
     facets: dict[str, list[FacetBucket]]
     next_cursor: str | None = None
+    total_exact: bool = True
 
 
 def invalid_cursor() -> BusinessError:

@@ -1,8 +1,14 @@
 """PostgreSQL backend: jieba tokens in a GIN-indexed tsvector, pg_trgm for typos, SQL facets.
 
-Each entity has its own index table (apps.search.models) holding the listing's searchable
-fields and facet arrays, so a search never joins the catalogue. Pages are keyset-paginated on
-(sort key, id). Every value from the user travels as a query parameter.
+Each entity has two tables (apps.search.models): a narrow *ranking* table that every search
+reads for each match (vectors, facet terms and bitmasks, sort keys) and an *entry* table with
+what a hit shows, read only for the page's ids. A search never joins the catalogue. Pages are
+keyset-paginated on (sort key, id). Every value from the user travels as a query parameter.
+
+Broad searches are capped: at most MATCH_CAP matches are counted, faceted and ranked (like
+Elasticsearch's `track_total_hits` default), and the result says so (`total_exact` False:
+`total` and the facet counts are then lower bounds). Pages sorted by price, capacity or
+recency stay exact; relevance ranks title matches and the first matches found.
 """
 
 from __future__ import annotations
@@ -12,9 +18,16 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from ..documents import DEMAND, OFFERING, PRICE_BANDS
-from ..models import DemandIndexEntry, OfferingIndexEntry
+from ..models import (
+    DemandIndexEntry,
+    DemandRanking,
+    FacetTerm,
+    OfferingIndexEntry,
+    OfferingRanking,
+)
 from ..text import typo_terms
 from .base import (
     FACETS,
@@ -34,6 +47,18 @@ TABLES = {
     OFFERING: OfferingIndexEntry._meta.db_table,
     DEMAND: DemandIndexEntry._meta.db_table,
 }
+RANKING_TABLES = {
+    OFFERING: OfferingRanking._meta.db_table,
+    DEMAND: DemandRanking._meta.db_table,
+}
+FACET_TERM_TABLE = FacetTerm._meta.db_table
+
+# A search counts, facets and ranks at most this many matches. Reading a match costs ≈ 1 µs
+# from shared buffers and 2–4 µs from the OS cache (measured at 1M offerings, docs/benchmarks.md
+# "Search"), so 10,000 keeps the worst case within ≈ 40 ms; Elasticsearch's default total is
+# capped at the same number.
+MATCH_CAP = 10_000
+
 _COMMON_COLUMNS = [
     "id",
     "title",
@@ -50,9 +75,6 @@ _COMMON_COLUMNS = [
     "nationwide",
     "price",
     "capacity",
-    "title_tokens",
-    "vendor_tokens",
-    "body_tokens",
     "updated_at",
     "source_hash",
 ]
@@ -60,10 +82,9 @@ COLUMNS = {
     OFFERING: [*_COMMON_COLUMNS, "model_number", "price_max"],
     DEMAND: [*_COMMON_COLUMNS, "volume_band"],
 }
-# Columns a hit shows (tokens stay inside the index).
+# Columns a hit shows.
 _RESULT_COLUMNS = {
-    entity: [c for c in columns if not c.endswith("_tokens") and c != "source_hash"]
-    for entity, columns in COLUMNS.items()
+    entity: [c for c in columns if c != "source_hash"] for entity, columns in COLUMNS.items()
 }
 _ARRAY_COLUMNS = {
     "sectors",
@@ -73,6 +94,38 @@ _ARRAY_COLUMNS = {
     "regions",
     "region_provinces",
 }
+RANKING_COLUMNS = [
+    "id",
+    "search_vector",
+    "title_vector",
+    "typo_text",
+    "terms",
+    "kind_bits",
+    "sector_bits",
+    "technology_bits",
+    "certification_bits",
+    "province_bits",
+    "nationwide",
+    "verified",
+    "price",
+    "capacity",
+    "volume_band",
+    "updated_at",
+]
+# Facets counted through bitmasks: facet name -> (document field, ranking column).
+_BIT_FACETS = {
+    "kind": ("kinds", "kind_bits"),
+    "sector": ("sectors", "sector_bits"),
+    "technology": ("technologies", "technology_bits"),
+    "certification": ("certifications", "certification_bits"),
+    "province": ("region_provinces", "province_bits"),
+}
+# Filter-only terms: each city or province-level code a listing serves, and nationwide.
+_REGION = "region"
+_NATIONWIDE = "nationwide"
+# A bigint holds 63 usable bits; a facet with more values than this must fail loudly.
+_MAX_BITS = 63
+
 # Missing prices sort last in both directions (a sentinel keeps the keyset comparison simple).
 _PRICE_LAST_ASC = "COALESCE(e.price, 1e13)"
 _PRICE_LAST_DESC = "COALESCE(e.price, -1)"
@@ -86,6 +139,137 @@ _SORTS = {
 }
 # A trigram match weighs like a title-word match, so a typo in a model number still ranks.
 _TRIGRAM_WEIGHT = 0.5
+# Vectors are built in SQL from the jieba tokens (which are not stored). The weights: title
+# words outrank vendor words, which outrank description words.
+_VECTOR_SQL = (
+    "setweight(to_tsvector('simple', {t}), 'A') || setweight(to_tsvector('simple', {v}), 'B')"
+    " || setweight(to_tsvector('simple', {b}), 'C')"
+)
+_TITLE_VECTOR_SQL = "setweight(to_tsvector('simple', {t}), 'A')"
+
+
+class _FacetTerms:
+    """A snapshot of the FacetTerm table: (facet, code) -> (id, bit).
+
+    Read afresh for every search and write batch (a few hundred rows, ≈ 0.3 ms): a cache kept
+    across transactions could hold numbers that a rolled-back transaction gave out.
+    """
+
+    def __init__(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT facet, code, id, bit FROM {FACET_TERM_TABLE}")
+            rows = cursor.fetchall()
+        self._by_key = {(facet, code): (pk, bit) for facet, code, pk, bit in rows}
+        self._by_bit = {(facet, bit): code for facet, code, _pk, bit in rows if bit is not None}
+
+    def ids(self, keys: Iterable[tuple[str, str]]) -> list[int]:
+        """Ids of known terms (unknown ones match nothing, so they are simply left out)."""
+        return [self._by_key[key][0] for key in keys if key in self._by_key]
+
+    def code(self, facet: str, bit: int) -> str | None:
+        return self._by_bit.get((facet, bit))
+
+    @classmethod
+    def ensure(cls, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, int | None]]:
+        """(id, bit) of each term, numbering new ones (under a lock: bits stay unique)."""
+        terms = cls()
+        missing = keys - terms._by_key.keys()
+        if missing:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [FACET_TERM_TABLE]
+                )
+                for facet, code in sorted(missing):
+                    bitmask = facet in _BIT_FACETS
+                    cursor.execute(
+                        f"INSERT INTO {FACET_TERM_TABLE} (facet, code, bit) SELECT %s, %s, "
+                        + (
+                            f"(SELECT COALESCE(MAX(bit) + 1, 0) FROM {FACET_TERM_TABLE}"
+                            " WHERE facet = %s)"
+                            if bitmask
+                            else "NULL"
+                        )
+                        + " ON CONFLICT (facet, code) DO NOTHING",
+                        [facet, code, facet] if bitmask else [facet, code],
+                    )
+                cursor.execute(f"SELECT max(bit) FROM {FACET_TERM_TABLE}")
+                highest = cursor.fetchone()[0]
+            if highest is not None and highest >= _MAX_BITS:
+                raise RuntimeError(
+                    f"a search facet has more than {_MAX_BITS} values; the ranking table's "
+                    "bitmasks cannot count it"
+                )
+            terms = cls()
+        return {key: terms._by_key[key] for key in keys}
+
+
+def _document_terms(document: dict) -> set[tuple[str, str]]:
+    keys = {
+        (facet, code)
+        for facet, (field, _column) in _BIT_FACETS.items()
+        for code in document.get(field) or []
+    }
+    keys |= {(_REGION, code) for code in document.get("regions") or []}
+    if document.get("nationwide"):
+        keys.add((_REGION, _NATIONWIDE))
+    return keys
+
+
+def _ranking_values(document: dict, numbers: dict) -> dict:
+    """The ranking row of `document` (vectors as token texts; SQL builds them)."""
+    row = {
+        "id": document["id"],
+        "title_tokens": document.get("title_tokens") or "",
+        "vendor_tokens": document.get("vendor_tokens") or "",
+        "body_tokens": document.get("body_tokens") or "",
+        "typo_text": " ".join(
+            part for part in (document.get("title"), document.get("model_number")) if part
+        )[:320],
+        "terms": sorted(numbers[key][0] for key in _document_terms(document)),
+        "nationwide": bool(document.get("nationwide")),
+        "verified": bool(document.get("verified")),
+        "price": document.get("price"),
+        "capacity": document.get("capacity") or 0,
+        "volume_band": document.get("volume_band") or "",
+        "updated_at": document["updated_at"],
+    }
+    for facet, (field, column) in _BIT_FACETS.items():
+        bits = 0
+        for code in document.get(field) or []:
+            bits |= 1 << numbers[(facet, code)][1]
+        row[column] = bits
+    return row
+
+
+_RANKING_INPUT = [
+    "id",
+    "title_tokens",
+    "vendor_tokens",
+    "body_tokens",
+    "typo_text",
+    "terms",
+    "kind_bits",
+    "sector_bits",
+    "technology_bits",
+    "certification_bits",
+    "province_bits",
+    "nationwide",
+    "verified",
+    "price",
+    "capacity",
+    "volume_band",
+    "updated_at",
+]
+
+
+def _ranking_select(source: str) -> str:
+    """SELECT list turning _RANKING_INPUT columns of `source` into RANKING_COLUMNS."""
+    vector = _VECTOR_SQL.format(
+        t=f"{source}.title_tokens", v=f"{source}.vendor_tokens", b=f"{source}.body_tokens"
+    )
+    title = _TITLE_VECTOR_SQL.format(t=f"{source}.title_tokens")
+    rest = [c for c in RANKING_COLUMNS if c not in ("id", "search_vector", "title_vector")]
+    return f"{source}.id, {vector}, {title}, " + ", ".join(f"{source}.{c}" for c in rest)
 
 
 class PostgresBackend(SearchBackend):
@@ -93,44 +277,40 @@ class PostgresBackend(SearchBackend):
 
     # --- searching --------------------------------------------------------------------------
 
-    def _match(self, query: SearchQuery) -> tuple[str, str, list, str, list]:
-        """(CTE, WHERE, params, score expression) for the text part of `query`: every query
-        word in the listing's tokens, or a model number / name word within a typo of one."""
-        cte = "q AS (SELECT plainto_tsquery('simple', %s) AS tsq)"
-        params: list = [" ".join(query.tokens)]
-        conditions = ["e.search_vector @@ q.tsq"]
+    def _match(self, query: SearchQuery, vector: str) -> tuple[str, list, str, list]:
+        """(WHERE, params, score expression, score params) for the text part of `query`: every
+        query word in the listing's tokens, or a name / model word within a typo of one."""
+        conditions = [f"e.{vector} @@ q.tsq"]
+        params: list = []
         similarities = []
-        fields = ["e.title", "e.model_number"] if query.entity == OFFERING else ["e.title"]
         for term in typo_terms(query.text):
-            for field in fields:
-                conditions.append(f"%s <%% {field}")
-                similarities.append(f"word_similarity(%s, {field})")
-                params.append(term)
-        similarity_params = params[1:]
-        where = f"({' OR '.join(conditions)})"
+            conditions.append("%s <%% e.typo_text")
+            similarities.append("word_similarity(%s, e.typo_text)")
+            params.append(term)
         score = "ts_rank(e.search_vector, q.tsq)"
         if similarities:
             score += f" + {_TRIGRAM_WEIGHT} * GREATEST({', '.join(similarities)})"
-        return cte, where, params, f"({score})::float8", similarity_params
+        return f"({' OR '.join(conditions)})", params, f"({score})::float8", list(params)
 
-    def _filters(self, query: SearchQuery) -> tuple[list[str], list]:
+    def _filters(self, query: SearchQuery, terms: _FacetTerms) -> tuple[list[str], list]:
         clauses: list[str] = []
         params: list = []
-        for column, values in (
-            ("kinds", query.kinds),
-            ("sectors", query.sectors),
-            ("technologies", query.technologies),
-            ("certifications", query.certifications),
+        for facet, values in (
+            ("kind", query.kinds),
+            ("sector", query.sectors),
+            ("technology", query.technologies),
+            ("certification", query.certifications),
         ):
             if values:
-                clauses.append(f"e.{column} && %s::varchar[]")
-                params.append(list(values))
+                clauses.append("e.terms && %s::int[]")
+                params.append(terms.ids((facet, code) for code in values))
         if query.regions:
-            clauses.append(
-                "(e.nationwide OR e.region_provinces && %s::varchar[]"
-                " OR e.regions && %s::varchar[])"
-            )
-            params += [query.province_filters, query.city_filters]
+            keys = [("province", code) for code in query.province_filters]
+            keys += [(_REGION, code) for code in query.city_filters]
+            if query.entity == OFFERING:
+                keys.append((_REGION, _NATIONWIDE))
+            clauses.append("e.terms && %s::int[]")
+            params.append(terms.ids(keys))
         if query.volume_bands and query.entity == DEMAND:
             clauses.append("e.volume_band = ANY(%s::varchar[])")
             params.append(list(query.volume_bands))
@@ -145,24 +325,40 @@ class PostgresBackend(SearchBackend):
             params.append(query.verified)
         return clauses, params
 
-    def _matches_sql(self, query: SearchQuery, select: str) -> tuple[str, list]:
-        """`WITH … SELECT {select} FROM <table> e … WHERE <text and filters>`."""
-        table = TABLES[query.entity]
-        clauses, filter_params = self._filters(query)
+    def _matches(
+        self,
+        query: SearchQuery,
+        terms: _FacetTerms,
+        select: str,
+        *,
+        vector: str = "search_vector",
+        where: str = "",
+        where_params: list | None = None,
+        tail: str = "",
+    ) -> tuple[str, list]:
+        """`[WITH q …] SELECT {select} FROM <ranking> e … WHERE <text, filters, where> {tail}`;
+        `{score}` in `select` becomes the relevance expression."""
+        table = RANKING_TABLES[query.entity]
+        clauses, filter_params = self._filters(query, terms)
+        if where:
+            clauses.append(where)
+            filter_params += where_params or []
         if query.tokens:
-            cte, match, match_params, score, score_params = self._match(query)
+            match, match_params, score, score_params = self._match(query, vector)
             has_score = "{score}" in select
-            select = select.replace("{score}", score)
-            sql = f"WITH {cte} SELECT {select} FROM {table} e, q"
+            sql = (
+                "WITH q AS (SELECT plainto_tsquery('simple', %s) AS tsq) "
+                f"SELECT {select.replace('{score}', score)} FROM {table} e, q"
+            )
             clauses.insert(0, match)
             # Parameters in text order: the CTE's, the score's (in SELECT), then WHERE's.
-            params = match_params[:1] + (score_params if has_score else []) + match_params[1:]
+            params = [" ".join(query.tokens)] + (score_params if has_score else []) + match_params
         else:
             params = []
             sql = f"SELECT {select.replace('{score}', 'NULL::float8')} FROM {table} e"
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
-        return sql, params + filter_params
+        return f"{sql} {tail}", params + filter_params
 
     def search(self, query: SearchQuery) -> SearchResult:
         if query.has_text and not query.tokens:
@@ -170,88 +366,22 @@ class PostgresBackend(SearchBackend):
             return SearchResult(hits=[], total=0, facets={k: [] for k in FACETS[query.entity]})
         sort = query.effective_sort
         key_sql, descending, cast = _SORTS[sort]
-        direction = "DESC" if descending else "ASC"
-        # One scan of the matching rows feeds both the page and the facet counts: the matches
-        # are materialised with only their sort key and facet columns (narrow), the page's
-        # display columns are read afterwards for its few ids.
-        facet_columns = (
-            "e.kinds, e.sectors, e.technologies, e.certifications, e.region_provinces,"
-            " e.nationwide, e.price, e.verified"
-            + (", e.volume_band" if query.entity == DEMAND else "")
-        )
-        # Relevance sorts by the score itself: computed once, as the sort key.
-        scored = (
-            "NULL::float8 AS score, {score}"
-            if key_sql == "score"
-            else f"{{score}} AS score, {key_sql}"
-        )
-        inner, params = self._matches_sql(query, f"e.id, {scored} AS sort_key, {facet_columns}")
-        page_score = "m.sort_key" if key_sql == "score" else "m.score"
-        page_where = ""
-        if query.cursor:
-            key = decode_cursor(query.cursor, sort, 2)
-            page_where = f"WHERE (m.sort_key, m.id) {'<' if descending else '>'} (%s::{cast}, %s)"
-            params += [_cursor_value(key[0], cast), key[1]]
-        params.append(query.page_size + 1)
-        nulls = f"NULL::bigint, NULL::float8, NULL::{cast}"
-        parts = [
-            "SELECT 'hit', '', 0::bigint, p.id, p.score, p.sort_key FROM p",
-            f"SELECT 'total', '', count(*), {nulls} FROM m",
-            *(
-                f"SELECT '{name}', x, count(*), {nulls}"
-                f" FROM (SELECT unnest(m.{column}) AS x FROM m) s GROUP BY x"
-                for name, column in (
-                    ("kind", "kinds"),
-                    ("sector", "sectors"),
-                    ("technology", "technologies"),
-                    ("certification", "certifications"),
+        cursor_key = decode_cursor(query.cursor, sort, 2) if query.cursor else None
+        with transaction.atomic(), connection.cursor() as cursor:
+            # JIT compiles these short queries for longer than they run (10–100 ms).
+            cursor.execute("SET LOCAL jit = off")
+            terms = _FacetTerms()
+            rows = self._first_matches(cursor, query, terms, key_sql, descending, cast, cursor_key)
+            page, counts, total = self._read(rows, query)
+            capped = total > MATCH_CAP
+            if capped:
+                total = MATCH_CAP
+                # The first MATCH_CAP matches hold only some of the best: take the page from
+                # the index order itself (exact), or for relevance also from title matches.
+                page = self._capped_page(
+                    cursor, query, terms, key_sql, descending, cast, cursor_key, page
                 )
-            ),
-            f"SELECT 'region', x, count(*), {nulls}"
-            " FROM (SELECT unnest(m.region_provinces) AS x FROM m WHERE NOT m.nationwide) s"
-            " GROUP BY x",
-            f"SELECT 'nationwide', '', count(*), {nulls} FROM m WHERE m.nationwide",
-            "SELECT 'verified', CASE WHEN m.verified THEN 'true' ELSE 'false' END, count(*),"
-            f" {nulls} FROM m GROUP BY 2",
-        ]
-        if query.entity == OFFERING:
-            cases = " ".join(
-                f"WHEN m.price < {high} THEN '{code}'" for code, _low, high in PRICE_BANDS if high
-            )
-            parts.append(
-                f"SELECT 'price', CASE {cases} ELSE '{PRICE_BANDS[-1][0]}' END, count(*),"
-                f" {nulls} FROM m WHERE m.price IS NOT NULL GROUP BY 2"
-            )
-        else:
-            parts.append(f"SELECT 'volume', m.volume_band, count(*), {nulls} FROM m GROUP BY 2")
-        sql = (
-            f"WITH m AS MATERIALIZED ({inner}), "
-            f"p AS (SELECT m.id, {page_score} AS score, m.sort_key FROM m {page_where}"
-            f" ORDER BY m.sort_key {direction}, m.id {direction} LIMIT %s) "
-            + " UNION ALL ".join(parts)
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-
-        page: list[tuple] = []
-        counts: dict[str, dict[str, int]] = {name: {} for name in FACETS[query.entity]}
-        total = nationwide = 0
-        regions: dict[str, int] = {}
-        for facet, key, count, pk, score, sort_key in rows:
-            if facet == "hit":
-                page.append((sort_key, pk, score))
-            elif facet == "total":
-                total = count
-            elif facet == "nationwide":
-                nationwide = count
-            elif facet == "region":
-                regions[key] = count
-            else:
-                counts[facet][key] = count
-        facets = {name: sorted_buckets(values) for name, values in counts.items()}
-        facets["region"] = region_buckets(regions, nationwide)
-
+        facets = self._facets(query, counts, terms)
         page.sort(key=lambda item: (item[0], item[1]), reverse=descending)
         next_cursor = None
         if len(page) > query.page_size:
@@ -267,8 +397,160 @@ class PostgresBackend(SearchBackend):
                 highlights=highlights_for(documents[pk], tokens),
             )
             for _key, pk, score in page
+            if pk in documents
         ]
-        return SearchResult(hits=hits, total=total, facets=facets, next_cursor=next_cursor)
+        return SearchResult(
+            hits=hits,
+            total=total,
+            facets=facets,
+            next_cursor=next_cursor,
+            total_exact=not capped,
+        )
+
+    def _keyset(
+        self, descending: bool, cast: str, cursor_key: list | None, column: str, id_column: str
+    ) -> tuple[str, list]:
+        if cursor_key is None:
+            return "", []
+        clause = f"({column}, {id_column}) {'<' if descending else '>'} (%s::{cast}, %s)"
+        return clause, [_cursor_value(cursor_key[0], cast), cursor_key[1]]
+
+    def _first_matches(self, cursor, query, terms, key_sql, descending, cast, cursor_key) -> list:
+        """One statement: the first MATCH_CAP + 1 matches (narrow columns only) feed the page,
+        the total and every facet count."""
+        direction = "DESC" if descending else "ASC"
+        scored = (
+            "{score} AS sort_key, NULL::float8 AS score"
+            if key_sql == "score"
+            else f"{key_sql} AS sort_key, {{score}} AS score"
+        )
+        facet_columns = (
+            "e.kind_bits, e.sector_bits, e.technology_bits, e.certification_bits,"
+            " e.province_bits, e.nationwide, e.price, e.verified, e.volume_band"
+        )
+        inner, params = self._matches(
+            query, terms, f"e.id, {scored}, {facet_columns}", tail=f"LIMIT {MATCH_CAP + 1}"
+        )
+        where, keyset_params = self._keyset(descending, cast, cursor_key, "m.sort_key", "m.id")
+        page_score = "m.sort_key" if key_sql == "score" else "m.score"
+        nulls = f"NULL::bigint, NULL::float8, NULL::{cast}"
+        parts = [
+            "SELECT 'hit', 0::bigint, 0::bigint, p.id, p.score, p.sort_key FROM p",
+            f"SELECT 'total', 0::bigint, count(*), {nulls} FROM m",
+            *(
+                f"SELECT '{facet}', m.{column}, count(*), {nulls} FROM m"
+                + (" WHERE NOT m.nationwide" if facet == "province" else "")
+                + " GROUP BY 2"
+                for facet, (_field, column) in _BIT_FACETS.items()
+            ),
+            f"SELECT 'nationwide', 0::bigint, count(*), {nulls} FROM m WHERE m.nationwide",
+            "SELECT 'verified', CASE WHEN m.verified THEN 1 ELSE 0 END::bigint, count(*),"
+            f" {nulls} FROM m GROUP BY 2",
+        ]
+        if query.entity == OFFERING:
+            cases = " ".join(
+                f"WHEN m.price < {high} THEN {i}"
+                for i, (_code, _low, high) in enumerate(PRICE_BANDS)
+                if high
+            )
+            parts.append(
+                f"SELECT 'price', (CASE {cases} ELSE {len(PRICE_BANDS) - 1} END)::bigint,"
+                f" count(*), {nulls} FROM m WHERE m.price IS NOT NULL GROUP BY 2"
+            )
+        else:
+            parts.append(
+                f"SELECT 'volume:' || m.volume_band, 0::bigint, count(*), {nulls} FROM m GROUP BY 1"
+            )
+        sql = (
+            f"WITH m AS MATERIALIZED ({inner}), "
+            f"p AS (SELECT m.id, {page_score} AS score, m.sort_key FROM m"
+            f" {'WHERE ' + where if where else ''}"
+            f" ORDER BY m.sort_key {direction}, m.id {direction} LIMIT %s) "
+            + " UNION ALL ".join(parts)
+        )
+        cursor.execute(sql, params + keyset_params + [query.page_size + 1])
+        return cursor.fetchall()
+
+    def _capped_page(
+        self, cursor, query, terms, key_sql, descending, cast, cursor_key, page
+    ) -> list:
+        direction = "DESC" if descending else "ASC"
+        limit = query.page_size + 1
+        if key_sql != "score":
+            # Exact: walk the matches in sort order (the planner picks the sort-key B-tree or
+            # the match bitmap, whichever is cheaper).
+            where, keyset_params = self._keyset(descending, cast, cursor_key, key_sql, "e.id")
+            sql, params = self._matches(
+                query,
+                terms,
+                f"e.id, {key_sql} AS sort_key, {{score}} AS score",
+                where=where,
+                where_params=keyset_params,
+                tail=f"ORDER BY {key_sql} {direction}, e.id {direction} LIMIT %s",
+            )
+            cursor.execute(sql, [*params, limit])
+            return [(key, pk, score) for pk, key, score in cursor.fetchall()]
+        # Relevance: title matches rank highest (weight A), so the first MATCH_CAP of them
+        # join the first matches found, and the best of both make the page.
+        inner, params = self._matches(
+            query,
+            terms,
+            "e.id, {score} AS sort_key",
+            vector="title_vector",
+            tail=f"LIMIT {MATCH_CAP}",
+        )
+        where, keyset_params = self._keyset(descending, cast, cursor_key, "t.sort_key", "t.id")
+        sql = (
+            f"WITH t AS MATERIALIZED ({inner}) SELECT t.id, t.sort_key FROM t"
+            f" {'WHERE ' + where if where else ''}"
+            f" ORDER BY t.sort_key DESC, t.id DESC LIMIT %s"
+        )
+        cursor.execute(sql, params + keyset_params + [limit])
+        best = {pk: (key, pk, key) for key, pk, _score in page}
+        for pk, key in cursor.fetchall():
+            best[pk] = (key, pk, key)
+        return sorted(best.values(), key=lambda item: (item[0], item[1]), reverse=True)[:limit]
+
+    def _read(self, rows: list, query: SearchQuery):
+        page: list[tuple] = []
+        counts: dict[str, dict] = {}
+        total = 0
+        for facet, key, count, pk, score, sort_key in rows:
+            if facet == "hit":
+                page.append((sort_key, pk, score))
+            elif facet == "total":
+                total = count
+            else:
+                counts.setdefault(facet, {})[key] = count
+        return page, counts, total
+
+    def _facets(self, query: SearchQuery, counts: dict[str, dict], terms: _FacetTerms) -> dict:
+        by_code: dict[str, dict[str, int]] = {name: {} for name in FACETS[query.entity]}
+        provinces: dict[str, int] = {}
+        for facet in _BIT_FACETS:
+            target = provinces if facet == "province" else by_code[facet]
+            for bits, count in counts.get(facet, {}).items():
+                bit = 0
+                while bits:
+                    if bits & 1:
+                        code = terms.code(facet, bit)
+                        if code is not None:
+                            target[code] = target.get(code, 0) + count
+                    bits >>= 1
+                    bit += 1
+        for value, count in counts.get("verified", {}).items():
+            by_code["verified"]["true" if value else "false"] = count
+        if query.entity == OFFERING:
+            for band, count in counts.get("price", {}).items():
+                by_code["price"][PRICE_BANDS[band][0]] = count
+        else:
+            for facet, values in counts.items():
+                if facet.startswith("volume:"):
+                    by_code["volume"][facet.removeprefix("volume:")] = sum(values.values())
+        nationwide = sum(counts.get("nationwide", {}).values())
+        facets = {name: sorted_buckets(values) for name, values in by_code.items()}
+        facets["region"] = region_buckets(provinces, nationwide)
+        return facets
 
     def _documents(self, entity: str, ids: list[int]) -> dict[int, dict]:
         if not ids:
@@ -299,22 +581,40 @@ class PostgresBackend(SearchBackend):
             f"WHERE {table}.updated_at <= EXCLUDED.updated_at"
         )
         rows = [[_column_value(doc, c) for c in columns] for doc in documents]
+        ranking = RANKING_TABLES[entity]
+        numbers = _FacetTerms.ensure(set().union(*(_document_terms(d) for d in documents)))
+        placeholders = ", ".join("%s::int[]" if c == "terms" else "%s" for c in _RANKING_INPUT)
+        ranking_updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in RANKING_COLUMNS if c != "id")
+        ranking_sql = (
+            f"INSERT INTO {ranking} ({', '.join(RANKING_COLUMNS)}) "
+            f"SELECT {_ranking_select('s')} FROM (VALUES ({placeholders})) "
+            f"AS s ({', '.join(_RANKING_INPUT)}) "
+            f"ON CONFLICT (id) DO UPDATE SET {ranking_updates} "
+            f"WHERE {ranking}.updated_at <= EXCLUDED.updated_at"
+        )
+        ranking_rows = [
+            [_ranking_values(doc, numbers)[c] for c in _RANKING_INPUT] for doc in documents
+        ]
         with connection.cursor() as cursor:
             cursor.executemany(sql, rows)
+            cursor.executemany(ranking_sql, ranking_rows)
 
     def delete(self, entity: str, ids: Iterable[int]) -> None:
         ids = list(ids)
         if ids:
             with connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {TABLES[entity]} WHERE id = ANY(%s)", [ids])
+                cursor.execute(f"DELETE FROM {RANKING_TABLES[entity]} WHERE id = ANY(%s)", [ids])
 
     def versions(self, entity: str) -> Iterator[tuple[int, str]]:
+        # An entry without its ranking row cannot be found: report it as missing.
         last = 0
         while True:
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"SELECT id, source_hash FROM {TABLES[entity]} WHERE id > %s"
-                    " ORDER BY id LIMIT 10000",
+                    f"SELECT e.id, e.source_hash FROM {TABLES[entity]} e"
+                    f" JOIN {RANKING_TABLES[entity]} r USING (id)"
+                    " WHERE e.id > %s ORDER BY e.id LIMIT 10000",
                     [last],
                 )
                 rows = cursor.fetchall()
@@ -324,23 +624,93 @@ class PostgresBackend(SearchBackend):
             last = rows[-1][0]
 
     def rebuild(self, entity: str, batches: Iterable[list[dict]]) -> int:
-        # Upsert everything, then drop what the pass did not touch: searches keep answering
-        # from the same table throughout (no TRUNCATE, no exclusive lock).
+        """Fill fresh copies of both tables with COPY, index them, then swap them in within one
+        short transaction: searches answer from the old tables until the swap."""
+        tables = [TABLES[entity], RANKING_TABLES[entity]]
         with connection.cursor() as cursor:
-            cursor.execute("SELECT clock_timestamp()")
-            started = cursor.fetchone()[0]
+            for table in tables:
+                cursor.execute(f"DROP TABLE IF EXISTS {table}__new")
+                cursor.execute(f"CREATE TABLE {table}__new (LIKE {table} INCLUDING DEFAULTS)")
+            cursor.execute("DROP TABLE IF EXISTS search_rebuild_ranking")
+            cursor.execute(
+                "CREATE TEMP TABLE search_rebuild_ranking ("
+                "id bigint, title_tokens text, vendor_tokens text, body_tokens text,"
+                " typo_text varchar(320), terms int[], kind_bits bigint, sector_bits bigint,"
+                " technology_bits bigint, certification_bits bigint, province_bits bigint,"
+                " nationwide boolean, verified boolean, price numeric(12, 2), capacity bigint,"
+                " volume_band varchar(12), updated_at timestamptz)"
+            )
         count = 0
-        for batch in batches:
-            with transaction.atomic():
-                self.upsert(entity, batch)
-            count += len(batch)
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {TABLES[entity]} WHERE indexed_at < %s", [started])
+        columns = COLUMNS[entity]
+        try:
+            for batch in batches:
+                if not batch:
+                    continue
+                numbers = _FacetTerms.ensure(set().union(*(_document_terms(d) for d in batch)))
+                now = timezone.now()
+                with connection.cursor() as cursor:
+                    raw = cursor.cursor
+                    with raw.copy(
+                        f"COPY {tables[0]}__new ({', '.join(columns)}, indexed_at) FROM STDIN"
+                    ) as copy:
+                        for document in batch:
+                            copy.write_row([_column_value(document, c) for c in columns] + [now])
+                    with raw.copy(
+                        f"COPY search_rebuild_ranking ({', '.join(_RANKING_INPUT)}) FROM STDIN"
+                    ) as copy:
+                        for document in batch:
+                            values = _ranking_values(document, numbers)
+                            copy.write_row([values[c] for c in _RANKING_INPUT])
+                count += len(batch)
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+                cursor.execute(
+                    f"INSERT INTO {tables[1]}__new ({', '.join(RANKING_COLUMNS)}) "
+                    f"SELECT {_ranking_select('s')} FROM search_rebuild_ranking s"
+                )
+                cursor.execute("DROP TABLE search_rebuild_ranking")
+                renames = []
+                for table in tables:
+                    cursor.execute(
+                        "SELECT c.relname, pg_get_indexdef(i.indexrelid), i.indisprimary"
+                        " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                        " WHERE i.indrelid = %s::regclass",
+                        [table],
+                    )
+                    for name, ddl, primary in cursor.fetchall():
+                        temporary = f"{name[:55]}__new"
+                        if primary:
+                            cursor.execute(
+                                f"ALTER TABLE {table}__new ADD CONSTRAINT {temporary}"
+                                " PRIMARY KEY (id)"
+                            )
+                        else:
+                            ddl = ddl.replace(f"INDEX {name} ON", f"INDEX {temporary} ON", 1)
+                            ddl = ddl.replace(f" {table} USING", f" {table}__new USING", 1)
+                            ddl = ddl.replace(
+                                f" public.{table} USING", f" public.{table}__new USING", 1
+                            )
+                            cursor.execute(ddl)
+                        renames.append((temporary, name))
+                    cursor.execute(f"ANALYZE {table}__new")
+                # The swap: a moment of exclusive lock, then searches read the new tables.
+                for table in tables:
+                    cursor.execute(f"DROP TABLE {table}")
+                    cursor.execute(f"ALTER TABLE {table}__new RENAME TO {table}")
+                for temporary, name in renames:
+                    cursor.execute(f"ALTER INDEX {temporary} RENAME TO {name}")
+        except BaseException:
+            with connection.cursor() as cursor:
+                for table in tables:
+                    cursor.execute(f"DROP TABLE IF EXISTS {table}__new")
+                cursor.execute("DROP TABLE IF EXISTS search_rebuild_ranking")
+            raise
         return count
 
     def clear(self, entity: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {TABLES[entity]}")
+            cursor.execute(f"DELETE FROM {RANKING_TABLES[entity]}")
 
 
 def _column_value(document: dict, column: str) -> object:
