@@ -200,3 +200,20 @@ def test_mismatch_aggregation_snapshots_cells_and_flags_shortages(vendor, enterp
     assert (cell.demanded, cell.capacity, cell.demands) == (500_000, 10_000, 1)
     flag = MismatchFlag.objects.get(subject_type="cell", province="330000")
     assert flag.code == "supply_shortage" and flag.severity == "high"
+
+
+def test_matching_schedule_enqueues_after_commit_only(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from apps.matching import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.match_demand, "delay", lambda i: sent.append(("demand", i)))
+    monkeypatch.setattr(tasks.match_offering, "delay", lambda i: sent.append(("offering", i)))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.matching_schedule(entity="demand", entity_id=7)
+        services.matching_schedule(entity="offering", entity_id=8)
+        assert sent == []
+    assert sent == [("demand", 7), ("offering", 8)]
+    with pytest.raises(ValueError):
+        services.matching_schedule(entity="vendor", entity_id=1)

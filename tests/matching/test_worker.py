@@ -14,11 +14,11 @@ import pytest
 import redis
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 
 from apps.demands.models import Demand
-from apps.matching import loader
+from apps.matching import loader, services
 from apps.matching.models import Match, MatchRun
 from config.celery import app
 from tests import factories
@@ -119,3 +119,36 @@ def test_killing_the_worker_mid_rematch_loses_and_duplicates_nothing():
     assert Match.objects.count() == len(demands)
     assert MatchRun.objects.count() == 1
     connection.close()
+
+
+def test_a_published_demand_shows_matches_through_the_api_after_the_worker_runs(client_for):
+    # given a running worker and a verified module vendor
+    call_command("load_reference", verbosity=0)
+    loader.forget_market()
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    vendor = factories.OrganizationFactory(name="移远通信")
+    enterprise = factories.OrganizationFactory(name="杭州水务", role="enterprise")
+    offering = module(vendor)
+    client = client_for(factories.member(enterprise, "buyer"))
+    worker = start_worker()
+    latencies = []
+    try:
+        for _ in range(5):
+            # when a demand is published and its matching scheduled in the same transaction
+            with transaction.atomic():
+                demand = water_meters(enterprise)
+                services.matching_schedule(entity="demand", entity_id=demand.id)
+            started = time.monotonic()
+            # then the API lists the module within seconds
+            wait_for(
+                lambda demand=demand: (
+                    client.get(f"/api/v1/demands/{demand.id}/matches").json().get("results")
+                ),
+                timeout=60,
+            )
+            latencies.append(time.monotonic() - started)
+    finally:
+        kill_hard(worker)
+    results = client.get(f"/api/v1/demands/{demand.id}/matches").json()["results"]
+    assert [r["offering"]["id"] for r in results] == [offering.id]
+    print(f"publish → visible latencies (s): {[round(x, 2) for x in latencies]}")
