@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from apps.catalog.models import Scenario, Sector, SupplyKind
+from apps.catalog.models import Region, Scenario, Sector, SupplyKind
 from apps.demands.models import CoverageDepth, Demand, Mobility, PowerSource
 
 from .base import (
@@ -113,6 +113,7 @@ class DemandForm(RequirementProfileForm):
         super().__init__(*args, **kwargs)
         sector = self.data.get("sector") if self.is_bound else self.initial.get("sector")
         self.fields["scenario"].choices = [("", "—"), *scenario_choices_for(sector)]
+        keep_city_regions(self)
 
     @classmethod
     def initial_from(cls, demand: Demand) -> dict[str, Any]:
@@ -131,6 +132,16 @@ class DemandForm(RequirementProfileForm):
         if values["power_source"] != PowerSource.BATTERY and values["battery_life_years"] is None:
             values["battery_life_years"] = None
         return values
+
+
+def keep_city_regions(form: forms.Form) -> None:
+    """The region checkboxes list provinces; a listing that names cities (API, import) keeps
+    them as extra choices, so editing it in the browser does not drop them."""
+    codes = form.data.getlist("regions") if form.is_bound else form.initial.get("regions") or []
+    cities = [code for code in codes if not str(code).endswith("0000")]
+    if cities:
+        extra = [(r.pk, r.name) for r in Region.objects.filter(pk__in=cities)]
+        form.fields["regions"].choices = [*province_choices(), *extra]
 
 
 def profile_initial_for(scenario: Scenario | None) -> dict[str, Any]:
@@ -183,6 +194,7 @@ class OfferingForm(forms.Form):
         super().__init__(*args, **kwargs)
         kind_code = self.data.get("kind") if self.is_bound else self.initial.get("kind")
         self.kind = SupplyKind.objects.filter(pk=kind_code).first() if kind_code else None
+        keep_city_regions(self)
         for name, field in attribute_fields(self.kind).items():
             self.fields[f"attr_{name}"] = field
         self.attribute_names = [f"attr_{name}" for name in attribute_fields(self.kind)]

@@ -199,3 +199,19 @@ def test_the_coordinator_publishes_a_listing_from_the_queue(reference, web_for, 
 
 def test_coordinator_pages_refuse_other_users(vendor, web_for):
     assert web_for(vendor[1]).get("/coordinator/").status_code == 403
+
+
+def test_editing_a_demand_that_names_a_city_keeps_the_city(enterprise, web_for):
+    organization, user = enterprise
+    demand = factories.DemandFactory(
+        organization=organization, status=Demand.Status.DRAFT, regions=["130100"]
+    )
+    client = web_for(user)
+    form = client.get(f"/enterprise/demands/{demand.pk}/edit/").content.decode()
+    assert 'value="130100" checked' in form
+    client.post(
+        f"/enterprise/demands/{demand.pk}/edit/",
+        demand_data(regions=["130100"], save=""),
+    )
+    demand.refresh_from_db()
+    assert demand.regions == ["130100"]
