@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .backends import get_backend
-from .documents import ENTITIES, source_hash, source_rows, with_tokens
+from .documents import ENTITIES, OFFERING, source_hash, source_rows, with_tokens
 from .models import OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -145,6 +145,14 @@ def _postpone(events: list[OutboxEvent], exc: Exception) -> None:
     OutboxEvent.objects.bulk_update(events, ["attempts", "available_at", "last_error"])
 
 
+def listings(entity: str):
+    """Every listing of `entity`, searchable or not."""
+    from apps.catalog.models import Offering
+    from apps.demands.models import Demand
+
+    return (Offering if entity == OFFERING else Demand).objects.all()
+
+
 def search_reindex(*, entities: Iterable[str] = ENTITIES) -> dict[str, int]:
     """Rebuild each entity's index from the database; the number of documents per entity.
 
@@ -158,13 +166,12 @@ def search_reindex(*, entities: Iterable[str] = ENTITIES) -> dict[str, int]:
         counts[entity] = backend.rebuild(
             entity, ([with_tokens(row) for row in batch] for batch in source_rows(entity))
         )
-        changed = [
-            row["id"]
-            for batch in source_rows(entity)
-            for row in batch
-            if row["updated_at"] >= started
-        ]
-        search_sync(entity=entity, ids=changed)
+        # Any listing changed meanwhile, searchable or not any more (search_sync deletes those).
+        changed = list(
+            listings(entity).filter(updated_at__gte=started).values_list("id", flat=True)
+        )
+        for start in range(0, len(changed), DRAIN_BATCH_SIZE):
+            search_sync(entity=entity, ids=changed[start : start + DRAIN_BATCH_SIZE])
         backend.refresh(entity)
     return counts
 

