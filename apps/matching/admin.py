@@ -1,0 +1,42 @@
+"""Admin views of matches, mismatch flags, snapshots and rematch runs (read-mostly)."""
+
+from django.contrib import admin
+
+from .models import Match, MatchRun, MismatchFlag, MismatchSnapshot
+
+
+@admin.register(Match)
+class MatchAdmin(admin.ModelAdmin):
+    list_display = ("id", "demand", "pair_key", "kind", "score", "status", "origin", "computed_at")
+    list_filter = ("status", "origin", "kind", "engine_version")
+    search_fields = ("pair_key", "demand__title")
+    raw_id_fields = ("demand", "offering")
+    readonly_fields = ("breakdown", "unmet", "engine_version", "computed_at")
+
+
+@admin.register(MismatchFlag)
+class MismatchFlagAdmin(admin.ModelAdmin):
+    list_display = ("subject_key", "code", "severity", "first_seen", "last_seen", "resolved_at")
+    list_filter = ("subject_type", "code", "severity")
+    search_fields = ("subject_key",)
+    raw_id_fields = ("demand", "offering")
+
+
+@admin.register(MismatchSnapshot)
+class MismatchSnapshotAdmin(admin.ModelAdmin):
+    list_display = ("taken_at", "sector", "technology", "province", "demanded", "capacity")
+    list_filter = ("sector", "technology")
+
+
+@admin.register(MatchRun)
+class MatchRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "engine_version",
+        "status",
+        "cursor",
+        "demands_done",
+        "lease_owner",
+        "started_at",
+        "finished_at",
+    )
