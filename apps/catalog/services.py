@@ -17,6 +17,7 @@ from apps.accounts.models import Organization
 from apps.coordination.services import audit_record
 from apps.core.exceptions import BusinessError, PermissionDenied
 from apps.integrations.services import webhook_event_emit
+from apps.matching.services import matching_schedule
 from apps.search.services import outbox_enqueue
 
 from .models import (
@@ -108,7 +109,9 @@ def _offering_validate(values: dict[str, Any]) -> None:
 
 
 def _announce(offering: Offering) -> None:
+    """Tell search and matching that the listing changed (both act after the commit)."""
     outbox_enqueue(entity="offering", entity_id=offering.pk)
+    matching_schedule(entity="offering", entity_id=offering.pk)
 
 
 def offering_create(*, actor: Any, organization: Organization, **values: Any) -> Offering:

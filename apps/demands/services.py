@@ -14,6 +14,7 @@ from apps.catalog.services import listing_owner_check, validate_codes
 from apps.coordination.services import audit_record
 from apps.core.exceptions import BusinessError, PermissionDenied
 from apps.integrations.services import webhook_event_emit
+from apps.matching.services import matching_schedule
 from apps.search.services import outbox_enqueue
 
 from .models import Demand, PowerSource
@@ -67,7 +68,9 @@ def _demand_validate(values: dict[str, Any]) -> None:
 
 
 def _announce(demand: Demand) -> None:
+    """Tell search and matching that the listing changed (both act after the commit)."""
     outbox_enqueue(entity="demand", entity_id=demand.pk)
+    matching_schedule(entity="demand", entity_id=demand.pk)
 
 
 def demand_create(*, actor: Any, organization: Organization, **values: Any) -> Demand:
