@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import AuditEvent
+from .models import AuditEvent, TypicalCase
 
 
 @admin.register(AuditEvent)
@@ -27,3 +27,11 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(TypicalCase)
+class TypicalCaseAdmin(admin.ModelAdmin):
+    list_display = ["title", "sector", "volume", "published_at", "published_by"]
+    list_filter = ["sector"]
+    search_fields = ["title", "summary"]
+    raw_id_fields = ["match"]
