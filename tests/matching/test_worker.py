@@ -11,7 +11,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import redis
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -78,7 +77,7 @@ def test_killing_the_worker_mid_rematch_loses_and_duplicates_nothing():
     # given a market of 120 open demands, one module serving them all
     call_command("load_reference", verbosity=0)
     loader.forget_market()
-    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    app.control.purge()  # leftovers of an earlier run must not race this one
     vendor = factories.OrganizationFactory(name="移远通信")
     enterprise = factories.OrganizationFactory(name="杭州水务", role="enterprise")
     module(vendor)
@@ -125,7 +124,7 @@ def test_a_published_demand_shows_matches_through_the_api_after_the_worker_runs(
     # given a running worker and a verified module vendor
     call_command("load_reference", verbosity=0)
     loader.forget_market()
-    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    app.control.purge()  # leftovers of an earlier run must not race this one
     vendor = factories.OrganizationFactory(name="移远通信")
     enterprise = factories.OrganizationFactory(name="杭州水务", role="enterprise")
     offering = module(vendor)
