@@ -18,6 +18,7 @@ def test_check_deploy_is_clean_for_production_settings():
         "DJANGO_ALLOWED_HOSTS": "iotmatch.example.cn",
     }
     env.pop("DJANGO_SECURE", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests for Playwright only
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
