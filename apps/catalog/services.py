@@ -108,12 +108,6 @@ def _offering_validate(values: dict[str, Any]) -> None:
         raise BusinessError(code, _("供给信息有误，请检查标出的字段。"), fields=errors)
 
 
-def _announce(offering: Offering) -> None:
-    """Tell search and matching that the listing changed (both act after the commit)."""
-    outbox_enqueue(entity="offering", entity_id=offering.pk)
-    matching_schedule(entity="offering", entity_id=offering.pk)
-
-
 def offering_create(*, actor: Any, organization: Organization, **values: Any) -> Offering:
     """Create a draft offering for a vendor organisation the actor acts for."""
     listing_owner_check(actor=actor, organization=organization)
@@ -134,7 +128,7 @@ def offering_create(*, actor: Any, organization: Organization, **values: Any) ->
             subject=offering,
             organization_id=organization.pk,
         )
-        _announce(offering)
+        listing_announce(offering)
     return offering
 
 
@@ -161,51 +155,89 @@ def offering_update(*, actor: Any, offering: Offering, **changes: Any) -> Offeri
             organization_id=offering.organization_id,
             data={"fields": sorted(changes)},
         )
-        _announce(offering)
+        listing_announce(offering)
     return offering
 
 
-def _transition(
-    *, actor: Any, offering: Offering, allowed_from: set[str], to: str, action: str, note: str = ""
-) -> Offering:
-    with transaction.atomic():
-        offering = (
-            Offering.objects.select_for_update().select_related("organization").get(pk=offering.pk)
+def listing_announce(listing: Any) -> None:
+    """Tell search and matching that an offering or demand changed (both act after commit)."""
+    entity = listing._meta.model_name
+    outbox_enqueue(entity=entity, entity_id=listing.pk)
+    matching_schedule(entity=entity, entity_id=listing.pk)
+
+
+def review_reason_check(*, approve: bool, note: str) -> None:
+    if not approve and not note.strip():
+        raise BusinessError(
+            "reason_required",
+            _("驳回时必须填写原因。"),
+            fields={"note": [_("驳回时必须填写原因。")]},
         )
-        if offering.status not in allowed_from:
+
+
+def listing_transition(
+    *,
+    actor: Any,
+    listing: Any,
+    allowed_from: set[str],
+    to: str,
+    action: str,
+    note: str = "",
+    published_payload: dict[str, Any] | None = None,
+) -> Any:
+    """Move an offering or demand to status `to` under a row lock, in one transaction.
+
+    Audits `<entity>.<action>`, announces the change, and on publication emits the
+    `<entity>.published` webhook with `published_payload`. Raises BusinessError
+    `invalid_status_transition` (409) unless the current status is in `allowed_from`.
+    """
+    model = type(listing)
+    entity = model._meta.model_name
+    with transaction.atomic():
+        listing = (
+            model.objects.select_for_update().select_related("organization").get(pk=listing.pk)
+        )
+        if listing.status not in allowed_from:
             raise BusinessError(
                 "invalid_status_transition",
                 _("当前状态“%(status)s”下不能执行此操作。")
-                % {"status": offering.get_status_display()},
+                % {"status": listing.get_status_display()},
                 status=409,
             )
-        previous = offering.status
-        offering.status = to
-        if to == Offering.Status.PUBLISHED:
-            offering.published_at = timezone.now()
-        if note or to == Offering.Status.REJECTED:
-            offering.review_note = note
-        offering.save(update_fields=["status", "published_at", "review_note", "updated_at"])
+        previous = listing.status
+        listing.status = to
+        if to == "published":
+            listing.published_at = timezone.now()
+        if note or to == "rejected":
+            listing.review_note = note
+        listing.save(update_fields=["status", "published_at", "review_note", "updated_at"])
         audit_record(
             actor=actor,
-            action=action,
-            subject=offering,
-            organization_id=offering.organization_id,
+            action=f"{entity}.{action}",
+            subject=listing,
+            organization_id=listing.organization_id,
             data={"from": previous, "to": to, "note": note},
         )
-        _announce(offering)
-        if to == Offering.Status.PUBLISHED:
+        listing_announce(listing)
+        if to == "published":
             webhook_event_emit(
-                event_type="offering.published",
-                organization_ids=[offering.organization_id],
+                event_type=f"{entity}.published",
+                organization_ids=[listing.organization_id],
                 payload={
-                    "offering_id": offering.pk,
-                    "organization_id": offering.organization_id,
-                    "kind": offering.kind_id,
-                    "technologies": offering.technologies,
+                    f"{entity}_id": listing.pk,
+                    "organization_id": listing.organization_id,
+                    **(published_payload or {}),
                 },
             )
-    return offering
+    return listing
+
+
+def _transition(*, offering: Offering, **kwargs: Any) -> Offering:
+    return listing_transition(
+        listing=offering,
+        published_payload={"kind": offering.kind_id, "technologies": offering.technologies},
+        **kwargs,
+    )
 
 
 def offering_submit(*, actor: Any, offering: Offering) -> Offering:
@@ -216,7 +248,7 @@ def offering_submit(*, actor: Any, offering: Offering) -> Offering:
         offering=offering,
         allowed_from={Offering.Status.DRAFT, Offering.Status.REJECTED},
         to=Offering.Status.PENDING_REVIEW,
-        action="offering.submitted",
+        action="submitted",
     )
 
 
@@ -224,18 +256,13 @@ def offering_review(*, actor: Any, offering: Offering, approve: bool, note: str 
     """A coordinator publishes or rejects (with a reason) an offering awaiting review."""
     if not getattr(actor, "is_coordinator", False):
         raise PermissionDenied("coordinator_required", _("只有平台协调员可以审核供给。"))
-    if not approve and not note.strip():
-        raise BusinessError(
-            "reason_required",
-            _("驳回时必须填写原因。"),
-            fields={"note": [_("驳回时必须填写原因。")]},
-        )
+    review_reason_check(approve=approve, note=note)
     return _transition(
         actor=actor,
         offering=offering,
         allowed_from={Offering.Status.PENDING_REVIEW},
         to=Offering.Status.PUBLISHED if approve else Offering.Status.REJECTED,
-        action="offering.approved" if approve else "offering.rejected",
+        action="approved" if approve else "rejected",
         note=note,
     )
 
@@ -248,7 +275,7 @@ def offering_archive(*, actor: Any, offering: Offering) -> Offering:
         offering=offering,
         allowed_from=set(Offering.Status) - {Offering.Status.ARCHIVED},
         to=Offering.Status.ARCHIVED,
-        action="offering.archived",
+        action="archived",
     )
 
 

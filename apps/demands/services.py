@@ -5,17 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Organization
 from apps.catalog.models import Certification, Region, SupplyKind, Technology
-from apps.catalog.services import listing_owner_check, validate_codes
+from apps.catalog.services import (
+    listing_announce,
+    listing_owner_check,
+    listing_transition,
+    review_reason_check,
+    validate_codes,
+)
 from apps.coordination.services import audit_record
 from apps.core.exceptions import BusinessError, PermissionDenied
-from apps.integrations.services import webhook_event_emit
-from apps.matching.services import matching_schedule
-from apps.search.services import outbox_enqueue
 
 from .models import Demand, PowerSource
 
@@ -67,12 +69,6 @@ def _demand_validate(values: dict[str, Any]) -> None:
         raise BusinessError("invalid", _("需求信息有误，请检查标出的字段。"), fields=errors)
 
 
-def _announce(demand: Demand) -> None:
-    """Tell search and matching that the listing changed (both act after the commit)."""
-    outbox_enqueue(entity="demand", entity_id=demand.pk)
-    matching_schedule(entity="demand", entity_id=demand.pk)
-
-
 def demand_create(*, actor: Any, organization: Organization, **values: Any) -> Demand:
     """Create a draft demand for an enterprise organisation the actor acts for."""
     listing_owner_check(actor=actor, organization=organization)
@@ -84,7 +80,7 @@ def demand_create(*, actor: Any, organization: Organization, **values: Any) -> D
         audit_record(
             actor=actor, action="demand.created", subject=demand, organization_id=organization.pk
         )
-        _announce(demand)
+        listing_announce(demand)
     return demand
 
 
@@ -106,49 +102,16 @@ def demand_update(*, actor: Any, demand: Demand, **changes: Any) -> Demand:
             organization_id=demand.organization_id,
             data={"fields": sorted(changes)},
         )
-        _announce(demand)
+        listing_announce(demand)
     return demand
 
 
-def _transition(
-    *, actor: Any, demand: Demand, allowed_from: set[str], to: str, action: str, note: str = ""
-) -> Demand:
-    with transaction.atomic():
-        demand = Demand.objects.select_for_update().select_related("organization").get(pk=demand.pk)
-        if demand.status not in allowed_from:
-            raise BusinessError(
-                "invalid_status_transition",
-                _("当前状态“%(status)s”下不能执行此操作。")
-                % {"status": demand.get_status_display()},
-                status=409,
-            )
-        previous = demand.status
-        demand.status = to
-        if to == Demand.Status.PUBLISHED:
-            demand.published_at = timezone.now()
-        if note or to == Demand.Status.REJECTED:
-            demand.review_note = note
-        demand.save(update_fields=["status", "published_at", "review_note", "updated_at"])
-        audit_record(
-            actor=actor,
-            action=action,
-            subject=demand,
-            organization_id=demand.organization_id,
-            data={"from": previous, "to": to, "note": note},
-        )
-        _announce(demand)
-        if to == Demand.Status.PUBLISHED:
-            webhook_event_emit(
-                event_type="demand.published",
-                organization_ids=[demand.organization_id],
-                payload={
-                    "demand_id": demand.pk,
-                    "organization_id": demand.organization_id,
-                    "sector": demand.sector_id,
-                    "kinds_needed": demand.kinds_needed,
-                },
-            )
-    return demand
+def _transition(*, demand: Demand, **kwargs: Any) -> Demand:
+    return listing_transition(
+        listing=demand,
+        published_payload={"sector": demand.sector_id, "kinds_needed": demand.kinds_needed},
+        **kwargs,
+    )
 
 
 def demand_submit(*, actor: Any, demand: Demand) -> Demand:
@@ -158,7 +121,7 @@ def demand_submit(*, actor: Any, demand: Demand) -> Demand:
         demand=demand,
         allowed_from={Demand.Status.DRAFT, Demand.Status.REJECTED},
         to=Demand.Status.PENDING_REVIEW,
-        action="demand.submitted",
+        action="submitted",
     )
 
 
@@ -166,18 +129,13 @@ def demand_review(*, actor: Any, demand: Demand, approve: bool, note: str = "") 
     """A coordinator publishes or rejects (with a reason) a demand awaiting review."""
     if not getattr(actor, "is_coordinator", False):
         raise PermissionDenied("coordinator_required", _("只有平台协调员可以审核需求。"))
-    if not approve and not note.strip():
-        raise BusinessError(
-            "reason_required",
-            _("驳回时必须填写原因。"),
-            fields={"note": [_("驳回时必须填写原因。")]},
-        )
+    review_reason_check(approve=approve, note=note)
     return _transition(
         actor=actor,
         demand=demand,
         allowed_from={Demand.Status.PENDING_REVIEW},
         to=Demand.Status.PUBLISHED if approve else Demand.Status.REJECTED,
-        action="demand.approved" if approve else "demand.rejected",
+        action="approved" if approve else "rejected",
         note=note,
     )
 
@@ -189,5 +147,5 @@ def demand_close(*, actor: Any, demand: Demand) -> Demand:
         demand=demand,
         allowed_from=set(Demand.Status) - {Demand.Status.CLOSED, Demand.Status.EXPIRED},
         to=Demand.Status.CLOSED,
-        action="demand.closed",
+        action="closed",
     )

@@ -10,11 +10,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.catalog.api.serializers import ReviewInSerializer
-from apps.catalog.api.views import ArrayContainsFilter
+from apps.catalog.api.views import ArrayContainsFilter, ListingReviewActions
 from apps.core.api.filters import SinceFilter
 from apps.core.api.mixins import acting_organization
-from apps.core.api.permissions import HasScope, IsCoordinator
+from apps.core.api.permissions import HasScope
 
 from .. import services
 from ..models import Demand
@@ -48,7 +47,12 @@ class DemandFilter(django_filters.FilterSet):
     list=extend_schema(summary="List demands you may see (your own, plus the published market)"),
     retrieve=extend_schema(summary="One demand"),
 )
-class DemandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DemandViewSet(
+    ListingReviewActions,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = DemandOutSerializer
     filterset_class = DemandFilter
     permission_classes = [IsAuthenticated, HasScope]
@@ -90,23 +94,7 @@ class DemandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def close(self, request: Request, pk: str) -> Response:
         return self._out(services.demand_close(actor=request.user, demand=self.get_object()))
 
-    @extend_schema(request=ReviewInSerializer, responses=DemandOutSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[IsCoordinator, HasScope])
-    def approve(self, request: Request, pk: str) -> Response:
-        return self._review(request, approve=True)
-
-    @extend_schema(request=ReviewInSerializer, responses=DemandOutSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[IsCoordinator, HasScope])
-    def reject(self, request: Request, pk: str) -> Response:
-        return self._review(request, approve=False)
-
-    def _review(self, request: Request, *, approve: bool) -> Response:
-        data = ReviewInSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        demand = services.demand_review(
-            actor=request.user,
-            demand=self.get_object(),
-            approve=approve,
-            note=data.validated_data["note"],
+    def review(self, *, listing: Demand, approve: bool, note: str) -> Demand:
+        return services.demand_review(
+            actor=self.request.user, demand=listing, approve=approve, note=note
         )
-        return self._out(demand)
