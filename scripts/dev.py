@@ -214,7 +214,7 @@ def redis_stop() -> None:
 # --- orchestration -------------------------------------------------------------------------
 
 
-def services_start() -> list[str]:
+def services_start(*, redis_db: int = 0) -> list[str]:
     """Start the embedded services the environment does not replace; return what was started."""
     started = []
     (VAR / "static").mkdir(parents=True, exist_ok=True)
@@ -226,7 +226,7 @@ def services_start() -> list[str]:
     if not os.environ.get("REDIS_URL"):
         if redis_start():
             started.append("redis")
-        os.environ["REDIS_URL"] = f"redis://127.0.0.1:{REDIS_PORT}/0"
+        os.environ["REDIS_URL"] = f"redis://127.0.0.1:{REDIS_PORT}/{redis_db}"
     return started
 
 
@@ -275,7 +275,9 @@ def run() -> int:
 
 
 def test(pytest_args: list[str]) -> int:
-    started = services_start()
+    # The suite's broker and cache live in Redis db 1, so a `make run` on the same embedded
+    # Redis never receives test tasks (and tests never see its queue).
+    started = services_start(redis_db=1)
     try:
         compile_messages()
         return subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=ROOT).returncode
