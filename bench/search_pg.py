@@ -288,7 +288,11 @@ def bench_lag(samples: int) -> dict:
     backend = get_backend()
     lags = []
     try:
-        ids = list(Offering.objects.order_by("?").values_list("id", flat=True)[:samples])
+        ids = list(
+            Offering.objects.filter(status=Offering.Status.PUBLISHED)
+            .order_by("?")
+            .values_list("id", flat=True)[:samples]
+        )
         for i, pk in enumerate(ids):
             probe = f"lagprobe{i}x{random.randint(0, 10**9)}"
             started = time.perf_counter()

@@ -49,6 +49,7 @@ def test_offering_search_returns_hits_highlights_facets_and_no_drafts(api, catal
     assert response.status_code == 200
     body = response.json()
     assert body["total"] == 1
+    assert body["total_exact"] is True
     (hit,) = body["results"]
     assert hit["id"] == catalogue["meter"].pk
     assert hit["name"] == "智能水表远程抄表方案"
