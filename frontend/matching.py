@@ -28,8 +28,6 @@ from apps.matching.engine.bundles import suggest_partners
 from apps.matching.models import Match, MismatchFlag, MismatchSnapshot
 from apps.matching.selectors import match_visible_queryset, mismatch_queryset
 
-from .notifications import introduction_notify
-
 # Pages list the best few; a demand's page does not need the long tail of weak suggestions.
 TOP_MATCHES = 10
 QUEUE_PAGE = 50
@@ -418,16 +416,15 @@ def coordinator_match_panels(*, status: str, principal: Any = None) -> dict[str,
 
 
 def match_transition(*, principal: Any, match_id: int, action: str, note: str = "") -> None:
-    """approve / reject / introduce through the matching services (audited there); an
-    introduction is announced to both parties by e-mail."""
+    """approve / reject / introduce / won / lost through the matching services, which audit
+    each transition and announce introductions by e-mail."""
     match = _visible_match(principal, match_id)
     if action == "approve":
         services.match_approve(actor=principal, match=match, note=note)
     elif action == "reject":
         services.match_reject(actor=principal, match=match, note=note)
     elif action == "introduce":
-        match = services.match_introduce(actor=principal, match=match, note=note)
-        introduction_notify(match=match)
+        services.match_introduce(actor=principal, match=match, note=note)
     elif action in ("won", "lost"):
         services.match_close(actor=principal, match=match, won=action == "won", note=note)
     else:

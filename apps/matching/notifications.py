@@ -1,4 +1,4 @@
-"""E-mail notifications the web UI sends: an introduction announced to both parties."""
+"""E-mail notifications of the match lifecycle: an introduction announced to both parties."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy
 from apps.accounts.models import Membership, Organization
 from apps.catalog.models import Offering
 from apps.demands.selectors import demand_reveals_organization
-from apps.matching.models import Match
+
+from .models import Match
 
 # Recipients' language is unknown: every message carries zh-Hans first, then English.
 LANGUAGES = ("zh-hans", "en")

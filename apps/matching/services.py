@@ -18,6 +18,7 @@ from apps.catalog.models import Offering
 from apps.coordination.services import audit_record
 from apps.core.exceptions import BusinessError, Conflict, PermissionDenied
 from apps.demands.models import Demand
+from apps.integrations.services import webhook_event_emit
 
 from . import loader
 from .engine import (
@@ -34,6 +35,7 @@ from .engine import (
     offering_flags,
 )
 from .models import Match, MatchRun, MismatchFlag, MismatchSnapshot
+from .notifications import introduction_notify
 
 MATCHES_PER_DEMAND = 20
 BUNDLES_PER_DEMAND = 5
@@ -138,11 +140,17 @@ def demand_results_store(*, demand_id: int, analysis: DemandAnalysis | None) -> 
         rows += [_bundle_row(demand_id, b, now) for b in analysis.bundles]
     keys = {row.pair_key for row in rows}
     with transaction.atomic():
+        known = set(
+            Match.objects.filter(demand_id=demand_id, pair_key__in=keys).values_list(
+                "pair_key", flat=True
+            )
+        )
         stale = Match.objects.filter(
             demand_id=demand_id, status=Match.Status.SUGGESTED, origin=Match.Origin.ENGINE
         ).exclude(pair_key__in=keys)
         stale.delete()
         _upsert(rows)
+        _suggested_webhooks(demand_id, [row for row in rows if row.pair_key not in known])
         flags_sync(
             subject_type=MismatchFlag.Subject.DEMAND,
             subject_key=f"demand:{demand_id}",
@@ -150,6 +158,58 @@ def demand_results_store(*, demand_id: int, analysis: DemandAnalysis | None) -> 
             demand_id=demand_id,
             now=now,
         )
+
+
+def _suggested_webhooks(demand_id: int, new_rows: list[Match]) -> None:
+    """`match.suggested` for new suggestions: each vendor hears of its own, the enterprise of all.
+
+    One event per party and demand, so a vendor never learns of a rival's match.
+    """
+    if not new_rows:
+        return
+    pair_ids = dict(
+        Match.objects.filter(
+            demand_id=demand_id, pair_key__in=[row.pair_key for row in new_rows]
+        ).values_list("pair_key", "pk")
+    )
+    by_vendor: dict[int, list[int]] = {}
+    for row in new_rows:
+        for vendor_id in row.vendor_ids:
+            by_vendor.setdefault(vendor_id, []).append(pair_ids[row.pair_key])
+    for vendor_id, match_ids in by_vendor.items():
+        webhook_event_emit(
+            event_type="match.suggested",
+            organization_ids=[vendor_id],
+            payload={"demand_id": demand_id, "match_ids": sorted(match_ids)},
+        )
+    enterprise_id = Demand.objects.filter(pk=demand_id).values_list("organization_id", flat=True)
+    webhook_event_emit(
+        event_type="match.suggested",
+        organization_ids=list(enterprise_id),
+        payload={"demand_id": demand_id, "match_ids": sorted(pair_ids.values())},
+    )
+
+
+def _mismatch_webhook(flag: MismatchFlag) -> None:
+    """`mismatch.raised` for the organisation whose demand or offering a new flag concerns."""
+    if flag.demand_id:
+        owners = Demand.objects.filter(pk=flag.demand_id)
+    elif flag.offering_id:
+        owners = Offering.objects.filter(pk=flag.offering_id)
+    else:
+        return  # aggregate cells concern the market, not one organisation
+    webhook_event_emit(
+        event_type="mismatch.raised",
+        organization_ids=list(owners.values_list("organization_id", flat=True)),
+        payload={
+            "flag_id": flag.pk,
+            "code": flag.code,
+            "severity": flag.severity,
+            "demand_id": flag.demand_id,
+            "offering_id": flag.offering_id,
+            "figures": flag.figures,
+        },
+    )
 
 
 def flags_sync(
@@ -186,7 +246,7 @@ def flags_sync(
                 update_fields=["severity", "figures", "message_zh", "message_en", "last_seen"]
             )
         else:
-            MismatchFlag.objects.create(
+            created = MismatchFlag.objects.create(
                 subject_type=subject_type,
                 subject_key=subject_key,
                 demand_id=demand_id,
@@ -202,6 +262,7 @@ def flags_sync(
                 first_seen=now,
                 last_seen=now,
             )
+            _mismatch_webhook(created)
 
 
 # --- incremental and full matching (called by tasks) -------------------------------------
@@ -436,7 +497,24 @@ def _transition(
             organization_id=locked.demand.organization_id,
             data={"from": before, "to": locked.status, **data},
         )
+        if locked.status != before:
+            _status_webhooks(locked, before)
     return locked
+
+
+def _status_webhooks(match: Match, before: str) -> None:
+    """`match.status_changed` (and `match.introduced`) for the enterprise and the vendors."""
+    payload = {
+        "match_id": match.pk,
+        "demand_id": match.demand_id,
+        "offering_ids": [match.offering_id] if match.offering_id else match.bundle_offering_ids,
+        "status": match.status,
+        "previous_status": before,
+    }
+    parties = [match.demand.organization_id, *match.vendor_ids]
+    webhook_event_emit(event_type="match.status_changed", organization_ids=parties, payload=payload)
+    if match.status == Match.Status.INTRODUCED:
+        webhook_event_emit(event_type="match.introduced", organization_ids=parties, payload=payload)
 
 
 def _require_coordinator(actor: Any) -> None:
@@ -472,9 +550,10 @@ def match_reject(*, actor: Any, match: Match, note: str = "") -> Match:
 
 
 def match_introduce(*, actor: Any, match: Match, note: str = "") -> Match:
-    """A coordinator introduces the two parties of an approved match to each other."""
+    """A coordinator introduces the two parties of an approved match to each other; both are
+    told by e-mail (after commit)."""
     _require_coordinator(actor)
-    return _transition(
+    introduced = _transition(
         actor=actor,
         match=match,
         allowed_from=(Match.Status.APPROVED,),
@@ -485,6 +564,8 @@ def match_introduce(*, actor: Any, match: Match, note: str = "") -> Match:
         enterprise_response=Match.Response.PENDING,
         vendor_response=Match.Response.PENDING,
     )
+    introduction_notify(match=introduced)
+    return introduced
 
 
 def match_respond(*, actor: Any, match: Match, side: str, accept: bool) -> Match:
