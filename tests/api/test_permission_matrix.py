@@ -10,12 +10,14 @@ import json
 from dataclasses import dataclass
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.accounts import services as account_services
 from apps.accounts.models import APIKey, Organization
 from apps.imports.models import ImportJob
 from apps.integrations.services import webhook_subscription_create
+from apps.matching.models import Match
 from tests import factories
 
 CALLERS = (
@@ -71,15 +73,27 @@ def world(db) -> World:
         event_types=["demand.published"],
     )
     job = ImportJob.objects.create(organization=org_v, filename="catalogue.xlsx", content=b"x")
+    anonymous_demand = factories.DemandFactory(organization=org_a, visibility="anonymous")
+    published_offering = factories.OfferingFactory(organization=org_v)
+    match = Match.objects.create(
+        demand=anonymous_demand,
+        offering=published_offering,
+        vendor_ids=[org_v.pk],
+        pair_key=f"o:{published_offering.pk}",
+        score=80.0,
+        engine_version="test",
+        computed_at=timezone.now(),
+    )
     ids = {
         "org_a": org_a.pk,
+        "match_av": match.pk,
         "draft_demand_a": factories.DemandFactory(organization=org_a, status="draft").pk,
         "pending_demand_a": factories.DemandFactory(organization=org_a, status="pending_review").pk,
         "anonymous_demand_a": factories.DemandFactory(
             organization=org_a, visibility="anonymous"
         ).pk,
         "draft_offering_v": factories.OfferingFactory(organization=org_v, status="draft").pk,
-        "published_offering_v": factories.OfferingFactory(organization=org_v).pk,
+        "published_offering_v": published_offering.pk,
         "webhook_a": subscription.pk,
         "key_a": a_key.prefix,
         "import_v": job.pk,
@@ -168,6 +182,20 @@ MATRIX = [
     ("GET", "/api/v1/webhooks/{webhook_a}/deliveries", None, (401, 200, 404, 404, 403, 401, 404)),
     ("POST", "/api/v1/api-keys/{key_a}/revoke", None, (401, 200, 404, 404, 403, 401, 404)),
     ("GET", "/api/v1/imports/{import_v}", None, (401, 404, 404, 200, 403, 401, 200)),
+    ("GET", "/api/v1/matches/{match_av}", None, (401, 200, 404, 200, 403, 401, 200)),
+    ("POST", "/api/v1/matches/{match_av}/approve", None, (401, 403, 403, 403, 403, 401, 200)),
+    (
+        "GET",
+        "/api/v1/demands/{anonymous_demand_a}/matches",
+        None,
+        (401, 200, 200, 200, 403, 401, 200),
+    ),
+    (
+        "GET",
+        "/api/v1/offerings/{published_offering_v}/matching-demands",
+        None,
+        (401, 404, 404, 200, 403, 401, 200),
+    ),
 ]
 
 
@@ -203,12 +231,13 @@ LIST_LEAKS = [
     ("vendor", "/api/v1/webhooks", "webhook_a"),
     ("enterprise_b", "/api/v1/api-keys", "key_a"),
     ("enterprise_a", "/api/v1/imports", "import_v"),
+    ("enterprise_b", "/api/v1/demands/{anonymous_demand_a}/matches", "match_av"),
 ]
 
 
 @pytest.mark.parametrize(("caller", "url", "hidden"), LIST_LEAKS)
 def test_lists_never_show_other_organisations_private_objects(world, caller, url, hidden):
-    response = world.clients[caller].get(url)
+    response = world.clients[caller].get(url.format(**world.ids))
     assert response.status_code == 200
     body = response.json()
     rows = body["results"] if isinstance(body, dict) else body
