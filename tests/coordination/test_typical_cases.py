@@ -75,3 +75,15 @@ def test_only_won_matches_and_only_coordinators(won_match, coordinator_user, ven
         )
     assert excinfo.value.code == "match_not_won"
     assert not TypicalCase.objects.exists()
+
+
+def test_coordinator_publishes_from_the_web_page(client, won_match, coordinator_user):
+    client.force_login(coordinator_user)
+    response = client.post(
+        f"/coordinator/cases/{won_match.pk}/publish/",
+        {"title": "石家庄 NB-IoT 水表", "summary": "井下表计稳定上报。"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert TypicalCase.objects.get().title == "石家庄 NB-IoT 水表"
+    assert "石家庄 NB-IoT 水表" in client.get("/cases/").content.decode()
