@@ -217,6 +217,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=45),
     },
     "search-drain-outbox": {"task": "search.drain_outbox", "schedule": 5.0},
+    "imports-requeue-stale": {"task": "imports.requeue_stale", "schedule": crontab(minute="*/10")},
     "integrations-deliver-webhooks": {"task": "integrations.deliver_webhooks", "schedule": 10.0},
     "integrations-purge-idempotency": {
         "task": "integrations.purge_idempotency_records",

@@ -8,6 +8,7 @@ always describes every row and the catalogue changes only when all rows are good
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -557,6 +558,26 @@ def _job_enqueue(job_id: int) -> None:
     from .tasks import run_import
 
     run_import.delay(job_id)
+
+
+# A queued job older than this lost its message (broker down at upload, purged queue).
+STALE_QUEUED_AFTER = timedelta(minutes=10)
+
+
+def import_jobs_requeue_stale() -> int:
+    """Enqueue again the jobs still queued long after upload; returns how many.
+
+    Safe with duplicates: `import_job_run` leaves a finished job alone.
+    """
+    cutoff = timezone.now() - STALE_QUEUED_AFTER
+    job_ids = list(
+        ImportJob.objects.filter(status=ImportJob.Status.QUEUED, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    for job_id in job_ids:
+        _job_enqueue(job_id)
+    return len(job_ids)
 
 
 def _job_actor(job: ImportJob) -> Any:

@@ -537,11 +537,12 @@ def match_approve(*, actor: Any, match: Match, note: str = "") -> Match:
 
 
 def match_reject(*, actor: Any, match: Match, note: str = "") -> Match:
+    """A coordinator rejects a suggested match, or an approved one not yet introduced."""
     _require_coordinator(actor)
     return _transition(
         actor=actor,
         match=match,
-        allowed_from=(Match.Status.SUGGESTED,),
+        allowed_from=(Match.Status.SUGGESTED, Match.Status.APPROVED),
         action="reject",
         data={"note": note},
         status=Match.Status.REJECTED,

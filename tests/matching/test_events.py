@@ -78,3 +78,17 @@ def test_suggestions_introductions_and_mail_reach_only_the_parties(
     recipients = sorted(address for message in mail.outbox for address in message.to)
     assert "sales@quectel.example" in recipients
     assert "it@water.example" in recipients
+
+
+def test_an_approved_match_can_still_be_rejected_before_the_introduction():
+    vendor = factories.OrganizationFactory()
+    enterprise = factories.OrganizationFactory(role="enterprise")
+    module(vendor)
+    demand = water_meters(enterprise)
+    services.demand_match(demand_id=demand.id)
+    coordinator = factories.coordinator()
+    match = services.match_approve(
+        actor=coordinator, match=Match.objects.get(demand=demand, offering__isnull=False)
+    )
+    rejected = services.match_reject(actor=coordinator, match=match, note="厂商产能已被占满")
+    assert rejected.status == Match.Status.REJECTED
