@@ -8,7 +8,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth.models import Group
 
-from apps.accounts.credit_code import ALPHABET, check_character
+from apps.accounts.credit_code import check_character
 from apps.accounts.models import COORDINATOR_GROUP, Membership, Organization, User
 from apps.catalog.models import Offering, Region, Scenario, Sector, SupplyKind, Technology
 from apps.demands.models import Demand
@@ -18,8 +18,7 @@ _serial = itertools.count(1)
 
 def credit_code() -> str:
     """A fresh valid unified social credit code."""
-    body = f"91130100MA{next(_serial):07d}"
-    body = "".join(c if c in ALPHABET else "0" for c in body)[:17]
+    body = f"91130100MA{next(_serial):07d}"  # 17 characters, all in the GB 32100 alphabet
     return body + check_character(body)
 
 

@@ -89,6 +89,13 @@ def _jittered(delay: timedelta) -> timedelta:
 # --- emitting -------------------------------------------------------------------------------
 
 
+def webhook_event_has_subscribers(event_type: str) -> bool:
+    """Whether any active subscription listens to `event_type` (lets hot paths skip work)."""
+    return WebhookSubscription.objects.filter(
+        is_active=True, event_types__contains=[event_type]
+    ).exists()
+
+
 def webhook_event_emit(*, event_type: str, organization_ids: Iterable[int], payload: dict) -> None:
     """Queue `event_type` for the active subscriptions of `organization_ids` (see module doc)."""
     if event_type not in EventType.values:

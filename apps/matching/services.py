@@ -18,7 +18,7 @@ from apps.catalog.models import Offering
 from apps.coordination.services import audit_record
 from apps.core.exceptions import BusinessError, Conflict, PermissionDenied
 from apps.demands.models import Demand
-from apps.integrations.services import webhook_event_emit
+from apps.integrations.services import webhook_event_emit, webhook_event_has_subscribers
 
 from . import loader
 from .engine import (
@@ -139,18 +139,26 @@ def demand_results_store(*, demand_id: int, analysis: DemandAnalysis | None) -> 
         rows = [_result_row(demand_id, r, now) for r in analysis.results]
         rows += [_bundle_row(demand_id, b, now) for b in analysis.bundles]
     keys = {row.pair_key for row in rows}
+    # Telling partners of new suggestions costs queries on every demand of a full rematch;
+    # pay them only when someone listens.
+    announce = bool(rows) and webhook_event_has_subscribers("match.suggested")
     with transaction.atomic():
-        known = set(
-            Match.objects.filter(demand_id=demand_id, pair_key__in=keys).values_list(
-                "pair_key", flat=True
+        known = (
+            set(
+                Match.objects.filter(demand_id=demand_id, pair_key__in=keys).values_list(
+                    "pair_key", flat=True
+                )
             )
+            if announce
+            else set()
         )
         stale = Match.objects.filter(
             demand_id=demand_id, status=Match.Status.SUGGESTED, origin=Match.Origin.ENGINE
         ).exclude(pair_key__in=keys)
         stale.delete()
         _upsert(rows)
-        _suggested_webhooks(demand_id, [row for row in rows if row.pair_key not in known])
+        if announce:
+            _suggested_webhooks(demand_id, [row for row in rows if row.pair_key not in known])
         flags_sync(
             subject_type=MismatchFlag.Subject.DEMAND,
             subject_key=f"demand:{demand_id}",

@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.accounts import services as account_services
-from apps.accounts.models import APIKey, Organization
+from apps.accounts.models import Organization
 from apps.imports.models import ImportJob
 from apps.integrations.services import webhook_subscription_create
 from apps.matching.models import Match
@@ -264,7 +264,3 @@ def test_anonymous_demand_never_names_its_enterprise(world, caller):
         if row["id"] == world.ids["anonymous_demand_a"]
     )
     assert "企业A" not in str(listed)
-
-
-def test_revoked_key_stays_revoked(world):
-    assert APIKey.objects.filter(revoked=True).count() == 1

@@ -10,8 +10,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.core.api.acting import acting_organization
 from apps.core.api.filters import SinceFilter
-from apps.core.api.mixins import acting_organization
 from apps.core.api.permissions import HasScope, IsCoordinator
 
 from .. import services

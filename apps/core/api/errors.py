@@ -16,17 +16,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from apps.core.exceptions import BusinessError
 
 # DRF's default codes, renamed where ours read better for partners.
-_CODE_ALIASES = {
-    "not_authenticated": "not_authenticated",
-    "authentication_failed": "authentication_failed",
-    "permission_denied": "permission_denied",
-    "not_found": "not_found",
-    "method_not_allowed": "method_not_allowed",
-    "not_acceptable": "not_acceptable",
-    "unsupported_media_type": "unsupported_media_type",
-    "throttled": "throttled",
-    "parse_error": "malformed_request",
-}
+_CODE_ALIASES = {"parse_error": "malformed_request"}
 
 
 def error_body(code: str, message: Any, fields: dict | None = None) -> dict:

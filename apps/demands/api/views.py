@@ -11,8 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.catalog.api.views import ArrayContainsFilter, ListingReviewActions
+from apps.core.api.acting import acting_organization
 from apps.core.api.filters import SinceFilter
-from apps.core.api.mixins import acting_organization
 from apps.core.api.permissions import HasScope
 
 from .. import services

@@ -22,7 +22,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core.api.mixins import acting_organization
+from apps.core.api.acting import acting_organization
 from apps.core.api.permissions import HasScope
 from apps.core.exceptions import BusinessError
 from apps.integrations.api.serializers import ErrorOutSerializer

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 
 from apps.accounts import services as account_services
 from apps.accounts.models import APIKey
-from apps.core.api.mixins import acting_organization
+from apps.core.api.acting import acting_organization
 from apps.core.api.permissions import HasScope, is_api_key
 from apps.core.exceptions import BusinessError, PermissionDenied
 

@@ -1,4 +1,4 @@
-"""Small view helpers for acting on behalf of an organisation."""
+"""Whose behalf an API write is made on: the organisation a principal acts for."""
 
 from __future__ import annotations
 
