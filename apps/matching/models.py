@@ -1,4 +1,5 @@
-"""Stored matches with their lifecycle, mismatch flags, aggregate snapshots and rematch runs."""
+"""Stored matches with their lifecycle, partner suggestions, mismatch flags, aggregate snapshots
+and rematch runs."""
 
 from __future__ import annotations
 
@@ -93,6 +94,47 @@ class Match(models.Model):
     @property
     def is_bundle(self) -> bool:
         return self.offering_id is None
+
+
+class PartnerSuggestion(models.Model):
+    """A complementary vendor for a vendor: the open demands their offerings could serve
+    together as one solution bundle. Recomputed wholesale per vendor by the matching worker."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name=_("厂商"),
+        on_delete=models.CASCADE,
+        related_name="partner_suggestions",
+    )
+    partner = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name=_("合作伙伴"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    kinds = ArrayField(models.CharField(max_length=40), default=list, verbose_name=_("互补类型"))
+    demand_ids = ArrayField(
+        models.BigIntegerField(), default=list, verbose_name=_("可共同满足的需求")
+    )
+    demand_count = models.PositiveIntegerField(_("需求数"))
+    volume = models.FloatField(_("需求总量"))
+    explanation_zh = models.TextField(_("中文说明"), blank=True)
+    explanation_en = models.TextField(_("英文说明"), blank=True)
+    engine_version = models.CharField(_("引擎版本"), max_length=20)
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    class Meta:
+        verbose_name = _("合作伙伴推荐")
+        verbose_name_plural = _("合作伙伴推荐")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "partner"], name="partnersuggestion_pair_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "-demand_count", "-volume"])]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} ↔ {self.partner_id} ({self.demand_count})"
 
 
 class MismatchFlag(models.Model):
