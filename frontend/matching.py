@@ -9,12 +9,11 @@ where it offers no selector for them.
 from __future__ import annotations
 
 import io
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -23,10 +22,16 @@ from apps.catalog.models import Offering, Region, Sector, SupplyKind, Technology
 from apps.core.exceptions import BusinessError
 from apps.demands.models import Demand
 from apps.demands.selectors import demand_reveals_organization
-from apps.matching import loader, services
-from apps.matching.engine.bundles import suggest_partners
-from apps.matching.models import Match, MismatchFlag, MismatchSnapshot
-from apps.matching.selectors import match_visible_queryset, mismatch_queryset
+from apps.matching import services
+from apps.matching.models import Match, MismatchFlag
+from apps.matching.selectors import (
+    match_visible_queryset,
+    mismatch_flag_open_counts,
+    mismatch_flag_open_list,
+    mismatch_snapshot_latest,
+    mismatch_trend,
+    partner_suggestion_list,
+)
 
 # Pages list the best few; a demand's page does not need the long tail of weak suggestions.
 TOP_MATCHES = 10
@@ -215,8 +220,8 @@ def demand_panels(*, principal: Any, demand: Demand) -> dict[str, Any]:
     )
     singles = live.filter(offering__isnull=False).order_by("-score")[:TOP_MATCHES]
     bundles = live.filter(offering__isnull=True).order_by("-score")[:5]
-    flags = mismatch_queryset(principal).filter(
-        subject_type=MismatchFlag.Subject.DEMAND, demand=demand, resolved_at__isnull=True
+    flags = mismatch_flag_open_list(
+        principal=principal, subject_type=MismatchFlag.Subject.DEMAND, demand_ids=[demand.pk]
     )
     return {
         "matches": _views(singles, principal=principal),
@@ -361,39 +366,31 @@ def interest_express(
     services.interest_express(actor=principal, demand=demand, offering=offering, note=note)
 
 
-def partner_suggestions(*, principal: Any, organization: Organization) -> list[dict]:
-    """Complementary vendors (module ↔ terminal ↔ platform …) and the demands served together.
-
-    Runs the engine's partner suggestion on this process's market indexes; the matching app
-    has no stored partner suggestions to read.
-    """
-    state = loader.market()
-    suggestions = suggest_partners(
-        state.offerings, state.demands, organization.pk, now=time.time(), weights=loader.weights()
-    )
+def partner_suggestions(*, principal: Any, organization: Organization) -> dict[str, Any]:
+    """Complementary vendors (module ↔ terminal ↔ platform …) and the demands served together,
+    as the matching worker last stored them (`computed_at` None: never computed yet)."""
+    suggestions = list(partner_suggestion_list(organization_id=organization.pk))
     if not suggestions:
-        return []
-    names = dict(
-        Organization.objects.filter(pk__in=[p.vendor_id for p in suggestions]).values_list(
-            "pk", "name"
-        )
-    )
+        return {"partners": [], "computed_at": None}
     kinds = {k.pk: k.name for k in SupplyKind.objects.all()}
     demand_ids = {d for p in suggestions for d in p.demand_ids[:5]}
     titles = {
         d.pk: d.title if demand_reveals_organization(principal, d) else _("匿名需求") + f" #{d.pk}"
         for d in Demand.objects.filter(pk__in=demand_ids)
     }
-    return [
-        {
-            "name": names.get(p.vendor_id, ""),
-            "kinds": "、".join(kinds.get(k, k) for k in p.kinds),
-            "score": len(p.demand_ids),
-            "explanation": _text(p.explanation_zh, p.explanation_en),
-            "demands": [titles[d] for d in p.demand_ids[:5] if d in titles],
-        }
-        for p in suggestions
-    ]
+    return {
+        "partners": [
+            {
+                "name": p.partner.name,
+                "kinds": "、".join(kinds.get(k, k) for k in p.kinds),
+                "score": p.demand_count,
+                "explanation": _text(p.explanation_zh, p.explanation_en),
+                "demands": [titles[d] for d in p.demand_ids[:5] if d in titles],
+            }
+            for p in suggestions
+        ],
+        "computed_at": min(p.computed_at for p in suggestions),
+    }
 
 
 # --- coordinator ------------------------------------------------------------------------
@@ -441,21 +438,12 @@ def _visible_match(principal: Any, match_id: int) -> Match:
 # --- mismatch dashboard -----------------------------------------------------------------
 
 
-def _latest_snapshots() -> QuerySet[MismatchSnapshot]:
-    latest = MismatchSnapshot.objects.aggregate(at=Max("taken_at"))["at"]
-    return (
-        MismatchSnapshot.objects.filter(taken_at=latest)
-        if latest
-        else MismatchSnapshot.objects.none()
-    )
-
-
 def mismatch_dashboard() -> dict[str, Any]:
     """Heatmap sector × technology, provinces and trend, from the stored snapshots."""
     sectors = {s.pk: s.name for s in Sector.objects.all()}
     technologies = {t.pk: t.name for t in Technology.objects.all()}
     provinces = {r.pk: r.name for r in Region.objects.filter(level=Region.Level.PROVINCE)}
-    latest = list(_latest_snapshots())
+    latest = list(mismatch_snapshot_latest())
 
     cells: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
     by_province: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
@@ -500,15 +488,7 @@ def mismatch_dashboard() -> dict[str, Any]:
     labels = {"demanded": _("需求量"), "capacity": _("可行产能"), "gap": _("缺口")}
     return {
         "summary": {
-            "cells": MismatchFlag.objects.filter(
-                subject_type=MismatchFlag.Subject.CELL, resolved_at__isnull=True
-            ).count(),
-            "demands_flagged": MismatchFlag.objects.filter(
-                subject_type=MismatchFlag.Subject.DEMAND, resolved_at__isnull=True
-            )
-            .values("demand_id")
-            .distinct()
-            .count(),
+            **mismatch_flag_open_counts(),
             "demanded": round(sum(r.demanded for r in latest)),
             "capacity": round(sum(r.capacity for r in latest)),
         },
@@ -535,26 +515,18 @@ def mismatch_dashboard() -> dict[str, Any]:
 
 def _trend() -> dict[str, Any]:
     """Per snapshot: total demanded, feasible capacity and shortfall across the short cells."""
-    points: dict[Any, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
-    for taken_at, demanded, capacity in MismatchSnapshot.objects.order_by("taken_at").values_list(
-        "taken_at", "demanded", "capacity"
-    )[:200_000]:
-        point = points[taken_at]
-        point[0] += demanded
-        point[1] += capacity
-        point[2] += max(demanded - capacity, 0)
-    dates = sorted(points)[-60:]
+    runs = mismatch_trend(points=60)
     return {
-        "dates": [d.strftime("%m-%d %H:%M") for d in dates],
+        "dates": [run["taken_at"].strftime("%m-%d %H:%M") for run in runs],
         "series": [
-            {"name": _("需求量"), "data": [round(points[d][0]) for d in dates]},
-            {"name": _("可行产能"), "data": [round(points[d][1]) for d in dates]},
-            {"name": _("缺口"), "data": [round(points[d][2]) for d in dates]},
+            {"name": _("需求量"), "data": [round(run["demanded"]) for run in runs]},
+            {"name": _("可行产能"), "data": [round(run["capacity"]) for run in runs]},
+            {"name": _("缺口"), "data": [round(run["shortfall"]) for run in runs]},
         ],
     }
 
 
-def mismatch_cell(*, sector: str, technology: str, province: str) -> dict[str, Any]:
+def mismatch_cell(*, principal: Any, sector: str, technology: str, province: str) -> dict[str, Any]:
     """The open demands behind one cell (any of sector, technology, province may be empty)."""
     demands = Demand.objects.filter(
         status__in=(Demand.Status.PUBLISHED, Demand.Status.MATCHED)
@@ -571,11 +543,11 @@ def mismatch_cell(*, sector: str, technology: str, province: str) -> dict[str, A
         demands = demands.filter(regions__overlap=[province, *cities])
         parts.append(Region.objects.filter(pk=province).first())
     demands = list(demands.order_by("-volume")[:QUEUE_PAGE])
-    flags = MismatchFlag.objects.filter(
+    flags = mismatch_flag_open_list(
+        principal=principal,
         subject_type=MismatchFlag.Subject.DEMAND,
-        demand_id__in=[d.pk for d in demands],
-        resolved_at__isnull=True,
-    ).order_by("severity")[:QUEUE_PAGE]
+        demand_ids=[d.pk for d in demands],
+    )[:QUEUE_PAGE]
     return {
         "title": " × ".join(p.name for p in parts if p is not None),
         "demands": demands,
@@ -583,7 +555,7 @@ def mismatch_cell(*, sector: str, technology: str, province: str) -> dict[str, A
     }
 
 
-def mismatch_workbook() -> bytes:
+def mismatch_workbook(*, principal: Any) -> bytes:
     """The latest snapshot cells and the open flags as an xlsx."""
     from openpyxl import Workbook
 
@@ -593,7 +565,7 @@ def mismatch_workbook() -> bytes:
     sheet.append(
         [_("行业"), _("网络技术"), _("省份"), _("需求量"), _("可行产能"), _("缺口"), _("需求数")]
     )
-    for row in _latest_snapshots().order_by("sector", "technology", "province"):
+    for row in mismatch_snapshot_latest():
         sheet.append(
             [
                 row.sector,
@@ -607,7 +579,7 @@ def mismatch_workbook() -> bytes:
         )
     flags = workbook.create_sheet(_("错配提示"))
     flags.append([_("对象类型"), _("对象键"), _("类型"), _("严重程度"), _("说明"), _("首次发现")])
-    for flag in MismatchFlag.objects.filter(resolved_at__isnull=True).order_by("code")[:100_000]:
+    for flag in mismatch_flag_open_list(principal=principal)[:100_000]:
         flags.append(
             [
                 flag.get_subject_type_display(),

@@ -1,8 +1,9 @@
-"""Admin views of matches, mismatch flags, snapshots and rematch runs (read-mostly)."""
+"""Admin views of matches, partner suggestions, mismatch flags, snapshots and rematch runs
+(read-mostly)."""
 
 from django.contrib import admin
 
-from .models import Match, MatchRun, MismatchFlag, MismatchSnapshot
+from .models import Match, MatchRun, MismatchFlag, MismatchSnapshot, PartnerSuggestion
 
 
 @admin.register(Match)
@@ -12,6 +13,15 @@ class MatchAdmin(admin.ModelAdmin):
     search_fields = ("pair_key", "demand__title")
     raw_id_fields = ("demand", "offering")
     readonly_fields = ("breakdown", "unmet", "engine_version", "computed_at")
+
+
+@admin.register(PartnerSuggestion)
+class PartnerSuggestionAdmin(admin.ModelAdmin):
+    list_display = ("organization", "partner", "kinds", "demand_count", "volume", "computed_at")
+    list_filter = ("engine_version",)
+    search_fields = ("organization__name", "partner__name")
+    raw_id_fields = ("organization", "partner")
+    readonly_fields = ("engine_version", "computed_at")
 
 
 @admin.register(MismatchFlag)

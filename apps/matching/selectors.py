@@ -1,17 +1,20 @@
-"""Matching reads scoped to what a principal may see."""
+"""Matching reads: matches, partner suggestions and mismatch figures, scoped to what a principal
+may see."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Greatest
 
 from apps.accounts.selectors import is_coordinator, principal_org_ids
 from apps.catalog.selectors import offering_visible_queryset
 from apps.demands.models import Demand
 from apps.demands.selectors import demand_visible_queryset
 
-from .models import Match, MismatchFlag, MismatchSnapshot
+from .models import Match, MismatchFlag, MismatchSnapshot, PartnerSuggestion
 
 INTRODUCED_OR_LATER = (
     Match.Status.INTRODUCED,
@@ -66,15 +69,91 @@ def mismatch_summary() -> dict:
         .annotate(count=Count("id"))
         .order_by("subject_type", "code", "severity")
     )
-    latest = MismatchSnapshot.objects.order_by("-taken_at").values_list("taken_at", flat=True)
-    taken_at = latest.first()
-    cells = (
-        list(
-            MismatchSnapshot.objects.filter(taken_at=taken_at)
-            .order_by("sector", "technology", "province")
-            .values("sector", "technology", "province", "demanded", "capacity", "demands")
-        )
-        if taken_at
-        else []
+    latest = mismatch_snapshot_latest()
+    cells = list(
+        latest.values("sector", "technology", "province", "demanded", "capacity", "demands")
     )
+    taken_at = latest[0].taken_at if cells else None
     return {"open_flags": list(open_flags), "snapshot_taken_at": taken_at, "cells": cells}
+
+
+def partner_suggestion_list(*, organization_id: int) -> QuerySet[PartnerSuggestion]:
+    """A vendor's stored partner suggestions, most shared demands first (empty before the
+    first refresh)."""
+    return (
+        PartnerSuggestion.objects.filter(organization_id=organization_id)
+        .select_related("partner")
+        .order_by("-demand_count", "-volume", "partner_id")
+    )
+
+
+def mismatch_snapshot_latest() -> QuerySet[MismatchSnapshot]:
+    """The cells of the latest aggregation run by sector, technology, province (none before
+    the first run)."""
+    taken_at = (
+        MismatchSnapshot.objects.order_by("-taken_at").values_list("taken_at", flat=True).first()
+    )
+    if taken_at is None:
+        return MismatchSnapshot.objects.none()
+    return MismatchSnapshot.objects.filter(taken_at=taken_at).order_by(
+        "sector", "technology", "province"
+    )
+
+
+def mismatch_trend(*, points: int = 60) -> list[dict[str, Any]]:
+    """The last `points` aggregation runs, oldest first: taken_at, demanded, capacity and
+    shortfall (the gap summed over the cells short of capacity)."""
+    runs = (
+        MismatchSnapshot.objects.values("taken_at")
+        .annotate(
+            total_demanded=Sum("demanded"),
+            total_capacity=Sum("capacity"),
+            shortfall=Sum(Greatest(F("demanded") - F("capacity"), Value(0.0))),
+        )
+        .order_by("-taken_at")[:points]
+    )
+    return [
+        {
+            "taken_at": run["taken_at"],
+            "demanded": run["total_demanded"],
+            "capacity": run["total_capacity"],
+            "shortfall": run["shortfall"],
+        }
+        for run in reversed(runs)
+    ]
+
+
+def mismatch_flag_open_counts() -> dict[str, int]:
+    """Open flags on the dashboard: aggregate cells flagged, and demands with a flag."""
+    open_flags = MismatchFlag.objects.filter(resolved_at__isnull=True)
+    return {
+        "cells": open_flags.filter(subject_type=MismatchFlag.Subject.CELL).count(),
+        "demands_flagged": open_flags.filter(subject_type=MismatchFlag.Subject.DEMAND)
+        .values("demand_id")
+        .distinct()
+        .count(),
+    }
+
+
+_SEVERITY_RANK = Case(
+    When(severity=MismatchFlag.Severity.HIGH, then=Value(0)),
+    When(severity=MismatchFlag.Severity.MEDIUM, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def mismatch_flag_open_list(
+    *,
+    principal: Any,
+    subject_type: str | None = None,
+    demand_ids: Collection[int] | None = None,
+) -> QuerySet[MismatchFlag]:
+    """Open flags the principal may see (of one subject type, of some demands), most severe
+    and then most recent first."""
+    queryset = mismatch_queryset(principal).filter(resolved_at__isnull=True)
+    if subject_type is not None:
+        queryset = queryset.filter(subject_type=subject_type)
+    if demand_ids is not None:
+        queryset = queryset.filter(demand_id__in=list(demand_ids))
+    return queryset.order_by(_SEVERITY_RANK, "-last_seen", "-id")

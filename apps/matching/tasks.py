@@ -7,7 +7,7 @@ import socket
 
 from celery import shared_task
 
-from . import services
+from . import partners, services
 
 RETRY = {
     "autoretry_for": (Exception,),
@@ -70,3 +70,15 @@ def full_rematch(self) -> int | None:
 )
 def mismatch_aggregate() -> int:
     return services.mismatch_aggregate()
+
+
+@shared_task(
+    name="matching.partner_suggestions_refresh",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=20 * 60,
+    time_limit=25 * 60,
+    **RETRY,
+)
+def partner_suggestions_refresh(vendor_ids: list[int] | None = None) -> int:
+    return partners.partner_suggestions_refresh(vendor_ids=vendor_ids)

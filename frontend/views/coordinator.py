@@ -164,6 +164,7 @@ def dashboard_cell(request: HttpRequest) -> HttpResponse:
         request,
         "frontend/coordinator/_cell.html",
         matching.mismatch_cell(
+            principal=request.user,
             sector=request.GET.get("sector", ""),
             technology=request.GET.get("technology", ""),
             province=request.GET.get("province", ""),
@@ -173,7 +174,7 @@ def dashboard_cell(request: HttpRequest) -> HttpResponse:
 
 @coordinator_required
 def dashboard_export(request: HttpRequest) -> HttpResponse:
-    content = matching.mismatch_workbook()
+    content = matching.mismatch_workbook(principal=request.user)
     response = HttpResponse(
         content,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

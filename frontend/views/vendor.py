@@ -161,9 +161,7 @@ def partners(request: HttpRequest, organization: Organization) -> HttpResponse:
         "frontend/vendor/partners.html",
         {
             "organization": organization,
-            "partners": matching.partner_suggestions(
-                principal=request.user, organization=organization
-            ),
+            **matching.partner_suggestions(principal=request.user, organization=organization),
         },
     )
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from apps.accounts.models import Organization
 from apps.demands.models import Demand
 from apps.matching.models import Match, MismatchFlag
+from apps.matching.partners import partner_suggestions_refresh
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -199,6 +200,7 @@ def test_partner_suggestions_name_complementary_vendors_and_shared_demands(refer
         attributes={"deployment": "public_cloud"},
     )
     factories.DemandFactory(title="石家庄智能水表", kinds_needed=["module", "platform"])
+    partner_suggestions_refresh()  # the matching worker's hourly job
     # when
     body = web_for(factories.member(module_maker, "quectel")).get("/vendor/partners/")
     # then
