@@ -6,6 +6,7 @@ import random
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -131,6 +132,36 @@ def test_vectorised_core_agrees_with_the_pair_by_pair_oracle(offerings, vendors,
     for offering_id, score in fast.items():
         assert abs(score - slow[offering_id]) <= 0.011
         assert 0.0 <= score <= 100.0
+
+
+many_terminals_st = st.lists(
+    offerings_st.filter(len).map(lambda batch: batch[0]),
+    min_size=12,
+    max_size=60,
+    unique_by=lambda o: o.id,
+).map(lambda batch: [replace(o, kind="terminal", published=True) for o in batch])
+
+
+@SETTINGS
+@given(offerings=many_terminals_st, vendors=vendors_st, demand=demand_st, limit=st.integers(1, 5))
+def test_the_best_few_equal_the_oracle_best_when_most_candidates_are_pruned(
+    offerings, vendors, demand, limit
+):
+    # given more feasible terminals than the engine scores exactly (it keeps the best 10):
+    # verified vendors, no technology, region or certification left to rule any out
+    demand = replace(demand, kinds_needed=("terminal",), regions=(), certifications=())
+    offerings = [replace(o, technologies=()) for o in offerings]
+    vendors = {i: replace(v, verified=True) for i, v in vendors.items()}
+    index = _index(offerings, vendors)
+    # when it returns its best few
+    matches = match_demand(index, demand, now=NOW, limit=limit)
+    slow = _oracle(index, offerings, vendors, demand)
+    # then they are the oracle's best few, with the oracle's scores
+    best = sorted(slow.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    got = [(r.offering_id, r.score) for r in matches.results]
+    assert [score for _, score in got] == pytest.approx([s for _, s in best], abs=0.011)
+    for offering_id, score in got:
+        assert abs(slow[offering_id] - score) <= 0.011
 
 
 @SETTINGS

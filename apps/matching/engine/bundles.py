@@ -204,7 +204,14 @@ def suggest_partners(
             c = demands.compiled[demands.position[result.demand_id]]
             if len(c.kinds) < 2:
                 continue
-            matches = match_demand(offerings, c, now=now, weights=weights, explain_results=False)
+            matches = match_demand(
+                offerings,
+                c,
+                now=now,
+                weights=weights,
+                explain_results=False,
+                include={int(offerings.col("kind")[position]): position},
+            )
             bundles = solution_bundles(offerings, matches, limit=1, fixed={kind: position})
             if not bundles:
                 continue

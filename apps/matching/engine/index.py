@@ -25,6 +25,7 @@ from .reference import (
     masks_from_ints,
     province_of,
 )
+from .scoring import CAPACITY, CREDIBILITY, MIN_ORDER, PRICE, PackedLayout, credibility
 from .text import TokenVocabulary, idf_weights, tokenize
 
 ANY_TECH = -1  # posting key for offerings that declare no technology (platforms, services)
@@ -331,7 +332,10 @@ class OfferingIndex:
         for position, row in enumerate(rows):
             tokens[position, : len(row["_tokens"])] = row["_tokens"]
         data["tokens"] = tokens
+        data.update(self._packed(data))
+        data["eligible"] = np.zeros(n, dtype=bool)
         self.cols = _Columns({}, data)
+        self._vendor_columns_refresh()
         self.position = {int(i): p for p, i in enumerate(data["id"])}
         candidates: dict = {}
         cities: dict = {}
@@ -345,6 +349,50 @@ class OfferingIndex:
         self.row_cities = {p: tuple(r["_cities"]) for p, r in enumerate(rows) if r["_cities"]}
         self._count_tokens()
         self.refresh_idf()
+
+    @cached_property
+    def layout(self) -> PackedLayout:
+        ref = self.ref
+        words = self._mask_columns()
+        return PackedLayout.of(
+            {**words, "served": words["prov_full"], "partly": words["prov_city"]},
+            len(ref.tech_vocab),
+        )
+
+    @staticmethod
+    def _packed(data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """What scoring reads for every candidate, in two row-major arrays (one gather each).
+
+        Gathering 40k scattered rows costs about the same for one wide row as for one value,
+        so packing the nine scoring inputs cut the gather time by more than half.
+        """
+        numbers = np.zeros((len(data["id"]), 4), dtype=np.float64)
+        numbers[:, PRICE] = (data["price_min"] + data["price_max"]) / 2.0
+        numbers[:, CAPACITY] = data["capacity"]
+        numbers[:, MIN_ORDER] = data["min_order"]
+        served = data["prov_full"].copy()
+        served[data["nationwide"]] = np.uint64(0xFFFFFFFFFFFFFFFF)
+        masks = np.concatenate(
+            [
+                data["tech"],
+                data["sector"],
+                data["scenario"],
+                data["cert"],
+                served,
+                data["prov_city"],
+            ],
+            axis=-1,
+        )
+        return {"scoring_masks": masks, "scoring_numbers": numbers}
+
+    def _vendor_columns_refresh(self, rows: np.ndarray | slice = slice(None)) -> None:
+        """Recompute what rows take from their vendor: eligibility and credibility."""
+        data, n = self.cols.data, self.cols.n
+        vendor = data["vendor"][:n][rows]
+        data["eligible"][:n][rows] = data["active"][:n][rows] & self.vendor_verified[vendor]
+        data["scoring_numbers"][:n, CREDIBILITY][rows] = credibility(
+            self.vendor_cases[vendor], self.vendor_response[vendor]
+        )
 
     def _candidate_keys(self, row: dict) -> list[tuple[int, int, int]]:
         kind = row["kind"]
@@ -379,6 +427,8 @@ class OfferingIndex:
         self.vendor_response[position] = (
             np.nan if vendor.response_rate is None else float(vendor.response_rate)
         )
+        if self.cols.n:
+            self._vendor_columns_refresh(np.flatnonzero(self.col("vendor") == position))
         return position
 
     def remove(self, offering_id: int) -> bool:
@@ -387,6 +437,7 @@ class OfferingIndex:
         if position is None:
             return False
         self.cols.data["active"][position] = False
+        self.cols.data["eligible"][position] = False
         return True
 
     def upsert(self, record: OfferingRecord) -> int | None:
@@ -409,7 +460,10 @@ class OfferingIndex:
         padded = np.full(width, -1, dtype=np.int32)
         padded[: len(tokens)] = tokens
         values["tokens"] = padded
+        packed = self._packed({k: np.asarray([v]) for k, v in values.items()})
+        values.update({k: v[0] for k, v in packed.items()})
         position = self.cols.append(values)
+        self._vendor_columns_refresh(slice(position, position + 1))
         self.position[record.id] = position
         for key in self._candidate_keys(row):
             self.candidates.setdefault(key, Postings()).add(position)

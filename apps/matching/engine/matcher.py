@@ -20,12 +20,15 @@ from .index import (
 )
 from .reference import mask_to_int
 from .scoring import (
-    CRITERIA,
+    CAPACITY,
+    PRICE,
     TEXT_NO_QUERY,
     Weights,
     covers,
     criterion_scores,
+    deferred_points,
     feasible_pairs,
+    partial_points,
     top_k,
     total_score,
 )
@@ -38,17 +41,32 @@ BUNDLE_CANDIDATES_PER_KIND = 10
 
 @dataclass
 class KindEvaluation:
-    """Every feasible candidate of one needed kind, scored (positions are index rows)."""
+    """Every feasible candidate of one needed kind, scored (positions are index rows).
+
+    Only the rows in `exact` (indices into `positions`, ascending) have exact scores and
+    sub-scores (`subs`, aligned with `exact`); every other row's score is a lower bound that
+    already leaves it out of the best `keep`.
+    """
 
     kind: str
     positions: np.ndarray
     scores: np.ndarray
+    exact: np.ndarray
     subs: dict[str, np.ndarray]
     candidates: int
+    capacity_total: float
+    cheapest_price: float
 
     def ranked(self, k: int, ids: np.ndarray) -> np.ndarray:
         """Indices into `positions` of the k best, ties by ascending offering id."""
         return top_k(self.scores, ids[self.positions], k)
+
+    def sub_scores(self, i: int) -> dict[str, float]:
+        """Sub-scores of row `i` (an index into `positions` that is in `exact`)."""
+        j = int(np.searchsorted(self.exact, i))
+        if j >= len(self.exact) or self.exact[j] != i:
+            raise KeyError(f"row {i} was not scored exactly")
+        return {name: float(values[j]) for name, values in self.subs.items()}
 
 
 @dataclass
@@ -151,31 +169,43 @@ def offering_candidates(index: OfferingIndex, c: CompiledDemand, kind: int) -> n
     else:
         places = [ALL_REGIONS]
     rows = union([index.postings((kind, t, p)) for t in techs for p in places], index.mark())
-    return rows[index.col("active")[rows]]
+    return rows[index.col("eligible")[rows]]
 
 
-def coverage_for_demand(index: OfferingIndex, c: CompiledDemand, rows: np.ndarray) -> np.ndarray:
-    """Share of the demand's regions each row serves: province or city 1, cities only 0.5."""
+def coverage_for_demand(
+    index: OfferingIndex, c: CompiledDemand, rows: np.ndarray, masks: np.ndarray | None = None
+) -> np.ndarray:
+    """Share of the demand's regions each row serves: province or city 1, cities only 0.5.
+
+    `masks` are the rows' packed masks when the caller has gathered them already.
+    """
     if not c.regions:
         return np.ones(len(rows))
-    nationwide = index.col("nationwide")[rows]
-    full_masks = index.col("prov_full")[rows]
-    city_masks = index.col("prov_city")[rows]
+    if masks is None:
+        masks = np.take(index.col("scoring_masks"), rows, axis=0)
+    layout = index.layout
+    served = masks[:, layout.served]
+    partly = masks[:, layout.partly]
     total = np.zeros(len(rows))
     for p, city in c.regions:
         if p < 0:
-            total += nationwide
+            # A region outside the province vocabulary: only nationwide offerings serve it.
+            total += (served == np.uint64(0xFFFFFFFFFFFFFFFF)).all(axis=-1)
             continue
         word, bit = p >> 6, np.uint64(1 << (p & 63))
-        full = nationwide | ((full_masks[:, word] & bit) != 0)
+        full = (served[:, word] & bit) != 0
         if city:
             posting = index.cities.get(city)
             if posting is not None:
-                full = full | np.isin(rows, posting.array())
+                mark = index.mark()
+                hits = posting.array()
+                mark[hits] = True
+                full |= mark[rows]
+                mark[hits] = False
             total += full
         else:
-            partial = (city_masks[:, word] & bit) != 0
-            total += np.where(full, 1.0, np.where(partial, 0.5, 0.0))
+            total += full
+            total += ((partly[:, word] & bit) != 0) * 0.5 * ~full
     return total / len(c.regions)
 
 
@@ -215,44 +245,53 @@ def evaluate_kind(
     now: float,
     weights: Weights,
     keep: int,
+    include: np.ndarray = EMPTY,
 ) -> KindEvaluation:
     """Score every feasible offering of one kind for a demand.
 
-    Candidates already have the kind and an allowed technology (postings are keyed by both),
-    so only vendor, certifications and exact regional coverage are left to check before the
-    scoring columns are gathered for the survivors.
+    Candidates already have the kind, an allowed technology and an eligible (listed,
+    verified) vendor; certifications and exact regional coverage are checked here. Every
+    survivor gets `partial_points` from packed columns; only rows that could still reach the
+    best `keep` once text relevance and freshness are added (plus the index rows in
+    `include`) are scored exactly, through the same `criterion_scores` the other direction
+    uses, so a pair's score never depends on which side asked.
     """
     rows = offering_candidates(index, c, kind)
     candidates = len(rows)
-    ok = index.vendor_verified[index.col("vendor")[rows]]
+    layout = index.layout
+    masks = np.take(index.col("scoring_masks"), rows, axis=0)
+    coverage = coverage_for_demand(index, c, rows, masks)
+    ok = coverage > 0 if c.regions else None
     if c.required_certs.any():
-        ok &= covers(index.col("cert")[rows], c.required_certs)
-    rows = rows[ok]
-    coverage = coverage_for_demand(index, c, rows)
-    if c.regions:
-        served = coverage > 0
-        rows, coverage = rows[served], coverage[served]
-    o = offering_columns(index, rows)
+        certified = covers(masks[:, layout.cert], c.required_certs)
+        ok = certified if ok is None else ok & certified
+    if ok is not None:
+        rows, masks, coverage = rows[ok], masks[ok], coverage[ok]
+    numbers = np.take(index.col("scoring_numbers"), rows, axis=0)
     d = compiled_columns(c)
-    subs = criterion_scores(o, d, coverage, np.zeros(len(rows)), now)
-    # Text relevance costs the most per row; it can add at most its weight, so rows whose
-    # other criteria already leave them out of the best `keep` even with full text marks
-    # keep text 0 (their score is then a lower bound, and they are never ranked).
-    norm = weights.normalised()
-    text_rows = np.arange(len(rows))
+    partial = partial_points(masks, numbers, coverage, d, layout, weights)
     if len(rows) > keep:
-        partial = sum(norm[name] * subs[name] for name in CRITERIA if name != "text") * 100
         threshold = np.partition(partial, len(rows) - keep)[len(rows) - keep]
-        text_rows = np.flatnonzero(partial + norm["text"] * 100 >= threshold - 0.01)
-    relevance = np.zeros(len(rows))
-    relevance[text_rows] = relevance_for_demand(index, c, rows[text_rows])
-    subs["text"] = relevance
+        # The tolerance absorbs rounding between this and the exact formulas.
+        exact = np.flatnonzero(partial + deferred_points(weights) >= threshold - 0.01)
+        if len(include):
+            exact = np.union1d(exact, np.flatnonzero(np.isin(rows, include)))
+    else:
+        exact = np.arange(len(rows))
+    picked = rows[exact]
+    relevance = relevance_for_demand(index, c, picked)
+    subs = criterion_scores(offering_columns(index, picked), d, coverage[exact], relevance, now)
+    scores = np.round(partial, 2)
+    scores[exact] = total_score(subs, weights)
     return KindEvaluation(
         kind=index.ref.kind_vocab.codes[kind],
         positions=rows,
-        scores=total_score(subs, weights),
+        scores=scores,
+        exact=exact,
         subs=subs,
         candidates=candidates,
+        capacity_total=float(numbers[:, CAPACITY].sum()),
+        cheapest_price=float(numbers[:, PRICE].min()) if len(rows) else float("nan"),
     )
 
 
@@ -291,8 +330,13 @@ def match_demand(
     weights: Weights | None = None,
     limit: int = DEFAULT_LIMIT,
     explain_results: bool = True,
+    include: dict[int, int] | None = None,
 ) -> DemandMatches:
-    """Top `limit` feasible offerings per needed kind, best first, each with its explanation."""
+    """Top `limit` feasible offerings per needed kind, best first, each with its explanation.
+
+    `include` maps a kind position to an index row that must be scored exactly even when it
+    is not among the best (a pinned bundle component).
+    """
     weights = weights or Weights()
     c = (
         demand
@@ -302,8 +346,15 @@ def match_demand(
     out = DemandMatches(demand=c)
     ids = index.col("id")
     for kind in c.kinds:
+        pinned = (include or {}).get(kind)
         evaluation = evaluate_kind(
-            index, c, kind, now, weights, max(limit, BUNDLE_CANDIDATES_PER_KIND)
+            index,
+            c,
+            kind,
+            now,
+            weights,
+            max(limit, BUNDLE_CANDIDATES_PER_KIND),
+            EMPTY if pinned is None else np.array([pinned]),
         )
         out.evaluations[evaluation.kind] = evaluation
         best = evaluation.ranked(limit, ids)
@@ -313,7 +364,7 @@ def match_demand(
                     index,
                     c,
                     int(evaluation.positions[i]),
-                    {k: float(v[i]) for k, v in evaluation.subs.items()},
+                    evaluation.sub_scores(int(i)),
                     float(evaluation.scores[i]),
                     weights,
                     now,

@@ -31,8 +31,7 @@ class Flag:
 
 def _kind_rows(index: OfferingIndex, kind: int, techs: list[int]) -> np.ndarray:
     rows = union([index.postings((kind, t, ALL_REGIONS)) for t in techs], index.mark())
-    live = index.col("active")[rows] & index.vendor_verified[index.col("vendor")[rows]]
-    return rows[live]
+    return rows[index.col("eligible")[rows]]
 
 
 def demand_flags(
@@ -89,7 +88,7 @@ def demand_flags(
         kind = ref.kind_vocab.position[kind_code]
         kzh, ken = ref.name("kind", kind_code)
         if len(evaluation.positions):
-            capacity = float(index.col("capacity")[evaluation.positions].sum())
+            capacity = evaluation.capacity_total
             if capacity < c.need:
                 ratio = capacity / c.need if c.need else 0.0
                 add(
@@ -105,11 +104,7 @@ def demand_flags(
                     ratio=round(ratio, 4),
                 )
             if not np.isnan(c.budget):
-                prices = (
-                    index.col("price_min")[evaluation.positions]
-                    + index.col("price_max")[evaluation.positions]
-                ) / 2
-                cheapest = float(prices.min())
+                cheapest = evaluation.cheapest_price
                 if cheapest > c.budget:
                     add(
                         "price_gap",
@@ -260,7 +255,7 @@ def aggregate_cells(
         offerings.col("kind"),
         [ref.kind_vocab.position[k] for k in volume_kinds if k in ref.kind_vocab.position],
     )
-    live = offerings.col("active") & offerings.vendor_verified[offerings.col("vendor")] & kind_ok
+    live = offerings.col("eligible") & kind_ok
     rows = np.flatnonzero(live)
     for start in range(0, len(rows), CELL_CHUNK):
         chunk = rows[start : start + CELL_CHUNK]
