@@ -234,6 +234,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- matching -------------------------------------------------------------------------------
+# Processes a full rematch forks after loading the market index (shared copy-on-write): one per
+# core. Each holds a database connection while it runs.
+MATCHING_FULL_REMATCH_WORKERS = env.int("MATCHING_FULL_REMATCH_WORKERS", default=2)
+
 # --- partner integration --------------------------------------------------------------------
 # Webhook targets on private or loopback addresses are refused in production (SSRF).
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=DEBUG)

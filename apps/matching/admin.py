@@ -3,7 +3,14 @@
 
 from django.contrib import admin
 
-from .models import Match, MatchRun, MismatchFlag, MismatchSnapshot, PartnerSuggestion
+from .models import (
+    Match,
+    MatchRun,
+    MatchRunSlice,
+    MismatchFlag,
+    MismatchSnapshot,
+    PartnerSuggestion,
+)
 
 
 @admin.register(Match)
@@ -38,13 +45,19 @@ class MismatchSnapshotAdmin(admin.ModelAdmin):
     list_filter = ("sector", "technology")
 
 
+class MatchRunSliceInline(admin.TabularInline):
+    model = MatchRunSlice
+    extra = 0
+    readonly_fields = ("number", "first_id", "last_id", "cursor", "done")
+
+
 @admin.register(MatchRun)
 class MatchRunAdmin(admin.ModelAdmin):
+    inlines = (MatchRunSliceInline,)
     list_display = (
         "id",
         "engine_version",
         "status",
-        "cursor",
         "demands_done",
         "lease_owner",
         "started_at",

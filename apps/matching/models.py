@@ -60,6 +60,9 @@ class Match(models.Model):
     bundle_protocol = models.CharField(_("组合方案协议"), max_length=40, blank=True)
     engine_version = models.CharField(_("引擎版本"), max_length=20)
     computed_at = models.DateTimeField(_("计算时间"))
+    # What the stored figures were computed from (engine version, score, both sides' change
+    # stamps): a full rematch rewrites a row only when it differs.
+    fingerprint = models.CharField(_("计算指纹"), max_length=200, blank=True, default="")
     status = models.CharField(
         _("状态"), max_length=12, choices=Status.choices, default=Status.SUGGESTED, db_index=True
     )
@@ -211,7 +214,7 @@ class MismatchSnapshot(models.Model):
 
 
 class MatchRun(models.Model):
-    """A full rematch: resumable from `cursor` (the last demand id done), leased by one worker."""
+    """A full rematch, leased by one worker, split into id-range slices run side by side."""
 
     class Status(models.TextChoices):
         RUNNING = "running", _("进行中")
@@ -221,7 +224,6 @@ class MatchRun(models.Model):
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.RUNNING
     )
-    cursor = models.BigIntegerField(_("进度（需求ID）"), default=0)
     demands_done = models.PositiveIntegerField(_("已处理需求"), default=0)
     lease_owner = models.CharField(_("执行者"), max_length=100, blank=True)
     lease_until = models.DateTimeField(_("租约到期"), null=True, blank=True)
@@ -241,3 +243,24 @@ class MatchRun(models.Model):
 
     def __str__(self) -> str:
         return f"rematch {self.engine_version} {self.status} @ {self.cursor}"
+
+
+class MatchRunSlice(models.Model):
+    """Demands with ids in [first_id, last_id] of a run; resumable from `cursor`."""
+
+    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="slices")
+    number = models.PositiveSmallIntegerField(_("分片"))
+    first_id = models.BigIntegerField(_("起始需求ID"))
+    last_id = models.BigIntegerField(_("结束需求ID"), null=True, blank=True)
+    cursor = models.BigIntegerField(_("进度（需求ID）"), default=0)
+    done = models.BooleanField(_("已完成"), default=False)
+
+    class Meta:
+        verbose_name = _("全量匹配分片")
+        verbose_name_plural = _("全量匹配分片")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="matchrunslice_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.number} @ {self.cursor}"

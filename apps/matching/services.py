@@ -5,12 +5,17 @@ Every match status change is one atomic transaction that also writes its audit r
 
 from __future__ import annotations
 
+import logging
+import os
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, connections, transaction
+from django.db.models import F, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,11 +36,15 @@ from .engine import (
     aggregate_cells,
     analyse_demand,
     cell_flags,
+    explain_ranked,
     match_offering,
     offering_flags,
+    ranked_offerings,
 )
-from .models import Match, MatchRun, MismatchFlag, MismatchSnapshot
+from .models import Match, MatchRun, MatchRunSlice, MismatchFlag, MismatchSnapshot
 from .notifications import introduction_notify
+
+logger = logging.getLogger(__name__)
 
 MATCHES_PER_DEMAND = 20
 BUNDLES_PER_DEMAND = 5
@@ -58,7 +67,7 @@ def matching_schedule(*, entity: str, entity_id: int) -> None:
 # --- storing engine results ---------------------------------------------------------------
 
 
-def _result_row(demand_id: int, result: MatchResult, now) -> Match:
+def _result_row(demand_id: int, result: MatchResult, now, fingerprint: str = "") -> Match:
     return Match(
         demand_id=demand_id,
         offering_id=result.offering_id,
@@ -72,10 +81,11 @@ def _result_row(demand_id: int, result: MatchResult, now) -> Match:
         explanation_en=result.summary_en,
         engine_version=ENGINE_VERSION,
         computed_at=now,
+        fingerprint=fingerprint,
     )
 
 
-def _bundle_row(demand_id: int, bundle: Bundle, now) -> Match:
+def _bundle_row(demand_id: int, bundle: Bundle, now, fingerprint: str = "") -> Match:
     return Match(
         demand_id=demand_id,
         offering=None,
@@ -97,6 +107,7 @@ def _bundle_row(demand_id: int, bundle: Bundle, now) -> Match:
         bundle_protocol=bundle.protocol or "",
         engine_version=ENGINE_VERSION,
         computed_at=now,
+        fingerprint=fingerprint,
     )
 
 
@@ -112,6 +123,7 @@ _REFRESHED = (
     "bundle_protocol",
     "engine_version",
     "computed_at",
+    "fingerprint",
     "updated_at",
 )
 
@@ -220,6 +232,18 @@ def _mismatch_webhook(flag: MismatchFlag) -> None:
     )
 
 
+@dataclass(frozen=True)
+class FlagSubject:
+    """What one subject (a demand, an offering or a cell) raises now."""
+
+    subject_type: str
+    subject_key: str
+    flags: tuple[Flag, ...]
+    demand_id: int | None = None
+    offering_id: int | None = None
+    cell: Cell | None = None
+
+
 def flags_sync(
     *,
     subject_type: str,
@@ -231,46 +255,73 @@ def flags_sync(
     cell: Cell | None = None,
 ) -> None:
     """Open or refresh the subject's raised flags; resolve its open flags not raised any more."""
-    raised = {flag.code: flag for flag in flags}
-    open_flags = {
-        f.code: f
-        for f in MismatchFlag.objects.select_for_update().filter(
-            subject_key=subject_key, resolved_at__isnull=True
+    flags_sync_many(
+        subjects=[
+            FlagSubject(subject_type, subject_key, tuple(flags), demand_id, offering_id, cell)
+        ],
+        now=now,
+    )
+
+
+_FLAG_REFRESHED = ("severity", "figures", "message_zh", "message_en", "last_seen")
+
+
+def flags_sync_many(*, subjects: Iterable[FlagSubject], now) -> None:
+    """`flags_sync` for many subjects in four statements (a full rematch syncs 200 at once)."""
+    subjects = {subject.subject_key: subject for subject in subjects}
+    if not subjects:
+        return
+    with transaction.atomic():
+        open_flags = list(
+            MismatchFlag.objects.select_for_update().filter(
+                subject_key__in=list(subjects), resolved_at__isnull=True
+            )
         )
-    }
-    for code, existing in open_flags.items():
-        if code not in raised:
-            existing.resolved_at = now
-            existing.save(update_fields=["resolved_at"])
-    for code, flag in raised.items():
-        existing = open_flags.get(code)
-        if existing is not None:
-            existing.severity = flag.severity
-            existing.figures = flag.figures
-            existing.message_zh = flag.zh[:500]
-            existing.message_en = flag.en[:500]
-            existing.last_seen = now
-            existing.save(
-                update_fields=["severity", "figures", "message_zh", "message_en", "last_seen"]
-            )
-        else:
-            created = MismatchFlag.objects.create(
-                subject_type=subject_type,
-                subject_key=subject_key,
-                demand_id=demand_id,
-                offering_id=offering_id,
-                sector=cell.sector if cell else "",
-                technology=cell.technology if cell else "",
-                province=cell.province if cell else "",
-                code=code,
-                severity=flag.severity,
-                figures=flag.figures,
-                message_zh=flag.zh[:500],
-                message_en=flag.en[:500],
-                first_seen=now,
-                last_seen=now,
-            )
-            _mismatch_webhook(created)
+        opened = {(f.subject_key, f.code): f for f in open_flags}
+        resolved, refreshed, created = [], [], []
+        for flag in open_flags:
+            raised = {f.code for f in subjects[flag.subject_key].flags}
+            if flag.code not in raised:
+                resolved.append(flag.pk)
+        for key, subject in subjects.items():
+            for flag in {f.code: f for f in subject.flags}.values():
+                existing = opened.get((key, flag.code))
+                values = {
+                    "severity": flag.severity,
+                    "figures": flag.figures,
+                    "message_zh": flag.zh[:500],
+                    "message_en": flag.en[:500],
+                    "last_seen": now,
+                }
+                if existing is not None:
+                    for name, value in values.items():
+                        setattr(existing, name, value)
+                    refreshed.append(existing)
+                    continue
+                cell = subject.cell
+                created.append(
+                    MismatchFlag(
+                        subject_type=subject.subject_type,
+                        subject_key=key,
+                        demand_id=subject.demand_id,
+                        offering_id=subject.offering_id,
+                        sector=cell.sector if cell else "",
+                        technology=cell.technology if cell else "",
+                        province=cell.province if cell else "",
+                        code=flag.code,
+                        first_seen=now,
+                        **values,
+                    )
+                )
+        if resolved:
+            MismatchFlag.objects.filter(pk__in=resolved).update(resolved_at=now)
+        if refreshed:
+            MismatchFlag.objects.bulk_update(refreshed, _FLAG_REFRESHED, batch_size=500)
+        if created:
+            MismatchFlag.objects.bulk_create(created, batch_size=500)
+            if webhook_event_has_subscribers("mismatch.raised"):
+                for flag in created:
+                    _mismatch_webhook(flag)
 
 
 # --- incremental and full matching (called by tasks) -------------------------------------
@@ -348,6 +399,11 @@ def lease_seconds() -> int:
     return int(getattr(settings, "MATCHING_LEASE_SECONDS", LEASE_SECONDS))
 
 
+def rematch_workers() -> int:
+    """Processes a full rematch forks to score slices side by side (they share the index)."""
+    return max(1, int(getattr(settings, "MATCHING_FULL_REMATCH_WORKERS", 1)))
+
+
 def full_rematch_leased_elsewhere(*, owner: str) -> bool:
     """Whether an unfinished full rematch is leased by another worker."""
     return (
@@ -356,74 +412,48 @@ def full_rematch_leased_elsewhere(*, owner: str) -> bool:
 
 
 def full_rematch(
-    *, owner: str, lease: int | None = None, chunk: int | None = None
+    *, owner: str, lease: int | None = None, chunk: int | None = None, workers: int | None = None
 ) -> MatchRun | None:
-    """Rematch every open demand, resuming the running run from its cursor.
+    """Rematch every demand (closed ones lose their suggestions), resuming an unfinished run.
 
-    One worker at a time holds the run's lease (renewed per chunk); another caller returns
-    None at once. Each chunk's results and the cursor commit together, so a killed worker
-    loses at most one chunk of work, which the next call redoes idempotently.
+    One worker at a time holds the run's lease; another caller returns None at once. The
+    market index is loaded once, then one forked process per slice of demand ids scores and
+    stores its slice (the index is shared copy-on-write). Each chunk's rows and its slice
+    cursor commit together, so a killed worker loses at most one chunk per slice, which the
+    next call redoes idempotently. Rows whose fingerprint is unchanged are not rewritten.
     """
     lease = lease or lease_seconds()
     chunk = chunk or getattr(settings, "MATCHING_FULL_REMATCH_CHUNK", FULL_REMATCH_CHUNK)
-    run = _lease_run(owner, lease)
+    run = _lease_run(owner, lease, workers or rematch_workers())
     if run is None:
         return None
     state = loader.market(fresh=True)
-    typical = loader.scenario_certifications()
-    weights = loader.weights()
-    while True:
-        rows = list(
-            Demand.objects.filter(id__gt=run.cursor)
-            .order_by("id")
-            .values_list(*loader.DEMAND_COLUMNS)[:chunk]
-        )
-        if not rows:
-            break
-        now = timezone.now()
-        analyses = []
-        for row in rows:
-            spec = loader.demand_spec(row, typical, now)
-            analyses.append(
-                (
-                    spec.id,
-                    analyse_demand(
-                        state.offerings,
-                        spec,
-                        now=time.time(),
-                        weights=weights,
-                        limit=MATCHES_PER_DEMAND,
-                        bundle_limit=BUNDLES_PER_DEMAND,
-                    )
-                    if spec.open
-                    else None,
-                )
-            )
-        with transaction.atomic():
-            locked = MatchRun.objects.select_for_update().get(pk=run.pk)
-            if locked.lease_owner != owner or locked.status != MatchRun.Status.RUNNING:
-                return None  # the lease was lost: someone else carries on
-            for demand_id, analysis in analyses:
-                demand_results_store(demand_id=demand_id, analysis=analysis)
-            locked.cursor = rows[-1][0]
-            locked.demands_done += len(rows)
-            locked.lease_until = timezone.now() + timezone.timedelta(seconds=lease)
-            locked.save(update_fields=["cursor", "demands_done", "lease_until"])
-            run = locked
+    now = time.time()  # one clock for the run, so freshness is the same for every demand
+    pending = list(run.slices.filter(done=False).order_by("number"))
+    if len(pending) > 1 and not connection.in_atomic_block:
+        _slices_forked(run, pending, state, now=now, owner=owner, lease=lease, chunk=chunk)
+    else:
+        # Inside a transaction (tests, callers' atomic blocks) forked processes could not
+        # see uncommitted demands: run the slices here, one after the other.
+        for part in pending:
+            _slice_rematch(run.pk, part, state, now=now, owner=owner, lease=lease, chunk=chunk)
     with transaction.atomic():
-        MatchRun.objects.filter(pk=run.pk, lease_owner=owner).update(
-            status=MatchRun.Status.DONE, finished_at=timezone.now(), lease_until=None
-        )
+        finished = not run.slices.filter(done=False).exists()
+        if finished:
+            MatchRun.objects.filter(pk=run.pk, lease_owner=owner).update(
+                status=MatchRun.Status.DONE, finished_at=timezone.now(), lease_until=None
+            )
     run.refresh_from_db()
-    return run
+    return run if run.status == MatchRun.Status.DONE else None
 
 
-def _lease_run(owner: str, lease: int) -> MatchRun | None:
+def _lease_run(owner: str, lease: int, workers: int) -> MatchRun | None:
     now = timezone.now()
     with transaction.atomic():
         run = MatchRun.objects.select_for_update().filter(status=MatchRun.Status.RUNNING).first()
         if run is None:
             run = MatchRun.objects.create(engine_version=ENGINE_VERSION)
+            MatchRunSlice.objects.bulk_create(_slices_plan(run, workers))
         if (
             run.lease_owner
             and run.lease_owner != owner
@@ -435,6 +465,188 @@ def _lease_run(owner: str, lease: int) -> MatchRun | None:
         run.lease_until = now + timezone.timedelta(seconds=lease)
         run.save(update_fields=["lease_owner", "lease_until"])
         return run
+
+
+def _slices_plan(run: MatchRun, workers: int) -> list[MatchRunSlice]:
+    """`workers` id ranges of about equal width over today's demands; the last is open-ended."""
+    bounds = Demand.objects.aggregate(low=Min("id"), high=Max("id"))
+    low, high = bounds["low"] or 0, bounds["high"] or 0
+    width = max(1, (high - low + workers) // workers)
+    return [
+        MatchRunSlice(
+            run=run,
+            number=k,
+            first_id=low + k * width if k else 0,
+            last_id=low + (k + 1) * width - 1 if k < workers - 1 else None,
+        )
+        for k in range(workers)
+    ]
+
+
+def _slices_forked(run, pending, state, *, now, owner, lease, chunk) -> None:
+    """Fork one process per pending slice; renew the lease until all have exited."""
+    connections.close_all()  # each process opens its own connection
+    children: dict[int, int] = {}
+    for part in pending:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, its exit code is checked below
+            code = 1
+            try:
+                # Broker connections are not fork-safe: the child gets fresh ones, as Celery's
+                # own pool processes do.
+                current_app._after_fork()
+                _slice_rematch(run.pk, part, state, now=now, owner=owner, lease=lease, chunk=chunk)
+                code = 0
+            except BaseException:
+                logger.exception("full rematch slice %s failed", part.number)
+            finally:
+                connections.close_all()
+                os._exit(code)
+        children[pid] = part.number
+    failed = []
+    renew_at = time.monotonic() + lease / 3
+    try:
+        while children:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid:
+                number = children.pop(pid)
+                if os.waitstatus_to_exitcode(status) != 0:
+                    failed.append(number)
+                continue
+            if time.monotonic() >= renew_at:
+                MatchRun.objects.filter(pk=run.pk, lease_owner=owner).update(
+                    lease_until=timezone.now() + timezone.timedelta(seconds=lease)
+                )
+                renew_at = time.monotonic() + lease / 3
+            time.sleep(0.1)
+    finally:
+        connections.close_all()
+    if failed:
+        raise RuntimeError(f"full rematch slices {sorted(failed)} failed; the next run resumes")
+
+
+def _slice_rematch(run_id, part, state, *, now, owner, lease, chunk) -> None:
+    """Score and store one slice chunk by chunk from its cursor."""
+    typical = loader.scenario_certifications()
+    weights = loader.weights()
+    demands = Demand.objects.filter(id__gte=part.first_id).order_by("id")
+    if part.last_id is not None:
+        demands = demands.filter(id__lte=part.last_id)
+    cursor = part.cursor
+    while True:
+        rows = list(demands.filter(id__gt=cursor).values_list(*loader.DEMAND_COLUMNS)[:chunk])
+        if not rows:
+            break
+        stamp = timezone.now()
+        analyses = []
+        for row in rows:
+            spec = loader.demand_spec(row, typical, stamp)
+            analysis = None
+            if spec.open:
+                analysis = analyse_demand(
+                    state.offerings,
+                    spec,
+                    now=now,
+                    weights=weights,
+                    limit=MATCHES_PER_DEMAND,
+                    bundle_limit=BUNDLES_PER_DEMAND,
+                    explain_results=False,
+                )
+            analyses.append((spec.id, analysis))
+        cursor = rows[-1][0]
+        with transaction.atomic():
+            _chunk_store(analyses, state.offerings, weights=weights, now=now, stamp=stamp)
+            updated = MatchRun.objects.filter(
+                pk=run_id, lease_owner=owner, status=MatchRun.Status.RUNNING
+            ).update(
+                demands_done=F("demands_done") + len(rows),
+                lease_until=timezone.now() + timezone.timedelta(seconds=lease),
+            )
+            if not updated:
+                # The lease was lost: someone else carries on. Roll this chunk back.
+                transaction.set_rollback(True)
+                return
+            MatchRunSlice.objects.filter(pk=part.pk).update(cursor=cursor)
+    MatchRunSlice.objects.filter(pk=part.pk).update(cursor=cursor, done=True)
+
+
+def _fingerprint(*parts: object) -> str:
+    return "|".join([ENGINE_VERSION, *(str(p) for p in parts)])[:200]
+
+
+def _chunk_store(analyses, index, *, weights, now: float, stamp) -> None:
+    """Store a chunk of unexplained analyses: explain and write only rows that changed.
+
+    Suggestions no longer produced are removed unless a person already acted on them; rows
+    in later statuses keep their lifecycle and get refreshed figures.
+    """
+    demand_ids = [demand_id for demand_id, _ in analyses]
+    stored = {
+        (demand_id, key): (pk, fingerprint, status, origin)
+        for pk, demand_id, key, fingerprint, status, origin in Match.objects.filter(
+            demand_id__in=demand_ids
+        ).values_list("pk", "demand_id", "pair_key", "fingerprint", "status", "origin")
+    }
+    updated_at = index.col("updated_at")
+    ids = index.col("id")
+    produced: set[tuple[int, str]] = set()
+    rows: list[Match] = []
+    subjects = []
+    for demand_id, analysis in analyses:
+        subjects.append(
+            FlagSubject(
+                MismatchFlag.Subject.DEMAND,
+                f"demand:{demand_id}",
+                tuple(analysis.flags) if analysis is not None else (),
+                demand_id=demand_id,
+            )
+        )
+        if analysis is None:
+            continue
+        matches = analysis.matches
+        demand_stamp = matches.demand.spec.updated_at
+        for kind, i, score in ranked_offerings(index, matches, MATCHES_PER_DEMAND):
+            position = int(matches.evaluations[kind].positions[i])
+            key = f"o:{int(ids[position])}"
+            fingerprint = _fingerprint(f"{score:.2f}", updated_at[position], demand_stamp)
+            produced.add((demand_id, key))
+            if stored.get((demand_id, key), (None, None))[1] == fingerprint:
+                continue
+            result = explain_ranked(index, matches, kind, i, now=now, weights=weights)
+            rows.append(_result_row(demand_id, result, stamp, fingerprint))
+        for bundle in analysis.bundles:
+            row = _bundle_row(demand_id, bundle, stamp)
+            row.fingerprint = _fingerprint(
+                f"{bundle.score:.2f}", *(f"{c.score:.2f}" for c in bundle.components)
+            )
+            produced.add((demand_id, row.pair_key))
+            if stored.get((demand_id, row.pair_key), (None, None))[1] != row.fingerprint:
+                rows.append(row)
+    stale = [
+        pk
+        for key, (pk, _, status, origin) in stored.items()
+        if key not in produced
+        and status == Match.Status.SUGGESTED
+        and origin == Match.Origin.ENGINE
+    ]
+    if stale:
+        Match.objects.filter(pk__in=stale).delete()
+    if rows:
+        Match.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["demand", "pair_key"],
+            update_fields=list(_REFRESHED),
+            batch_size=1000,
+        )
+        new = [row for row in rows if (row.demand_id, row.pair_key) not in stored]
+        if new and webhook_event_has_subscribers("match.suggested"):
+            by_demand: dict[int, list[Match]] = {}
+            for row in new:
+                by_demand.setdefault(row.demand_id, []).append(row)
+            for demand_id, demand_rows in by_demand.items():
+                _suggested_webhooks(demand_id, demand_rows)
+    flags_sync_many(subjects=subjects, now=stamp)
 
 
 def mismatch_aggregate() -> int:
@@ -461,22 +673,18 @@ def mismatch_aggregate() -> int:
                 subject_type=MismatchFlag.Subject.CELL, resolved_at__isnull=True
             ).values_list("subject_key", flat=True)
         )
-        seen = set()
+        subjects = []
         for cell in cells:
             key = f"cell:{cell.sector}:{cell.technology}:{cell.province}"
             flag = flagged.get((cell.sector, cell.technology, cell.province))
             if flag is None and key not in open_cells:
                 continue
-            seen.add(key)
-            flags_sync(
-                subject_type=MismatchFlag.Subject.CELL,
-                subject_key=key,
-                flags=[flag] if flag else [],
-                cell=cell,
-                now=now,
+            open_cells.discard(key)
+            subjects.append(
+                FlagSubject(MismatchFlag.Subject.CELL, key, (flag,) if flag else (), cell=cell)
             )
-        for key in open_cells - seen:
-            flags_sync(subject_type=MismatchFlag.Subject.CELL, subject_key=key, flags=[], now=now)
+        subjects += [FlagSubject(MismatchFlag.Subject.CELL, key, ()) for key in open_cells]
+        flags_sync_many(subjects=subjects, now=now)
     return len(cells)
 
 

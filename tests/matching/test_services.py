@@ -191,6 +191,30 @@ def test_full_rematch_covers_every_open_demand_once_and_resumes(vendor, enterpri
     assert services.full_rematch(owner="test") is None
 
 
+def test_a_second_full_rematch_rewrites_only_what_changed(vendor, enterprise):
+    # given a stored full rematch of three demands, split in slices
+    offering = module(vendor)
+    demands = [water_meters(enterprise) for _ in range(3)]
+    services.full_rematch(owner="test", chunk=2, workers=3)
+    first = {m.pk: (m.fingerprint, m.computed_at) for m in Match.objects.all()}
+    assert len(first) == 3 and all(fingerprint for fingerprint, _ in first.values())
+    # when one demand changes its budget and the market is rematched again
+    Demand.objects.filter(pk=demands[0].pk).update(unit_budget=Decimal("11"))
+    run = services.full_rematch(owner="test", chunk=2, workers=2)
+    # then only that demand's row was rewritten (with its new price score); the others kept
+    # their rows untouched, and every demand still has its one match
+    assert run.demands_done == 3 and run.slices.count() == 2
+    after = {m.demand_id: m for m in Match.objects.select_related(None)}
+    changed = after[demands[0].pk]
+    assert changed.fingerprint != first[changed.pk][0]
+    assert changed.breakdown["price"]["score"] < 1.0
+    for demand in demands[1:]:
+        assert (after[demand.pk].fingerprint, after[demand.pk].computed_at) == first[
+            after[demand.pk].pk
+        ]
+    assert Match.objects.filter(offering=offering).count() == 3
+
+
 def test_mismatch_aggregation_snapshots_cells_and_flags_shortages(vendor, enterprise):
     module(vendor, nationwide=False, regions=["330000"], annual_capacity=10_000)
     water_meters(enterprise, volume=500_000)

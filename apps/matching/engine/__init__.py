@@ -21,7 +21,13 @@ from .index import (
     annual_need,
     compile_demand,
 )
-from .matcher import DemandMatches, match_demand, match_offering
+from .matcher import (
+    DemandMatches,
+    explain_ranked,
+    match_demand,
+    match_offering,
+    ranked_offerings,
+)
 from .mismatch import Cell, Flag, aggregate_cells, cell_flags, demand_flags, offering_flags
 from .reference import ReferenceData, RequirementProfile, TechnologySpec
 from .scoring import CRITERIA, Weights
@@ -51,9 +57,15 @@ def analyse_demand(
     weights: Weights | None = None,
     limit: int = 20,
     bundle_limit: int = 5,
+    explain_results: bool = True,
 ) -> DemandAnalysis:
-    """Matches per needed kind, solution bundles (when it needs several kinds) and flags."""
-    matches = match_demand(index, demand, now=now, weights=weights, limit=limit)
+    """Matches per needed kind, solution bundles (when it needs several kinds) and flags.
+
+    Without `explain_results` the matches are ranked but not explained (see explain_ranked).
+    """
+    matches = match_demand(
+        index, demand, now=now, weights=weights, limit=limit, explain_results=explain_results
+    )
     bundles = (
         solution_bundles(index, matches, limit=bundle_limit)
         if len(matches.demand.kinds) > 1
@@ -94,9 +106,11 @@ __all__ = [
     "cell_flags",
     "compile_demand",
     "demand_flags",
+    "explain_ranked",
     "match_demand",
     "match_offering",
     "offering_flags",
+    "ranked_offerings",
     "solution_bundles",
     "suggest_partners",
     "technology_advice",

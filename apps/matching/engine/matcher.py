@@ -374,6 +374,43 @@ def match_demand(
     return out
 
 
+def ranked_offerings(
+    index: OfferingIndex, matches: DemandMatches, limit: int = DEFAULT_LIMIT
+) -> list[tuple[str, int, float]]:
+    """(kind, evaluation row, score) of the best `limit` per needed kind, best first.
+
+    For callers that explain only some results (a full rematch explains what changed).
+    """
+    ids = index.col("id")
+    return [
+        (kind, int(i), float(evaluation.scores[i]))
+        for kind, evaluation in matches.evaluations.items()
+        for i in evaluation.ranked(limit, ids)
+    ]
+
+
+def explain_ranked(
+    index: OfferingIndex,
+    matches: DemandMatches,
+    kind: str,
+    i: int,
+    *,
+    now: float,
+    weights: Weights | None = None,
+) -> MatchResult:
+    """The explained result for row `i` of the demand's evaluation of `kind`."""
+    evaluation = matches.evaluations[kind]
+    return result_for(
+        index,
+        matches.demand,
+        int(evaluation.positions[i]),
+        evaluation.sub_scores(i),
+        float(evaluation.scores[i]),
+        weights or Weights(),
+        now,
+    )
+
+
 # --- one offering against the demand index ----------------------------------------------
 
 
