@@ -25,7 +25,15 @@ from .reference import (
     masks_from_ints,
     province_of,
 )
-from .scoring import CAPACITY, CREDIBILITY, MIN_ORDER, PRICE, PackedLayout, credibility
+from .scoring import (
+    CAPACITY,
+    CREDIBILITY,
+    MIN_ORDER,
+    PRICE,
+    UPDATED_AT,
+    PackedLayout,
+    credibility,
+)
 from .text import TokenVocabulary, idf_weights, tokenize
 
 ANY_TECH = -1  # posting key for offerings that declare no technology (platforms, services)
@@ -168,6 +176,7 @@ class _Scratch(threading.local):
     def __init__(self) -> None:
         self.mark = np.zeros(0, dtype=bool)
         self.acc = np.zeros(0, dtype=np.float64)
+        self.tokens = np.zeros(0, dtype=np.float64)
 
     def get(self, name: str, size: int, dtype) -> np.ndarray:
         buffer = getattr(self, name)
@@ -268,7 +277,7 @@ class OfferingIndex:
         vendor = self.vendor_position.get(record.vendor_id)
         if vendor is None:
             vendor = self.upsert_vendor(VendorRecord(record.vendor_id, verified=False))
-        tokens = record.tokens if record.tokens is not None else tokenize(record.text)
+        tokens = record.tokens if record.tokens is not None else tokenize(record.text, TOKEN_CAP)
         return {
             "id": record.id,
             "vendor": vendor,
@@ -364,12 +373,13 @@ class OfferingIndex:
         """What scoring reads for every candidate, in two row-major arrays (one gather each).
 
         Gathering 40k scattered rows costs about the same for one wide row as for one value,
-        so packing the nine scoring inputs cut the gather time by more than half.
+        so packing the scoring inputs cut the gather time by more than half.
         """
-        numbers = np.zeros((len(data["id"]), 4), dtype=np.float64)
+        numbers = np.zeros((len(data["id"]), 5), dtype=np.float64)
         numbers[:, PRICE] = (data["price_min"] + data["price_max"]) / 2.0
         numbers[:, CAPACITY] = data["capacity"]
         numbers[:, MIN_ORDER] = data["min_order"]
+        numbers[:, UPDATED_AT] = data["updated_at"]
         served = data["prov_full"].copy()
         served[data["nationwide"]] = np.uint64(0xFFFFFFFFFFFFFFFF)
         masks = np.concatenate(
@@ -562,6 +572,10 @@ class OfferingIndex:
 
     def accumulator(self) -> np.ndarray:
         return self._scratch.get("acc", self.size, np.float64)
+
+    def token_table(self, size: int) -> np.ndarray:
+        """An all-zero float buffer of at least `size` slots; callers leave it all-zero."""
+        return self._scratch.get("tokens", size, np.float64)
 
     def postings(self, key: tuple[int, int, int]) -> np.ndarray:
         found = self.candidates.get(key)

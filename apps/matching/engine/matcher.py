@@ -59,7 +59,12 @@ class KindEvaluation:
 
     def ranked(self, k: int, ids: np.ndarray) -> np.ndarray:
         """Indices into `positions` of the k best, ties by ascending offering id."""
-        return top_k(self.scores, ids[self.positions], k)
+        if k > len(self.exact) and len(self.exact) < len(self.positions):
+            return top_k(self.scores, ids[self.positions], k)
+        # Up to `keep` (≥ k) rows, the best are all scored exactly and every other row's
+        # lower bound is below them: rank the exact rows only.
+        best = top_k(self.scores[self.exact], ids[self.positions[self.exact]], k)
+        return self.exact[best]
 
     def sub_scores(self, i: int) -> dict[str, float]:
         """Sub-scores of row `i` (an index into `positions` that is in `exact`)."""
@@ -215,10 +220,15 @@ def relevance_for_demand(index: OfferingIndex, c: CompiledDemand, rows: np.ndarr
     total = float(weights.sum(dtype=np.float64))
     if total <= 0:
         return np.full(len(rows), TEXT_NO_QUERY)
-    # Token id → the demand's weight for it; the last slot (padding id -1) stays 0.
-    table = np.zeros(len(index.tokens.ids) + 1)
+    # Token id → the demand's weight for it; the slot after the vocabulary (padding id -1)
+    # stays 0. A reused all-zero buffer: zeroing a vocabulary-sized table per call cost more
+    # than the lookup.
+    table = index.token_table(len(index.tokens.ids) + 1)
     table[c.tokens] = weights
-    return table[index.col("tokens")[rows]].sum(axis=1) / total
+    try:
+        return np.take(table, index.col("tokens")[rows]).sum(axis=1) / total
+    finally:
+        table[c.tokens] = 0.0
 
 
 def accumulate(
@@ -251,10 +261,11 @@ def evaluate_kind(
 
     Candidates already have the kind, an allowed technology and an eligible (listed,
     verified) vendor; certifications and exact regional coverage are checked here. Every
-    survivor gets `partial_points` from packed columns; only rows that could still reach the
-    best `keep` once text relevance and freshness are added (plus the index rows in
-    `include`) are scored exactly, through the same `criterion_scores` the other direction
-    uses, so a pair's score never depends on which side asked.
+    survivor gets `partial_points` from packed columns (all criteria but text relevance);
+    text relevance is added only for rows that could still reach the best `keep` with it,
+    and the best `keep` of those (plus the index rows in `include`) are scored exactly,
+    through the same `criterion_scores` the other direction uses, so a pair's score never
+    depends on which side asked. Every other row's score is a lower bound.
     """
     rows = offering_candidates(index, c, kind)
     candidates = len(rows)
@@ -269,19 +280,19 @@ def evaluate_kind(
         rows, masks, coverage = rows[ok], masks[ok], coverage[ok]
     numbers = np.take(index.col("scoring_numbers"), rows, axis=0)
     d = compiled_columns(c)
-    partial = partial_points(masks, numbers, coverage, d, layout, weights)
-    if len(rows) > keep:
-        threshold = np.partition(partial, len(rows) - keep)[len(rows) - keep]
-        # The tolerance absorbs rounding between this and the exact formulas.
-        exact = np.flatnonzero(partial + deferred_points(weights) >= threshold - 0.01)
-        if len(include):
-            exact = np.union1d(exact, np.flatnonzero(np.isin(rows, include)))
-    else:
-        exact = np.arange(len(rows))
+    points = partial_points(masks, numbers, coverage, d, layout, weights, now)
+    # The tolerance absorbs rounding between these sums and the exact formulas.
+    pool = _best_bound(points, deferred_points(weights), keep)
+    text_weight = 100.0 * weights.normalised()["text"]
+    points[pool] += text_weight * relevance_for_demand(index, c, rows[pool])
+    exact = pool[_best_bound(points[pool], 0.0, keep)]
+    if len(include):
+        exact = np.union1d(exact, np.flatnonzero(np.isin(rows, include)))
     picked = rows[exact]
+    # A few dozen rows: recomputing their relevance is cheaper than carrying it along.
     relevance = relevance_for_demand(index, c, picked)
     subs = criterion_scores(offering_columns(index, picked), d, coverage[exact], relevance, now)
-    scores = np.round(partial, 2)
+    scores = np.round(points, 2)
     scores[exact] = total_score(subs, weights)
     return KindEvaluation(
         kind=index.ref.kind_vocab.codes[kind],
@@ -293,6 +304,14 @@ def evaluate_kind(
         capacity_total=float(numbers[:, CAPACITY].sum()),
         cheapest_price=float(numbers[:, PRICE].min()) if len(rows) else float("nan"),
     )
+
+
+def _best_bound(points: np.ndarray, slack: float, keep: int) -> np.ndarray:
+    """Ascending indices of the rows whose points plus `slack` reach the `keep`-th best."""
+    if len(points) <= keep:
+        return np.arange(len(points))
+    threshold = np.partition(points, len(points) - keep)[len(points) - keep]
+    return np.flatnonzero(points + slack >= threshold - 0.01)
 
 
 def result_for(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -155,10 +154,14 @@ def demand_flags(
             )
             continue
         certs = index.col("cert")[regional]
-        lacking = ~covers(certs, c.required_certs)
-        missing = Counter()
-        for row in certs[lacking][:1000]:
-            missing.update(ref.cert_vocab.decode(c.required_certs[0] & ~row))
+        lacking = certs[~covers(certs, c.required_certs)]
+        vocab = ref.cert_vocab
+        # How many regional offerings lack each required certification, most lacked first.
+        lacked = {
+            code: int(((lacking & vocab.mask([code])) == 0).all(axis=-1).sum())
+            for code in vocab.decode(c.required_certs[0])
+        }
+        missing = sorted((code for code, n in lacked.items() if n), key=lambda k: -lacked[k])
         add(
             "cert_gap",
             HIGH,
@@ -166,7 +169,7 @@ def demand_flags(
             f"Every {ken} supply in the region lacks a required certification.",
             kind_code,
             regional=len(regional),
-            missing=[code for code, _ in missing.most_common()],
+            missing=missing,
         )
 
     if len(c.kinds) > 1 and (missing_kinds or (bundles is not None and not bundles)):

@@ -206,12 +206,12 @@ def criterion_scores(
     }
 
 
-# Criteria `partial_points` leaves out: they cost the most per row (text) or need the clock
-# (freshness), and each adds at most its weight.
-DEFERRED = ("text", "freshness")
+# The criterion `partial_points` leaves out: it costs the most per row, and adds at most its
+# weight.
+DEFERRED = ("text",)
 # Packed scoring numbers per offering row (see OfferingIndex): mid price, capacity, minimum
-# order, vendor credibility.
-PRICE, CAPACITY, MIN_ORDER, CREDIBILITY = range(4)
+# order, vendor credibility, last change (epoch seconds).
+PRICE, CAPACITY, MIN_ORDER, CREDIBILITY, UPDATED_AT = range(5)
 # Lookup tables replace the technology formula while a mask has at most this many bits.
 TECH_TABLE_BITS = 12
 
@@ -256,6 +256,7 @@ def partial_points(
     d: Mapping[str, np.ndarray],
     layout: PackedLayout,
     weights: Weights,
+    now: float,
 ) -> np.ndarray:
     """Weighted points (0–100) of every criterion except DEFERRED, for packed offering rows.
 
@@ -304,6 +305,7 @@ def partial_points(
     else:
         points += w
     points += numbers[:, CREDIBILITY] * (100.0 * norm["credibility"])
+    points += freshness(numbers[:, UPDATED_AT], now) * (100.0 * norm["freshness"])
     return points
 
 
