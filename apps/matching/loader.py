@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -25,6 +27,7 @@ from apps.catalog.models import (
     SupplyKind,
     Technology,
 )
+from apps.coordination.selectors import typical_case_counts, typical_case_vendors_since
 from apps.demands.models import Demand
 
 from .engine import (
@@ -38,8 +41,10 @@ from .engine import (
     TokenVocabulary,
     VendorRecord,
     Weights,
+    tokenize,
 )
-from .models import Match
+from .engine.index import TOKEN_CAP
+from .models import DemandTokens, ListingTokens, Match, OfferingTokens
 
 # updated_at is stamped before commit: a refresh re-reads rows stamped less than OVERLAP
 # before it ran, so a slower concurrent commit is not skipped (re-applying is harmless).
@@ -181,10 +186,9 @@ def scenario_certifications() -> dict[str, tuple[str, ...]]:
     }
 
 
-def _offering_record(row: tuple) -> OfferingRecord:
+def _offering_record(row: tuple, tokens: tuple[str, ...] | None = None) -> OfferingRecord:
     (oid, org, kind, sectors, scenarios, techs, nationwide, regions, certs, protocols) = row[:10]
-    (pmin, pmax, min_order, capacity, lead, updated, status, name, model_number) = row[10:19]
-    description = row[19]
+    (pmin, pmax, min_order, capacity, lead, updated, status) = row[10:17]
     return OfferingRecord(
         id=oid,
         vendor_id=org,
@@ -203,8 +207,14 @@ def _offering_record(row: tuple) -> OfferingRecord:
         lead_time_days=lead,
         updated_at=updated.timestamp(),
         published=status == Offering.Status.PUBLISHED,
-        text=f"{name} {model_number} {description[:300]}",
+        text=_offering_text(row),
+        tokens=tokens,
     )
+
+
+def _offering_text(row: tuple) -> str:
+    """What an offering's text relevance reads: name, model number, start of description."""
+    return f"{row[17]} {row[18]} {row[19][:300]}"
 
 
 def demand_spec(row: tuple, typical: dict[str, tuple[str, ...]], now: datetime) -> DemandSpec:
@@ -297,11 +307,15 @@ def profile_spec(values: dict, *, demand_id: int = 0) -> DemandSpec:
 
 
 def _vendors(organization_filter: Q | None = None) -> list[VendorRecord]:
-    """Credibility inputs: verification and the share of introductions the vendor answered."""
+    """Credibility inputs: verification, published typical cases and the share of
+    introductions the vendor answered."""
     organizations = Organization.objects.all()
     if organization_filter is not None:
         organizations = organizations.filter(organization_filter)
     rows = list(organizations.values_list("id", "verification_status"))
+    cases = typical_case_counts(
+        vendor_ids=None if organization_filter is None else [org_id for org_id, _ in rows]
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT vendor, count(*) FILTER (WHERE vendor_response <> %s)::float / count(*) "
@@ -314,7 +328,7 @@ def _vendors(organization_filter: Q | None = None) -> list[VendorRecord]:
         VendorRecord(
             id=org_id,
             verified=status == Organization.Verification.VERIFIED,
-            typical_cases=0,
+            typical_cases=cases.get(org_id, 0),
             response_rate=answered.get(org_id),
         )
         for org_id, status in rows
@@ -340,7 +354,48 @@ class MarketState:
     offerings_seen: datetime | None
     demands_seen: datetime | None
     organizations_seen: datetime | None
+    cases_seen: datetime | None
     loaded_at: float
+
+
+# The token cache columns read beside a listing's own (see ListingTokens).
+_CACHED = ("match_tokens__digest", "match_tokens__tokens")
+
+
+def _digest(text: str) -> int:
+    return zlib.crc32(text.encode())
+
+
+def _cached_tokens(text: str, digest: int | None, tokens: str | None) -> tuple[str, ...] | None:
+    """The cached tokens of `text`, or None when there are none for this very text."""
+    if digest is None or digest != _digest(text):
+        return None
+    return tuple(tokens.split())
+
+
+def _tokens_store(model: type[ListingTokens], rows: list[tuple[int, int, str]]) -> None:
+    """Upsert freshly segmented texts into a token cache table (COPY, then one INSERT)."""
+    if not rows:
+        return
+    table, key = model._meta.db_table, model._meta.pk.column
+    listings = model._meta.pk.related_model._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {table}_stage ON COMMIT DELETE ROWS AS "
+            f"SELECT {key}, digest, tokens FROM {table} WITH NO DATA"
+        )
+        # Emptied at commit; an enclosing transaction (tests) may still hold earlier rows.
+        cursor.execute(f"TRUNCATE {table}_stage")
+        with cursor.cursor.copy(f"COPY {table}_stage ({key}, digest, tokens) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        # A listing deleted meanwhile has no row to point at: the join skips it.
+        cursor.execute(
+            f"INSERT INTO {table} ({key}, digest, tokens) SELECT s.{key}, s.digest, s.tokens "
+            f"FROM {table}_stage s JOIN {listings} l ON l.id = s.{key} "
+            f"ON CONFLICT ({key}) DO UPDATE SET digest = EXCLUDED.digest, "
+            "tokens = EXCLUDED.tokens"
+        )
 
 
 def build_state() -> MarketState:
@@ -349,30 +404,52 @@ def build_state() -> MarketState:
     offerings_seen = Offering.objects.aggregate(m=Max("updated_at"))["m"]
     demands_seen = Demand.objects.aggregate(m=Max("updated_at"))["m"]
     organizations_seen = Organization.objects.aggregate(m=Max("updated_at"))["m"]
+    _, cases_seen = typical_case_vendors_since(since=None)
     ref = load_reference()
     tokens = TokenVocabulary()
-    records = []
     queryset = Offering.objects.filter(status=Offering.Status.PUBLISHED).order_by("id")
-    last_id = 0
-    while True:
-        batch = list(queryset.filter(id__gt=last_id).values_list(*OFFERING_COLUMNS)[:LOAD_BATCH])
-        if not batch:
-            break
-        records.extend(_offering_record(row) for row in batch)
-        last_id = batch[-1][0]
-    offerings = OfferingIndex.build(ref, records, _vendors(), tokens)
+
+    def records() -> Iterator[OfferingRecord]:
+        # A generator, so each record (and its text) is dropped once the index has its row.
+        last_id = 0
+        while True:
+            batch = list(
+                queryset.filter(id__gt=last_id).values_list(*OFFERING_COLUMNS, *_CACHED)[
+                    :LOAD_BATCH
+                ]
+            )
+            if not batch:
+                return
+            fresh: list[tuple[int, int, str]] = []
+            for row in batch:
+                text = _offering_text(row)
+                cached = _cached_tokens(text, row[-2], row[-1])
+                if cached is None:
+                    cached = tokenize(text, TOKEN_CAP)
+                    fresh.append((row[0], _digest(text), " ".join(cached)))
+                yield _offering_record(row, cached)
+            _tokens_store(OfferingTokens, fresh)
+            last_id = batch[-1][0]
+
+    offerings = OfferingIndex.build(ref, records(), _vendors(), tokens)
     typical = scenario_certifications()
     now = datetime.now().astimezone()
-    demands = DemandIndex.build(
-        ref,
-        (
-            demand_spec(row, typical, now)
-            for row in Demand.objects.filter(status__in=OPEN_DEMAND_STATUSES).values_list(
-                *DEMAND_COLUMNS
-            )
-        ),
-        tokens,
-    )
+
+    def specs() -> Iterator[DemandSpec]:
+        fresh: list[tuple[int, int, str]] = []
+        rows = Demand.objects.filter(status__in=OPEN_DEMAND_STATUSES).values_list(
+            *DEMAND_COLUMNS, *_CACHED
+        )
+        for row in rows.iterator(chunk_size=LOAD_BATCH):
+            spec = demand_spec(row[: len(DEMAND_COLUMNS)], typical, now)
+            cached = _cached_tokens(spec.text, row[-2], row[-1])
+            if cached is None:
+                cached = tokenize(spec.text)
+                fresh.append((spec.id, _digest(spec.text), " ".join(cached)))
+            yield replace(spec, tokens=cached)
+        _tokens_store(DemandTokens, fresh)
+
+    demands = DemandIndex.build(ref, specs(), tokens)
     return MarketState(
         ref=ref,
         offerings=offerings,
@@ -380,6 +457,7 @@ def build_state() -> MarketState:
         offerings_seen=_settled(offerings_seen, read_at),
         demands_seen=_settled(demands_seen, read_at),
         organizations_seen=_settled(organizations_seen, read_at),
+        cases_seen=_settled(cases_seen, read_at),
         loaded_at=time.monotonic(),
     )
 
@@ -417,13 +495,19 @@ def refresh_state(state: MarketState) -> None:
     if state.organizations_seen is not None:
         organizations = organizations.filter(updated_at__gt=state.organizations_seen)
     changed = list(organizations.values_list("id", "updated_at"))
-    if changed:
-        for vendor in _vendors(Q(id__in=[org_id for org_id, _ in changed])):
+    # A newly published typical case raises its vendors' credibility.
+    with_cases, cases_latest = typical_case_vendors_since(since=state.cases_seen)
+    if changed or with_cases:
+        vendor_ids = {org_id for org_id, _ in changed} | with_cases
+        for vendor in _vendors(Q(id__in=vendor_ids)):
             state.offerings.upsert_vendor(vendor)
+    if changed:
         latest = max(updated for _, updated in changed)
         state.organizations_seen = _settled(
             max(latest, state.organizations_seen or latest), read_at
         )
+    if cases_latest is not None:
+        state.cases_seen = _settled(max(cases_latest, state.cases_seen or cases_latest), read_at)
 
     demand_rows = Demand.objects.values_list(*DEMAND_COLUMNS)
     if state.demands_seen is not None:

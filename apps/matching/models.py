@@ -264,3 +264,42 @@ class MatchRunSlice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}/{self.number} @ {self.cursor}"
+
+
+class ListingTokens(models.Model):
+    """A listing's text segmented the engine's way, so loading the market index skips jieba.
+
+    `digest` (CRC-32 of the text the tokens came from) tells whether they are still current.
+    """
+
+    digest = models.BigIntegerField(_("文本摘要"))
+    tokens = models.TextField(_("分词"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class OfferingTokens(ListingTokens):
+    offering = models.OneToOneField(
+        "catalog.Offering", on_delete=models.CASCADE, primary_key=True, related_name="match_tokens"
+    )
+
+    class Meta:
+        verbose_name = _("供给分词缓存")
+        verbose_name_plural = _("供给分词缓存")
+
+    def __str__(self) -> str:
+        return f"offering {self.offering_id}"
+
+
+class DemandTokens(ListingTokens):
+    demand = models.OneToOneField(
+        "demands.Demand", on_delete=models.CASCADE, primary_key=True, related_name="match_tokens"
+    )
+
+    class Meta:
+        verbose_name = _("需求分词缓存")
+        verbose_name_plural = _("需求分词缓存")
+
+    def __str__(self) -> str:
+        return f"demand {self.demand_id}"

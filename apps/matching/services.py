@@ -623,6 +623,8 @@ def _matches_copy_upsert(rows: list[Match]) -> None:
             "CREATE TEMPORARY TABLE IF NOT EXISTS matching_match_stage ON COMMIT DELETE ROWS AS "
             f"SELECT {columns} FROM matching_match WITH NO DATA"
         )
+        # Emptied at commit; an enclosing transaction (tests) may still hold earlier rows.
+        cursor.execute("TRUNCATE matching_match_stage")
         with cursor.cursor.copy(f"COPY matching_match_stage ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(
@@ -657,7 +659,6 @@ def _matches_copy_upsert(rows: list[Match]) -> None:
                 Match.Response.PENDING,
             ],
         )
-        cursor.execute("TRUNCATE matching_match_stage")
 
 
 def _chunk_store(analyses, index, *, weights, now: float, stamp) -> None:

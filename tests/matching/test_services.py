@@ -6,10 +6,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from apps.accounts.models import Organization
 from apps.catalog.models import Offering
-from apps.coordination.models import AuditEvent
+from apps.coordination.models import AuditEvent, TypicalCase
 from apps.core.exceptions import Conflict, PermissionDenied
 from apps.demands.models import Demand
 from apps.matching import loader, services
@@ -86,6 +87,37 @@ def test_publishing_a_demand_stores_ranked_explained_matches(vendor, enterprise)
     assert "NB-IoT" in match.breakdown["technology"]["zh"]
     assert match.explanation_zh.startswith("匹配度") and match.explanation_en.startswith("Match")
     assert match.engine_version and match.vendor_ids == [vendor.id]
+
+
+def test_typical_cases_raise_a_vendors_credibility_and_rank(vendor, enterprise):
+    # given two equal modules, the second vendor's with two published typical cases
+    rival = factories.OrganizationFactory(name="中移物联", role=Organization.Role.VENDOR)
+    plain = module(vendor)
+    proven = module(rival)
+    demand = water_meters(enterprise)
+    services.demand_match(demand_id=demand.id)  # the worker's market is now loaded
+    for n in range(2):
+        won = Match.objects.create(
+            demand=water_meters(enterprise, title=f"已完成项目 {n}"),
+            offering=proven,
+            vendor_ids=[rival.id],
+            pair_key=f"o:{proven.id}",
+            score=90,
+            engine_version="1",
+            computed_at=timezone.now(),
+            status=Match.Status.WON,
+        )
+        TypicalCase.objects.create(
+            match=won, title=f"案例 {n}", summary="十万只水表上线", sector_id="municipal"
+        )
+    # when the demand is matched again (the market refreshes incrementally)
+    services.demand_match(demand_id=demand.id)
+    # then the proven vendor ranks first and its explanation counts its cases
+    first, second = Match.objects.filter(demand=demand).order_by("-score")
+    assert (first.offering_id, second.offering_id) == (proven.id, plain.id)
+    assert first.breakdown["credibility"]["score"] > second.breakdown["credibility"]["score"]
+    assert "典型案例 2 个" in first.breakdown["credibility"]["zh"]
+    assert "典型案例 0 个" in second.breakdown["credibility"]["zh"]
 
 
 def test_rematching_is_idempotent_and_drops_suggestions_that_no_longer_fit(vendor, enterprise):

@@ -256,7 +256,7 @@ class OfferingIndex:
         index = cls(ref, tokens)
         for vendor in vendors:
             index.upsert_vendor(vendor)
-        index._build_columns([o for o in offerings if o.published])
+        index._build_columns(o for o in offerings if o.published)
         return index
 
     def _row(self, record: OfferingRecord) -> dict[str, object]:
@@ -312,7 +312,7 @@ class OfferingIndex:
             "prov_city": ref.province_vocab.words,
         }
 
-    def _build_columns(self, records: Sequence[OfferingRecord]) -> None:
+    def _build_columns(self, records: Iterable[OfferingRecord]) -> None:
         rows = [self._row(r) for r in records]
         # A re-listed id keeps only its last record.
         last: dict[int, int] = {}

@@ -80,7 +80,15 @@ class TokenVocabulary:
         return found
 
     def encode(self, tokens: Iterable[str]) -> np.ndarray:
-        return np.fromiter(dict.fromkeys(self.id(t) for t in tokens), dtype=np.int32)
+        """Distinct ids of `tokens` in order; unseen tokens join the vocabulary."""
+        ids = self.ids
+        out: dict[int, None] = {}
+        for token in tokens:
+            found = ids.get(token)
+            if found is None:
+                found = ids[token] = len(ids)
+            out[found] = None
+        return np.fromiter(out, dtype=np.int32, count=len(out))
 
     def words(self, ids: Iterable[int]) -> list[str]:
         """Tokens of ids (the reverse list is rebuilt when the vocabulary grew)."""
