@@ -10,7 +10,7 @@ import logging
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from celery import current_app
@@ -557,9 +557,12 @@ def _slice_rematch(run_id, part, state, *, now, owner, lease, chunk) -> None:
                 # reuse it unless the demand changed since.
                 position = state.demands.position.get(spec.id)
                 compiled = state.demands.compiled[position] if position is not None else None
+                reuse = compiled is not None and (
+                    replace(spec, tokens=compiled.spec.tokens) == compiled.spec
+                )
                 analysis = analyse_demand(
                     state.offerings,
-                    compiled if compiled is not None and compiled.spec == spec else spec,
+                    compiled if reuse else spec,
                     now=now,
                     weights=weights,
                     limit=MATCHES_PER_DEMAND,
