@@ -322,8 +322,11 @@ def result_for(
     score: float,
     weights: Weights,
     now: float,
+    query_idf: float | None = None,
 ) -> MatchResult:
-    query_idf = float(index.token_idf(c.tokens).sum()) if len(c.tokens) else 0.0
+    """One explained result; `query_idf` (the demand's summed token idf) when already known."""
+    if query_idf is None:
+        query_idf = float(index.token_idf(c.tokens).sum()) if len(c.tokens) else 0.0
     criteria, unmet = explain(
         index, position, c, {**subs, "_now": now, "_query_idf": query_idf}, weights
     )
@@ -364,6 +367,7 @@ def match_demand(
     )
     out = DemandMatches(demand=c)
     ids = index.col("id")
+    query_idf = float(index.token_idf(c.tokens).sum()) if len(c.tokens) else 0.0
     for kind in c.kinds:
         pinned = (include or {}).get(kind)
         evaluation = evaluate_kind(
@@ -387,6 +391,7 @@ def match_demand(
                     float(evaluation.scores[i]),
                     weights,
                     now,
+                    query_idf,
                 )
                 for i in best
             ]
