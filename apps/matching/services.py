@@ -597,20 +597,12 @@ _STAGED = (
     "demand_id",
     "offering_id",
     "bundle_offering_ids",
-    "vendor_ids",
     "pair_key",
-    "kind",
-    "score",
-    "breakdown",
-    "unmet",
-    "explanation_zh",
-    "explanation_en",
-    "bundle_technology",
-    "bundle_protocol",
-    "engine_version",
-    "computed_at",
-    "fingerprint",
+    *(c for c in _REFRESHED if c != "updated_at"),
 )
+
+
+_JSON = frozenset({"breakdown", "unmet"})
 
 
 def _matches_copy_upsert(rows: list[Match]) -> None:
@@ -631,23 +623,11 @@ def _matches_copy_upsert(rows: list[Match]) -> None:
         with cursor.cursor.copy(f"COPY matching_match_stage ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(
-                    (
-                        row.demand_id,
-                        row.offering_id,
-                        row.bundle_offering_ids,
-                        row.vendor_ids,
-                        row.pair_key,
-                        row.kind,
-                        row.score,
-                        json.dumps(row.breakdown, ensure_ascii=False),
-                        json.dumps(row.unmet, ensure_ascii=False),
-                        row.explanation_zh,
-                        row.explanation_en,
-                        row.bundle_technology,
-                        row.bundle_protocol,
-                        row.engine_version,
-                        row.computed_at,
-                        row.fingerprint,
+                    tuple(
+                        json.dumps(getattr(row, name), ensure_ascii=False)
+                        if name in _JSON
+                        else getattr(row, name)
+                        for name in _STAGED
                     )
                 )
         cursor.execute(
