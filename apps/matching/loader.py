@@ -50,8 +50,11 @@ from .models import DemandTokens, ListingTokens, Match, OfferingTokens
 # before it ran, so a slower concurrent commit is not skipped (re-applying is harmless).
 OVERLAP = timedelta(seconds=5)
 OPEN_DEMAND_STATUSES = (Demand.Status.PUBLISHED, Demand.Status.MATCHED)
-# A full reload also catches deletions, which incremental reads cannot see.
-FULL_RELOAD_SECONDS = 15 * 60
+# Listings deleted outright (or demands past their expiry) leave no changed row for an
+# incremental read; a reconciliation by id every RECONCILE_SECONDS drops them from the index.
+# A full reload (58 s at a million offerings) is then only a daily refresh of idf and layout.
+RECONCILE_SECONDS = 5 * 60
+FULL_RELOAD_SECONDS = 24 * 3600
 # Compact the offering index once tombstones make up this share of its rows.
 COMPACT_SHARE = 0.1
 # Rows per database round trip while loading (≈ 2 MB of tuples each).
@@ -356,6 +359,7 @@ class MarketState:
     organizations_seen: datetime | None
     cases_seen: datetime | None
     loaded_at: float
+    reconciled_at: float = 0.0
 
 
 # The token cache columns read beside a listing's own (see ListingTokens).
@@ -459,6 +463,7 @@ def build_state() -> MarketState:
         organizations_seen=_settled(organizations_seen, read_at),
         cases_seen=_settled(cases_seen, read_at),
         loaded_at=time.monotonic(),
+        reconciled_at=time.monotonic(),
     )
 
 
@@ -523,6 +528,30 @@ def refresh_state(state: MarketState) -> None:
     state.demands_seen = _settled(latest, read_at)
 
 
+def reconcile_state(state: MarketState) -> tuple[int, int]:
+    """Drop indexed offerings and demands that are no longer listed or open in the database
+    (deleted rows, expired demands); returns how many of each were dropped.
+
+    Counting first keeps the common case (nothing to drop) to two COUNT queries.
+    """
+    now = timezone.now()
+    published = Offering.objects.filter(status=Offering.Status.PUBLISHED)
+    open_demands = Demand.objects.filter(status__in=OPEN_DEMAND_STATUSES).exclude(
+        expires_at__lte=now
+    )
+    dropped = []
+    for index, listed in ((state.offerings, published), (state.demands, open_demands)):
+        gone: list[int] = []
+        if listed.count() != index.live:
+            present = set(listed.values_list("id", flat=True).iterator(chunk_size=LOAD_BATCH))
+            gone = [listing_id for listing_id in index.position if listing_id not in present]
+            for listing_id in gone:
+                index.remove(listing_id)
+        dropped.append(len(gone))
+    state.reconciled_at = time.monotonic()
+    return dropped[0], dropped[1]
+
+
 _state: MarketState | None = None
 _state_lock = threading.Lock()
 
@@ -538,6 +567,8 @@ def market(*, fresh: bool = False) -> MarketState:
             _state = build_state()
         else:
             refresh_state(_state)
+            if time.monotonic() - _state.reconciled_at > RECONCILE_SECONDS:
+                reconcile_state(_state)
             index = _state.offerings
             if index.size - index.live > COMPACT_SHARE * max(index.size, 1):
                 index.compact()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from apps.catalog.models import Offering
+from apps.demands.models import Demand
 from apps.matching import loader
 from apps.matching.models import DemandTokens, OfferingTokens
 from tests import factories
@@ -50,3 +54,23 @@ def test_a_reload_reads_cached_tokens_and_resegments_changed_texts():
     again = _tokens(loader.build_state(), offering.id)
     assert {"冷链", "温湿度"} <= again and "缓存词" not in again
     assert "冷链" in OfferingTokens.objects.get(offering=offering).tokens.split()
+
+
+def test_deleted_offerings_and_expired_demands_leave_the_index_without_a_reload():
+    vendor = factories.OrganizationFactory(name="移远通信")
+    enterprise = factories.OrganizationFactory(name="杭州水务", role="enterprise")
+    kept, deleted = module(vendor), module(vendor)
+    lasting, expiring = water_meters(enterprise), water_meters(enterprise)
+    state = loader.market()
+    loaded_at = state.loaded_at
+    assert {kept.id, deleted.id} <= set(state.offerings.position)
+    # given a row deleted outright and a demand past its expiry: no changed row to read
+    Offering.objects.filter(pk=deleted.pk).delete()
+    Demand.objects.filter(pk=expiring.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    # when the market is reconciled
+    assert loader.reconcile_state(state) == (1, 1)
+    # then both left the index, the rest stayed, and nothing was reloaded
+    assert set(state.offerings.position) == {kept.id}
+    assert set(state.demands.position) == {lasting.id}
+    assert loader.market().loaded_at == loaded_at
+    assert loader.reconcile_state(state) == (0, 0)
