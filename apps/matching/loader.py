@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -28,6 +28,7 @@ from apps.catalog.models import (
     Technology,
 )
 from apps.coordination.selectors import typical_case_counts, typical_case_vendors_since
+from apps.core.upsert import copy_upsert
 from apps.demands.models import Demand
 
 from .engine import (
@@ -378,27 +379,16 @@ def _cached_tokens(text: str, digest: int | None, tokens: str | None) -> tuple[s
 
 
 def _tokens_store(model: type[ListingTokens], rows: list[tuple[int, int, str]]) -> None:
-    """Upsert freshly segmented texts into a token cache table (COPY, then one INSERT)."""
-    if not rows:
-        return
-    table, key = model._meta.db_table, model._meta.pk.column
-    listings = model._meta.pk.related_model._meta.db_table
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {table}_stage ON COMMIT DELETE ROWS AS "
-            f"SELECT {key}, digest, tokens FROM {table} WITH NO DATA"
-        )
-        # Emptied at commit; an enclosing transaction (tests) may still hold earlier rows.
-        cursor.execute(f"TRUNCATE {table}_stage")
-        with cursor.cursor.copy(f"COPY {table}_stage ({key}, digest, tokens) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        # A listing deleted meanwhile has no row to point at: the join skips it.
-        cursor.execute(
-            f"INSERT INTO {table} ({key}, digest, tokens) SELECT s.{key}, s.digest, s.tokens "
-            f"FROM {table}_stage s JOIN {listings} l ON l.id = s.{key} "
-            f"ON CONFLICT ({key}) DO UPDATE SET digest = EXCLUDED.digest, "
-            "tokens = EXCLUDED.tokens"
+    """Upsert freshly segmented texts, (listing id, digest, tokens), into a token cache."""
+    if rows:
+        key = model._meta.pk.column
+        copy_upsert(
+            table=model._meta.db_table,
+            columns=(key, "digest", "tokens"),
+            rows=rows,
+            conflict=(key,),
+            update=("digest", "tokens"),
+            references={key: model._meta.pk.related_model._meta.db_table},
         )
 
 

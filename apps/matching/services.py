@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.catalog.models import Offering
 from apps.coordination.services import audit_record
 from apps.core.exceptions import BusinessError, Conflict, PermissionDenied
+from apps.core.upsert import copy_upsert
 from apps.demands.models import Demand
 from apps.integrations.services import webhook_event_emit, webhook_event_has_subscribers
 
@@ -591,8 +592,8 @@ def _fingerprint(*parts: object) -> str:
     return "|".join([ENGINE_VERSION, *(str(p) for p in parts)])[:200]
 
 
-# Columns a full rematch writes; the lifecycle columns keep their defaults on insert and are
-# never overwritten.
+# Columns a full rematch computes; a new row starts its lifecycle as a suggestion, and an
+# existing row's lifecycle columns are never overwritten.
 _STAGED = (
     "demand_id",
     "offering_id",
@@ -606,42 +607,32 @@ _JSON = frozenset({"breakdown", "unmet"})
 
 
 def _matches_copy_upsert(rows: list[Match]) -> None:
-    """`_upsert` through COPY into a temporary table, then one INSERT … ON CONFLICT.
-
-    Django's bulk INSERT spent about 1 ms per row building SQL for the 5,000 rows of a chunk
-    (measured on seed_demo data); COPY moves them in a few milliseconds.
-    """
-    columns = ", ".join(_STAGED)
-    refreshed = ", ".join(f"{c} = EXCLUDED.{c}" for c in _REFRESHED)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS matching_match_stage ON COMMIT DELETE ROWS AS "
-            f"SELECT {columns} FROM matching_match WITH NO DATA"
-        )
-        # Emptied at commit; an enclosing transaction (tests) may still hold earlier rows.
-        cursor.execute("TRUNCATE matching_match_stage")
-        with cursor.cursor.copy(f"COPY matching_match_stage ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(
-                    tuple(
-                        json.dumps(getattr(row, name), ensure_ascii=False)
-                        if name in _JSON
-                        else getattr(row, name)
-                        for name in _STAGED
-                    )
-                )
-        cursor.execute(
-            f"INSERT INTO matching_match ({columns}, status, origin, enterprise_response, "
-            "vendor_response, note, created_at, updated_at) "
-            f"SELECT {columns}, %s, %s, %s, %s, '', now(), now() FROM matching_match_stage "
-            f"ON CONFLICT (demand_id, pair_key) DO UPDATE SET {refreshed}",
-            [
-                Match.Status.SUGGESTED,
-                Match.Origin.ENGINE,
-                Match.Response.PENDING,
-                Match.Response.PENDING,
-            ],
-        )
+    """`_upsert` through COPY (a full rematch writes thousands of rows per chunk)."""
+    now = timezone.now()
+    copy_upsert(
+        table=Match._meta.db_table,
+        columns=_STAGED,
+        rows=(
+            tuple(
+                json.dumps(getattr(row, name), ensure_ascii=False)
+                if name in _JSON
+                else getattr(row, name)
+                for name in _STAGED
+            )
+            for row in rows
+        ),
+        conflict=("demand_id", "pair_key"),
+        update=_REFRESHED,
+        constants={
+            "status": Match.Status.SUGGESTED,
+            "origin": Match.Origin.ENGINE,
+            "enterprise_response": Match.Response.PENDING,
+            "vendor_response": Match.Response.PENDING,
+            "note": "",
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
 
 
 def _chunk_store(analyses, index, *, weights, now: float, stamp) -> None:

@@ -236,7 +236,7 @@ def test_a_second_full_rematch_rewrites_only_what_changed(vendor, enterprise):
     # then only that demand's row was rewritten (with its new price score); the others kept
     # their rows untouched, and every demand still has its one match
     assert run.demands_done == 3 and run.slices.count() == 2
-    after = {m.demand_id: m for m in Match.objects.select_related(None)}
+    after = {m.demand_id: m for m in Match.objects.all()}
     changed = after[demands[0].pk]
     assert changed.fingerprint != first[changed.pk][0]
     assert changed.breakdown["price"]["score"] < 1.0
