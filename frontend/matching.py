@@ -25,6 +25,7 @@ from apps.demands.selectors import demand_reveals_organization
 from apps.matching import services
 from apps.matching.models import Match, MismatchFlag
 from apps.matching.selectors import (
+    match_explanation,
     match_visible_queryset,
     mismatch_flag_open_counts,
     mismatch_flag_open_list,
@@ -106,6 +107,7 @@ def _criteria(breakdown: dict) -> list[dict]:
             "text": _text(item.get("zh", ""), item.get("en", "")),
         }
         for code, item in (breakdown or {}).items()
+        if isinstance(item, dict)  # a bundle's breakdown lists its components instead
     ]
 
 
@@ -128,6 +130,7 @@ def _match_view(match: Match, offerings: dict[int, Offering], *, principal: Any)
         subtitle = "、".join(dict.fromkeys(o.organization.name for o in parts))
     demand = match.demand
     reveals = demand_reveals_organization(principal, demand)
+    explained = match_explanation(match)
     return MatchView(
         id=match.pk,
         title=title,
@@ -135,9 +138,9 @@ def _match_view(match: Match, offerings: dict[int, Offering], *, principal: Any)
         score=match.score,
         status=match.status,
         status_label=match.get_status_display(),
-        explanation=_text(match.explanation_zh, match.explanation_en),
-        criteria=_criteria(match.breakdown),
-        unmet=[_text(u.get("zh", ""), u.get("en", "")) for u in match.unmet or []],
+        explanation=_text(explained.summary_zh, explained.summary_en),
+        criteria=_criteria(explained.breakdown),
+        unmet=[_text(u["zh"], u["en"]) for u in explained.unmet],
         actions=ACTIONS.get(match.status, ()),
         demand_id=demand.pk,
         demand_title=demand.title,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -29,6 +30,44 @@ REFERENCE_MODELS: dict[str, type[Model]] = {
     "kinds": SupplyKind,
     "regions": Region,
 }
+
+# Singular dimension names, as the matching engine and stored match facts use them.
+NAMED_DIMENSIONS: dict[str, type[Model]] = {
+    "technology": Technology,
+    "kind": SupplyKind,
+    "sector": Sector,
+    "scenario": Scenario,
+    "certification": Certification,
+    "protocol": Protocol,
+    "region": Region,
+}
+# Reference data changes a few times a year (load_reference, admin); a name edited there
+# shows in rendered explanations within this many seconds.
+NAMES_TTL_SECONDS = 60.0
+_names: tuple[float, dict[tuple[str, str], tuple[str, str]]] | None = None
+
+
+def reference_name_table() -> dict[tuple[str, str], tuple[str, str]]:
+    """(dimension, code) → (zh, en) display names of every reference code, read now."""
+    return {
+        (dimension, code): (zh, en)
+        for dimension, model in NAMED_DIMENSIONS.items()
+        for code, zh, en in model.objects.values_list("code", "name_zh", "name_en")
+    }
+
+
+def reference_names() -> dict[tuple[str, str], tuple[str, str]]:
+    """`reference_name_table`, cached in the process for NAMES_TTL_SECONDS."""
+    global _names
+    now = time.monotonic()
+    if _names is None or now - _names[0] > NAMES_TTL_SECONDS:
+        _names = (now, reference_name_table())
+    return _names[1]
+
+
+def reference_name(dimension: str, code: str) -> tuple[str, str]:
+    """(zh, en) display names of one code; the code itself when it is unknown."""
+    return reference_names().get((dimension, code), (code, code))
 
 
 def unknown_codes(model: type[Model], codes: Iterable[str]) -> list[str]:

@@ -27,6 +27,7 @@ from apps.catalog.models import (
     SupplyKind,
     Technology,
 )
+from apps.catalog.selectors import reference_name_table
 from apps.coordination.selectors import typical_case_counts, typical_case_vendors_since
 from apps.core.upsert import copy_upsert
 from apps.demands.models import Demand
@@ -117,18 +118,7 @@ def weights() -> Weights:
 
 
 def load_reference() -> ReferenceData:
-    names: dict[tuple[str, str], tuple[str, str]] = {}
-    for dimension, model in (
-        ("technology", Technology),
-        ("kind", SupplyKind),
-        ("sector", Sector),
-        ("scenario", Scenario),
-        ("certification", Certification),
-        ("protocol", Protocol),
-        ("region", Region),
-    ):
-        for code, zh, en in model.objects.values_list("code", "name_zh", "name_en"):
-            names[(dimension, code)] = (zh, en)
+    names = reference_name_table()
     technologies = [
         TechnologySpec(
             code=row[0],

@@ -4,16 +4,18 @@ may see."""
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Greatest
 
 from apps.accounts.selectors import is_coordinator, principal_org_ids
-from apps.catalog.selectors import offering_visible_queryset
+from apps.catalog.selectors import offering_visible_queryset, reference_name
 from apps.demands.models import Demand
 from apps.demands.selectors import demand_visible_queryset
 
+from .engine.explain import explain_breakdown, explain_unmet, summarise
 from .models import Match, MismatchFlag, MismatchSnapshot, PartnerSuggestion
 
 INTRODUCED_OR_LATER = (
@@ -39,6 +41,34 @@ def match_visible_queryset(principal: Any) -> QuerySet[Match]:
         ~Q(demand__visibility=Demand.Visibility.COORDINATORS) | Q(status__in=INTRODUCED_OR_LATER)
     )
     return queryset.filter(Q(demand__organization_id__in=orgs) | vendor_side)
+
+
+@dataclass(frozen=True)
+class MatchExplanation:
+    """A stored match in words: each criterion and unmet constraint with zh and en sentences."""
+
+    breakdown: dict
+    unmet: list[dict]
+    summary_zh: str
+    summary_en: str
+
+
+def match_explanation(match: Match) -> MatchExplanation:
+    """Render the sentences of a match from the facts the engine stored with it.
+
+    Bundles and rows stored with their text (before engine 1.2) keep the stored sentences.
+    """
+    breakdown = explain_breakdown(match.breakdown, reference_name)
+    if match.explanation_zh or match.explanation_en:
+        zh, en = match.explanation_zh, match.explanation_en
+    else:
+        zh, en = summarise(match.breakdown, match.score, reference_name)
+    return MatchExplanation(
+        breakdown=breakdown,
+        unmet=explain_unmet(match.unmet, match.breakdown, reference_name),
+        summary_zh=zh,
+        summary_en=en,
+    )
 
 
 def demand_for_matches(principal: Any, demand_id: int):

@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import time
+from collections import namedtuple
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -79,8 +80,9 @@ def _result_row(demand_id: int, result: MatchResult, now, fingerprint: str = "")
         score=result.score,
         breakdown=result.breakdown(),
         unmet=result.unmet_json(),
-        explanation_zh=result.summary_zh,
-        explanation_en=result.summary_en,
+        # Sentences are rendered from the breakdown's facts when read (selectors).
+        explanation_zh="",
+        explanation_en="",
         engine_version=ENGINE_VERSION,
         computed_at=now,
         fingerprint=fingerprint,
@@ -182,7 +184,7 @@ def demand_results_store(*, demand_id: int, analysis: DemandAnalysis | None) -> 
         )
 
 
-def _suggested_webhooks(demand_id: int, new_rows: list[Match]) -> None:
+def _suggested_webhooks(demand_id: int, new_rows: list[Match] | list[StagedMatch]) -> None:
     """`match.suggested` for new suggestions: each vendor hears of its own, the enterprise of all.
 
     One event per party and demand, so a vendor never learns of a rival's match.
@@ -603,24 +605,52 @@ _STAGED = (
 )
 
 
-_JSON = frozenset({"breakdown", "unmet"})
+# One staged row of a full rematch, in _STAGED order: building Match instances for a million
+# rows cost more than writing them.
+StagedMatch = namedtuple("StagedMatch", _STAGED)
+_JSON = tuple(i for i, name in enumerate(_STAGED) if name in ("breakdown", "unmet"))
 
 
-def _matches_copy_upsert(rows: list[Match]) -> None:
+def _staged_result(demand_id: int, result: MatchResult, stamp, fingerprint: str) -> StagedMatch:
+    return StagedMatch(
+        demand_id=demand_id,
+        offering_id=result.offering_id,
+        bundle_offering_ids=[],
+        pair_key=f"o:{result.offering_id}",
+        vendor_ids=[result.vendor_id],
+        kind=result.kind,
+        score=result.score,
+        breakdown=result.breakdown(),
+        unmet=result.unmet_json(),
+        explanation_zh="",
+        explanation_en="",
+        bundle_technology="",
+        bundle_protocol="",
+        engine_version=ENGINE_VERSION,
+        computed_at=stamp,
+        fingerprint=fingerprint,
+    )
+
+
+def _staged(row: Match) -> StagedMatch:
+    return StagedMatch(*(getattr(row, name) for name in _STAGED))
+
+
+def _matches_copy_upsert(rows: list[StagedMatch]) -> None:
     """`_upsert` through COPY (a full rematch writes thousands of rows per chunk)."""
     now = timezone.now()
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+    def values(row: StagedMatch) -> list:
+        out = list(row)
+        for i in _JSON:
+            out[i] = dumps(out[i])
+        return out
+
     copy_upsert(
         table=Match._meta.db_table,
         columns=_STAGED,
-        rows=(
-            tuple(
-                json.dumps(getattr(row, name), ensure_ascii=False)
-                if name in _JSON
-                else getattr(row, name)
-                for name in _STAGED
-            )
-            for row in rows
-        ),
+        rows=(values(row) for row in rows),
         conflict=("demand_id", "pair_key"),
         update=_REFRESHED,
         constants={
@@ -651,7 +681,7 @@ def _chunk_store(analyses, index, *, weights, now: float, stamp) -> None:
     updated_at = index.col("updated_at")
     ids = index.col("id")
     produced: set[tuple[int, str]] = set()
-    rows: list[Match] = []
+    rows: list[StagedMatch] = []
     subjects = []
     for demand_id, analysis in analyses:
         subjects.append(
@@ -674,7 +704,7 @@ def _chunk_store(analyses, index, *, weights, now: float, stamp) -> None:
             if stored.get((demand_id, key), (None, None))[1] == fingerprint:
                 continue
             result = explain_ranked(index, matches, kind, i, now=now, weights=weights)
-            rows.append(_result_row(demand_id, result, stamp, fingerprint))
+            rows.append(_staged_result(demand_id, result, stamp, fingerprint))
         for bundle in analysis.bundles:
             row = _bundle_row(demand_id, bundle, stamp)
             row.fingerprint = _fingerprint(
@@ -682,7 +712,7 @@ def _chunk_store(analyses, index, *, weights, now: float, stamp) -> None:
             )
             produced.add((demand_id, row.pair_key))
             if stored.get((demand_id, row.pair_key), (None, None))[1] != row.fingerprint:
-                rows.append(row)
+                rows.append(_staged(row))
     stale = [
         pk
         for key, (pk, _, status, origin) in stored.items()
@@ -696,7 +726,7 @@ def _chunk_store(analyses, index, *, weights, now: float, stamp) -> None:
         _matches_copy_upsert(rows)
         new = [row for row in rows if (row.demand_id, row.pair_key) not in stored]
         if new and webhook_event_has_subscribers("match.suggested"):
-            by_demand: dict[int, list[Match]] = {}
+            by_demand: dict[int, list[StagedMatch]] = {}
             for row in new:
                 by_demand.setdefault(row.demand_id, []).append(row)
             for demand_id, demand_rows in by_demand.items():

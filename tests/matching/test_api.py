@@ -45,6 +45,35 @@ def test_the_enterprise_sees_ranked_matches_with_explanations(client_for, market
     assert results[0]["breakdown"]["region"]["zh"]
 
 
+def test_explanations_are_rendered_in_the_callers_language_from_the_stored_facts(
+    client_for, market
+):
+    # given a rival whose price is now above the budget (stored as facts, not sentences)
+    Match.objects.filter(demand=market["demand"]).delete()
+    market["theirs"].price_min, market["theirs"].price_max = 30, 40
+    market["theirs"].save()
+    services.demand_match(demand_id=market["demand"].id)
+    stored = Match.objects.get(offering=market["theirs"])
+    assert stored.breakdown["price"]["facts"] == {"price": 35, "budget": 25}
+    assert stored.explanation_en == ""
+    # when the enterprise reads the matches in English
+    response = client_for(market["enterprise"]).get(
+        f"/api/v1/demands/{market['demand'].id}/matches", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    # then every criterion, the unmet budget and the summary read as English sentences
+    rival = next(r for r in response.json()["results"] if r["offering"]["id"] == stored.offering_id)
+    assert rival["explanation"].startswith(f"Match score {rival['score']:.0f}: ")
+    assert rival["breakdown"]["price"]["en"] == (
+        "Unit price about CNY 35, above the CNY 25 budget by 40%."
+    )
+    assert rival["breakdown"]["price"]["zh"] == "参考单价约 35 元，超出单位预算 25 元 40%。"
+    assert "NB-IoT" in rival["breakdown"]["technology"]["en"]
+    assert {"code": "price", "en": rival["breakdown"]["price"]["en"]}.items() <= rival["unmet"][
+        0
+    ].items()
+    assert rival["unmet"][0]["figures"] == {"price": 35.0, "budget": 25.0}
+
+
 def test_a_vendor_sees_only_its_own_matches_and_not_the_anonymous_enterprise(client_for, market):
     client = client_for(market["vendor"])
     results = client.get(f"/api/v1/demands/{market['demand'].id}/matches").json()["results"]

@@ -17,6 +17,7 @@ from apps.matching.engine import (
     suggest_partners,
     technology_advice,
 )
+from apps.matching.engine.explain import explain_breakdown
 
 from .engine_data import DAY, NOW, demand, offering, reference, vendors
 
@@ -48,8 +49,8 @@ def test_deep_indoor_battery_water_meters_get_nbiot_and_out_of_province_modules_
     assert advice.recommended == "nb_iot"
     assert "NB-IoT" in advice.reason_zh and "high–low mix" in advice.reason_en
     assert [r.offering_id for r in analysis.results] == [zhejiang.id]
-    region = analysis.results[0].breakdown()["region"]
-    assert region["score"] == 1.0 and "1" in region["zh"]
+    region = explain_breakdown(analysis.results[0].breakdown(), REF.name)["region"]
+    assert region["score"] == 1.0 and region["zh"] == "覆盖 1 个部署区域中的 1 个。"
 
 
 def test_a_vehicle_tracker_requested_on_nbiot_is_flagged_tech_misfit_suggesting_cat1():

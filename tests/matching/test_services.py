@@ -15,6 +15,7 @@ from apps.core.exceptions import Conflict, PermissionDenied
 from apps.demands.models import Demand
 from apps.matching import loader, services
 from apps.matching.models import Match, MatchRun, MismatchFlag, MismatchSnapshot
+from apps.matching.selectors import match_explanation
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -83,9 +84,11 @@ def test_publishing_a_demand_stores_ranked_explained_matches(vendor, enterprise)
     # then only the module serving Zhejiang is suggested, with a reason per criterion
     match = Match.objects.get(demand=demand)
     assert match.offering_id == serving.id and match.status == Match.Status.SUGGESTED
-    assert match.breakdown["technology"]["score"] == 1.0
-    assert "NB-IoT" in match.breakdown["technology"]["zh"]
-    assert match.explanation_zh.startswith("匹配度") and match.explanation_en.startswith("Match")
+    explained = match_explanation(match)
+    assert explained.breakdown["technology"]["score"] == 1.0
+    assert "NB-IoT" in explained.breakdown["technology"]["zh"]
+    assert explained.summary_zh.startswith("匹配度 ")
+    assert explained.summary_en.startswith("Match score ")
     assert match.engine_version and match.vendor_ids == [vendor.id]
 
 
@@ -116,8 +119,8 @@ def test_typical_cases_raise_a_vendors_credibility_and_rank(vendor, enterprise):
     first, second = Match.objects.filter(demand=demand).order_by("-score")
     assert (first.offering_id, second.offering_id) == (proven.id, plain.id)
     assert first.breakdown["credibility"]["score"] > second.breakdown["credibility"]["score"]
-    assert "典型案例 2 个" in first.breakdown["credibility"]["zh"]
-    assert "典型案例 0 个" in second.breakdown["credibility"]["zh"]
+    assert "典型案例 2 个" in match_explanation(first).breakdown["credibility"]["zh"]
+    assert "典型案例 0 个" in match_explanation(second).breakdown["credibility"]["zh"]
 
 
 def test_rematching_is_idempotent_and_drops_suggestions_that_no_longer_fit(vendor, enterprise):

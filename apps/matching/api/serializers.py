@@ -10,6 +10,7 @@ from apps.demands.models import CoverageDepth, Mobility, PowerSource
 from apps.demands.selectors import demand_reveals_organization
 
 from ..models import Match, MismatchFlag
+from ..selectors import MatchExplanation, match_explanation
 
 
 def _english() -> bool:
@@ -19,7 +20,11 @@ def _english() -> bool:
 class MatchOutSerializer(serializers.ModelSerializer):
     demand = serializers.SerializerMethodField()
     offering = serializers.SerializerMethodField()
+    breakdown = serializers.SerializerMethodField()
+    unmet = serializers.SerializerMethodField()
     explanation = serializers.SerializerMethodField()
+    explanation_zh = serializers.SerializerMethodField()
+    explanation_en = serializers.SerializerMethodField()
 
     class Meta:
         model = Match
@@ -87,8 +92,51 @@ class MatchOutSerializer(serializers.ModelSerializer):
             "vendor": match.offering.organization.name,
         }
 
+    def _explained(self, match: Match) -> MatchExplanation:
+        # Rendered once per match and response, though five fields read it.
+        explained = getattr(match, "_explained", None)
+        if explained is None:
+            explained = match._explained = match_explanation(match)
+        return explained
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "description": "Per criterion (technology, sector, region, capacity, price, "
+            "certification, text, credibility, freshness): sub-score 0–1, weight, points, "
+            "the facts behind it and one sentence in zh and en. Bundles: their components.",
+            "additionalProperties": {"type": "object"},
+        }
+    )
+    def get_breakdown(self, match: Match) -> dict:
+        return self._explained(match).breakdown
+
+    @extend_schema_field(
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string"},
+                    "zh": {"type": "string"},
+                    "en": {"type": "string"},
+                    "figures": {"type": "object"},
+                },
+            },
+        }
+    )
+    def get_unmet(self, match: Match) -> list[dict]:
+        return self._explained(match).unmet
+
     def get_explanation(self, match: Match) -> str:
-        return match.explanation_en if _english() else match.explanation_zh
+        explained = self._explained(match)
+        return explained.summary_en if _english() else explained.summary_zh
+
+    def get_explanation_zh(self, match: Match) -> str:
+        return self._explained(match).summary_zh
+
+    def get_explanation_en(self, match: Match) -> str:
+        return self._explained(match).summary_en
 
 
 class NoteInSerializer(serializers.Serializer):

@@ -33,7 +33,7 @@ from .reference import ReferenceData, RequirementProfile, TechnologySpec
 from .scoring import CRITERIA, Weights
 from .text import TokenVocabulary, tokenize
 
-ENGINE_VERSION = "1.1.0"
+ENGINE_VERSION = "1.2.0"
 
 
 @dataclass(frozen=True)

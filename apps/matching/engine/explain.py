@@ -1,35 +1,43 @@
-"""One-sentence explanations (zh-Hans and English) per criterion, and unmet soft constraints."""
+"""Why a match scored as it did: facts per criterion at match time, sentences at read time.
+
+Matching records, per criterion, the few codes and figures a sentence needs (`facts`); the
+zh-Hans and English sentences are rendered from them when someone reads the match
+(`explain_breakdown`, `explain_unmet`, `summarise`). A full rematch stores 1.6M matches:
+formatting 18 sentences for each (most never read) cost more than scoring them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
 from .index import CompiledDemand, OfferingIndex
-from .reference import ReferenceData, mask_to_int
+from .reference import mask_to_int
 from .scoring import CRITERIA, Weights
 
+# (dimension, code) → (zh, en) display names; ReferenceData.name has this shape.
+Names = Callable[[str, str], tuple[str, str]]
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class Criterion:
-    """One criterion of a match: sub-score in [0, 1], its weight, points and explanations."""
+    """One criterion of a match: sub-score in [0, 1], its weight, points and the facts behind it."""
 
     code: str
     score: float
     weight: float
     points: float
-    zh: str
-    en: str
+    facts: dict
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unmet:
     """A soft constraint the match does not meet (it stays a match, ranked lower)."""
 
     code: str
-    zh: str
-    en: str
     figures: dict = field(default_factory=dict)
 
 
@@ -42,34 +50,26 @@ class MatchResult:
     score: float
     criteria: tuple[Criterion, ...]
     unmet: tuple[Unmet, ...]
-    summary_zh: str
-    summary_en: str
 
     def breakdown(self) -> dict:
-        """JSON-ready per-criterion breakdown."""
+        """JSON-ready per-criterion breakdown: score, weight, points and facts."""
         return {
             c.code: {
                 "score": round(c.score, 4),
                 "weight": c.weight,
                 "points": round(c.points, 2),
-                "zh": c.zh,
-                "en": c.en,
+                "facts": c.facts,
             }
             for c in self.criteria
         }
 
     def unmet_json(self) -> list[dict]:
-        return [{"code": u.code, "zh": u.zh, "en": u.en, "figures": u.figures} for u in self.unmet]
+        return [{"code": u.code, "figures": u.figures} for u in self.unmet]
 
 
-def _names(ref: ReferenceData, dimension: str, vocab, bits: int, limit: int = 4) -> tuple[str, str]:
-    codes = [code for i, code in enumerate(vocab.codes) if bits >> i & 1][:limit]
-    pairs = [ref.name(dimension, code) for code in codes]
-    return "、".join(p[0] for p in pairs), ", ".join(p[1] for p in pairs)
-
-
-def _fmt(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
+@lru_cache(maxsize=8192)
+def _codes(vocab, bits: int, limit: int) -> list[str]:
+    return [code for i, code in enumerate(vocab.codes) if bits >> i & 1][:limit]
 
 
 def region_credit(index: OfferingIndex, position: int, c: CompiledDemand) -> tuple[int, int, int]:
@@ -96,6 +96,11 @@ def region_credit(index: OfferingIndex, position: int, c: CompiledDemand) -> tup
     return full, partial, len(c.regions)
 
 
+def _number(value: float) -> float | int:
+    """JSON-friendly: whole numbers as int, others rounded to cents."""
+    return int(value) if float(value).is_integer() else round(float(value), 2)
+
+
 def explain(
     index: OfferingIndex,
     position: int,
@@ -103,12 +108,11 @@ def explain(
     subs: dict[str, float],
     weights: Weights,
 ) -> tuple[tuple[Criterion, ...], tuple[Unmet, ...]]:
-    """Sentences for every criterion of one pair, and the soft constraints it misses."""
+    """The facts behind every criterion of one pair, and the soft constraints it misses."""
     ref = index.ref
     row = index.cols.data  # whole columns: indexing one position skips the view per read
     norm = weights.normalised()
-    raw = {f: getattr(weights, f) for f in CRITERIA}
-    sentences: dict[str, tuple[str, str]] = {}
+    facts: dict[str, dict] = {}
     unmet: list[Unmet] = []
 
     tech_bits = mask_to_int(row["tech"][position])
@@ -116,246 +120,340 @@ def explain(
     preferred, allowed, feasible = bits["preferred"], bits["allowed"], bits["feasible"]
     tv = ref.tech_vocab
     if tech_bits & preferred:
-        zh, en = _names(ref, "technology", tv, tech_bits & preferred)
-        sentences["technology"] = (
-            f"支持首选技术 {zh}，满足需求画像。",
-            f"Supports the preferred technology {en}, which meets the requirement profile.",
-        )
+        facts["technology"] = {"fit": "preferred", "codes": _codes(tv, tech_bits & preferred, 4)}
     elif tech_bits & allowed & feasible:
-        zh, en = _names(ref, "technology", tv, tech_bits & allowed & feasible)
-        sentences["technology"] = (
-            f"支持 {zh}，能满足需求画像，但不是成本最优的技术。",
-            f"Supports {en}, which meets the profile but is not the lowest-cost choice.",
-        )
+        facts["technology"] = {
+            "fit": "feasible",
+            "codes": _codes(tv, tech_bits & allowed & feasible, 4),
+        }
     elif not tech_bits:
-        sentences["technology"] = (
-            "与网络技术无关（如平台或服务），可配合任意接入技术。",
-            "Technology-agnostic (e.g. a platform or service); works with any access technology.",
-        )
+        facts["technology"] = {"fit": "agnostic"}
     else:
-        zh, en = _names(ref, "technology", tv, tech_bits & allowed)
         rec = c.advice.recommended
-        rzh, ren = ref.name("technology", rec) if rec else ("—", "—")
-        sentences["technology"] = (
-            f"提供需求指定的 {zh}，但该技术不满足需求画像，建议改用 {rzh}。",
-            f"Offers the requested {en}, but it does not meet the profile; {ren} would.",
-        )
-        unmet.append(
-            Unmet(
-                "tech_misfit",
-                sentences["technology"][0],
-                sentences["technology"][1],
-                {"suggested": rec},
-            )
-        )
+        facts["technology"] = {
+            "fit": "misfit",
+            "codes": _codes(tv, tech_bits & allowed, 4),
+            "suggested": rec,
+        }
+        unmet.append(Unmet("tech_misfit", {"suggested": rec}))
 
     sector_bits = mask_to_int(row["sector"][position])
-    scenario_bits = mask_to_int(row["scenario"][position])
-    szh, sen = ref.name("sector", c.spec.sector)
+    spec = c.spec
     if sector_bits & bits["sector"]:
-        if c.spec.scenario and scenario_bits & bits["scenario"]:
-            czh, cen = ref.name("scenario", c.spec.scenario)
-            sentences["sector"] = (
-                f"面向{szh}行业，并覆盖“{czh}”场景。",
-                f"Serves the {sen} sector and the '{cen}' scenario.",
-            )
-        elif c.spec.scenario:
-            czh, cen = ref.name("scenario", c.spec.scenario)
-            sentences["sector"] = (
-                f"面向{szh}行业，但未标明“{czh}”场景经验。",
-                f"Serves the {sen} sector but lists no '{cen}' scenario experience.",
-            )
+        if spec.scenario:
+            scenario_bits = mask_to_int(row["scenario"][position])
+            fit = "scenario" if scenario_bits & bits["scenario"] else "sector_only"
+            facts["sector"] = {"fit": fit, "sector": spec.sector, "scenario": spec.scenario}
         else:
-            sentences["sector"] = (f"面向{szh}行业。", f"Serves the {sen} sector.")
+            facts["sector"] = {"fit": "sector", "sector": spec.sector}
     elif not sector_bits:
-        sentences["sector"] = (
-            "通用产品，未限定行业。",
-            "A general-purpose product not tied to a sector.",
-        )
+        facts["sector"] = {"fit": "general"}
     else:
-        zh, en = _names(ref, "sector", ref.sector_vocab, sector_bits, 3)
-        sentences["sector"] = (
-            f"主要面向{zh}，不在{szh}行业。",
-            f"Aimed at {en}, not at the {sen} sector.",
-        )
+        facts["sector"] = {
+            "fit": "other",
+            "sector": spec.sector,
+            "codes": _codes(ref.sector_vocab, sector_bits, 3),
+        }
 
     full, partial, total = region_credit(index, position, c)
-    if total == 0:
-        sentences["region"] = ("需求未限定部署区域。", "The demand names no deployment region.")
-    elif bool(row["nationwide"][position]):
-        sentences["region"] = (
-            "全国服务，覆盖全部部署区域。",
-            "Serves nationwide, every deployment region.",
-        )
-    else:
-        sentences["region"] = (
-            f"覆盖 {total} 个部署区域中的 {full} 个"
-            + (f"（另有 {partial} 个部分覆盖）" if partial else "")
-            + "。",
-            f"Covers {full} of {total} deployment regions"
-            + (f" ({partial} more in part)" if partial else "")
-            + ".",
-        )
-        if full < total:
-            unmet.append(
-                Unmet(
-                    "partial_region",
-                    sentences["region"][0],
-                    sentences["region"][1],
-                    {"covered": full, "partial": partial, "total": total},
-                )
-            )
+    nationwide = bool(row["nationwide"][position])
+    facts["region"] = {"covered": full, "partial": partial, "total": total}
+    if nationwide:
+        facts["region"]["nationwide"] = True
+    elif full < total:
+        unmet.append(Unmet("partial_region", {"covered": full, "partial": partial, "total": total}))
 
     capacity = float(row["capacity"][position])
+    need = float(c.need)
+    facts["capacity"] = {"capacity": _number(capacity), "need": _number(need)}
+    if capacity < need:
+        unmet.append(Unmet("capacity", {"capacity": capacity, "need": need}))
     min_order = int(row["min_order"][position])
-    need = c.need
-    if capacity >= need:
-        sentences["capacity"] = (
-            f"年产能 {_fmt(capacity)}，足以满足每年约 {_fmt(need)} 的需求量。",
-            f"Annual capacity {_fmt(capacity)} covers the yearly need of about {_fmt(need)}.",
-        )
-    else:
-        share = capacity / need * 100 if need else 0
-        sentences["capacity"] = (
-            f"年产能 {_fmt(capacity)}，仅能满足每年约 {_fmt(need)} 需求量的 {share:.0f}%。",
-            f"Annual capacity {_fmt(capacity)} covers only {share:.0f}% of the yearly need of "
-            f"about {_fmt(need)}.",
-        )
-        unmet.append(
-            Unmet(
-                "capacity",
-                sentences["capacity"][0],
-                sentences["capacity"][1],
-                {"capacity": capacity, "need": need},
-            )
-        )
-    if min_order > c.spec.volume:
-        unmet.append(
-            Unmet(
-                "min_order",
-                f"最小起订量 {min_order} 高于需求规模 {c.spec.volume}。",
-                f"Minimum order {min_order} exceeds the demand volume {c.spec.volume}.",
-                {"min_order": min_order, "volume": c.spec.volume},
-            )
-        )
+    if min_order > spec.volume:
+        unmet.append(Unmet("min_order", {"min_order": min_order, "volume": spec.volume}))
 
     price = (float(row["price_min"][position]) + float(row["price_max"][position])) / 2
-    if np.isnan(c.budget):
-        sentences["price"] = (
-            f"参考单价约 {_fmt(price)} 元；需求未给出预算。",
-            f"Unit price about CNY {_fmt(price)}; the demand gives no budget.",
-        )
-    elif price <= c.budget:
-        sentences["price"] = (
-            f"参考单价约 {_fmt(price)} 元，在单位预算 {_fmt(c.budget)} 元以内。",
-            f"Unit price about CNY {_fmt(price)}, within the CNY {_fmt(c.budget)} budget.",
-        )
-    else:
-        over = (price / c.budget - 1) * 100 if c.budget else float("inf")
-        sentences["price"] = (
-            f"参考单价约 {_fmt(price)} 元，超出单位预算 {_fmt(c.budget)} 元"
-            + (f" {over:.0f}%" if c.budget else "")
-            + "。",
-            f"Unit price about CNY {_fmt(price)}, above the CNY {_fmt(c.budget)} budget"
-            + (f" by {over:.0f}%" if c.budget else "")
-            + ".",
-        )
-        unmet.append(
-            Unmet(
-                "price",
-                sentences["price"][0],
-                sentences["price"][1],
-                {"price": price, "budget": c.budget},
-            )
-        )
+    budget = None if np.isnan(c.budget) else float(c.budget)
+    facts["price"] = {
+        "price": _number(price),
+        "budget": None if budget is None else _number(budget),
+    }
+    if budget is not None and price > budget:
+        unmet.append(Unmet("price", {"price": price, "budget": budget}))
 
-    cert_row = row["cert"][position]
-    cert_bits = mask_to_int(cert_row)
     wanted = bits["wanted_certs"]
+    cv = ref.cert_vocab
     if not wanted:
-        sentences["certification"] = ("需求与场景无认证要求。", "No certification is required.")
+        facts["certification"] = {"required": []}
     else:
-        missing = wanted & ~cert_bits
-        if not missing:
-            zh, en = _names(ref, "certification", ref.cert_vocab, wanted, 6)
-            sentences["certification"] = (
-                f"具备所需认证：{zh}。",
-                f"Holds the certifications: {en}.",
-            )
-        else:
-            zh, en = _names(ref, "certification", ref.cert_vocab, missing, 6)
-            sentences["certification"] = (
-                f"缺少场景常需的认证：{zh}。",
-                f"Lacks certifications the scenario usually needs: {en}.",
-            )
-            unmet.append(
-                Unmet(
-                    "certification",
-                    sentences["certification"][0],
-                    sentences["certification"][1],
-                    {"missing": ref.cert_vocab.decode(c.wanted_certs[0] & ~cert_row)},
-                )
-            )
+        missing = wanted & ~mask_to_int(row["cert"][position])
+        facts["certification"] = {
+            "required": _codes(cv, wanted, 6),
+            "missing": _codes(cv, missing, 6),
+        }
+        if missing:
+            unmet.append(Unmet("certification", {"missing": _codes(cv, missing, 64)}))
 
-    query = c.tokens.tolist()
-    shared = np.fromiter(set(query).intersection(index.row_tokens(position).tolist()), np.int32)
-    shared = shared[index.token_idf(shared) > 0]
-    if subs.get("_query_idf", 1.0) <= 0 or not query:
-        sentences["text"] = (
-            "需求没有可比对的特征关键词。",
-            "The demand has no distinctive keywords to compare.",
-        )
-    elif len(shared):
+    query = c.tokens
+    if subs.get("_query_idf", 1.0) <= 0 or not len(query):
+        facts["text"] = {"keywords": None}
+    else:
+        shared = np.intersect1d(query, index.row_tokens(position), assume_unique=False)
+        idf = index.token_idf(shared)
+        keep = idf > 0
         # Highest idf first, then alphabetical: independent of token ids (i.e. of load order).
         words = sorted(
-            zip(index.tokens.words(shared), index.token_idf(shared).tolist(), strict=True),
+            zip(index.tokens.words(shared[keep]), idf[keep].tolist(), strict=True),
             key=lambda pair: (-round(pair[1], 6), pair[0]),
         )
-        words = [word for word, _ in words[:5]]
-        sentences["text"] = (
-            f"描述与需求相关，共同关键词：{'、'.join(words)}。",
-            f"Its description shares keywords with the demand: {', '.join(words)}.",
-        )
-    else:
-        sentences["text"] = (
-            "描述与需求文字没有共同关键词。",
-            "Its description shares no keyword with the demand.",
-        )
+        facts["text"] = {"keywords": [word for word, _ in words[:5]]}
 
     vendor = int(row["vendor"][position])
-    cases = int(index.vendor_cases[vendor])
     response = float(index.vendor_response[vendor])
-    resp_zh = "" if np.isnan(response) else f"，对接响应率 {response * 100:.0f}%"
-    resp_en = "" if np.isnan(response) else f", answers {response * 100:.0f}% of introductions"
-    sentences["credibility"] = (
-        f"已认证厂商，典型案例 {cases} 个{resp_zh}。",
-        f"Verified vendor with {cases} typical case{'s' if cases != 1 else ''}{resp_en}.",
-    )
-
+    facts["credibility"] = {
+        "cases": int(index.vendor_cases[vendor]),
+        "response": None if np.isnan(response) else round(response, 4),
+    }
     days = max(0.0, (subs.get("_now", 0.0) - float(row["updated_at"][position])) / 86400)
-    sentences["freshness"] = (
-        f"信息 {days:.0f} 天前更新。",
-        f"Listing updated {days:.0f} day{'s' if round(days) != 1 else ''} ago.",
-    )
+    facts["freshness"] = {"days": round(days)}
 
     criteria = tuple(
         Criterion(
-            code=name,
-            score=float(subs[name]),
-            weight=raw[name],
-            points=float(subs[name]) * norm[name] * 100,
-            zh=sentences[name][0],
-            en=sentences[name][1],
+            name,
+            float(subs[name]),
+            getattr(weights, name),
+            float(subs[name]) * norm[name] * 100,
+            facts[name],
         )
         for name in CRITERIA
     )
     return criteria, tuple(unmet)
 
 
-def summarise(criteria: tuple[Criterion, ...], score: float) -> tuple[str, str]:
-    """A short overall sentence: the score and the two strongest reasons."""
-    best = sorted(criteria, key=lambda c: (-c.points, c.code))[:2]
+# --- sentences, rendered when a match is read ----------------------------------------------
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _joined(name: Names, dimension: str, codes) -> tuple[str, str]:
+    pairs = [name(dimension, code) for code in codes or ()]
+    return "、".join(p[0] for p in pairs), ", ".join(p[1] for p in pairs)
+
+
+def _technology(f: Mapping, name: Names) -> tuple[str, str]:
+    fit = f.get("fit")
+    zh, en = _joined(name, "technology", f.get("codes"))
+    if fit == "preferred":
+        return (
+            f"支持首选技术 {zh}，满足需求画像。",
+            f"Supports the preferred technology {en}, which meets the requirement profile.",
+        )
+    if fit == "feasible":
+        return (
+            f"支持 {zh}，能满足需求画像，但不是成本最优的技术。",
+            f"Supports {en}, which meets the profile but is not the lowest-cost choice.",
+        )
+    if fit == "agnostic":
+        return (
+            "与网络技术无关（如平台或服务），可配合任意接入技术。",
+            "Technology-agnostic (e.g. a platform or service); works with any access technology.",
+        )
+    rec = f.get("suggested")
+    rzh, ren = name("technology", rec) if rec else ("—", "—")
     return (
-        f"匹配度 {score:.0f} 分：" + "".join(c.zh for c in best),
-        f"Match score {score:.0f}: " + " ".join(c.en for c in best),
+        f"提供需求指定的 {zh}，但该技术不满足需求画像，建议改用 {rzh}。",
+        f"Offers the requested {en}, but it does not meet the profile; {ren} would.",
+    )
+
+
+def _sector(f: Mapping, name: Names) -> tuple[str, str]:
+    fit = f.get("fit")
+    if fit == "general":
+        return ("通用产品，未限定行业。", "A general-purpose product not tied to a sector.")
+    szh, sen = name("sector", f.get("sector", ""))
+    if fit == "other":
+        zh, en = _joined(name, "sector", f.get("codes"))
+        return (f"主要面向{zh}，不在{szh}行业。", f"Aimed at {en}, not at the {sen} sector.")
+    if fit == "sector":
+        return (f"面向{szh}行业。", f"Serves the {sen} sector.")
+    czh, cen = name("scenario", f.get("scenario", ""))
+    if fit == "scenario":
+        return (
+            f"面向{szh}行业，并覆盖“{czh}”场景。",
+            f"Serves the {sen} sector and the '{cen}' scenario.",
+        )
+    return (
+        f"面向{szh}行业，但未标明“{czh}”场景经验。",
+        f"Serves the {sen} sector but lists no '{cen}' scenario experience.",
+    )
+
+
+def _region(f: Mapping, name: Names) -> tuple[str, str]:
+    full, partial, total = f.get("covered", 0), f.get("partial", 0), f.get("total", 0)
+    if total == 0:
+        return ("需求未限定部署区域。", "The demand names no deployment region.")
+    if f.get("nationwide"):
+        return ("全国服务，覆盖全部部署区域。", "Serves nationwide, every deployment region.")
+    return (
+        f"覆盖 {total} 个部署区域中的 {full} 个"
+        + (f"（另有 {partial} 个部分覆盖）" if partial else "")
+        + "。",
+        f"Covers {full} of {total} deployment regions"
+        + (f" ({partial} more in part)" if partial else "")
+        + ".",
+    )
+
+
+def _capacity(f: Mapping, name: Names) -> tuple[str, str]:
+    capacity, need = float(f.get("capacity", 0)), float(f.get("need", 0))
+    if capacity >= need:
+        return (
+            f"年产能 {_fmt(capacity)}，足以满足每年约 {_fmt(need)} 的需求量。",
+            f"Annual capacity {_fmt(capacity)} covers the yearly need of about {_fmt(need)}.",
+        )
+    share = capacity / need * 100 if need else 0
+    return (
+        f"年产能 {_fmt(capacity)}，仅能满足每年约 {_fmt(need)} 需求量的 {share:.0f}%。",
+        f"Annual capacity {_fmt(capacity)} covers only {share:.0f}% of the yearly need of "
+        f"about {_fmt(need)}.",
+    )
+
+
+def _price(f: Mapping, name: Names) -> tuple[str, str]:
+    price, budget = float(f.get("price", 0)), f.get("budget")
+    if budget is None:
+        return (
+            f"参考单价约 {_fmt(price)} 元；需求未给出预算。",
+            f"Unit price about CNY {_fmt(price)}; the demand gives no budget.",
+        )
+    budget = float(budget)
+    if price <= budget:
+        return (
+            f"参考单价约 {_fmt(price)} 元，在单位预算 {_fmt(budget)} 元以内。",
+            f"Unit price about CNY {_fmt(price)}, within the CNY {_fmt(budget)} budget.",
+        )
+    over = f" {(price / budget - 1) * 100:.0f}%" if budget else ""
+    return (
+        f"参考单价约 {_fmt(price)} 元，超出单位预算 {_fmt(budget)} 元{over}。",
+        f"Unit price about CNY {_fmt(price)}, above the CNY {_fmt(budget)} budget"
+        + (f" by{over}" if budget else "")
+        + ".",
+    )
+
+
+def _certification(f: Mapping, name: Names) -> tuple[str, str]:
+    if not f.get("required"):
+        return ("需求与场景无认证要求。", "No certification is required.")
+    if f.get("missing"):
+        zh, en = _joined(name, "certification", f["missing"])
+        return (
+            f"缺少场景常需的认证：{zh}。",
+            f"Lacks certifications the scenario usually needs: {en}.",
+        )
+    zh, en = _joined(name, "certification", f["required"])
+    return (f"具备所需认证：{zh}。", f"Holds the certifications: {en}.")
+
+
+def _text(f: Mapping, name: Names) -> tuple[str, str]:
+    words = f.get("keywords")
+    if words is None:
+        return (
+            "需求没有可比对的特征关键词。",
+            "The demand has no distinctive keywords to compare.",
+        )
+    if words:
+        return (
+            f"描述与需求相关，共同关键词：{'、'.join(words)}。",
+            f"Its description shares keywords with the demand: {', '.join(words)}.",
+        )
+    return ("描述与需求文字没有共同关键词。", "Its description shares no keyword with the demand.")
+
+
+def _credibility(f: Mapping, name: Names) -> tuple[str, str]:
+    cases, response = f.get("cases", 0), f.get("response")
+    resp_zh = "" if response is None else f"，对接响应率 {response * 100:.0f}%"
+    resp_en = "" if response is None else f", answers {response * 100:.0f}% of introductions"
+    return (
+        f"已认证厂商，典型案例 {cases} 个{resp_zh}。",
+        f"Verified vendor with {cases} typical case{'s' if cases != 1 else ''}{resp_en}.",
+    )
+
+
+def _freshness(f: Mapping, name: Names) -> tuple[str, str]:
+    days = f.get("days", 0)
+    return (f"信息 {days} 天前更新。", f"Listing updated {days} day{'s' if days != 1 else ''} ago.")
+
+
+SENTENCES: dict[str, Callable[[Mapping, Names], tuple[str, str]]] = {
+    "technology": _technology,
+    "sector": _sector,
+    "region": _region,
+    "capacity": _capacity,
+    "price": _price,
+    "certification": _certification,
+    "text": _text,
+    "credibility": _credibility,
+    "freshness": _freshness,
+}
+# An unmet constraint reads as the sentence of the criterion it belongs to.
+UNMET_CRITERION = {
+    "tech_misfit": "technology",
+    "partial_region": "region",
+    "capacity": "capacity",
+    "price": "price",
+    "certification": "certification",
+}
+
+
+def sentence(code: str, item: Mapping, name: Names) -> tuple[str, str]:
+    """(zh, en) sentence of one stored breakdown item; items stored with text keep theirs."""
+    if "facts" not in item:
+        return item.get("zh", ""), item.get("en", "")
+    return SENTENCES[code](item["facts"], name)
+
+
+def explain_breakdown(breakdown: Mapping, name: Names) -> dict:
+    """The stored breakdown with each criterion's zh and en sentences added (other keys, e.g.
+    a bundle's components, as stored)."""
+    out = {}
+    for code, item in (breakdown or {}).items():
+        if code in SENTENCES and isinstance(item, Mapping):
+            zh, en = sentence(code, item, name)
+            item = {**item, "zh": zh, "en": en}
+        out[code] = item
+    return out
+
+
+def explain_unmet(unmet, breakdown: Mapping, name: Names) -> list[dict]:
+    """Stored unmet constraints with their zh and en sentences."""
+    out = []
+    for entry in unmet or ():
+        code, figures = entry.get("code", ""), entry.get("figures") or {}
+        if "zh" in entry:
+            zh, en = entry["zh"], entry.get("en", "")
+        elif code == "min_order":
+            zh, en = (
+                f"最小起订量 {figures.get('min_order')} 高于需求规模 {figures.get('volume')}。",
+                f"Minimum order {figures.get('min_order')} exceeds the demand volume "
+                f"{figures.get('volume')}.",
+            )
+        elif UNMET_CRITERION.get(code) in (breakdown or {}):
+            criterion = UNMET_CRITERION[code]
+            zh, en = sentence(criterion, breakdown[criterion], name)
+        else:
+            zh, en = code, code
+        out.append({"code": code, "zh": zh, "en": en, "figures": figures})
+    return out
+
+
+def summarise(breakdown: Mapping, score: float, name: Names) -> tuple[str, str]:
+    """A short overall sentence: the score and the two strongest reasons."""
+    items = [(code, item) for code, item in (breakdown or {}).items() if code in SENTENCES]
+    best = sorted(items, key=lambda pair: (-pair[1].get("points", 0), pair[0]))[:2]
+    sentences = [sentence(code, item, name) for code, item in best]
+    return (
+        f"匹配度 {score:.0f} 分：" + "".join(s[0] for s in sentences),
+        f"Match score {score:.0f}: " + " ".join(s[1] for s in sentences),
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .explain import MatchResult, explain, summarise
+from .explain import MatchResult, explain
 from .index import (
     ALL_REGIONS,
     ANY_TECH,
@@ -330,7 +330,6 @@ def result_for(
     criteria, unmet = explain(
         index, position, c, {**subs, "_now": now, "_query_idf": query_idf}, weights
     )
-    zh, en = summarise(criteria, score)
     return MatchResult(
         demand_id=c.spec.id,
         offering_id=int(index.col("id")[position]),
@@ -339,8 +338,6 @@ def result_for(
         score=float(score),
         criteria=criteria,
         unmet=unmet,
-        summary_zh=zh,
-        summary_en=en,
     )
 
 
