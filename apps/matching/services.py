@@ -696,15 +696,21 @@ def _chunk_store(analyses, index, *, weights, now: float, stamp) -> None:
             continue
         matches = analysis.matches
         demand_stamp = matches.demand.spec.updated_at
+        changed, fingerprints = [], []
         for kind, i, score in ranked_offerings(index, matches, MATCHES_PER_DEMAND):
             position = int(matches.evaluations[kind].positions[i])
             key = f"o:{int(ids[position])}"
             fingerprint = _fingerprint(f"{score:.2f}", updated_at[position], demand_stamp)
             produced.add((demand_id, key))
-            if stored.get((demand_id, key), (None, None))[1] == fingerprint:
-                continue
-            result = explain_ranked(index, matches, kind, i, now=now, weights=weights)
-            rows.append(_staged_result(demand_id, result, stamp, fingerprint))
+            if stored.get((demand_id, key), (None, None))[1] != fingerprint:
+                changed.append((kind, i))
+                fingerprints.append(fingerprint)
+        if changed:
+            results = explain_ranked(index, matches, changed, now=now, weights=weights)
+            rows += [
+                _staged_result(demand_id, result, stamp, fingerprint)
+                for result, fingerprint in zip(results, fingerprints, strict=True)
+            ]
         for bundle in analysis.bundles:
             row = _bundle_row(demand_id, bundle, stamp)
             row.fingerprint = _fingerprint(

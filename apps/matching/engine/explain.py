@@ -9,10 +9,9 @@ formatting 18 sentences for each (most never read) cost more than scoring them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-
-import numpy as np
+from typing import NamedTuple
 
 from .index import CompiledDemand, OfferingIndex
 from .reference import mask_to_int
@@ -22,8 +21,7 @@ from .scoring import CRITERIA, Weights
 Names = Callable[[str, str], tuple[str, str]]
 
 
-@dataclass(frozen=True, slots=True)
-class Criterion:
+class Criterion(NamedTuple):
     """One criterion of a match: sub-score in [0, 1], its weight, points and the facts behind it."""
 
     code: str
@@ -33,38 +31,42 @@ class Criterion:
     facts: dict
 
 
-@dataclass(frozen=True, slots=True)
-class Unmet:
+class Unmet(NamedTuple):
     """A soft constraint the match does not meet (it stays a match, ranked lower)."""
 
     code: str
-    figures: dict = field(default_factory=dict)
+    figures: dict
 
 
 @dataclass(frozen=True)
 class MatchResult:
+    """One ranked offering for a demand, with its stored (JSON-ready) breakdown and unmet list."""
+
     demand_id: int
     offering_id: int
     vendor_id: int
     kind: str
     score: float
-    criteria: tuple[Criterion, ...]
-    unmet: tuple[Unmet, ...]
+    details: dict
+    unmet_figures: list[dict]
 
     def breakdown(self) -> dict:
-        """JSON-ready per-criterion breakdown: score, weight, points and facts."""
-        return {
-            c.code: {
-                "score": round(c.score, 4),
-                "weight": c.weight,
-                "points": round(c.points, 2),
-                "facts": c.facts,
-            }
-            for c in self.criteria
-        }
+        """Per criterion: sub-score, weight, points and facts (see explain_breakdown)."""
+        return self.details
 
     def unmet_json(self) -> list[dict]:
-        return [{"code": u.code, "figures": u.figures} for u in self.unmet]
+        return self.unmet_figures
+
+    @property
+    def criteria(self) -> tuple[Criterion, ...]:
+        return tuple(
+            Criterion(code, d["score"], d["weight"], d["points"], d["facts"])
+            for code, d in self.details.items()
+        )
+
+    @property
+    def unmet(self) -> tuple[Unmet, ...]:
+        return tuple(Unmet(u["code"], u["figures"]) for u in self.unmet_figures)
 
 
 @lru_cache(maxsize=8192)
@@ -101,19 +103,34 @@ def _number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else round(float(value), 2)
 
 
+def query_weights(index: OfferingIndex, c: CompiledDemand) -> tuple[float, dict[int, float]]:
+    """The demand's summed token idf, and idf per token that can count as a shared keyword.
+
+    Computed once per demand, not per explained row."""
+    if not len(c.tokens):
+        return 0.0, {}
+    idf = index.token_idf(c.tokens)
+    return float(idf.sum()), {
+        t: w for t, w in zip(c.tokens.tolist(), idf.tolist(), strict=True) if w > 0
+    }
+
+
 def explain(
     index: OfferingIndex,
     position: int,
     c: CompiledDemand,
     subs: dict[str, float],
     weights: Weights,
-) -> tuple[tuple[Criterion, ...], tuple[Unmet, ...]]:
-    """The facts behind every criterion of one pair, and the soft constraints it misses."""
+    *,
+    now: float,
+    query: tuple[float, dict[int, float]],
+) -> tuple[dict, list[dict]]:
+    """The breakdown (per criterion: sub-score, weight, points, facts) of one pair, JSON-ready,
+    and the soft constraints it misses. `query` comes from query_weights."""
     ref = index.ref
     row = index.cols.data  # whole columns: indexing one position skips the view per read
-    norm = weights.normalised()
     facts: dict[str, dict] = {}
-    unmet: list[Unmet] = []
+    unmet: list[dict] = []
 
     tech_bits = mask_to_int(row["tech"][position])
     bits = c.bits
@@ -135,7 +152,7 @@ def explain(
             "codes": _codes(tv, tech_bits & allowed, 4),
             "suggested": rec,
         }
-        unmet.append(Unmet("tech_misfit", {"suggested": rec}))
+        unmet.append({"code": "tech_misfit", "figures": {"suggested": rec}})
 
     sector_bits = mask_to_int(row["sector"][position])
     spec = c.spec
@@ -156,55 +173,62 @@ def explain(
         }
 
     full, partial, total = region_credit(index, position, c)
-    nationwide = bool(row["nationwide"][position])
-    facts["region"] = {"covered": full, "partial": partial, "total": total}
-    if nationwide:
-        facts["region"]["nationwide"] = True
-    elif full < total:
-        unmet.append(Unmet("partial_region", {"covered": full, "partial": partial, "total": total}))
+    if row["nationwide"][position]:
+        facts["region"] = {"covered": full, "partial": partial, "total": total, "nationwide": True}
+    else:
+        facts["region"] = {"covered": full, "partial": partial, "total": total}
+        if full < total:
+            unmet.append({"code": "partial_region", "figures": facts["region"]})
 
     capacity = float(row["capacity"][position])
     need = float(c.need)
     facts["capacity"] = {"capacity": _number(capacity), "need": _number(need)}
     if capacity < need:
-        unmet.append(Unmet("capacity", {"capacity": capacity, "need": need}))
+        unmet.append({"code": "capacity", "figures": {"capacity": capacity, "need": need}})
     min_order = int(row["min_order"][position])
     if min_order > spec.volume:
-        unmet.append(Unmet("min_order", {"min_order": min_order, "volume": spec.volume}))
+        unmet.append(
+            {"code": "min_order", "figures": {"min_order": min_order, "volume": spec.volume}}
+        )
 
     price = (float(row["price_min"][position]) + float(row["price_max"][position])) / 2
-    budget = None if np.isnan(c.budget) else float(c.budget)
-    facts["price"] = {
-        "price": _number(price),
-        "budget": None if budget is None else _number(budget),
-    }
-    if budget is not None and price > budget:
-        unmet.append(Unmet("price", {"price": price, "budget": budget}))
+    budget = c.budget
+    if budget != budget:  # NaN: no budget given
+        facts["price"] = {"price": _number(price), "budget": None}
+    else:
+        budget = float(budget)
+        facts["price"] = {"price": _number(price), "budget": _number(budget)}
+        if price > budget:
+            unmet.append({"code": "price", "figures": {"price": price, "budget": budget}})
 
     wanted = bits["wanted_certs"]
-    cv = ref.cert_vocab
     if not wanted:
         facts["certification"] = {"required": []}
     else:
+        cv = ref.cert_vocab
         missing = wanted & ~mask_to_int(row["cert"][position])
         facts["certification"] = {
             "required": _codes(cv, wanted, 6),
             "missing": _codes(cv, missing, 6),
         }
         if missing:
-            unmet.append(Unmet("certification", {"missing": _codes(cv, missing, 64)}))
+            unmet.append(
+                {"code": "certification", "figures": {"missing": _codes(cv, missing, len(cv))}}
+            )
 
-    query = c.tokens
-    if subs.get("_query_idf", 1.0) <= 0 or not len(query):
+    query_idf, query_tokens = query
+    if query_idf <= 0 or not len(c.tokens):
         facts["text"] = {"keywords": None}
     else:
-        shared = np.intersect1d(query, index.row_tokens(position), assume_unique=False)
-        idf = index.token_idf(shared)
-        keep = idf > 0
+        shared = [t for t in set(index.row_tokens(position).tolist()) if t in query_tokens]
         # Highest idf first, then alphabetical: independent of token ids (i.e. of load order).
         words = sorted(
-            zip(index.tokens.words(shared[keep]), idf[keep].tolist(), strict=True),
-            key=lambda pair: (-round(pair[1], 6), pair[0]),
+            zip(
+                index.tokens.words(shared),
+                [round(query_tokens[t], 6) for t in shared],
+                strict=True,
+            ),
+            key=lambda pair: (-pair[1], pair[0]),
         )
         facts["text"] = {"keywords": [word for word, _ in words[:5]]}
 
@@ -212,22 +236,22 @@ def explain(
     response = float(index.vendor_response[vendor])
     facts["credibility"] = {
         "cases": int(index.vendor_cases[vendor]),
-        "response": None if np.isnan(response) else round(response, 4),
+        "response": None if response != response else round(response, 4),
     }
-    days = max(0.0, (subs.get("_now", 0.0) - float(row["updated_at"][position])) / 86400)
+    days = max(0.0, (now - float(row["updated_at"][position])) / 86400)
     facts["freshness"] = {"days": round(days)}
 
-    criteria = tuple(
-        Criterion(
-            name,
-            float(subs[name]),
-            getattr(weights, name),
-            float(subs[name]) * norm[name] * 100,
-            facts[name],
-        )
-        for name in CRITERIA
-    )
-    return criteria, tuple(unmet)
+    norm = weights.normalised()
+    breakdown = {}
+    for name in CRITERIA:
+        score = subs[name]
+        breakdown[name] = {
+            "score": round(score, 4),
+            "weight": getattr(weights, name),
+            "points": round(score * norm[name] * 100, 2),
+            "facts": facts[name],
+        }
+    return breakdown, unmet
 
 
 # --- sentences, rendered when a match is read ----------------------------------------------

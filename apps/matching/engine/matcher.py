@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .explain import MatchResult, explain
+from .explain import MatchResult, explain, query_weights
 from .index import (
     ALL_REGIONS,
     ANY_TECH,
@@ -56,6 +57,7 @@ class KindEvaluation:
     candidates: int
     capacity_total: float
     cheapest_price: float
+    _exact_rows: dict[int, dict[str, float]] | None = field(default=None, repr=False)
 
     def ranked(self, k: int, ids: np.ndarray) -> np.ndarray:
         """Indices into `positions` of the k best, ties by ascending offering id."""
@@ -68,10 +70,17 @@ class KindEvaluation:
 
     def sub_scores(self, i: int) -> dict[str, float]:
         """Sub-scores of row `i` (an index into `positions` that is in `exact`)."""
-        j = int(np.searchsorted(self.exact, i))
-        if j >= len(self.exact) or self.exact[j] != i:
-            raise KeyError(f"row {i} was not scored exactly")
-        return {name: float(values[j]) for name, values in self.subs.items()}
+        if self._exact_rows is None:
+            # Explaining the best 20 reads them one by one: convert the columns once.
+            columns = {name: values.tolist() for name, values in self.subs.items()}
+            self._exact_rows = {
+                row: {name: values[j] for name, values in columns.items()}
+                for j, row in enumerate(self.exact.tolist())
+            }
+        try:
+            return self._exact_rows[int(i)]
+        except KeyError:
+            raise KeyError(f"row {i} was not scored exactly") from None
 
 
 @dataclass
@@ -322,13 +331,17 @@ def result_for(
     score: float,
     weights: Weights,
     now: float,
-    query_idf: float | None = None,
+    query: tuple[float, dict[int, float]] | None = None,
 ) -> MatchResult:
-    """One explained result; `query_idf` (the demand's summed token idf) when already known."""
-    if query_idf is None:
-        query_idf = float(index.token_idf(c.tokens).sum()) if len(c.tokens) else 0.0
-    criteria, unmet = explain(
-        index, position, c, {**subs, "_now": now, "_query_idf": query_idf}, weights
+    """One explained result; `query` (explain.query_weights of the demand) when already known."""
+    details, unmet = explain(
+        index,
+        position,
+        c,
+        subs,
+        weights,
+        now=now,
+        query=query if query is not None else query_weights(index, c),
     )
     return MatchResult(
         demand_id=c.spec.id,
@@ -336,8 +349,8 @@ def result_for(
         vendor_id=int(index.vendor_ids[index.col("vendor")[position]]),
         kind=index.ref.kind_vocab.codes[int(index.col("kind")[position])],
         score=float(score),
-        criteria=criteria,
-        unmet=unmet,
+        details=details,
+        unmet_figures=unmet,
     )
 
 
@@ -364,7 +377,7 @@ def match_demand(
     )
     out = DemandMatches(demand=c)
     ids = index.col("id")
-    query_idf = float(index.token_idf(c.tokens).sum()) if len(c.tokens) else 0.0
+    query = query_weights(index, c) if explain_results else (0.0, {})
     for kind in c.kinds:
         pinned = (include or {}).get(kind)
         evaluation = evaluate_kind(
@@ -388,7 +401,7 @@ def match_demand(
                     float(evaluation.scores[i]),
                     weights,
                     now,
-                    query_idf,
+                    query,
                 )
                 for i in best
             ]
@@ -413,23 +426,30 @@ def ranked_offerings(
 def explain_ranked(
     index: OfferingIndex,
     matches: DemandMatches,
-    kind: str,
-    i: int,
+    picks: Iterable[tuple[str, int]],
     *,
     now: float,
     weights: Weights | None = None,
-) -> MatchResult:
-    """The explained result for row `i` of the demand's evaluation of `kind`."""
-    evaluation = matches.evaluations[kind]
-    return result_for(
-        index,
-        matches.demand,
-        int(evaluation.positions[i]),
-        evaluation.sub_scores(i),
-        float(evaluation.scores[i]),
-        weights or Weights(),
-        now,
-    )
+) -> list[MatchResult]:
+    """Explained results for `picks`: (kind, row of the demand's evaluation of that kind)."""
+    weights = weights or Weights()
+    query = query_weights(index, matches.demand)
+    out = []
+    for kind, i in picks:
+        evaluation = matches.evaluations[kind]
+        out.append(
+            result_for(
+                index,
+                matches.demand,
+                int(evaluation.positions[i]),
+                evaluation.sub_scores(i),
+                float(evaluation.scores[i]),
+                weights,
+                now,
+                query,
+            )
+        )
+    return out
 
 
 # --- one offering against the demand index ----------------------------------------------
