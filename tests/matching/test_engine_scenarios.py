@@ -217,3 +217,39 @@ def test_weights_come_from_settings_overrides_and_reject_unknown_names():
     only_price = Weights.from_mapping({k: 0 for k in Weights().normalised()} | {"price": 1})
     results = analyse_demand(build(dear, cheap), demand(), now=NOW, weights=only_price).results
     assert [r.offering_id for r in results] == [cheap.id, dear.id]
+
+
+def test_demands_sharing_candidates_see_every_change_to_the_market():
+    # given two water-meter demands in Zhejiang (same kind, technologies and regions) and a
+    # market that changes between them
+    first_module = offering()
+    index = build(first_module)
+    first, second = demand(), demand(unit_budget=40)
+    assert [r.offering_id for r in analyse_demand(index, first, now=NOW).results] == [
+        first_module.id
+    ]
+    # when a module is added, the first one's vendor loses its verification, and the second
+    # demand is matched
+    added = offering(vendor_id=2)
+    index.upsert(added)
+    index.upsert_vendor(vendors(1, verified=False)[0])
+    results = analyse_demand(index, second, now=NOW).results
+    # then it sees the market as it is now, not the candidates gathered for the first demand
+    assert [r.offering_id for r in results] == [added.id]
+    # and scoring from shared candidates equals scoring on a fresh index
+    fresh = OfferingIndex.build(REF, [first_module, added], vendors(2) + vendors(1, verified=False))
+    again = analyse_demand(fresh, second, now=NOW).results
+    assert [(r.offering_id, r.score, r.details) for r in results] == [
+        (r.offering_id, r.score, r.details) for r in again
+    ]
+
+
+def test_a_free_offering_is_not_pruned_when_the_budget_is_vanishingly_small():
+    # given fifteen priced modules and one free one, and a budget whose inverse overflows
+    priced = [offering(price_min=50, price_max=50) for _ in range(15)]
+    free = offering(price_min=0, price_max=0)
+    index = build(*priced, free)
+    # when the best one is asked for
+    results = analyse_demand(index, demand(unit_budget=5e-324), now=NOW, limit=1).results
+    # then the free module, which scores best on price, is it
+    assert [r.offering_id for r in results] == [free.id]

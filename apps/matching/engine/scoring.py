@@ -292,8 +292,10 @@ def partial_points(
     w = 100.0 * norm["price"]
     if budget > 0:
         # price_score without np.where: both linear pieces clipped, minus their overlap.
+        # Divide (as price_score does): multiplying by 1/budget turns a free offering's
+        # ratio into 0 × inf = NaN for a budget so small its inverse overflows.
         with np.errstate(over="ignore"):
-            ratio = numbers[:, PRICE] * (1.0 / budget)
+            ratio = numbers[:, PRICE] / budget
         under = 1.0 - (1.0 - PRICE_AT_BUDGET) * np.minimum(ratio, 1.0)
         over = PRICE_AT_BUDGET * np.clip(2.0 - ratio, 0.0, 1.0)
         points += (under + over - PRICE_AT_BUDGET) * w
