@@ -10,7 +10,8 @@ an update tombstones the old row and appends a new one, so postings never hold a
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -39,6 +40,9 @@ from .text import TokenVocabulary, idf_weights, tokenize
 ANY_TECH = -1  # posting key for offerings that declare no technology (platforms, services)
 NATIONWIDE = -1  # posting key for nationwide offerings / demands without regions
 ALL_REGIONS = -2  # posting key for every row of a kind and technology, wherever it serves
+# Candidate sets kept per process: ≈100 B per candidate row, so 96 MiB holds a thousand sets
+# of seed_demo's typical 9,000 candidates.
+CANDIDATE_CACHE_BYTES = 96 * 2**20
 EMPTY = np.empty(0, dtype=np.int32)
 # Refresh idf when the number of rows has drifted this much since the last snapshot: idf
 # moves slowly and a frozen snapshot keeps scores reproducible between refreshes.
@@ -240,7 +244,44 @@ class OfferingIndex:
         self.vendor_response = np.zeros(0, dtype=np.float32)
         self.row_cities: dict[int, tuple[int, ...]] = {}
         self.cols = _Columns({}, {})
+        self._candidate_sets: OrderedDict[tuple, tuple] = OrderedDict()
+        self._candidate_bytes = 0
+        self._candidate_lock = threading.Lock()
         self._build_columns([])
+
+    # --- candidate sets shared by demands --------------------------------------------------
+
+    def candidate_set(self, key: tuple, build: Callable[[], tuple[np.ndarray, ...]]) -> tuple:
+        """`build()`'s arrays for `key`, kept (least recently used first out, within
+        CANDIDATE_CACHE_BYTES) until the index changes.
+
+        Demands asking for the same kind, technologies, regions and certifications share
+        their feasible candidates; in seed_demo's market about a quarter of them (10k demands)
+        to a half (100k) find theirs already gathered.
+        """
+        with self._candidate_lock:
+            found = self._candidate_sets.get(key)
+            if found is not None:
+                self._candidate_sets.move_to_end(key)
+                return found
+        value = build()
+        arrays = [a for a in value if isinstance(a, np.ndarray)]
+        for array in arrays:
+            array.flags.writeable = False  # shared by every demand with this key
+        size = sum(a.nbytes for a in arrays)
+        with self._candidate_lock:
+            self._candidate_sets[key] = value
+            self._candidate_bytes += size
+            while self._candidate_bytes > CANDIDATE_CACHE_BYTES and len(self._candidate_sets) > 1:
+                _, dropped = self._candidate_sets.popitem(last=False)
+                self._candidate_bytes -= sum(a.nbytes for a in dropped if isinstance(a, np.ndarray))
+        return value
+
+    def _changed(self) -> None:
+        """Any write: cached candidate sets may no longer hold."""
+        with self._candidate_lock:
+            self._candidate_sets.clear()
+            self._candidate_bytes = 0
 
     # --- building -----------------------------------------------------------------------
 
@@ -313,6 +354,7 @@ class OfferingIndex:
         }
 
     def _build_columns(self, records: Iterable[OfferingRecord]) -> None:
+        self._changed()
         rows = [self._row(r) for r in records]
         # A re-listed id keeps only its last record.
         last: dict[int, int] = {}
@@ -397,6 +439,7 @@ class OfferingIndex:
 
     def _vendor_columns_refresh(self, rows: np.ndarray | slice = slice(None)) -> None:
         """Recompute what rows take from their vendor: eligibility and credibility."""
+        self._changed()
         data, n = self.cols.data, self.cols.n
         vendor = data["vendor"][:n][rows]
         data["eligible"][:n][rows] = data["active"][:n][rows] & self.vendor_verified[vendor]
@@ -424,6 +467,7 @@ class OfferingIndex:
 
     def upsert_vendor(self, vendor: VendorRecord) -> int:
         """Add or update a vendor's credibility inputs; every offering of it sees the change."""
+        self._changed()
         position = self.vendor_position.get(vendor.id)
         if position is None:
             position = len(self.vendor_ids)
@@ -443,6 +487,7 @@ class OfferingIndex:
 
     def remove(self, offering_id: int) -> bool:
         """Tombstone an offering (archived, unpublished, deleted); True when it was indexed."""
+        self._changed()
         position = self.position.pop(offering_id, None)
         if position is None:
             return False
@@ -452,6 +497,7 @@ class OfferingIndex:
 
     def upsert(self, record: OfferingRecord) -> int | None:
         """Index the record's current state; an unpublished record is removed. Returns its row."""
+        self._changed()
         self.remove(record.id)
         if not record.published:
             return None
@@ -492,6 +538,7 @@ class OfferingIndex:
 
     def compact(self) -> None:
         """Drop tombstoned rows; positions change, ids do not."""
+        self._changed()
         active = self.cols.view("active")
         if active.all():
             return

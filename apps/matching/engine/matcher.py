@@ -257,6 +257,30 @@ def accumulate(
     return out
 
 
+def feasible_candidates(
+    index: OfferingIndex, c: CompiledDemand, kind: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Rows of `kind` a demand may be offered (technology, regions, certifications, eligible),
+    with their packed masks, regional coverage and numbers; and how many candidates there
+    were before regions and certifications were checked exactly.
+
+    Depends only on the kind, the allowed technologies, the regions and the required
+    certifications: demands that share those share this (OfferingIndex.candidate_set).
+    """
+    rows = offering_candidates(index, c, kind)
+    candidates = len(rows)
+    masks = np.take(index.col("scoring_masks"), rows, axis=0)
+    coverage = coverage_for_demand(index, c, rows, masks)
+    ok = coverage > 0 if c.regions else None
+    if c.required_certs.any():
+        certified = covers(masks[:, index.layout.cert], c.required_certs)
+        ok = certified if ok is None else ok & certified
+    if ok is not None:
+        rows, masks, coverage = rows[ok], masks[ok], coverage[ok]
+    numbers = np.take(index.col("scoring_numbers"), rows, axis=0)
+    return rows, masks, coverage, numbers, candidates
+
+
 def evaluate_kind(
     index: OfferingIndex,
     c: CompiledDemand,
@@ -276,18 +300,12 @@ def evaluate_kind(
     through the same `criterion_scores` the other direction uses, so a pair's score never
     depends on which side asked. Every other row's score is a lower bound.
     """
-    rows = offering_candidates(index, c, kind)
-    candidates = len(rows)
     layout = index.layout
-    masks = np.take(index.col("scoring_masks"), rows, axis=0)
-    coverage = coverage_for_demand(index, c, rows, masks)
-    ok = coverage > 0 if c.regions else None
-    if c.required_certs.any():
-        certified = covers(masks[:, layout.cert], c.required_certs)
-        ok = certified if ok is None else ok & certified
-    if ok is not None:
-        rows, masks, coverage = rows[ok], masks[ok], coverage[ok]
-    numbers = np.take(index.col("scoring_numbers"), rows, axis=0)
+    bits = c.bits
+    rows, masks, coverage, numbers, candidates = index.candidate_set(
+        (kind, bits["allowed"], c.regions, bits["required_certs"]),
+        lambda: feasible_candidates(index, c, kind),
+    )
     d = compiled_columns(c)
     points = partial_points(masks, numbers, coverage, d, layout, weights, now)
     # The tolerance absorbs rounding between these sums and the exact formulas.
