@@ -249,7 +249,7 @@ class MatchRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"rematch {self.engine_version} {self.status} @ {self.cursor}"
+        return f"rematch {self.engine_version} {self.status} ({self.demands_done} demands done)"
 
 
 class MatchRunSlice(models.Model):

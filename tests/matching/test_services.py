@@ -217,6 +217,7 @@ def test_full_rematch_covers_every_open_demand_once_and_resumes(vendor, enterpri
     closed = water_meters(enterprise, status=Demand.Status.CLOSED)
     run = services.full_rematch(owner="test", chunk=2)
     assert run.status == MatchRun.Status.DONE and run.demands_done == 6
+    assert str(run) == f"rematch {run.engine_version} done (6 demands done)"  # admin, logs
     assert Match.objects.filter(demand__in=demands).count() == 5
     assert not Match.objects.filter(demand=closed).exists()
     # a second worker while a run is leased gets nothing to do
