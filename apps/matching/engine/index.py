@@ -277,8 +277,8 @@ class OfferingIndex:
                 self._candidate_bytes -= sum(a.nbytes for a in dropped if isinstance(a, np.ndarray))
         return value
 
-    def _changed(self) -> None:
-        """Any write: cached candidate sets may no longer hold."""
+    def forget_candidate_sets(self) -> None:
+        """Drop the cached candidate sets (every write does: they may no longer hold)."""
         with self._candidate_lock:
             self._candidate_sets.clear()
             self._candidate_bytes = 0
@@ -354,7 +354,7 @@ class OfferingIndex:
         }
 
     def _build_columns(self, records: Iterable[OfferingRecord]) -> None:
-        self._changed()
+        self.forget_candidate_sets()
         rows = [self._row(r) for r in records]
         # A re-listed id keeps only its last record.
         last: dict[int, int] = {}
@@ -439,7 +439,7 @@ class OfferingIndex:
 
     def _vendor_columns_refresh(self, rows: np.ndarray | slice = slice(None)) -> None:
         """Recompute what rows take from their vendor: eligibility and credibility."""
-        self._changed()
+        self.forget_candidate_sets()
         data, n = self.cols.data, self.cols.n
         vendor = data["vendor"][:n][rows]
         data["eligible"][:n][rows] = data["active"][:n][rows] & self.vendor_verified[vendor]
@@ -467,7 +467,7 @@ class OfferingIndex:
 
     def upsert_vendor(self, vendor: VendorRecord) -> int:
         """Add or update a vendor's credibility inputs; every offering of it sees the change."""
-        self._changed()
+        self.forget_candidate_sets()
         position = self.vendor_position.get(vendor.id)
         if position is None:
             position = len(self.vendor_ids)
@@ -487,7 +487,7 @@ class OfferingIndex:
 
     def remove(self, offering_id: int) -> bool:
         """Tombstone an offering (archived, unpublished, deleted); True when it was indexed."""
-        self._changed()
+        self.forget_candidate_sets()
         position = self.position.pop(offering_id, None)
         if position is None:
             return False
@@ -497,7 +497,7 @@ class OfferingIndex:
 
     def upsert(self, record: OfferingRecord) -> int | None:
         """Index the record's current state; an unpublished record is removed. Returns its row."""
-        self._changed()
+        self.forget_candidate_sets()
         self.remove(record.id)
         if not record.published:
             return None
@@ -538,7 +538,7 @@ class OfferingIndex:
 
     def compact(self) -> None:
         """Drop tombstoned rows; positions change, ids do not."""
-        self._changed()
+        self.forget_candidate_sets()
         active = self.cols.view("active")
         if active.all():
             return
