@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
+import numpy as np
+
 from .index import CompiledDemand, OfferingIndex
 from .reference import mask_to_int
 from .scoring import CRITERIA, Weights
@@ -74,14 +76,48 @@ def _codes(vocab, bits: int, limit: int) -> list[str]:
     return [code for i, code in enumerate(vocab.codes) if bits >> i & 1][:limit]
 
 
-def region_credit(index: OfferingIndex, position: int, c: CompiledDemand) -> tuple[int, int, int]:
-    """(fully covered, partly covered, total) demand regions for one offering row."""
+# Columns explain reads per row: gathered for all rows of a demand at once (gather_rows);
+# reading single positions of million-row columns one by one cost several µs each.
+ROW_MASKS = ("tech", "sector", "scenario", "cert", "prov_full", "prov_city")
+ROW_VALUES = (
+    "id",
+    "kind",
+    "vendor",
+    "nationwide",
+    "capacity",
+    "min_order",
+    "price_min",
+    "price_max",
+    "updated_at",
+)
+
+
+def gather_rows(index: OfferingIndex, positions: np.ndarray) -> list[dict]:
+    """Per index row in `positions`: the values `explain` reads, as Python values."""
+    data = index.cols.data
+    positions = np.asarray(positions, dtype=np.int64)
+    columns: dict[str, list] = {}
+    for name in ROW_MASKS:
+        block = np.take(data[name], positions, axis=0)
+        columns[name] = (
+            block[:, 0].tolist() if block.shape[1] == 1 else [mask_to_int(r) for r in block]
+        )
+    for name in ROW_VALUES:
+        columns[name] = np.take(data[name], positions).tolist()
+    columns["tokens"] = [
+        [t for t in row if t >= 0] for row in np.take(data["tokens"], positions, axis=0).tolist()
+    ]
+    columns["position"] = positions.tolist()
+    names = list(columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
+def region_credit(index: OfferingIndex, row: dict, c: CompiledDemand) -> tuple[int, int, int]:
+    """(fully covered, partly covered, total) demand regions for one gathered offering row."""
     if not c.regions:
         return (0, 0, 0)
-    row = index.cols.data
-    nationwide = bool(row["nationwide"][position])
-    full_bits = mask_to_int(row["prov_full"][position])
-    city_bits = mask_to_int(row["prov_city"][position])
+    nationwide = row["nationwide"]
+    full_bits, city_bits = row["prov_full"], row["prov_city"]
     full = partial = 0
     for p, city in c.regions:
         if nationwide:
@@ -91,7 +127,7 @@ def region_credit(index: OfferingIndex, position: int, c: CompiledDemand) -> tup
         elif full_bits >> p & 1:
             full += 1
         elif city:
-            if city in index.row_cities.get(position, ()):
+            if city in index.row_cities.get(row["position"], ()):
                 full += 1
         elif city_bits >> p & 1:
             partial += 1
@@ -117,7 +153,7 @@ def query_weights(index: OfferingIndex, c: CompiledDemand) -> tuple[float, dict[
 
 def explain(
     index: OfferingIndex,
-    position: int,
+    row: dict,
     c: CompiledDemand,
     subs: dict[str, float],
     weights: Weights,
@@ -126,13 +162,13 @@ def explain(
     query: tuple[float, dict[int, float]],
 ) -> tuple[dict, list[dict]]:
     """The breakdown (per criterion: sub-score, weight, points, facts) of one pair, JSON-ready,
-    and the soft constraints it misses. `query` comes from query_weights."""
+    and the soft constraints it misses. `row` comes from gather_rows, `query` from
+    query_weights."""
     ref = index.ref
-    row = index.cols.data  # whole columns: indexing one position skips the view per read
     facts: dict[str, dict] = {}
     unmet: list[dict] = []
 
-    tech_bits = mask_to_int(row["tech"][position])
+    tech_bits = row["tech"]
     bits = c.bits
     preferred, allowed, feasible = bits["preferred"], bits["allowed"], bits["feasible"]
     tv = ref.tech_vocab
@@ -154,11 +190,11 @@ def explain(
         }
         unmet.append({"code": "tech_misfit", "figures": {"suggested": rec}})
 
-    sector_bits = mask_to_int(row["sector"][position])
+    sector_bits = row["sector"]
     spec = c.spec
     if sector_bits & bits["sector"]:
         if spec.scenario:
-            scenario_bits = mask_to_int(row["scenario"][position])
+            scenario_bits = row["scenario"]
             fit = "scenario" if scenario_bits & bits["scenario"] else "sector_only"
             facts["sector"] = {"fit": fit, "sector": spec.sector, "scenario": spec.scenario}
         else:
@@ -172,26 +208,26 @@ def explain(
             "codes": _codes(ref.sector_vocab, sector_bits, 3),
         }
 
-    full, partial, total = region_credit(index, position, c)
-    if row["nationwide"][position]:
+    full, partial, total = region_credit(index, row, c)
+    if row["nationwide"]:
         facts["region"] = {"covered": full, "partial": partial, "total": total, "nationwide": True}
     else:
         facts["region"] = {"covered": full, "partial": partial, "total": total}
         if full < total:
             unmet.append({"code": "partial_region", "figures": facts["region"]})
 
-    capacity = float(row["capacity"][position])
+    capacity = float(row["capacity"])
     need = float(c.need)
     facts["capacity"] = {"capacity": _number(capacity), "need": _number(need)}
     if capacity < need:
         unmet.append({"code": "capacity", "figures": {"capacity": capacity, "need": need}})
-    min_order = int(row["min_order"][position])
+    min_order = int(row["min_order"])
     if min_order > spec.volume:
         unmet.append(
             {"code": "min_order", "figures": {"min_order": min_order, "volume": spec.volume}}
         )
 
-    price = (float(row["price_min"][position]) + float(row["price_max"][position])) / 2
+    price = (row["price_min"] + row["price_max"]) / 2
     budget = c.budget
     if budget != budget:  # NaN: no budget given
         facts["price"] = {"price": _number(price), "budget": None}
@@ -206,7 +242,7 @@ def explain(
         facts["certification"] = {"required": []}
     else:
         cv = ref.cert_vocab
-        missing = wanted & ~mask_to_int(row["cert"][position])
+        missing = wanted & ~row["cert"]
         facts["certification"] = {
             "required": _codes(cv, wanted, 6),
             "missing": _codes(cv, missing, 6),
@@ -220,7 +256,7 @@ def explain(
     if query_idf <= 0 or not len(c.tokens):
         facts["text"] = {"keywords": None}
     else:
-        shared = [t for t in set(index.row_tokens(position).tolist()) if t in query_tokens]
+        shared = [t for t in set(row["tokens"]) if t in query_tokens]
         # Highest idf first, then alphabetical: independent of token ids (i.e. of load order).
         words = sorted(
             zip(
@@ -232,13 +268,13 @@ def explain(
         )
         facts["text"] = {"keywords": [word for word, _ in words[:5]]}
 
-    vendor = int(row["vendor"][position])
+    vendor = row["vendor"]
     response = float(index.vendor_response[vendor])
     facts["credibility"] = {
         "cases": int(index.vendor_cases[vendor]),
         "response": None if response != response else round(response, 4),
     }
-    days = max(0.0, (now - float(row["updated_at"][position])) / 86400)
+    days = max(0.0, (now - row["updated_at"]) / 86400)
     facts["freshness"] = {"days": round(days)}
 
     norm = weights.normalised()
