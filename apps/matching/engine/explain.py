@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-import numpy as np
-
 from .index import CompiledDemand, OfferingIndex
 from .reference import mask_to_int
 from .scoring import CRITERIA, Weights
@@ -76,48 +74,14 @@ def _codes(vocab, bits: int, limit: int) -> list[str]:
     return [code for i, code in enumerate(vocab.codes) if bits >> i & 1][:limit]
 
 
-# Columns explain reads per row: gathered for all rows of a demand at once (gather_rows);
-# reading single positions of million-row columns one by one cost several µs each.
-ROW_MASKS = ("tech", "sector", "scenario", "cert", "prov_full", "prov_city")
-ROW_VALUES = (
-    "id",
-    "kind",
-    "vendor",
-    "nationwide",
-    "capacity",
-    "min_order",
-    "price_min",
-    "price_max",
-    "updated_at",
-)
-
-
-def gather_rows(index: OfferingIndex, positions: np.ndarray) -> list[dict]:
-    """Per index row in `positions`: the values `explain` reads, as Python values."""
-    data = index.cols.data
-    positions = np.asarray(positions, dtype=np.int64)
-    columns: dict[str, list] = {}
-    for name in ROW_MASKS:
-        block = np.take(data[name], positions, axis=0)
-        columns[name] = (
-            block[:, 0].tolist() if block.shape[1] == 1 else [mask_to_int(r) for r in block]
-        )
-    for name in ROW_VALUES:
-        columns[name] = np.take(data[name], positions).tolist()
-    columns["tokens"] = [
-        [t for t in row if t >= 0] for row in np.take(data["tokens"], positions, axis=0).tolist()
-    ]
-    columns["position"] = positions.tolist()
-    names = list(columns)
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
-
-
-def region_credit(index: OfferingIndex, row: dict, c: CompiledDemand) -> tuple[int, int, int]:
-    """(fully covered, partly covered, total) demand regions for one gathered offering row."""
+def region_credit(index: OfferingIndex, position: int, c: CompiledDemand) -> tuple[int, int, int]:
+    """(fully covered, partly covered, total) demand regions for one offering row."""
     if not c.regions:
         return (0, 0, 0)
-    nationwide = row["nationwide"]
-    full_bits, city_bits = row["prov_full"], row["prov_city"]
+    row = index.cols.data
+    nationwide = bool(row["nationwide"][position])
+    full_bits = mask_to_int(row["prov_full"][position])
+    city_bits = mask_to_int(row["prov_city"][position])
     full = partial = 0
     for p, city in c.regions:
         if nationwide:
@@ -127,7 +91,7 @@ def region_credit(index: OfferingIndex, row: dict, c: CompiledDemand) -> tuple[i
         elif full_bits >> p & 1:
             full += 1
         elif city:
-            if city in index.row_cities.get(row["position"], ()):
+            if city in index.row_cities.get(position, ()):
                 full += 1
         elif city_bits >> p & 1:
             partial += 1
@@ -153,7 +117,7 @@ def query_weights(index: OfferingIndex, c: CompiledDemand) -> tuple[float, dict[
 
 def explain(
     index: OfferingIndex,
-    row: dict,
+    position: int,
     c: CompiledDemand,
     subs: dict[str, float],
     weights: Weights,
@@ -162,13 +126,13 @@ def explain(
     query: tuple[float, dict[int, float]],
 ) -> tuple[dict, list[dict]]:
     """The breakdown (per criterion: sub-score, weight, points, facts) of one pair, JSON-ready,
-    and the soft constraints it misses. `row` comes from gather_rows, `query` from
-    query_weights."""
+    and the soft constraints it misses. `query` comes from query_weights."""
     ref = index.ref
+    row = index.cols.data  # whole columns: indexing one position skips the view per read
     facts: dict[str, dict] = {}
     unmet: list[dict] = []
 
-    tech_bits = row["tech"]
+    tech_bits = mask_to_int(row["tech"][position])
     bits = c.bits
     preferred, allowed, feasible = bits["preferred"], bits["allowed"], bits["feasible"]
     tv = ref.tech_vocab
@@ -190,11 +154,11 @@ def explain(
         }
         unmet.append({"code": "tech_misfit", "figures": {"suggested": rec}})
 
-    sector_bits = row["sector"]
+    sector_bits = mask_to_int(row["sector"][position])
     spec = c.spec
     if sector_bits & bits["sector"]:
         if spec.scenario:
-            scenario_bits = row["scenario"]
+            scenario_bits = mask_to_int(row["scenario"][position])
             fit = "scenario" if scenario_bits & bits["scenario"] else "sector_only"
             facts["sector"] = {"fit": fit, "sector": spec.sector, "scenario": spec.scenario}
         else:
@@ -208,26 +172,26 @@ def explain(
             "codes": _codes(ref.sector_vocab, sector_bits, 3),
         }
 
-    full, partial, total = region_credit(index, row, c)
-    if row["nationwide"]:
+    full, partial, total = region_credit(index, position, c)
+    if row["nationwide"][position]:
         facts["region"] = {"covered": full, "partial": partial, "total": total, "nationwide": True}
     else:
         facts["region"] = {"covered": full, "partial": partial, "total": total}
         if full < total:
             unmet.append({"code": "partial_region", "figures": facts["region"]})
 
-    capacity = float(row["capacity"])
+    capacity = float(row["capacity"][position])
     need = float(c.need)
     facts["capacity"] = {"capacity": _number(capacity), "need": _number(need)}
     if capacity < need:
         unmet.append({"code": "capacity", "figures": {"capacity": capacity, "need": need}})
-    min_order = int(row["min_order"])
+    min_order = int(row["min_order"][position])
     if min_order > spec.volume:
         unmet.append(
             {"code": "min_order", "figures": {"min_order": min_order, "volume": spec.volume}}
         )
 
-    price = (row["price_min"] + row["price_max"]) / 2
+    price = (float(row["price_min"][position]) + float(row["price_max"][position])) / 2
     budget = c.budget
     if budget != budget:  # NaN: no budget given
         facts["price"] = {"price": _number(price), "budget": None}
@@ -242,7 +206,7 @@ def explain(
         facts["certification"] = {"required": []}
     else:
         cv = ref.cert_vocab
-        missing = wanted & ~row["cert"]
+        missing = wanted & ~mask_to_int(row["cert"][position])
         facts["certification"] = {
             "required": _codes(cv, wanted, 6),
             "missing": _codes(cv, missing, 6),
@@ -256,7 +220,7 @@ def explain(
     if query_idf <= 0 or not len(c.tokens):
         facts["text"] = {"keywords": None}
     else:
-        shared = [t for t in set(row["tokens"]) if t in query_tokens]
+        shared = [t for t in set(index.row_tokens(position).tolist()) if t in query_tokens]
         # Highest idf first, then alphabetical: independent of token ids (i.e. of load order).
         words = sorted(
             zip(
@@ -268,13 +232,13 @@ def explain(
         )
         facts["text"] = {"keywords": [word for word, _ in words[:5]]}
 
-    vendor = row["vendor"]
+    vendor = int(row["vendor"][position])
     response = float(index.vendor_response[vendor])
     facts["credibility"] = {
         "cases": int(index.vendor_cases[vendor]),
         "response": None if response != response else round(response, 4),
     }
-    days = max(0.0, (now - row["updated_at"]) / 86400)
+    days = max(0.0, (now - float(row["updated_at"][position])) / 86400)
     facts["freshness"] = {"days": round(days)}
 
     norm = weights.normalised()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .explain import MatchResult, explain, gather_rows, query_weights
+from .explain import MatchResult, explain, query_weights
 from .index import (
     ALL_REGIONS,
     ANY_TECH,
@@ -350,15 +350,11 @@ def result_for(
     weights: Weights,
     now: float,
     query: tuple[float, dict[int, float]] | None = None,
-    row: dict | None = None,
 ) -> MatchResult:
-    """One explained result; `query` (explain.query_weights of the demand) and `row`
-    (explain.gather_rows of the position) when already known."""
-    if row is None:
-        row = gather_rows(index, np.array([position]))[0]
+    """One explained result; `query` (explain.query_weights of the demand) when already known."""
     details, unmet = explain(
         index,
-        row,
+        position,
         c,
         subs,
         weights,
@@ -367,9 +363,9 @@ def result_for(
     )
     return MatchResult(
         demand_id=c.spec.id,
-        offering_id=row["id"],
-        vendor_id=int(index.vendor_ids[row["vendor"]]),
-        kind=index.ref.kind_vocab.codes[row["kind"]],
+        offering_id=int(index.col("id")[position]),
+        vendor_id=int(index.vendor_ids[index.col("vendor")[position]]),
+        kind=index.ref.kind_vocab.codes[int(index.col("kind")[position])],
         score=float(score),
         details=details,
         unmet_figures=unmet,
@@ -414,20 +410,18 @@ def match_demand(
         out.evaluations[evaluation.kind] = evaluation
         best = evaluation.ranked(limit, ids)
         if explain_results:
-            rows = gather_rows(index, evaluation.positions[best])
             out.by_kind[evaluation.kind] = [
                 result_for(
                     index,
                     c,
-                    row["position"],
+                    int(evaluation.positions[i]),
                     evaluation.sub_scores(int(i)),
                     float(evaluation.scores[i]),
                     weights,
                     now,
                     query,
-                    row,
                 )
-                for i, row in zip(best, rows, strict=True)
+                for i in best
             ]
     return out
 
@@ -458,22 +452,19 @@ def explain_ranked(
     """Explained results for `picks`: (kind, row of the demand's evaluation of that kind)."""
     weights = weights or Weights()
     query = query_weights(index, matches.demand)
-    picks = list(picks)
-    positions = [int(matches.evaluations[kind].positions[i]) for kind, i in picks]
     out = []
-    for (kind, i), row in zip(picks, gather_rows(index, np.array(positions)), strict=True):
+    for kind, i in picks:
         evaluation = matches.evaluations[kind]
         out.append(
             result_for(
                 index,
                 matches.demand,
-                row["position"],
+                int(evaluation.positions[i]),
                 evaluation.sub_scores(i),
                 float(evaluation.scores[i]),
                 weights,
                 now,
                 query,
-                row,
             )
         )
     return out
@@ -563,7 +554,6 @@ def match_offering(
     if not explain_results:
         return [], len(rows)
     results = []
-    row = gather_rows(offerings, np.array([position]))[0]
     for i in best:
         c = demands.compiled[int(rows[i])]
         results.append(
@@ -575,7 +565,6 @@ def match_offering(
                 float(scores[i]),
                 weights,
                 now,
-                row=row,
             )
         )
     return results, len(rows)
