@@ -71,22 +71,7 @@ def matching_schedule(*, entity: str, entity_id: int) -> None:
 
 
 def _result_row(demand_id: int, result: MatchResult, now, fingerprint: str = "") -> Match:
-    return Match(
-        demand_id=demand_id,
-        offering_id=result.offering_id,
-        vendor_ids=[result.vendor_id],
-        pair_key=f"o:{result.offering_id}",
-        kind=result.kind,
-        score=result.score,
-        breakdown=result.breakdown(),
-        unmet=result.unmet_json(),
-        # Sentences are rendered from the breakdown's facts when read (selectors).
-        explanation_zh="",
-        explanation_en="",
-        engine_version=ENGINE_VERSION,
-        computed_at=now,
-        fingerprint=fingerprint,
-    )
+    return Match(**_staged_result(demand_id, result, now, fingerprint)._asdict())
 
 
 def _bundle_row(demand_id: int, bundle: Bundle, now, fingerprint: str = "") -> Match:
@@ -622,6 +607,7 @@ def _staged_result(demand_id: int, result: MatchResult, stamp, fingerprint: str)
         score=result.score,
         breakdown=result.breakdown(),
         unmet=result.unmet_json(),
+        # Sentences are rendered from the breakdown's facts when read (selectors).
         explanation_zh="",
         explanation_en="",
         bundle_technology="",
