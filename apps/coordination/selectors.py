@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 
 from .models import TypicalCase
 
@@ -19,22 +19,24 @@ def typical_case_list(*, sector: str | None = None) -> QuerySet[TypicalCase]:
 def typical_case_counts(*, vendor_ids: list[int] | None = None) -> dict[int, int]:
     """Published typical cases per vendor organisation (a case counts for every vendor of its
     match, a bundle's included); vendors without cases are absent."""
+    cases = TypicalCase.objects.all()
+    if vendor_ids is not None:
+        cases = cases.filter(match__vendor_ids__overlap=list(vendor_ids))
+    wanted = None if vendor_ids is None else set(vendor_ids)
     counts: dict[int, int] = {}
-    rows = TypicalCase.objects.values_list("match__vendor_ids", flat=True)
-    for vendors in rows.iterator():
+    for vendors in cases.values_list("match__vendor_ids", flat=True).iterator():
         for vendor in vendors:
-            if vendor_ids is None or vendor in vendor_ids:
+            if wanted is None or vendor in wanted:
                 counts[vendor] = counts.get(vendor, 0) + 1
     return counts
 
 
 def typical_case_vendors_since(*, since: datetime | None) -> tuple[set[int], datetime | None]:
-    """Vendors of cases published after `since`, and the latest publication time."""
+    """Vendors of cases published after `since`, and the latest publication time among them
+    (None when there are none). One query: the matching worker asks before every task."""
     cases = TypicalCase.objects.all()
     if since is not None:
         cases = cases.filter(published_at__gt=since)
-    vendors = {
-        v for vendor_ids in cases.values_list("match__vendor_ids", flat=True) for v in vendor_ids
-    }
-    latest = cases.aggregate(at=Max("published_at"))["at"]
-    return vendors, latest
+    rows = list(cases.values_list("match__vendor_ids", "published_at"))
+    vendors = {vendor for vendor_ids, _ in rows for vendor in vendor_ids}
+    return vendors, max((at for _, at in rows), default=None)
