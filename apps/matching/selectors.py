@@ -62,10 +62,10 @@ def match_explanation(match: Match) -> MatchExplanation:
     if match.explanation_zh or match.explanation_en:
         zh, en = match.explanation_zh, match.explanation_en
     else:
-        zh, en = summarise(match.breakdown, match.score, reference_name)
+        zh, en = summarise(breakdown, match.score)
     return MatchExplanation(
         breakdown=breakdown,
-        unmet=explain_unmet(match.unmet, match.breakdown, reference_name),
+        unmet=explain_unmet(match.unmet, breakdown),
         summary_zh=zh,
         summary_en=en,
     )

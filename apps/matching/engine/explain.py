@@ -450,8 +450,9 @@ def explain_breakdown(breakdown: Mapping, name: Names) -> dict:
     return out
 
 
-def explain_unmet(unmet, breakdown: Mapping, name: Names) -> list[dict]:
-    """Stored unmet constraints with their zh and en sentences."""
+def explain_unmet(unmet, explained: Mapping) -> list[dict]:
+    """Stored unmet constraints with their zh and en sentences; `explained` is the match's
+    explain_breakdown, whose sentences an unmet constraint repeats."""
     out = []
     for entry in unmet or ():
         code, figures = entry.get("code", ""), entry.get("figures") or {}
@@ -463,21 +464,21 @@ def explain_unmet(unmet, breakdown: Mapping, name: Names) -> list[dict]:
                 f"Minimum order {figures.get('min_order')} exceeds the demand volume "
                 f"{figures.get('volume')}.",
             )
-        elif UNMET_CRITERION.get(code) in (breakdown or {}):
-            criterion = UNMET_CRITERION[code]
-            zh, en = sentence(criterion, breakdown[criterion], name)
+        elif UNMET_CRITERION.get(code) in (explained or {}):
+            item = explained[UNMET_CRITERION[code]]
+            zh, en = item["zh"], item["en"]
         else:
             zh, en = code, code
         out.append({"code": code, "zh": zh, "en": en, "figures": figures})
     return out
 
 
-def summarise(breakdown: Mapping, score: float, name: Names) -> tuple[str, str]:
-    """A short overall sentence: the score and the two strongest reasons."""
-    items = [(code, item) for code, item in (breakdown or {}).items() if code in SENTENCES]
+def summarise(explained: Mapping, score: float) -> tuple[str, str]:
+    """A short overall sentence: the score and the two strongest reasons (from the match's
+    explain_breakdown)."""
+    items = [(code, item) for code, item in (explained or {}).items() if code in SENTENCES]
     best = sorted(items, key=lambda pair: (-pair[1].get("points", 0), pair[0]))[:2]
-    sentences = [sentence(code, item, name) for code, item in best]
     return (
-        f"匹配度 {score:.0f} 分：" + "".join(s[0] for s in sentences),
-        f"Match score {score:.0f}: " + " ".join(s[1] for s in sentences),
+        f"匹配度 {score:.0f} 分：" + "".join(item["zh"] for _, item in best),
+        f"Match score {score:.0f}: " + " ".join(item["en"] for _, item in best),
     )
