@@ -256,8 +256,9 @@ class OfferingIndex:
         CANDIDATE_CACHE_BYTES) until the index changes.
 
         Demands asking for the same kind, technologies, regions and certifications share
-        their feasible candidates; in seed_demo's market about a quarter of them (10k demands)
-        to a half (100k) find theirs already gathered.
+        their feasible candidates, and a demand's bundles re-evaluate its kinds. Measured on
+        seed_demo data: 7–15 % less analysis time on 10k demands, but only ~1–6 % of
+        lookups hit in an id-ordered full rematch (equal keys lie too far apart for the LRU).
         """
         with self._candidate_lock:
             found = self._candidate_sets.get(key)
