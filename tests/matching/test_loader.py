@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from apps.catalog.models import Offering
@@ -14,17 +13,9 @@ from apps.matching import loader
 from apps.matching.models import DemandTokens, OfferingTokens
 from tests import factories
 
-from .test_services import module, water_meters
+from .test_services import module, reference, water_meters  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def reference(db):
-    call_command("load_reference", verbosity=0)
-    loader.forget_market()
-    yield
-    loader.forget_market()
 
 
 def _tokens(state, offering_id: int) -> set[str]:

@@ -10,21 +10,15 @@ from django.utils import translation
 
 from apps.accounts.models import Organization
 from apps.catalog.models import Offering
-from apps.matching import loader, tasks
+from apps.matching import tasks
 from apps.matching.models import PartnerSuggestion
 from apps.matching.partners import partner_suggestions_refresh
 from apps.matching.selectors import partner_suggestion_list
 from tests import factories
 
+from .test_services import reference  # noqa: F401  (fixture)
+
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def reference(db):
-    call_command("load_reference", verbosity=0)
-    loader.forget_market()
-    yield
-    loader.forget_market()
 
 
 @pytest.fixture
