@@ -82,20 +82,26 @@ def test_killing_the_worker_mid_rematch_loses_and_duplicates_nothing():
     enterprise = factories.OrganizationFactory(name="杭州水务", role="enterprise")
     module(vendor)
     demands = [water_meters(enterprise, unit_budget=Decimal("25")) for _ in range(120)]
+    loader.build_state()  # fills the token cache, so the worker's load writes no demand row
     worker = start_worker()
     try:
-        # when a full rematch starts and the worker is killed -9 part-way
-        app.send_task("matching.full_rematch")
-        progress = wait_for(
-            lambda: (
-                MatchRun.objects.filter(demands_done__gt=0)
-                .values_list("demands_done", flat=True)
-                .first()
-            ),
-            timeout=120,
-        )
-        kill_hard(worker)
-        done_at_kill = MatchRun.objects.get().demands_done
+        # when a full rematch starts and the worker is killed -9 part-way: the last chunk of
+        # each slice (two slices of 60, chunks of 10) is row-locked here, so storing it waits
+        # and the kill lands mid-run however fast the rest goes
+        with transaction.atomic():
+            held = [d.id for d in demands[50:60] + demands[110:]]
+            list(Demand.objects.select_for_update().filter(id__in=held))
+            app.send_task("matching.full_rematch")
+            progress = wait_for(
+                lambda: (
+                    MatchRun.objects.filter(demands_done__gt=0)
+                    .values_list("demands_done", flat=True)
+                    .first()
+                ),
+                timeout=120,
+            )
+            kill_hard(worker)
+            done_at_kill = MatchRun.objects.get().demands_done
         assert 0 < progress <= done_at_kill < len(demands)
         # and a fresh worker starts: the unacknowledged task is redelivered and resumes
         worker = start_worker()
