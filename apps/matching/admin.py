@@ -48,7 +48,8 @@ class MismatchSnapshotAdmin(admin.ModelAdmin):
 class MatchRunSliceInline(admin.TabularInline):
     model = MatchRunSlice
     extra = 0
-    readonly_fields = ("number", "first_id", "last_id", "cursor", "done")
+    readonly_fields = ("number", "cursor", "done")
+    exclude = ("demand_ids",)
 
 
 @admin.register(MatchRun)

@@ -253,13 +253,19 @@ class MatchRun(models.Model):
 
 
 class MatchRunSlice(models.Model):
-    """Demands with ids in [first_id, last_id] of a run; resumable from `cursor`."""
+    """A run's share of the demands, in the order they are matched; resumable from `cursor`.
+
+    Demands that share feasible candidates (kind, technologies, regions, certifications) are
+    planned next to each other, so their candidate sets are built once (see
+    services._slices_plan).
+    """
 
     run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="slices")
     number = models.PositiveSmallIntegerField(_("分片"))
-    first_id = models.BigIntegerField(_("起始需求ID"))
-    last_id = models.BigIntegerField(_("结束需求ID"), null=True, blank=True)
-    cursor = models.BigIntegerField(_("进度（需求ID）"), default=0)
+    demand_ids = ArrayField(
+        models.BigIntegerField(), default=list, verbose_name=_("需求（按处理顺序）")
+    )
+    cursor = models.PositiveIntegerField(_("已处理需求数"), default=0)
     done = models.BooleanField(_("已完成"), default=False)
 
     class Meta:

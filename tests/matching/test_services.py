@@ -251,6 +251,34 @@ def test_a_second_full_rematch_rewrites_only_what_changed(vendor, enterprise):
     assert Match.objects.filter(offering=offering).count() == 3
 
 
+def test_a_full_rematch_plans_demands_asking_for_the_same_candidates_side_by_side(
+    vendor, enterprise
+):
+    # given demands for Zhejiang and Guangdong created alternately, and a closed one
+    module(vendor)
+    module(vendor, nationwide=False, regions=["440000"])
+    zhejiang, guangdong = [], []
+    for _ in range(4):
+        zhejiang.append(water_meters(enterprise).id)
+        guangdong.append(water_meters(enterprise, regions=["440000"]).id)
+    closed = water_meters(enterprise, status=Demand.Status.CLOSED).id
+    # when a full rematch runs in one slice, and again in two
+    one = services.full_rematch(owner="test", chunk=3, workers=1)
+    two = services.full_rematch(owner="test", chunk=3, workers=2)
+    # then each province's demands are matched one after the other (their candidate sets
+    # are built once), and two slices still cover every demand exactly once
+    (planned,) = one.slices.values_list("demand_ids", flat=True)
+    assert planned[0] == closed
+    assert {tuple(planned[1:5]), tuple(planned[5:])} == {tuple(zhejiang), tuple(guangdong)}
+    halves = list(two.slices.order_by("number").values_list("demand_ids", flat=True))
+    assert sorted(halves[0] + halves[1]) == sorted([*zhejiang, *guangdong, closed])
+    assert abs(len(halves[0]) - len(halves[1])) <= 1
+    assert two.demands_done == 9
+    # (the nationwide module serves both provinces, the other Guangdong only)
+    assert Match.objects.filter(demand_id__in=zhejiang).count() == 4
+    assert Match.objects.filter(demand_id__in=guangdong).count() == 8
+
+
 def test_mismatch_aggregation_snapshots_cells_and_flags_shortages(vendor, enterprise):
     module(vendor, nationwide=False, regions=["330000"], annual_capacity=10_000)
     water_meters(enterprise, volume=500_000)
