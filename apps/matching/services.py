@@ -44,6 +44,7 @@ from .engine import (
     offering_flags,
     ranked_offerings,
 )
+from .engine.matcher import candidate_key
 from .models import Match, MatchRun, MatchRunSlice, MismatchFlag, MismatchSnapshot
 from .notifications import introduction_notify
 
@@ -401,9 +402,11 @@ def rematch_workers() -> int:
 
 
 def full_rematch_leased_elsewhere(*, owner: str) -> bool:
-    """Whether an unfinished full rematch is leased by another worker."""
+    """Whether another worker holds a live lease on an unfinished full rematch."""
     return (
-        MatchRun.objects.filter(status=MatchRun.Status.RUNNING).exclude(lease_owner=owner).exists()
+        MatchRun.objects.filter(status=MatchRun.Status.RUNNING, lease_until__gt=timezone.now())
+        .exclude(lease_owner=owner)
+        .exists()
     )
 
 
@@ -420,10 +423,7 @@ def full_rematch(
     """
     lease = lease or lease_seconds()
     chunk = chunk or getattr(settings, "MATCHING_FULL_REMATCH_CHUNK", FULL_REMATCH_CHUNK)
-    live_elsewhere = MatchRun.objects.filter(
-        status=MatchRun.Status.RUNNING, lease_until__gt=timezone.now()
-    ).exclude(lease_owner=owner)
-    if live_elsewhere.exists():
+    if full_rematch_leased_elsewhere(owner=owner):
         return None  # before loading a market this call would not use
     # The process's market, refreshed with every change since its last look (a worker that
     # has been matching incrementally skips the load; a fresh process pays it once). A new
@@ -478,8 +478,7 @@ def _candidate_group(state, demand_id: int) -> tuple:
     c = state.demands.compiled[position] if position is not None else None
     if c is None or not c.spec.open:
         return ()
-    bits = c.bits
-    return tuple((kind, bits["allowed"], c.regions, bits["required_certs"]) for kind in c.kinds)
+    return tuple(candidate_key(c, kind) for kind in c.kinds)
 
 
 def _slices_plan(run: MatchRun, workers: int, state) -> list[MatchRunSlice]:

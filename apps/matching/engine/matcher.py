@@ -257,6 +257,12 @@ def accumulate(
     return out
 
 
+def candidate_key(c: CompiledDemand, kind: int) -> tuple:
+    """What feasible_candidates depends on: demands with equal keys share their candidates."""
+    bits = c.bits
+    return (kind, bits["allowed"], c.regions, bits["required_certs"])
+
+
 def feasible_candidates(
     index: OfferingIndex, c: CompiledDemand, kind: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
@@ -301,10 +307,8 @@ def evaluate_kind(
     depends on which side asked. Every other row's score is a lower bound.
     """
     layout = index.layout
-    bits = c.bits
     rows, masks, coverage, numbers, candidates = index.candidate_set(
-        (kind, bits["allowed"], c.regions, bits["required_certs"]),
-        lambda: feasible_candidates(index, c, kind),
+        candidate_key(c, kind), lambda: feasible_candidates(index, c, kind)
     )
     d = compiled_columns(c)
     points = partial_points(masks, numbers, coverage, d, layout, weights, now)
