@@ -4,14 +4,17 @@
     manage.py load_reference; manage.py seed_demo --offerings 1000000 --demands 100000 --no-hooks
     DATABASE_URL=postgres://postgres@127.0.0.1:54329/iotmatch_rematch \\
         .venv/bin/python bench/full_rematch.py [--workers 2] [--baseline-sample 300]
+        [--cold-only] [--slices-per-worker 8] [--order planned|id]
 
-Times loading the market index from PostgreSQL once, then `services.full_rematch` (fork one
-process per slice, score, explain and store; the index refreshed, not reloaded) three times:
-cold (no stored matches), warm (nothing changed since) and after 1 % of the offerings changed
-price, with totals that add the load; and, as the baseline in the same run,
-the per-demand path the incremental task uses (explain every result, store demand by demand)
-on a sample, scaled. Memory is the peak of the summed PSS of this process and its children
-(shared pages counted once), sampled every second. Prints JSON lines.
+Times loading the market index from PostgreSQL once, then `services.full_rematch` (forked
+processes taking the plan's slices in turn: score, explain and store; the index refreshed, not
+reloaded) three times: cold (no stored matches), warm (nothing changed since) and after 1 % of
+the offerings changed price, with totals that add the load; and, as the baseline in the same
+run, the per-demand path the incremental task uses (explain every result, store demand by
+demand) on a sample, scaled. `--slices-per-worker 1 --order id` reproduces earlier shapes of
+the run (one fixed slice per process; demands in id order) for an A/B on the same day. Memory
+is the peak of the summed PSS of this process and its children (shared pages counted once),
+sampled every second. Prints JSON lines.
 """
 
 from __future__ import annotations
@@ -183,7 +186,27 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--baseline-sample", type=int, default=300)
     parser.add_argument("--skip-cold", action="store_true")
+    parser.add_argument("--cold-only", action="store_true", help="stop after the cold run")
+    parser.add_argument(
+        "--slices-per-worker",
+        type=int,
+        default=services.SLICES_PER_WORKER,
+        help="slices a new plan holds per process (1: one fixed share each)",
+    )
+    parser.add_argument(
+        "--order",
+        choices=["planned", "id"],
+        default="planned",
+        help="planned: demands asking for the same candidates side by side; id: id order",
+    )
     args = parser.parse_args()
+    services.SLICES_PER_WORKER = args.slices_per_worker
+    if args.order == "id":
+        planned = services._candidate_group
+        # Every open demand weighs one kind and sorts by id alone (the plan sorts on the group).
+        services._candidate_group = lambda state, demand_id: (
+            ("open",) if planned(state, demand_id) else ()
+        )
     open_demands = Demand.objects.filter(status__in=loader.OPEN_DEMAND_STATUSES).count()
     emit(
         "market",
@@ -191,6 +214,8 @@ def main() -> None:
         demands=Demand.objects.count(),
         demands_open=open_demands,
         workers=args.workers,
+        slices_per_worker=args.slices_per_worker,
+        order=args.order,
         cpus=os.cpu_count(),
         load_avg=os.getloadavg()[0],
     )
@@ -205,6 +230,9 @@ def main() -> None:
     if not args.skip_cold:
         cold = rematch("full_rematch_cold", args.workers)
         emit("cold_total_with_load", wall_s=round(loaded["wall_s"] + cold["wall_s"], 1))
+        if args.cold_only:
+            emit("done", load_avg=os.getloadavg()[0])
+            return
     warm = rematch("full_rematch_warm_unchanged", args.workers)
     emit("warm_total_with_load", wall_s=round(loaded["wall_s"] + warm["wall_s"], 1))
     # 1 % of the published offerings change price (the vendors' daily churn, say).

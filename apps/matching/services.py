@@ -6,6 +6,7 @@ Every match status change is one atomic transaction that also writes its audit r
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import time
 from collections import namedtuple
@@ -390,6 +391,13 @@ def offering_match(*, offering_id: int) -> int:
 
 FULL_REMATCH_CHUNK = 200
 LEASE_SECONDS = 120
+# A full rematch cuts its plan into more slices than it has processes, and each process takes
+# the next free slice when it finishes one, so none idles while another still has half its
+# share (at 1M offerings, two fixed halves differed by ~25 % of the work). 8 per process keeps
+# the idle tail to about a sixteenth of the run; a slice holds at least 500 demands, so small
+# markets keep one slice per process.
+SLICES_PER_WORKER = 8
+SLICE_MIN_DEMANDS = 500
 
 
 def lease_seconds() -> int:
@@ -416,10 +424,11 @@ def full_rematch(
     """Rematch every demand (closed ones lose their suggestions), resuming an unfinished run.
 
     One worker at a time holds the run's lease; another caller returns None at once. The
-    market index is loaded (or refreshed), then one forked process per slice of demand ids
-    scores and stores its slice (the index is shared copy-on-write). Each chunk's rows and its slice
-    cursor commit together, so a killed worker loses at most one chunk per slice, which the
-    next call redoes idempotently. Rows whose fingerprint is unchanged are not rewritten.
+    market index is loaded (or refreshed), then `workers` forked processes (sharing the index
+    copy-on-write) take the run's slices one after another, scoring and storing each. Each
+    chunk's rows and its slice cursor commit together, so a killed worker loses at most one
+    chunk per process, which the next call redoes idempotently. Rows whose fingerprint is
+    unchanged are not rewritten.
     """
     lease = lease or lease_seconds()
     chunk = chunk or getattr(settings, "MATCHING_FULL_REMATCH_CHUNK", FULL_REMATCH_CHUNK)
@@ -435,7 +444,16 @@ def full_rematch(
     now = time.time()  # one clock for the run, so freshness is the same for every demand
     pending = list(run.slices.filter(done=False).order_by("number"))
     if len(pending) > 1 and not connection.in_atomic_block:
-        _slices_forked(run, pending, state, now=now, owner=owner, lease=lease, chunk=chunk)
+        _slices_forked(
+            run,
+            pending,
+            state,
+            processes=workers or rematch_workers(),
+            now=now,
+            owner=owner,
+            lease=lease,
+            chunk=chunk,
+        )
     else:
         # Inside a transaction (tests, callers' atomic blocks) forked processes could not
         # see uncommitted demands: run the slices here, one after the other.
@@ -482,13 +500,15 @@ def _candidate_group(state, demand_id: int) -> tuple:
 
 
 def _slices_plan(run: MatchRun, workers: int, state) -> list[MatchRunSlice]:
-    """Today's demands in `workers` slices of about equal work, in matching order.
+    """Today's demands in slices of about equal work, in matching order.
 
     Demands asking for the same candidates are planned side by side, so each candidate set
     is built once and found in the cache by the next demand (at 1M offerings, 104k
     kind-evaluations share 50k distinct sets; in id order almost none were reused). Open
-    demands are cut into slices by their number of kinds; the rest are dealt out evenly.
-    Demands created later are matched when published and by the next run.
+    demands are cut into contiguous slices by their number of kinds, `SLICES_PER_WORKER` per
+    worker (fewer when slices would hold under `SLICE_MIN_DEMANDS`, never fewer than
+    `workers`); the rest are dealt out evenly. Demands created later are matched when
+    published and by the next run.
     """
     groups = [
         (_candidate_group(state, demand_id), demand_id)
@@ -497,21 +517,24 @@ def _slices_plan(run: MatchRun, workers: int, state) -> list[MatchRunSlice]:
     groups.sort()
     idle = [demand_id for group, demand_id in groups if not group]
     busy = [(len(group), demand_id) for group, demand_id in groups if group]
-    parts: list[list[int]] = [idle[k::workers] for k in range(workers)]
-    work, share, k = 0, sum(n for n, _ in busy) / workers, 0
+    count = max(workers, min(workers * SLICES_PER_WORKER, -(-len(busy) // SLICE_MIN_DEMANDS)))
+    parts: list[list[int]] = [idle[k::count] for k in range(count)]
+    work, share, k = 0, sum(n for n, _ in busy) / count, 0
     for n, demand_id in busy:
-        if work >= share * (k + 1) and k < workers - 1:
+        while work >= share * (k + 1) and k < count - 1:
             k += 1
         parts[k].append(demand_id)
         work += n
     return [MatchRunSlice(run=run, number=k, demand_ids=part) for k, part in enumerate(parts)]
 
 
-def _slices_forked(run, pending, state, *, now, owner, lease, chunk) -> None:
-    """Fork one process per pending slice; renew the lease until all have exited."""
+def _slices_forked(run, pending, state, *, processes, now, owner, lease, chunk) -> None:
+    """Fork `processes` processes that take the pending slices in turn, each the next free one
+    when it finishes the last; renew the lease until all have exited."""
     connections.close_all()  # each process opens its own connection
+    taken = multiprocessing.Value("i", 0)  # shared memory: the next pending slice to take
     children: dict[int, int] = {}
-    for part in pending:
+    for number in range(min(processes, len(pending))):
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child, its exit code is checked below
             code = 1
@@ -519,14 +542,23 @@ def _slices_forked(run, pending, state, *, now, owner, lease, chunk) -> None:
                 # Broker connections are not fork-safe: the child gets fresh ones, as Celery's
                 # own pool processes do.
                 current_app._after_fork()
-                _slice_rematch(run.pk, part, state, now=now, owner=owner, lease=lease, chunk=chunk)
+                while True:
+                    with taken.get_lock():
+                        next_slice = taken.value
+                        taken.value += 1
+                    if next_slice >= len(pending):
+                        break
+                    part = pending[next_slice]
+                    _slice_rematch(
+                        run.pk, part, state, now=now, owner=owner, lease=lease, chunk=chunk
+                    )
                 code = 0
             except BaseException:
-                logger.exception("full rematch slice %s failed", part.number)
+                logger.exception("full rematch process %s failed", number)
             finally:
                 connections.close_all()
                 os._exit(code)
-        children[pid] = part.number
+        children[pid] = number
     failed = []
     renew_at = time.monotonic() + lease / 3
     try:
@@ -546,7 +578,9 @@ def _slices_forked(run, pending, state, *, now, owner, lease, chunk) -> None:
     finally:
         connections.close_all()
     if failed:
-        raise RuntimeError(f"full rematch slices {sorted(failed)} failed; the next run resumes")
+        raise RuntimeError(
+            f"full rematch processes {sorted(failed)} failed; the next run resumes their slices"
+        )
 
 
 def _slice_rematch(run_id, part, state, *, now, owner, lease, chunk) -> None:
