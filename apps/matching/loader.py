@@ -4,10 +4,12 @@ per-process copy fresh by reading only rows changed since the last look.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -382,8 +384,27 @@ def _tokens_store(model: type[ListingTokens], rows: list[tuple[int, int, str]]) 
         )
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while the indexes are built: nearly everything
+    they allocate survives, and collections walking it took 13 of 60 s to load 1M offerings
+    (34 full collections); paused, the load took 43 s."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build_state() -> MarketState:
     """Read every published offering and open demand into fresh indexes."""
+    with _collector_paused():
+        return _state_built()
+
+
+def _state_built() -> MarketState:
     read_at = timezone.now()
     offerings_seen = Offering.objects.aggregate(m=Max("updated_at"))["m"]
     demands_seen = Demand.objects.aggregate(m=Max("updated_at"))["m"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import timedelta
 
 import pytest
@@ -65,3 +66,35 @@ def test_deleted_offerings_and_expired_demands_leave_the_index_without_a_reload(
     assert set(state.demands.position) == {lasting.id}
     assert loader.market().loaded_at == loaded_at
     assert loader.reconcile_state(state) == (0, 0)
+
+
+def test_loading_pauses_the_garbage_collector_and_restores_it_even_when_loading_fails(
+    monkeypatch,
+):
+    vendor = factories.OrganizationFactory(name="移远通信")
+    module(vendor)
+    seen = []
+    built = loader.OfferingIndex.build
+
+    def build(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return built(*args, **kwargs)
+
+    monkeypatch.setattr(loader.OfferingIndex, "build", build)
+    # given the collector on: loading runs with it off, and turns it back on
+    assert gc.isenabled()
+    state = loader.build_state()
+    assert seen == [False] and gc.isenabled() and state.offerings.live == 1
+    # and a load that fails part-way turns it back on as well
+    monkeypatch.setattr(loader, "scenario_certifications", lambda: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        loader.build_state()
+    assert gc.isenabled()
+    # a caller that had paused it itself finds it still paused
+    gc.disable()
+    try:
+        monkeypatch.undo()
+        loader.build_state()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
