@@ -300,6 +300,38 @@ def test_forked_rematch_processes_take_slices_in_turn_until_none_is_left(
     assert sorted(Match.objects.values_list("demand_id", flat=True)) == demands
 
 
+def test_a_rematch_that_loses_its_lease_stops_and_the_next_owner_resumes_it(
+    vendor, enterprise, monkeypatch
+):
+    # given six open demands planned in three slices, and another worker that takes the
+    # run's lease while the first demand is being matched
+    module(vendor)
+    demands = [water_meters(enterprise).id for _ in range(6)]
+    analysed = []
+    analyse = services.analyse_demand
+
+    def analyse_then_lose_the_lease(*args, **kwargs):
+        analysed.append(args[1].spec.id)
+        MatchRun.objects.update(lease_owner="other", lease_until="2999-01-01T00:00:00Z")
+        return analyse(*args, **kwargs)
+
+    monkeypatch.setattr(services, "analyse_demand", analyse_then_lose_the_lease)
+    # when the first owner runs it
+    assert services.full_rematch(owner="first", chunk=1, workers=3) is None
+    # then it stored nothing and started no further slice once it saw the lease gone
+    assert len(analysed) == 1
+    assert not Match.objects.exists()
+    run = MatchRun.objects.get()
+    assert run.demands_done == 0
+    assert list(run.slices.values_list("cursor", flat=True)) == [0, 0, 0]
+    # and when that lease lapses, the next owner rematches every demand
+    monkeypatch.undo()
+    MatchRun.objects.update(lease_until="2000-01-01T00:00:00Z")
+    finished = services.full_rematch(owner="second", chunk=1, workers=3)
+    assert finished is not None and finished.pk == run.pk and finished.demands_done == 6
+    assert sorted(Match.objects.values_list("demand_id", flat=True)) == demands
+
+
 def test_mismatch_aggregation_snapshots_cells_and_flags_shortages(vendor, enterprise):
     module(vendor, nationwide=False, regions=["330000"], annual_capacity=10_000)
     water_meters(enterprise, volume=500_000)
