@@ -279,27 +279,6 @@ def test_a_full_rematch_plans_demands_asking_for_the_same_candidates_side_by_sid
     assert Match.objects.filter(demand_id__in=guangdong).count() == 8
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_forked_rematch_processes_take_slices_in_turn_until_none_is_left(
-    vendor, enterprise, monkeypatch
-):
-    # given ten open demands and a plan cut into slices of at least two demands
-    module(vendor)
-    demands = [water_meters(enterprise).id for _ in range(10)]
-    monkeypatch.setattr(services, "SLICE_MIN_DEMANDS", 2)
-    # when a full rematch runs committed (so it forks) with two processes
-    run = services.full_rematch(owner="test", chunk=1, workers=2)
-    # then the plan had five slices, the two processes finished all of them between them,
-    # and every demand has its one match
-    assert run is not None and run.status == MatchRun.Status.DONE
-    slices = list(run.slices.order_by("number").values_list("demand_ids", "cursor", "done"))
-    assert len(slices) == 5
-    assert all(done and cursor == len(ids) == 2 for ids, cursor, done in slices)
-    assert sorted(i for ids, _, _ in slices for i in ids) == demands
-    assert run.demands_done == 10
-    assert sorted(Match.objects.values_list("demand_id", flat=True)) == demands
-
-
 def test_a_rematch_that_loses_its_lease_stops_and_the_next_owner_resumes_it(
     vendor, enterprise, monkeypatch
 ):

@@ -29,15 +29,20 @@ ROOT = Path(__file__).resolve().parents[2]
 CELERY = ROOT / ".venv" / "bin" / "celery"
 
 
-def start_worker() -> subprocess.Popen:
+def worker_env() -> dict[str, str]:
+    """A separate process's environment: the test database, the worker settings."""
     db = settings.DATABASES["default"]
-    env = {
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.matching.worker_settings",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "REDIS_URL": settings.REDIS_URL,
         "DJANGO_DEBUG": "1",
     }
+
+
+def start_worker() -> subprocess.Popen:
+    env = worker_env()
     return subprocess.Popen(
         [
             str(CELERY if CELERY.exists() else Path(sys.executable).with_name("celery")),
@@ -157,3 +162,45 @@ def test_a_published_demand_shows_matches_through_the_api_after_the_worker_runs(
     results = client.get(f"/api/v1/demands/{demand.id}/matches").json()["results"]
     assert [r["offering"]["id"] for r in results] == [offering.id]
     print(f"publish → visible latencies (s): {[round(x, 2) for x in latencies]}")
+
+
+# Runs in a fresh process, as the beat task does in a worker: forking from the test runner
+# would hand the children whatever connections earlier tests' threads left open.
+FORKED_REMATCH = """
+import django
+django.setup()
+from apps.matching import services
+services.SLICE_MIN_DEMANDS = 2
+run = services.full_rematch(owner="forked", chunk=1, workers=2)
+print(run.pk if run else "unfinished")
+"""
+
+
+def test_forked_rematch_processes_take_slices_in_turn_until_none_is_left():
+    # given ten open demands and a plan cut into slices of at least two demands
+    call_command("load_reference", verbosity=0)
+    vendor = factories.OrganizationFactory(name="移远通信")
+    enterprise = factories.OrganizationFactory(name="杭州水务", role="enterprise")
+    module(vendor)
+    demands = sorted(water_meters(enterprise).id for _ in range(10))
+    # when a worker process runs a full rematch with two forked processes
+    process = subprocess.run(
+        [sys.executable, "-c", FORKED_REMATCH],
+        cwd=ROOT,
+        env=worker_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert process.returncode == 0, process.stderr
+    assert process.stdout.split()[-1] != "unfinished", process.stderr
+    # then the plan had five slices, the two processes finished all of them between them,
+    # and every demand has its one match
+    run = MatchRun.objects.get(pk=int(process.stdout.split()[-1]))
+    assert run.status == MatchRun.Status.DONE and run.demands_done == 10
+    slices = list(run.slices.order_by("number").values_list("demand_ids", "cursor", "done"))
+    assert len(slices) == 5
+    assert all(done and cursor == len(ids) == 2 for ids, cursor, done in slices)
+    assert sorted(i for ids, _, _ in slices for i in ids) == demands
+    assert sorted(Match.objects.values_list("demand_id", flat=True)) == demands
+    connection.close()
