@@ -440,7 +440,8 @@ def full_rematch(
     # has been matching incrementally skips the load; a fresh process pays it once). A new
     # run's plan orders demands by what they ask of it.
     state = loader.market()
-    run = _lease_run(owner, lease, workers or rematch_workers(), state)
+    workers = workers or rematch_workers()
+    run = _lease_run(owner, lease, workers, state)
     if run is None:
         return None
     now = time.time()  # one clock for the run, so freshness is the same for every demand
@@ -450,7 +451,7 @@ def full_rematch(
             run,
             pending,
             state,
-            processes=workers or rematch_workers(),
+            processes=workers,
             now=now,
             owner=owner,
             lease=lease,
@@ -547,44 +548,44 @@ def _slices_forked(run, pending, state, *, processes, now, owner, lease, chunk) 
     # 20,000 allocations, 260.0 s (CPU 398 s) collecting per chunk; peak memory the same.
     gc.freeze()
     children: dict[int, int] = {}
-    for number in range(min(processes, len(pending))):
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - runs in the child, its exit code is checked below
-            code = 1
-            try:
-                # Broker connections are not fork-safe: the child gets fresh ones, as Celery's
-                # own pool processes do.
-                current_app._after_fork()
-                # Collections are run once per stored chunk instead (see _slice_rematch).
-                gc.disable()
-                while True:
-                    with taken.get_lock():
-                        next_slice = taken.value
-                        taken.value += 1
-                    if next_slice >= len(pending):
-                        break
-                    part = pending[next_slice]
-                    if not _slice_rematch(
-                        run.pk,
-                        part,
-                        state,
-                        now=now,
-                        owner=owner,
-                        lease=lease,
-                        chunk=chunk,
-                        collect=True,
-                    ):
-                        break  # the lease was lost: the next slices are not ours either
-                code = 0
-            except BaseException:
-                logger.exception("full rematch process %s failed", number)
-            finally:
-                connections.close_all()
-                os._exit(code)
-        children[pid] = number
     failed = []
-    renew_at = time.monotonic() + lease / 3
     try:
+        for number in range(min(processes, len(pending))):
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - runs in the child, its exit code is checked below
+                code = 1
+                try:
+                    # Broker connections are not fork-safe: the child gets fresh ones, as Celery's
+                    # own pool processes do.
+                    current_app._after_fork()
+                    # Collections are run once per stored chunk instead (see _slice_rematch).
+                    gc.disable()
+                    while True:
+                        with taken.get_lock():
+                            next_slice = taken.value
+                            taken.value += 1
+                        if next_slice >= len(pending):
+                            break
+                        part = pending[next_slice]
+                        if not _slice_rematch(
+                            run.pk,
+                            part,
+                            state,
+                            now=now,
+                            owner=owner,
+                            lease=lease,
+                            chunk=chunk,
+                            collect=True,
+                        ):
+                            break  # the lease was lost: the next slices are not ours either
+                    code = 0
+                except BaseException:
+                    logger.exception("full rematch process %s failed", number)
+                finally:
+                    connections.close_all()
+                    os._exit(code)
+            children[pid] = number
+        renew_at = time.monotonic() + lease / 3
         while children:
             pid, status = os.waitpid(-1, os.WNOHANG)
             if pid:

@@ -166,17 +166,27 @@ def test_a_published_demand_shows_matches_through_the_api_after_the_worker_runs(
 
 # Runs in a fresh process, as the beat task does in a worker: forking from the test runner
 # would hand the children whatever connections earlier tests' threads left open.
+# Each slice writes "pid slice-number" to the log file it is given as argv[1], and takes at
+# least 0.2 s, so the second process is running before the first could take every slice.
 FORKED_REMATCH = """
+import os, sys, time
 import django
 django.setup()
 from apps.matching import services
 services.SLICE_MIN_DEMANDS = 2
+rematch = services._slice_rematch
+def logged(run_id, part, *args, **kwargs):
+    with open(sys.argv[1], "a") as log:
+        log.write(f"{os.getpid()} {part.number}\\n")
+    time.sleep(0.2)
+    return rematch(run_id, part, *args, **kwargs)
+services._slice_rematch = logged
 run = services.full_rematch(owner="forked", chunk=1, workers=2)
-print(run.pk if run else "unfinished")
+print(os.getpid(), run.pk if run else "unfinished")
 """
 
 
-def test_forked_rematch_processes_take_slices_in_turn_until_none_is_left():
+def test_forked_rematch_processes_take_slices_in_turn_until_none_is_left(tmp_path):
     # given ten open demands and a plan cut into slices of at least two demands
     call_command("load_reference", verbosity=0)
     vendor = factories.OrganizationFactory(name="移远通信")
@@ -184,8 +194,9 @@ def test_forked_rematch_processes_take_slices_in_turn_until_none_is_left():
     module(vendor)
     demands = sorted(water_meters(enterprise).id for _ in range(10))
     # when a worker process runs a full rematch with two forked processes
+    log = tmp_path / "slices.log"
     process = subprocess.run(
-        [sys.executable, "-c", FORKED_REMATCH],
+        [sys.executable, "-c", FORKED_REMATCH, str(log)],
         cwd=ROOT,
         env=worker_env(),
         capture_output=True,
@@ -193,10 +204,14 @@ def test_forked_rematch_processes_take_slices_in_turn_until_none_is_left():
         timeout=120,
     )
     assert process.returncode == 0, process.stderr
-    assert process.stdout.split()[-1] != "unfinished", process.stderr
-    # then the plan had five slices, the two processes finished all of them between them,
-    # and every demand has its one match
-    run = MatchRun.objects.get(pk=int(process.stdout.split()[-1]))
+    parent, finished = process.stdout.split()[-2:]
+    assert finished != "unfinished", process.stderr
+    # then two forked processes (neither the caller) took the five slices between them, each
+    # slice once, and every demand has its one match
+    taken = [line.split() for line in log.read_text().splitlines()]
+    assert sorted(int(number) for _, number in taken) == [0, 1, 2, 3, 4]
+    assert len({pid for pid, _ in taken}) == 2 and parent not in {pid for pid, _ in taken}
+    run = MatchRun.objects.get(pk=int(finished))
     assert run.status == MatchRun.Status.DONE and run.demands_done == 10
     slices = list(run.slices.order_by("number").values_list("demand_ids", "cursor", "done"))
     assert len(slices) == 5
