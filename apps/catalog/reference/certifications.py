@@ -1,4 +1,9 @@
-"""Certifications and communication protocols an offering can carry or a scenario can require."""
+"""Certifications and communication protocols an offering can carry or a scenario can require.
+
+A certification belongs to the kinds of supply that can hold it (`CERTIFICATION_KINDS` by
+category): a demand's required CCC or IP68 is asked of its modules and terminals, never of
+its platform or IoT cards, and 等保 of platforms, solutions and services.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,9 @@ CERTIFICATIONS = [
     ("explosion_proof", "防爆认证", "Explosion-proof (Ex) certification", "safety"),
     ("ip67", "IP67 防护等级", "IP67 ingress protection", "safety"),
     ("ip68", "IP68 防护等级", "IP68 ingress protection", "safety"),
-    ("medical_device", "医疗器械注册证", "Medical device registration", "industry"),
+    ("medical_device", "医疗器械注册证", "Medical device registration", "medical"),
+    ("mlps", "网络安全等级保护（等保 2.0）三级", "MLPS 2.0 level 3 (等保)", "security"),
+    ("iso27001", "ISO/IEC 27001 信息安全管理体系", "ISO/IEC 27001", "security"),
     (
         "automotive",
         "车规认证（AEC-Q100 / IATF 16949）",
@@ -26,6 +33,18 @@ CERTIFICATIONS = [
         "industry",
     ),
 ]
+
+HARDWARE = ("chip", "module", "terminal")
+# Certification category → the supply kinds a certificate of that category applies to.
+CERTIFICATION_KINDS = {
+    "regulatory": ("module", "terminal"),
+    "operator": ("module", "terminal"),
+    "international": ("module", "terminal"),
+    "safety": ("terminal",),
+    "industry": HARDWARE,
+    "medical": ("terminal",),
+    "security": ("platform", "solution", "service"),
+}
 
 # (code, zh, en)
 PROTOCOLS = [

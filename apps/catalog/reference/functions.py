@@ -1,0 +1,236 @@
+"""What supply does (its function), per kind, and the functions each scenario needs.
+
+A coordinator's first question is "is this the right kind of product for the scenario?".
+Every offering declares one function of its kind; a demand states the functions it needs
+(pre-filled from its scenario's `SCENARIO_FUNCTIONS`). An offering fits a demand when its
+function is one the demand names for that kind, when the demand names none of that kind, or
+when the function is general-purpose (`general`: a module, chip, IoT card, device-management
+platform or integration service serves any scenario its technology serves).
+"""
+
+from __future__ import annotations
+
+# (code, kind, zh, en, general)
+FUNCTIONS = [
+    # chip
+    ("chip_lpwa", "chip", "NB-IoT / LPWA 芯片", "NB-IoT / LPWA chip", True),
+    ("chip_cat1", "chip", "LTE Cat.1 芯片", "LTE Cat.1 chip", True),
+    ("chip_4g", "chip", "LTE Cat.4 及以上芯片", "LTE Cat.4+ chip", True),
+    ("chip_redcap", "chip", "5G RedCap 芯片", "5G RedCap chip", True),
+    ("chip_5g", "chip", "5G 芯片", "5G chip", True),
+    # module
+    ("module_lpwa", "module", "NB-IoT / LPWA 模组", "NB-IoT / LPWA module", True),
+    ("module_cat1", "module", "LTE Cat.1 模组", "LTE Cat.1 module", True),
+    ("module_cat4", "module", "LTE Cat.4 模组", "LTE Cat.4 module", True),
+    ("module_redcap", "module", "5G RedCap 模组", "5G RedCap module", True),
+    ("module_5g", "module", "5G eMBB 模组", "5G eMBB module", True),
+    ("module_5g_industrial", "module", "5G 工业/URLLC 模组", "5G industrial / URLLC module", True),
+    ("module_automotive", "module", "车规级模组", "Automotive-grade module", False),
+    # terminal
+    ("water_meter", "terminal", "智能水表", "Smart water meter", False),
+    ("gas_meter", "terminal", "智能燃气表", "Smart gas meter", False),
+    ("heat_meter", "terminal", "智能热量表", "Smart heat meter", False),
+    ("electricity_meter", "terminal", "智能电能表", "Smart electricity meter", False),
+    ("smoke_alarm", "terminal", "烟感报警器", "Smoke alarm", False),
+    ("gas_alarm", "terminal", "可燃气体探测器", "Combustible-gas detector", False),
+    ("hydrant_monitor", "terminal", "消火栓监测终端", "Fire-hydrant monitor", False),
+    ("manhole_sensor", "terminal", "井盖监测终端", "Manhole-cover sensor", False),
+    ("parking_sensor", "terminal", "地磁车位检测器", "Parking sensor", False),
+    ("street_light_controller", "terminal", "单灯控制器", "Street-light controller", False),
+    ("pipe_sensor", "terminal", "管网压力/液位监测终端", "Pipe-network sensor", False),
+    ("environment_monitor", "terminal", "空气质量/扬尘噪声监测仪", "Air / dust / noise monitor", False),
+    ("water_quality_monitor", "terminal", "水质监测仪", "Water-quality monitor", False),
+    ("pollution_monitor", "terminal", "污染源在线监测数采仪", "Pollution-source data logger", False),
+    ("geohazard_monitor", "terminal", "地质灾害监测终端", "Geological-hazard monitor", False),
+    ("soil_sensor", "terminal", "土壤墒情/气象传感器", "Soil-moisture / weather sensor", False),
+    ("greenhouse_controller", "terminal", "温室环境控制器", "Greenhouse controller", False),
+    ("irrigation_controller", "terminal", "灌溉控制器/阀控", "Irrigation controller / valve", False),
+    ("aquaculture_monitor", "terminal", "水产养殖监测终端", "Aquaculture monitor", False),
+    ("livestock_tracker", "terminal", "牲畜定位项圈/耳标", "Livestock collar / ear tag", False),
+    ("asset_tracker", "terminal", "资产定位追踪器", "Asset tracker", False),
+    ("cold_chain_logger", "terminal", "冷链温湿度记录仪", "Cold-chain logger", False),
+    ("vehicle_terminal", "terminal", "车载定位终端（JT/T 808）", "Vehicle terminal (JT/T 808)", False),
+    ("tbox", "terminal", "车载 T-Box", "Vehicle T-Box", False),
+    ("v2x_unit", "terminal", "V2X 车载/路侧单元", "V2X on-board / roadside unit", False),
+    ("two_wheeler_tracker", "terminal", "两轮车定位器", "Two-wheeler tracker", False),
+    ("bike_lock", "terminal", "共享单车智能锁", "Shared-bike smart lock", False),
+    ("charging_controller", "terminal", "充电桩控制器", "Charging-pile controller", False),
+    ("distribution_terminal", "terminal", "配电自动化终端", "Distribution automation terminal", False),
+    ("line_monitor", "terminal", "输电线路监测装置", "Power-line monitor", False),
+    ("protection_terminal", "terminal", "差动保护通信终端", "Differential-protection terminal", False),
+    ("dtu", "terminal", "DTU 数据传输终端", "DTU (data transfer unit)", False),
+    ("industrial_gateway", "terminal", "工业网关", "Industrial gateway", False),
+    ("industrial_controller", "terminal", "5G 工业控制终端", "5G industrial control terminal", False),
+    ("agv_terminal", "terminal", "AGV 车载通信终端", "AGV communication terminal", False),
+    ("mining_terminal", "terminal", "矿用防爆通信终端", "Explosion-proof mining terminal", False),
+    ("router_cpe", "terminal", "路由器/CPE", "Router / CPE", False),
+    ("camera", "terminal", "网络摄像机", "Network camera", False),
+    ("handheld_pda", "terminal", "手持终端/PDA", "Handheld terminal / PDA", False),
+    ("pos", "terminal", "POS 终端", "POS terminal", False),
+    ("emergency_terminal", "terminal", "应急通信终端", "Emergency communication terminal", False),
+    ("wearable", "terminal", "智能穿戴设备", "Wearable", False),
+    ("medical_monitor", "terminal", "医疗监护设备", "Medical monitor", False),
+    ("sos_terminal", "terminal", "紧急呼叫/养老终端", "SOS / elderly-care terminal", False),
+    ("door_lock", "terminal", "智能门锁", "Smart door lock", False),
+    ("appliance_controller", "terminal", "家电联网控制器", "Appliance connectivity controller", False),
+    # connectivity
+    ("card_nb_iot", "connectivity", "NB-IoT 物联网卡", "NB-IoT IoT card", True),
+    ("card_4g", "connectivity", "4G 物联网卡", "4G IoT card", True),
+    ("card_5g", "connectivity", "5G 物联网卡", "5G IoT card", True),
+    ("private_5g", "connectivity", "5G 专网/网络切片", "5G private network / slice", False),
+    # platform
+    ("platform_device", "platform", "设备管理平台", "Device-management platform", True),
+    ("platform_metering", "platform", "计量数据管理平台", "Meter-data management platform", False),
+    ("platform_grid", "platform", "电力物联网平台", "Power-grid IoT platform", False),
+    ("platform_fleet", "platform", "车辆与车队管理平台", "Vehicle / fleet platform", False),
+    ("platform_video", "platform", "视频监控平台", "Video platform", False),
+    ("platform_environment", "platform", "环境监测数据平台", "Environmental data platform", False),
+    ("platform_industrial", "platform", "工业互联网平台", "Industrial internet platform", False),
+    ("platform_city", "platform", "城市物联网管理平台", "City IoT management platform", False),
+    ("platform_agriculture", "platform", "智慧农业平台", "Smart-agriculture platform", False),
+    ("platform_health", "platform", "健康医疗数据平台", "Health-data platform", False),
+    ("platform_home", "platform", "智能家居云平台", "Smart-home cloud platform", False),
+    ("platform_location", "platform", "定位与资产管理平台", "Location / asset platform", False),
+    ("platform_safety", "platform", "消防与安全监测平台", "Fire and safety monitoring platform", False),
+    # solution
+    ("solution_metering", "solution", "智能抄表解决方案", "Smart metering solution", False),
+    ("solution_grid", "solution", "电力物联网解决方案", "Power-grid IoT solution", False),
+    ("solution_safety", "solution", "消防与安全监测解决方案", "Fire and safety solution", False),
+    ("solution_city", "solution", "智慧市政解决方案", "Smart-city solution", False),
+    ("solution_environment", "solution", "环境监测解决方案", "Environmental monitoring solution", False),
+    ("solution_agriculture", "solution", "智慧农业解决方案", "Smart-agriculture solution", False),
+    ("solution_logistics", "solution", "物流追踪与车队解决方案", "Logistics and fleet solution", False),
+    ("solution_vehicle", "solution", "车联网解决方案", "Connected-vehicle solution", False),
+    ("solution_industrial", "solution", "工业互联网解决方案", "Industrial IoT solution", False),
+    ("solution_health", "solution", "远程医疗与健康解决方案", "Remote health solution", False),
+    ("solution_home", "solution", "智能家居与养老解决方案", "Smart-home and elderly-care solution", False),
+    ("solution_emergency", "solution", "应急管理解决方案", "Emergency-management solution", False),
+    # service
+    ("service_integration", "service", "系统集成与部署", "Integration and deployment", True),
+    ("service_operations", "service", "运维服务", "Operations and maintenance", True),
+    ("service_certification", "service", "测试与认证服务", "Testing and certification", False),
+    ("service_consulting", "service", "规划咨询", "Planning and consulting", False),
+]
+
+# Scenario → the non-general functions it needs (general ones fit every scenario anyway).
+SCENARIO_FUNCTIONS: dict[str, list[str]] = {
+    "industrial_manufacturing.equipment": [
+        "dtu", "industrial_gateway", "platform_industrial", "solution_industrial",
+    ],
+    "industrial_manufacturing.dtu": [
+        "dtu", "industrial_gateway", "router_cpe", "platform_industrial", "solution_industrial",
+    ],
+    "industrial_manufacturing.agv": [
+        "agv_terminal", "industrial_gateway", "router_cpe", "private_5g", "platform_industrial",
+        "solution_industrial",
+    ],
+    "industrial_manufacturing.video_qc": [
+        "camera", "router_cpe", "industrial_gateway", "private_5g", "platform_video",
+        "platform_industrial", "solution_industrial",
+    ],
+    "industrial_manufacturing.motion_control": [
+        "industrial_controller", "industrial_gateway", "private_5g", "platform_industrial",
+        "solution_industrial",
+    ],
+    "industrial_manufacturing.coal_mine": [
+        "mining_terminal", "camera", "private_5g", "platform_industrial", "solution_industrial",
+    ],
+    "transport_logistics.asset_tracking": [
+        "asset_tracker", "platform_location", "solution_logistics",
+    ],
+    "transport_logistics.cold_chain": [
+        "cold_chain_logger", "asset_tracker", "platform_location", "solution_logistics",
+    ],
+    "transport_logistics.fleet_management": [
+        "vehicle_terminal", "platform_fleet", "solution_logistics",
+    ],
+    "transport_logistics.smart_port": [
+        "industrial_controller", "camera", "router_cpe", "private_5g", "platform_industrial",
+        "platform_video", "solution_logistics",
+    ],
+    "transport_logistics.logistics_pda": ["handheld_pda", "solution_logistics"],
+    "smart_grid.electricity_meter": [
+        "electricity_meter", "platform_grid", "platform_metering", "solution_grid",
+    ],
+    "smart_grid.distribution_automation": [
+        "distribution_terminal", "router_cpe", "private_5g", "platform_grid", "solution_grid",
+    ],
+    "smart_grid.differential_protection": [
+        "protection_terminal", "router_cpe", "private_5g", "platform_grid", "solution_grid",
+    ],
+    "smart_grid.line_monitoring": ["line_monitor", "camera", "platform_grid", "solution_grid"],
+    "smart_grid.charging_pile": [
+        "charging_controller", "platform_grid", "solution_grid", "solution_vehicle",
+    ],
+    "smart_agriculture.soil_moisture": [
+        "soil_sensor", "platform_agriculture", "solution_agriculture",
+    ],
+    "smart_agriculture.greenhouse": [
+        "greenhouse_controller", "soil_sensor", "camera", "platform_agriculture",
+        "solution_agriculture",
+    ],
+    "smart_agriculture.livestock_tracking": [
+        "livestock_tracker", "platform_agriculture", "platform_location", "solution_agriculture",
+    ],
+    "smart_agriculture.irrigation": [
+        "irrigation_controller", "soil_sensor", "platform_agriculture", "solution_agriculture",
+    ],
+    "smart_agriculture.aquaculture": [
+        "aquaculture_monitor", "platform_agriculture", "solution_agriculture",
+    ],
+    "municipal.water_meter": ["water_meter", "platform_metering", "solution_metering"],
+    "municipal.gas_meter": ["gas_meter", "platform_metering", "solution_metering"],
+    "municipal.manhole_cover": ["manhole_sensor", "platform_city", "solution_city"],
+    "municipal.street_light": ["street_light_controller", "platform_city", "solution_city"],
+    "municipal.smart_parking": ["parking_sensor", "platform_city", "solution_city"],
+    "municipal.pipe_network": ["pipe_sensor", "platform_city", "solution_city"],
+    "environmental_protection.air_quality": [
+        "environment_monitor", "platform_environment", "solution_environment",
+    ],
+    "environmental_protection.water_quality": [
+        "water_quality_monitor", "platform_environment", "solution_environment",
+    ],
+    "environmental_protection.pollution": [
+        "pollution_monitor", "platform_environment", "solution_environment",
+    ],
+    "environmental_protection.dust_noise": [
+        "environment_monitor", "camera", "platform_environment", "solution_environment",
+    ],
+    "emergency_management.smoke_detector": ["smoke_alarm", "platform_safety", "solution_safety"],
+    "emergency_management.gas_detector": ["gas_alarm", "platform_safety", "solution_safety"],
+    "emergency_management.geological_hazard": [
+        "geohazard_monitor", "camera", "platform_safety", "solution_emergency",
+    ],
+    "emergency_management.emergency_comm": [
+        "emergency_terminal", "router_cpe", "private_5g", "platform_video", "solution_emergency",
+    ],
+    "emergency_management.fire_hydrant": ["hydrant_monitor", "platform_safety", "solution_safety"],
+    "connected_vehicles.tbox": ["tbox", "module_automotive", "platform_fleet", "solution_vehicle"],
+    "connected_vehicles.v2x": ["v2x_unit", "module_automotive", "platform_fleet", "solution_vehicle"],
+    "connected_vehicles.two_wheeler": [
+        "two_wheeler_tracker", "platform_location", "platform_fleet", "solution_vehicle",
+    ],
+    "connected_vehicles.shared_bike": [
+        "bike_lock", "platform_location", "platform_fleet", "solution_vehicle",
+    ],
+    "connected_vehicles.ev_monitoring": [
+        "tbox", "module_automotive", "platform_fleet", "solution_vehicle",
+    ],
+    "healthcare.remote_monitoring": ["medical_monitor", "platform_health", "solution_health"],
+    "healthcare.wearable": ["wearable", "platform_health", "solution_health"],
+    "healthcare.device_connectivity": [
+        "medical_monitor", "dtu", "router_cpe", "platform_health", "solution_health",
+    ],
+    "healthcare.ambulance": [
+        "router_cpe", "camera", "medical_monitor", "platform_video", "platform_health",
+        "solution_health",
+    ],
+    "healthcare.hospital_asset": ["asset_tracker", "platform_location", "solution_health"],
+    "smart_home.door_lock": ["door_lock", "platform_home", "solution_home"],
+    "smart_home.security_camera": ["camera", "platform_video", "platform_home", "solution_home"],
+    "smart_home.appliance": ["appliance_controller", "platform_home", "solution_home"],
+    "smart_home.elderly_alarm": [
+        "sos_terminal", "wearable", "smoke_alarm", "platform_home", "platform_health",
+        "solution_home",
+    ],
+}
