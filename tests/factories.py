@@ -10,7 +10,16 @@ from django.contrib.auth.models import Group
 
 from apps.accounts.credit_code import check_character
 from apps.accounts.models import COORDINATOR_GROUP, Membership, Organization, User
-from apps.catalog.models import Offering, Region, Scenario, Sector, SupplyKind, Technology
+from apps.catalog.models import (
+    Function,
+    Offering,
+    Region,
+    Scenario,
+    Sector,
+    SupplyKind,
+    Technology,
+)
+from apps.catalog.reference.functions import guess_function
 from apps.demands.models import Demand
 
 _serial = itertools.count(1)
@@ -134,6 +143,19 @@ class OfferingFactory(factory.django.DjangoModelFactory):
     price_max = Decimal("18")
     annual_capacity = 1_000_000
     status = Offering.Status.PUBLISHED
+    # What the vendor would declare: the platform's guess from the listing (None when the
+    # reference data is not loaded).
+    function = factory.LazyAttribute(
+        lambda o: Function.objects.filter(
+            code=guess_function(
+                o.kind.code,
+                technologies=list(o.technologies),
+                scenarios=list(getattr(o, "scenarios", None) or []),
+                name=o.name,
+                description=getattr(o, "description", "") or "",
+            )
+        ).first()
+    )
 
 
 class DemandFactory(factory.django.DjangoModelFactory):
@@ -147,3 +169,7 @@ class DemandFactory(factory.django.DjangoModelFactory):
     regions = factory.LazyFunction(lambda: [region("130000", "河北省").code])
     volume = 200_000
     status = Demand.Status.PUBLISHED
+    # Pre-filled from the scenario, as the form and the API do.
+    functions = factory.LazyAttribute(
+        lambda d: list(d.scenario.functions) if getattr(d, "scenario", None) else []
+    )

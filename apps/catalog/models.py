@@ -74,6 +74,13 @@ class Scenario(ReferenceModel):
     required_certifications = ArrayField(
         models.CharField(max_length=40), default=list, blank=True, verbose_name=_("常需认证")
     )
+    functions = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        blank=True,
+        verbose_name=_("所需产品功能"),
+        help_text=_("该场景通常需要的产品功能（各供给类型），新需求据此预填。"),
+    )
 
     class Meta(ReferenceModel.Meta):
         verbose_name = _("应用场景")
@@ -110,6 +117,13 @@ class Technology(ReferenceModel):
 
 class Certification(ReferenceModel):
     category = models.CharField(_("类别"), max_length=30, blank=True)
+    kinds = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        blank=True,
+        verbose_name=_("适用供给类型"),
+        help_text=_("需求要求该认证时，只要求这些类型的供给具备；留空表示所有类型。"),
+    )
 
     class Meta(ReferenceModel.Meta):
         verbose_name = _("认证")
@@ -139,6 +153,25 @@ class SupplyKind(ReferenceModel):
         verbose_name_plural = _("供给类型")
 
 
+class Function(ReferenceModel):
+    """What a product does (智能水表, 计量数据管理平台 …), of one supply kind.
+
+    A general-purpose function (a module class, an IoT card, device management) fits any
+    scenario its technology fits; any other fits the demands that name it.
+    """
+
+    kind = models.ForeignKey(
+        SupplyKind, verbose_name=_("供给类型"), on_delete=models.CASCADE, related_name="functions"
+    )
+    general = models.BooleanField(
+        _("通用型"), default=False, help_text=_("通用型功能适用于其网络技术可服务的任何场景。")
+    )
+
+    class Meta(ReferenceModel.Meta):
+        verbose_name = _("产品功能")
+        verbose_name_plural = _("产品功能")
+
+
 class Offering(models.Model):
     """A vendor's listed product or service."""
 
@@ -156,6 +189,17 @@ class Offering(models.Model):
         related_name="offerings",
     )
     kind = models.ForeignKey(SupplyKind, verbose_name=_("类型"), on_delete=models.PROTECT)
+    function = models.ForeignKey(
+        Function,
+        verbose_name=_("产品功能"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # False while the function is the platform's guess for a listing created before functions
+    # existed: the vendor is asked to confirm it.
+    function_confirmed = models.BooleanField(_("功能已确认"), default=True)
     name = models.CharField(_("名称"), max_length=200)
     model_number = models.CharField(_("型号"), max_length=100, blank=True)
     description = models.TextField(_("描述"), max_length=10000, blank=True)

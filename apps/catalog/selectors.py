@@ -12,6 +12,7 @@ from apps.accounts.selectors import is_coordinator, principal_org_ids
 
 from .models import (
     Certification,
+    Function,
     Offering,
     Protocol,
     Region,
@@ -38,6 +39,7 @@ NAMED_DIMENSIONS: dict[str, type[Model]] = {
     "sector": Sector,
     "scenario": Scenario,
     "certification": Certification,
+    "function": Function,
     "protocol": Protocol,
     "region": Region,
 }

@@ -22,6 +22,7 @@ from apps.search.services import outbox_enqueue
 
 from .models import (
     Certification,
+    Function,
     Offering,
     Protocol,
     Region,
@@ -34,6 +35,7 @@ from .selectors import unknown_codes
 
 OFFERING_FIELDS = (
     "kind",
+    "function",
     "name",
     "model_number",
     "description",
@@ -85,10 +87,52 @@ def validate_codes(values: dict[str, Any], code_fields: dict[str, Any]) -> dict[
     return errors
 
 
+def offering_function_resolve(values: dict[str, Any]) -> dict[str, list[str]]:
+    """Turn `values["function"]` (a code) into the Function row of the listing's kind.
+
+    A listing that names no function gets the platform's best guess from its kind,
+    technologies, scenarios and words, marked unconfirmed for the vendor to check; the
+    errors (unknown function, a function of another kind) by field.
+    """
+    from .reference.functions import guess_function
+
+    kind, code = values.get("kind"), values.get("function")
+    if isinstance(code, Function):
+        code = code.code
+    if not code:
+        if kind is None:
+            return {}
+        code = guess_function(
+            kind.code,
+            technologies=list(values.get("technologies") or []),
+            scenarios=list(values.get("scenarios") or []),
+            name=f"{values.get('name', '')} {values.get('model_number', '')}",
+            description=values.get("description") or "",
+            attributes=values.get("attributes") or {},
+        )
+        values["function"] = Function.objects.filter(code=code).first() if code else None
+        values["function_confirmed"] = False
+        return {}
+    function = Function.objects.filter(code=code).select_related("kind").first()
+    if function is None:
+        return {"function": [_("未知的产品功能：%(code)s") % {"code": code}]}
+    if kind is not None and function.kind_id != kind.code:
+        return {
+            "function": [
+                _("“%(function)s”是%(its)s的功能，不适用于%(kind)s。")
+                % {"function": function.name, "its": function.kind.name, "kind": kind.name}
+            ]
+        }
+    values["function"] = function
+    values["function_confirmed"] = True
+    return {}
+
+
 def _offering_validate(values: dict[str, Any]) -> None:
     from .attributes import validate_attributes
 
     errors = validate_codes(values, _CODE_FIELDS)
+    errors.update(offering_function_resolve(values))
     if not values.get("sectors"):
         errors.setdefault("sectors", []).append(_("至少选择一个行业。"))
     if not values.get("nationwide") and not values.get("regions"):
@@ -104,7 +148,9 @@ def _offering_validate(values: dict[str, Any]) -> None:
         for name, messages in attribute_errors.items():
             errors.setdefault(f"attributes.{name}", []).extend(messages)
     if errors:
-        code = "price_range_invalid" if list(errors) == ["price_min"] else "invalid"
+        code = {"price_min": "price_range_invalid", "function": "function_invalid"}.get(
+            next(iter(errors)) if len(errors) == 1 else "", "invalid"
+        )
         raise BusinessError(code, _("供给信息有误，请检查标出的字段。"), fields=errors)
 
 
@@ -143,10 +189,16 @@ def offering_update(*, actor: Any, offering: Offering, **changes: Any) -> Offeri
             "unknown_fields", _("未知字段：%(f)s") % {"f": ", ".join(sorted(unknown))}
         )
     values = {field: getattr(offering, field) for field in OFFERING_FIELDS} | changes
+    if "function" not in changes and not offering.function_confirmed:
+        values["function"] = None  # still the platform's guess: guess again from the changes
     _offering_validate(values)
+    if "function" not in changes and offering.function_confirmed:
+        values["function_confirmed"] = True  # kept as the vendor confirmed it
     with transaction.atomic():
         for field, value in changes.items():
             setattr(offering, field, value)
+        offering.function = values["function"]
+        offering.function_confirmed = values["function_confirmed"]
         offering.save()
         audit_record(
             actor=actor,

@@ -62,8 +62,20 @@ class Demand(models.Model):
         blank=True,
         related_name="+",
     )
+    functions = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        blank=True,
+        verbose_name=_("所需产品功能"),
+        help_text=_("需要的产品功能（按供给类型），默认取自场景。"),
+    )
     technologies = ArrayField(
         models.CharField(max_length=40), default=list, blank=True, verbose_name=_("指定网络技术")
+    )
+    technology_flexible = models.BooleanField(
+        _("接受替代技术"),
+        default=True,
+        help_text=_("指定技术不满足需求画像时，也推荐采用合适技术的供给。"),
     )
     # Requirement profile: what the devices must do. Empty values mean "no requirement".
     uplink_kbps = models.PositiveIntegerField(_("上行速率需求 (kbps)"), null=True, blank=True)

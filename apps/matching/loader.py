@@ -21,6 +21,7 @@ from django.utils import timezone
 from apps.accounts.models import Organization
 from apps.catalog.models import (
     Certification,
+    Function,
     Offering,
     Protocol,
     Region,
@@ -37,6 +38,7 @@ from apps.demands.models import Demand
 from .engine import (
     DemandIndex,
     DemandSpec,
+    FunctionSpec,
     OfferingIndex,
     OfferingRecord,
     ReferenceData,
@@ -84,6 +86,7 @@ OFFERING_COLUMNS = (
     "name",
     "model_number",
     "description",
+    "function_id",
 )
 DEMAND_COLUMNS = (
     "id",
@@ -111,6 +114,8 @@ DEMAND_COLUMNS = (
     "title",
     "description",
     "expires_at",
+    "functions",
+    "technology_flexible",
 )
 
 
@@ -172,6 +177,17 @@ def load_reference() -> ReferenceData:
         ),
         kind_chain=dict(kinds),
         names=names,
+        functions=[
+            FunctionSpec(code, kind, general)
+            for code, kind, general in Function.objects.order_by("code").values_list(
+                "code", "kind_id", "general"
+            )
+        ],
+        certification_kinds={
+            code: tuple(kinds)
+            for code, kinds in Certification.objects.values_list("code", "kinds")
+            if kinds
+        },
     )
 
 
@@ -189,6 +205,7 @@ def _offering_record(row: tuple, tokens: tuple[str, ...] | None = None) -> Offer
         id=oid,
         vendor_id=org,
         kind=kind,
+        function=row[20],
         sectors=sectors,
         scenarios=scenarios,
         technologies=techs,
@@ -241,13 +258,17 @@ def demand_spec(row: tuple, typical: dict[str, tuple[str, ...]], now: datetime) 
         title,
         description,
         expires_at,
+        functions,
+        technology_flexible,
     ) = row
     return DemandSpec(
         id=did,
         organization_id=org,
         sector=sector,
         scenario=scenario,
+        functions=tuple(functions),
         technologies=tuple(techs),
+        technology_flexible=technology_flexible,
         profile=RequirementProfile(
             uplink_kbps=uplink,
             max_latency_ms=latency,
@@ -294,6 +315,8 @@ def profile_spec(values: dict, *, demand_id: int = 0) -> DemandSpec:
         "updated_at": datetime.now().astimezone(),
         "title": "",
         "description": "",
+        "functions": [],
+        "technology_flexible": True,
     }
     row = tuple(
         value if value is not None else defaults.get(column)

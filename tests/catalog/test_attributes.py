@@ -54,7 +54,7 @@ def test_wrong_types_are_rejected(kind, name, value):
     base = {
         "module": MODULE,
         "platform": {"deployment": "private"},
-        "terminal": {"device_type": "meter"},
+        "terminal": {"ip_rating": "IP68"},
     }
     errors = validate_attributes(spec=SPECS[kind], attributes={**base[kind], name: value})
     assert list(errors) == [name]

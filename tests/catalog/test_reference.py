@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from apps.catalog.models import (
     Certification,
+    Function,
     Offering,
     Protocol,
     Region,
@@ -33,7 +34,7 @@ PROFILE_KEYS = {
     "needs_video",
     "needs_positioning",
 }
-MODELS = (Region, Sector, Scenario, Technology, Certification, Protocol, SupplyKind)
+MODELS = (Region, Sector, Scenario, Technology, Certification, Protocol, SupplyKind, Function)
 
 
 def load() -> str:
@@ -59,9 +60,10 @@ def test_loading_twice_changes_nothing_and_says_what_it_loaded():
         "Sector": 10,
         "Scenario": first["Scenario"],
         "Technology": 6,
-        "Certification": 16,
+        "Certification": 18,
         "Protocol": first["Protocol"],
         "SupplyKind": 7,
+        "Function": first["Function"],
     }
     assert "参考数据已加载" in first_output
     assert "新增 0" in second_output and "新增 0" not in first_output
@@ -181,7 +183,8 @@ def test_supply_kinds_carry_attribute_specs_along_the_chain():
         "M.2",
         "Mini PCIe",
     ]
-    assert "tbox" in kinds["terminal"].attribute_spec["device_type"]["choices"]
+    # What a terminal is comes from its function, not from an attribute of its own.
+    assert "device_type" not in kinds["terminal"].attribute_spec
     assert kinds["connectivity"].attribute_spec["operator"]["choices"] == [
         "cmcc",
         "ctcc",
@@ -207,3 +210,30 @@ def test_reloading_repairs_edited_rows_and_keeps_rows_no_longer_shipped():
     assert Technology.objects.get(code="nb_iot").name_en == "NB-IoT"
     assert Scenario.objects.filter(code="municipal.legacy").exists()
     assert "保留的旧代码 1" in output
+
+
+def test_every_scenario_names_the_functions_it_needs_of_real_kinds():
+    load()
+    functions = {f.code: f for f in Function.objects.all()}
+    kinds = set(SupplyKind.objects.values_list("code", flat=True))
+    assert {f.kind_id for f in functions.values()} == kinds
+    for scenario in Scenario.objects.all():
+        assert scenario.functions, scenario.code
+        assert set(scenario.functions) <= set(functions), scenario.code
+        # every scenario needs a terminal and a solution of its own
+        named = {functions[code].kind_id for code in scenario.functions}
+        assert {"terminal", "solution"} <= named, scenario.code
+    water = Scenario.objects.get(code="municipal.water_meter")
+    assert "water_meter" in water.functions and "smoke_alarm" not in water.functions
+    # general-purpose: modules and IoT cards fit any scenario their technology fits
+    assert functions["module_lpwa"].general and functions["card_4g"].general
+    assert not functions["water_meter"].general and not functions["platform_video"].general
+
+
+def test_hardware_certificates_are_asked_of_hardware_only():
+    load()
+    kinds = dict(Certification.objects.values_list("code", "kinds"))
+    assert kinds["ccc"] == ["module", "terminal"]
+    assert kinds["ip68"] == ["terminal"]
+    assert "platform" not in kinds["cmcc"] and "connectivity" not in kinds["ccc"]
+    assert kinds["mlps"] == ["platform", "solution", "service"]

@@ -19,7 +19,7 @@ def market(db):
     vendor = factories.OrganizationFactory(name="移远通信")
     rival = factories.OrganizationFactory(name="广和通")
     enterprise = factories.OrganizationFactory(name="杭州水务", role="enterprise")
-    ours, theirs = module(vendor), module(rival, price_min=13, price_max=19)
+    ours, theirs = module(vendor), module(rival, price_min=24, price_max=30)
     demand = water_meters(enterprise, visibility=Demand.Visibility.ANONYMOUS)
     services.demand_match(demand_id=demand.id)
     return {

@@ -21,6 +21,7 @@ from apps.matching.engine import (
     match_offering,
 )
 from apps.matching.engine.naive import naive_match_demand
+from apps.matching.engine.scoring import PRICE_FAR_BELOW, PRICE_LOW_RATIO
 
 from .engine_data import CERTIFICATIONS, DAY, NOW, PROTOCOLS, SECTORS, reference
 
@@ -177,7 +178,11 @@ def test_unverified_vendors_and_unpublished_listings_are_never_returned(offering
 
 @SETTINGS
 @given(offerings=offerings_st, vendors=vendors_st, demand=demand_st, cut=st.floats(0.0, 0.99))
-def test_a_lower_price_never_lowers_the_price_sub_score(offerings, vendors, demand, cut):
+def test_a_lower_price_never_lowers_the_price_sub_score_down_to_a_fifth_of_the_budget(
+    offerings, vendors, demand, cut
+):
+    # Below PRICE_LOW_RATIO of the budget a price hints at another class of product and
+    # scores lower on purpose (a ¥600 valve is not what a ¥45,000 canal-gate tender wants).
     index = _index(offerings, vendors)
     before = {r.offering_id: r for r in match_demand(index, demand, now=NOW, limit=1000).results}
     for offering in offerings:
@@ -189,9 +194,14 @@ def test_a_lower_price_never_lowers_the_price_sub_score(offerings, vendors, dema
             )
     after = {r.offering_id: r for r in match_demand(index, demand, now=NOW, limit=1000).results}
     assert before.keys() == after.keys()
+    budget = demand.unit_budget
     for offering_id, result in before.items():
         price_before = result.breakdown()["price"]["score"]
-        assert after[offering_id].breakdown()["price"]["score"] >= price_before
+        price_after = after[offering_id].breakdown()["price"]
+        if budget is not None and price_after["facts"]["price"] < PRICE_LOW_RATIO * budget:
+            assert price_after["score"] >= PRICE_FAR_BELOW
+        else:
+            assert price_after["score"] >= price_before
 
 
 @SETTINGS

@@ -54,7 +54,9 @@ def test_deep_indoor_battery_water_meters_get_nbiot_and_out_of_province_modules_
 
 
 def test_a_vehicle_tracker_requested_on_nbiot_is_flagged_tech_misfit_suggesting_cat1():
-    index = build(offering(kind="terminal"), offering(kind="terminal", technologies=("cat1",)))
+    nbiot = offering(kind="terminal")
+    cat1 = offering(kind="terminal", technologies=("cat1",))
+    index = build(nbiot, cat1)
     tracker = demand(
         sector="connected_vehicles",
         scenario="fleet",
@@ -67,8 +69,32 @@ def test_a_vehicle_tracker_requested_on_nbiot_is_flagged_tech_misfit_suggesting_
     assert flag.figures["suggested"] == "cat1"
     assert "mobility" in flag.figures["failed_checks"]
     assert "LTE Cat.1" in flag.zh
-    # the NB-IoT terminal is still listed (they asked for it) but says why it misfits
-    assert [u.code for u in analysis.results[0].unmet] == ["tech_misfit"]
+    # the Cat.1 terminal comes first, saying why it is shown instead of what was asked for;
+    # the NB-IoT terminal is still listed (they asked for it), below, saying why it misfits
+    assert [r.offering_id for r in analysis.results] == [cat1.id, nbiot.id]
+    first = explain_breakdown(analysis.results[0].breakdown(), REF.name)["technology"]
+    assert first["en"] == (
+        "You asked for NB-IoT, which falls short on mobility and positioning; this offering "
+        "uses LTE Cat.1, which meets the profile."
+    )
+    assert "LTE Cat.1" in first["zh"] and "移动性" in first["zh"]
+    assert [u.code for u in analysis.results[1].unmet] == ["tech_misfit"]
+
+
+def test_a_demand_that_wants_only_its_technology_gets_only_that_technology():
+    nbiot = offering(kind="terminal")
+    index = build(nbiot, offering(kind="terminal", technologies=("cat1",)))
+    tracker = demand(
+        sector="connected_vehicles",
+        scenario="fleet",
+        technologies=("nb_iot",),
+        technology_flexible=False,
+        profile=VEHICLE_TRACKER,
+        kinds_needed=("terminal",),
+    )
+    analysis = analyse_demand(index, tracker, now=NOW)
+    assert [r.offering_id for r in analysis.results] == [nbiot.id]
+    assert "tech_misfit" in codes(analysis)
 
 
 def test_a_national_tender_larger_than_all_feasible_capacity_is_a_capacity_shortfall():

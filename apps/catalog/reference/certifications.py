@@ -24,7 +24,7 @@ CERTIFICATIONS = [
     ("ip67", "IP67 防护等级", "IP67 ingress protection", "safety"),
     ("ip68", "IP68 防护等级", "IP68 ingress protection", "safety"),
     ("medical_device", "医疗器械注册证", "Medical device registration", "medical"),
-    ("mlps", "网络安全等级保护（等保 2.0）三级", "MLPS 2.0 level 3 (等保)", "security"),
+    ("mlps", "网络安全等级保护（等保 2.0）三级", "MLPS 2.0 level 3", "security"),
     ("iso27001", "ISO/IEC 27001 信息安全管理体系", "ISO/IEC 27001", "security"),
     (
         "automotive",

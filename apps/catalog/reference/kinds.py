@@ -9,17 +9,6 @@ items (which are strings). `apps.catalog.attributes.validate_attributes` enforce
 from __future__ import annotations
 
 FORM_FACTORS = ["LCC", "LGA", "M.2", "Mini PCIe"]
-DEVICE_TYPES = [
-    "meter",
-    "tracker",
-    "dtu",
-    "camera",
-    "wearable",
-    "alarm",
-    "gateway",
-    "tbox",
-    "other",
-]
 OPERATORS = ["cmcc", "ctcc", "cucc", "cbn"]
 
 
@@ -62,9 +51,6 @@ SUPPLY_KINDS = [
         "name_en": "Terminal",
         "chain_position": 3,
         "attribute_spec": {
-            "device_type": _attr(
-                "string", "终端类型", "Device type", required=True, choices=DEVICE_TYPES
-            ),
             "ip_rating": _attr(
                 "string",
                 "防护等级",

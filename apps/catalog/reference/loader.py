@@ -11,6 +11,7 @@ from django.db import models, transaction
 
 from apps.catalog.models import (
     Certification,
+    Function,
     Protocol,
     Region,
     Scenario,
@@ -19,7 +20,8 @@ from apps.catalog.models import (
     Technology,
 )
 
-from .certifications import CERTIFICATIONS, PROTOCOLS
+from .certifications import CERTIFICATION_KINDS, CERTIFICATIONS, PROTOCOLS
+from .functions import FUNCTIONS, SCENARIO_FUNCTIONS
 from .kinds import SUPPLY_KINDS
 from .sectors import SCENARIOS, SECTORS
 from .technologies import TECHNOLOGIES
@@ -67,6 +69,7 @@ def _rows() -> list[tuple[type[models.Model], list[dict]]]:
             "sector_id": code.split(".", 1)[0],
             "typical_profile": profile,
             "required_certifications": list(certs),
+            "functions": SCENARIO_FUNCTIONS.get(code, []),
             "sort_order": index,
         }
         for index, (code, zh, en, profile, certs) in enumerate(SCENARIOS)
@@ -82,8 +85,26 @@ def _rows() -> list[tuple[type[models.Model], list[dict]]]:
         for index, row in enumerate(TECHNOLOGIES)
     ]
     certifications = [
-        {"code": code, "name_zh": zh, "name_en": en, "category": category, "sort_order": index}
+        {
+            "code": code,
+            "name_zh": zh,
+            "name_en": en,
+            "category": category,
+            "kinds": list(CERTIFICATION_KINDS.get(category, ())),
+            "sort_order": index,
+        }
         for index, (code, zh, en, category) in enumerate(CERTIFICATIONS)
+    ]
+    functions = [
+        {
+            "code": code,
+            "kind_id": kind,
+            "name_zh": zh,
+            "name_en": en,
+            "general": general,
+            "sort_order": index,
+        }
+        for index, (code, kind, zh, en, general) in enumerate(FUNCTIONS)
     ]
     protocols = [
         {"code": code, "name_zh": zh, "name_en": en, "sort_order": index}
@@ -98,6 +119,7 @@ def _rows() -> list[tuple[type[models.Model], list[dict]]]:
         (Certification, certifications),
         (Protocol, protocols),
         (SupplyKind, kinds),
+        (Function, functions),
     ]
 
 

@@ -18,6 +18,7 @@ from itertools import accumulate
 
 from apps.accounts.credit_code import check_character
 from apps.catalog.models import Region, Scenario, Sector, SupplyKind, Technology
+from apps.catalog.reference.functions import guess_function
 
 from . import market
 from .bulk import NULL, code_array, text
@@ -67,6 +68,8 @@ OFFERING_COLUMNS = [
     "created_at",
     "updated_at",
     "published_at",
+    "function_id",
+    "function_confirmed",
 ]
 DEMAND_COLUMNS = [
     "id",
@@ -99,6 +102,8 @@ DEMAND_COLUMNS = [
     "updated_at",
     "published_at",
     "expires_at",
+    "functions",
+    "technology_flexible",
 ]
 
 DEMO_VENDOR_NAME = "智联物联网科技（河北）有限公司"
@@ -161,9 +166,15 @@ def reference_snapshot() -> ReferenceSnapshot:
             "name": row["name_zh"],
             "profile": row["typical_profile"],
             "certs": list(row["required_certifications"]),
+            "functions": list(row["functions"]),
         }
         for row in Scenario.objects.order_by("code").values(
-            "code", "sector_id", "name_zh", "typical_profile", "required_certifications"
+            "code",
+            "sector_id",
+            "name_zh",
+            "typical_profile",
+            "required_certifications",
+            "functions",
         )
         if row["code"] in market.SCENARIO_HINTS
     ]
@@ -736,7 +747,6 @@ class OfferingFactory:
         module_maker = rnd.choice(makers) if makers else "移远"
         series = rnd.choice(market.MODULE_SERIES[module_maker].get(techs[0], ["EC800M"]))
         attributes = {
-            "device_type": device_type,
             "ip_rating": ip,
             "embedded_module": f"{module_maker} {series}",
         }
@@ -1002,6 +1012,16 @@ def offering_lines(
                     created.isoformat(),
                     updated.isoformat(),
                     published.isoformat() if published else NULL,
+                    guess_function(
+                        kind,
+                        technologies=values["technologies"],
+                        scenarios=values["scenarios"],
+                        name=values["name"],
+                        description=values["description"],
+                        attributes=values["attributes"],
+                    )
+                    or NULL,
+                    "t",
                 )
             )
 
@@ -1231,5 +1251,7 @@ def demand_lines(
                     updated.isoformat(),
                     published.isoformat() if published else NULL,
                     expires.isoformat() if expires else NULL,
+                    code_array(scenario["functions"]),
+                    "t",
                 )
             )

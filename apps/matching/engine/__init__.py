@@ -29,11 +29,11 @@ from .matcher import (
     ranked_offerings,
 )
 from .mismatch import Cell, Flag, aggregate_cells, cell_flags, demand_flags, offering_flags
-from .reference import ReferenceData, RequirementProfile, TechnologySpec
+from .reference import FunctionSpec, ReferenceData, RequirementProfile, TechnologySpec
 from .scoring import CRITERIA, Weights
 from .text import TokenVocabulary, tokenize
 
-ENGINE_VERSION = "1.2.0"
+ENGINE_VERSION = "2.0.0"
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,7 @@ __all__ = [
     "DemandMatches",
     "DemandSpec",
     "Flag",
+    "FunctionSpec",
     "MatchResult",
     "OfferingIndex",
     "OfferingRecord",

@@ -103,6 +103,16 @@ def _number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else round(float(value), 2)
 
 
+def _failed_checks(c: CompiledDemand) -> list[str]:
+    """The profile checks the demand's requested technologies fail (e.g. mobility, voice)."""
+    failed: list[str] = []
+    for code in c.spec.technologies:
+        assessment = c.advice.assessment(code)
+        if assessment is not None:
+            failed.extend(check.code for check in assessment.failed)
+    return list(dict.fromkeys(failed))
+
+
 def query_weights(index: OfferingIndex, c: CompiledDemand) -> tuple[float, dict[int, float]]:
     """The demand's summed token idf, and idf per token that can count as a shared keyword.
 
@@ -132,17 +142,28 @@ def explain(
     facts: dict[str, dict] = {}
     unmet: list[dict] = []
 
+    function = int(row["function"][position])
+    function_code = ref.function_vocab.codes[function] if function >= 0 else None
+    fit = subs["function"]
+    facts["function"] = {
+        "fit": "listed" if fit >= 1.0 else "general" if row["general"][position] else "unstated",
+        "function": function_code,
+    }
+
     tech_bits = mask_to_int(row["tech"][position])
     bits = c.bits
     preferred, allowed, feasible = bits["preferred"], bits["allowed"], bits["feasible"]
     tv = ref.tech_vocab
-    if tech_bits & preferred:
-        facts["technology"] = {"fit": "preferred", "codes": _codes(tv, tech_bits & preferred, 4)}
-    elif tech_bits & allowed & feasible:
+    if tech_bits & (preferred | (allowed & feasible)):
+        good = tech_bits & preferred or tech_bits & allowed & feasible
         facts["technology"] = {
-            "fit": "feasible",
-            "codes": _codes(tv, tech_bits & allowed & feasible, 4),
+            "fit": "preferred" if tech_bits & preferred else "feasible",
+            "codes": _codes(tv, good, 4),
         }
+        if c.requested_misfit:
+            # Shown because the requested technology cannot serve the demand: say so.
+            facts["technology"]["instead_of"] = list(c.spec.technologies)
+            facts["technology"]["failed"] = _failed_checks(c)
     elif not tech_bits:
         facts["technology"] = {"fit": "agnostic"}
     else:
@@ -266,9 +287,51 @@ def _joined(name: Names, dimension: str, codes) -> tuple[str, str]:
     return "、".join(p[0] for p in pairs), ", ".join(p[1] for p in pairs)
 
 
+# Requirement-profile checks by name, for "you asked for NB-IoT; mobility needs Cat.1".
+CHECK_NAMES = {
+    "uplink": ("上行速率", "the uplink rate"),
+    "latency": ("时延", "the latency"),
+    "mobility": ("移动性", "mobility"),
+    "coverage": ("覆盖深度", "the coverage depth"),
+    "battery": ("电池寿命", "the battery life"),
+    "voice": ("语音", "voice"),
+    "video": ("视频", "video"),
+    "positioning": ("定位", "positioning"),
+}
+
+
+def _function(f: Mapping, name: Names) -> tuple[str, str]:
+    fzh, fen = name("function", f["function"]) if f.get("function") else ("—", "—")
+    fit = f.get("fit")
+    if fit == "listed":
+        return (f"产品功能为“{fzh}”，正是需求所需。", f"A {fen}: a function the demand needs.")
+    if fit == "general":
+        return (
+            f"通用型“{fzh}”，适用于其技术可服务的任何场景。",
+            f"A general-purpose {fen}: fits any scenario its technology serves.",
+        )
+    return (
+        f"需求未限定此类供给的功能；本产品为“{fzh}”。",
+        f"The demand names no function for this kind of supply; this is a {fen}.",
+    )
+
+
 def _technology(f: Mapping, name: Names) -> tuple[str, str]:
     fit = f.get("fit")
     zh, en = _joined(name, "technology", f.get("codes"))
+    if f.get("instead_of"):
+        rzh, ren = _joined(name, "technology", f["instead_of"])
+        checks = [CHECK_NAMES[c] for c in f.get("failed") or () if c in CHECK_NAMES]
+        why_zh = "、".join(c[0] for c in checks) or "需求画像"
+        names_en = [c[1] for c in checks] or ["the profile"]
+        why_en = (
+            ", ".join(names_en[:-1]) + " and " + names_en[-1] if len(names_en) > 1 else names_en[0]
+        )
+        return (
+            f"需求指定 {rzh}，但其在{why_zh}上不满足要求；本供给采用能满足要求的 {zh}。",
+            f"You asked for {ren}, which falls short on {why_en}; this offering uses {en}, "
+            "which meets the profile.",
+        )
     if fit == "preferred":
         return (
             f"支持首选技术 {zh}，满足需求画像。",
@@ -411,6 +474,7 @@ def _freshness(f: Mapping, name: Names) -> tuple[str, str]:
 
 
 SENTENCES: dict[str, Callable[[Mapping, Names], tuple[str, str]]] = {
+    "function": _function,
     "technology": _technology,
     "sector": _sector,
     "region": _region,

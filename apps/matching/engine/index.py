@@ -29,11 +29,14 @@ from .reference import (
 from .scoring import (
     CAPACITY,
     CREDIBILITY,
+    FUNCTION,
     MIN_ORDER,
+    NUMBERS,
     PRICE,
     UPDATED_AT,
     PackedLayout,
     credibility,
+    function_table,
 )
 from .text import TokenVocabulary, idf_weights, tokenize
 
@@ -61,6 +64,7 @@ class OfferingRecord:
     id: int
     vendor_id: int
     kind: str
+    function: str | None = None
     sectors: Sequence[str] = ()
     scenarios: Sequence[str] = ()
     technologies: Sequence[str] = ()
@@ -91,13 +95,21 @@ class VendorRecord:
 
 @dataclass(frozen=True)
 class DemandSpec:
-    """One demand as the engine sees it; `typical_certifications` come from its scenario."""
+    """One demand as the engine sees it; `typical_certifications` come from its scenario.
+
+    `functions` are what it needs supplied (any kind; an offering fits when its kind has none
+    of them, its function is one, or its function is general-purpose). With
+    `technology_flexible`, a requested technology that cannot meet the profile widens the
+    candidates to the technologies that can (ranked first).
+    """
 
     id: int
     organization_id: int
     sector: str
     scenario: str | None = None
+    functions: Sequence[str] = ()
     technologies: Sequence[str] = ()
+    technology_flexible: bool = True
     profile: RequirementProfile = field(default_factory=RequirementProfile)
     kinds_needed: Sequence[str] = ()
     regions: Sequence[str] = ()
@@ -320,10 +332,13 @@ class OfferingIndex:
         if vendor is None:
             vendor = self.upsert_vendor(VendorRecord(record.vendor_id, verified=False))
         tokens = record.tokens if record.tokens is not None else tokenize(record.text, TOKEN_CAP)
+        function = ref.function_vocab.position.get(record.function or "", -1)
         return {
             "id": record.id,
             "vendor": vendor,
             "kind": ref.kind_vocab.position.get(record.kind, -1),
+            "function": function,
+            "general": function >= 0 and bool(ref.general_function_bits >> function & 1),
             "tech": ref.tech_vocab.bits(record.technologies),
             "sector": ref.sector_vocab.bits(record.sectors),
             "scenario": ref.scenario_vocab.bits(record.scenarios),
@@ -368,6 +383,8 @@ class OfferingIndex:
             "id": np.fromiter((r["id"] for r in rows), np.int64, n),
             "vendor": np.fromiter((r["vendor"] for r in rows), np.int32, n),
             "kind": np.fromiter((r["kind"] for r in rows), np.int16, n),
+            "function": np.fromiter((r["function"] for r in rows), np.int16, n),
+            "general": np.fromiter((r["general"] for r in rows), bool, n),
             "nationwide": np.fromiter((r["nationwide"] for r in rows), bool, n),
             "price_min": np.fromiter((r["price_min"] for r in rows), np.float64, n),
             "price_max": np.fromiter((r["price_max"] for r in rows), np.float64, n),
@@ -418,8 +435,9 @@ class OfferingIndex:
         Gathering 40k scattered rows costs about the same for one wide row as for one value,
         so packing the scoring inputs cut the gather time by more than half.
         """
-        numbers = np.zeros((len(data["id"]), 5), dtype=np.float64)
+        numbers = np.zeros((len(data["id"]), NUMBERS), dtype=np.float64)
         numbers[:, PRICE] = (data["price_min"] + data["price_max"]) / 2.0
+        numbers[:, FUNCTION] = data["function"]
         numbers[:, CAPACITY] = data["capacity"]
         numbers[:, MIN_ORDER] = data["min_order"]
         numbers[:, UPDATED_AT] = data["updated_at"]
@@ -647,6 +665,7 @@ class CompiledDemand:
     preferred: np.ndarray
     sector: np.ndarray
     scenario: np.ndarray
+    functions: np.ndarray
     required_certs: np.ndarray
     wanted_certs: np.ndarray
     regions: tuple[tuple[int, int], ...]  # (province position or -1, city code or 0)
@@ -655,6 +674,29 @@ class CompiledDemand:
     tokens: np.ndarray
     cell_tech: int  # technology the demand's volume counts under in aggregate cells
     requested_misfit: bool
+    ref: ReferenceData = field(repr=False, compare=False)
+
+    def for_kind(self, kind: str) -> KindRequirements:
+        """What the demand asks of offerings of one kind (cached per kind)."""
+        cache = self.__dict__.setdefault("_kinds", {})
+        found = cache.get(kind)
+        if found is None:
+            ref = self.ref
+            certs = masks_from_ints(
+                [ref.kind_certification_bits.get(kind, 0)], ref.cert_vocab.words
+            )
+            functions = self.bits["functions"]
+            kind_functions = ref.kind_function_bits.get(kind, 0)
+            found = cache[kind] = KindRequirements(
+                required_certs=self.required_certs & certs,
+                wanted_certs=self.wanted_certs & certs,
+                kind_functions=masks_from_ints([kind_functions], ref.function_vocab.words),
+                stated=bool(functions & kind_functions),
+                function_table=function_table(
+                    functions, kind_functions, ref.general_function_bits, len(ref.function_vocab)
+                ),
+            )
+        return found
 
     @cached_property
     def bits(self) -> dict[str, int]:
@@ -667,10 +709,24 @@ class CompiledDemand:
                 "preferred",
                 "sector",
                 "scenario",
+                "functions",
                 "required_certs",
                 "wanted_certs",
             )
         }
+
+
+@dataclass(frozen=True)
+class KindRequirements:
+    """A compiled demand's requirements of one supply kind: the certifications asked of that
+    kind, whether it names functions of it, and the function sub-score per function position
+    (NaN: not a candidate; the last slot is for offerings without a function)."""
+
+    required_certs: np.ndarray
+    wanted_certs: np.ndarray
+    kind_functions: np.ndarray
+    stated: bool
+    function_table: np.ndarray
 
 
 def compile_demand(
@@ -684,12 +740,18 @@ def compile_demand(
     tv = ref.tech_vocab
     feasible_bits = tv.bits(advice.feasible)
     requested_bits = tv.bits(spec.technologies)
-    if requested_bits:
+    recommended_bits = tv.bits([advice.recommended] if advice.recommended else [])
+    if requested_bits and not (requested_bits & feasible_bits) and spec.technology_flexible:
+        # Every requested technology is unfit and the demand is open to alternatives: the
+        # technologies that can serve it are candidates too, and the advised one is preferred.
+        allowed_bits = requested_bits | feasible_bits
+        preferred_bits = recommended_bits
+    elif requested_bits:
         allowed_bits = requested_bits
         preferred_bits = requested_bits & feasible_bits
     else:
         allowed_bits = feasible_bits
-        preferred_bits = tv.bits([advice.recommended] if advice.recommended else [])
+        preferred_bits = recommended_bits
     cell_bits = preferred_bits or allowed_bits
     cell_tech = (cell_bits & -cell_bits).bit_length() - 1 if cell_bits else -1
     regions = []
@@ -718,6 +780,7 @@ def compile_demand(
         scenario=words(
             ref.scenario_vocab, ref.scenario_vocab.bits([spec.scenario] if spec.scenario else [])
         ),
+        functions=words(ref.function_vocab, ref.function_vocab.bits(spec.functions)),
         required_certs=words(ref.cert_vocab, ref.cert_vocab.bits(spec.certifications)),
         wanted_certs=words(
             ref.cert_vocab,
@@ -729,6 +792,7 @@ def compile_demand(
         tokens=token_ids,
         cell_tech=cell_tech,
         requested_misfit=bool(requested_bits) and not (requested_bits & feasible_bits),
+        ref=ref,
     )
 
 
@@ -742,6 +806,7 @@ class DemandIndex:
         "preferred",
         "sector",
         "scenario",
+        "functions",
         "required_certs",
         "wanted_certs",
     )
@@ -773,6 +838,7 @@ class DemandIndex:
             "preferred": ref.tech_vocab.words,
             "sector": ref.sector_vocab.words,
             "scenario": ref.scenario_vocab.words,
+            "functions": ref.function_vocab.words,
             "required_certs": ref.cert_vocab.words,
             "wanted_certs": ref.cert_vocab.words,
         }

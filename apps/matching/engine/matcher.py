@@ -19,7 +19,7 @@ from .index import (
     OfferingIndex,
     compile_demand,
 )
-from .reference import mask_to_int
+from .reference import mask_to_int, masks_from_ints
 from .scoring import (
     CAPACITY,
     PRICE,
@@ -30,6 +30,7 @@ from .scoring import (
     deferred_points,
     feasible_pairs,
     partial_points,
+    scope_to_kind,
     top_k,
     total_score,
 )
@@ -119,6 +120,8 @@ def offering_columns(index: OfferingIndex, rows: np.ndarray | slice) -> dict[str
     """Offering-side columns for scoring, gathered at `rows`."""
     vendor = index.col("vendor")[rows]
     return {
+        "function": index.col("function")[rows],
+        "general": index.col("general")[rows],
         "tech": index.col("tech")[rows],
         "sector": index.col("sector")[rows],
         "scenario": index.col("scenario")[rows],
@@ -135,16 +138,21 @@ def offering_columns(index: OfferingIndex, rows: np.ndarray | slice) -> dict[str
     }
 
 
-def compiled_columns(c: CompiledDemand) -> dict[str, np.ndarray]:
-    """Demand-side columns of one compiled demand, shaped to broadcast over candidates."""
+def compiled_columns(c: CompiledDemand, kind: str) -> dict[str, np.ndarray]:
+    """Demand-side columns of one compiled demand for offerings of `kind`, shaped to broadcast
+    over candidates."""
+    asked = c.for_kind(kind)
     return {
         "allowed": c.allowed,
         "feasible": c.feasible,
         "preferred": c.preferred,
         "sector": c.sector,
         "scenario": c.scenario,
-        "required_certs": c.required_certs,
-        "wanted_certs": c.wanted_certs,
+        "functions": c.functions,
+        "stated": np.array([asked.stated]),
+        "function_table": asked.function_table,
+        "required_certs": asked.required_certs,
+        "wanted_certs": asked.wanted_certs,
         "volume": np.array([float(c.spec.volume)]),
         "need": np.array([c.need]),
         "budget": np.array([c.budget]),
@@ -161,6 +169,7 @@ def demand_columns(index: DemandIndex, rows: np.ndarray) -> dict[str, np.ndarray
             "preferred",
             "sector",
             "scenario",
+            "functions",
             "required_certs",
             "wanted_certs",
             "volume",
@@ -260,26 +269,39 @@ def accumulate(
 def candidate_key(c: CompiledDemand, kind: int) -> tuple:
     """What feasible_candidates depends on: demands with equal keys share their candidates."""
     bits = c.bits
-    return (kind, bits["allowed"], c.regions, bits["required_certs"])
+    asked = c.for_kind(c.ref.kind_vocab.codes[kind])
+    return (
+        kind,
+        bits["allowed"],
+        c.regions,
+        mask_to_int(asked.required_certs[0]),
+        bits["functions"] & mask_to_int(asked.kind_functions[0]),
+    )
 
 
 def feasible_candidates(
     index: OfferingIndex, c: CompiledDemand, kind: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """Rows of `kind` a demand may be offered (technology, regions, certifications, eligible),
-    with their packed masks, regional coverage and numbers; and how many candidates there
-    were before regions and certifications were checked exactly.
+    """Rows of `kind` a demand may be offered (function, technology, regions, the
+    certifications asked of that kind, eligible), with their packed masks, regional coverage
+    and numbers; and how many candidates there were before function, regions and
+    certifications were checked exactly.
 
-    Depends only on the kind, the allowed technologies, the regions and the required
-    certifications: demands that share those share this (OfferingIndex.candidate_set).
+    Depends only on the kind, the allowed technologies, the regions, the certifications and
+    functions asked of the kind: demands that share those share this
+    (OfferingIndex.candidate_set).
     """
+    asked = c.for_kind(index.ref.kind_vocab.codes[kind])
     rows = offering_candidates(index, c, kind)
     candidates = len(rows)
+    if asked.stated:
+        functions = index.col("function")[rows].astype(np.int64)
+        rows = rows[~np.isnan(asked.function_table[functions])]
     masks = np.take(index.col("scoring_masks"), rows, axis=0)
     coverage = coverage_for_demand(index, c, rows, masks)
     ok = coverage > 0 if c.regions else None
-    if c.required_certs.any():
-        certified = covers(masks[:, index.layout.cert], c.required_certs)
+    if asked.required_certs.any():
+        certified = covers(masks[:, index.layout.cert], asked.required_certs)
         ok = certified if ok is None else ok & certified
     if ok is not None:
         rows, masks, coverage = rows[ok], masks[ok], coverage[ok]
@@ -310,7 +332,7 @@ def evaluate_kind(
     rows, masks, coverage, numbers, candidates = index.candidate_set(
         candidate_key(c, kind), lambda: feasible_candidates(index, c, kind)
     )
-    d = compiled_columns(c)
+    d = compiled_columns(c, index.ref.kind_vocab.codes[kind])
     points = partial_points(masks, numbers, coverage, d, layout, weights, now)
     # The tolerance absorbs rounding between these sums and the exact formulas.
     pool = _best_bound(points, deferred_points(weights), keep)
@@ -547,7 +569,13 @@ def match_offering(
     rows = demand_candidates(offerings, demands, position)
     coverage = coverage_for_offering(offerings, demands, position, rows)
     o = offering_columns(offerings, slice(position, position + 1))
-    d = demand_columns(demands, rows)
+    ref = offerings.ref
+    kind = ref.kind_vocab.codes[int(offerings.col("kind")[position])]
+    d = scope_to_kind(
+        demand_columns(demands, rows),
+        masks_from_ints([ref.kind_function_bits.get(kind, 0)], ref.function_vocab.words),
+        masks_from_ints([ref.kind_certification_bits.get(kind, 0)], ref.cert_vocab.words),
+    )
     ok = feasible_pairs(o, d, coverage)
     rows, coverage = rows[ok], coverage[ok]
     d = {k: v[ok] for k, v in d.items()}

@@ -141,6 +141,23 @@ def demand_flags(
                     kind_code,
                 )
             continue
+        asked = c.for_kind(kind_code)
+        if asked.stated:
+            functions = index.col("function")[supply].astype(np.int64)
+            supply = supply[~np.isnan(asked.function_table[functions])]
+            if not len(supply):
+                needed = ref.function_vocab.decode(c.functions[0] & asked.kind_functions[0])
+                names = [ref.name("function", code) for code in needed]
+                add(
+                    "no_supply",
+                    HIGH,
+                    f"平台上没有所需功能的{kzh}供给（{'、'.join(n[0] for n in names)}）。",
+                    f"No {ken} with the needed function is listed "
+                    f"({', '.join(n[1] for n in names)}).",
+                    kind_code,
+                    functions=needed,
+                )
+                continue
         coverage = coverage_for_demand(index, c, supply)
         regional = supply[coverage > 0]
         if not len(regional):
@@ -154,12 +171,12 @@ def demand_flags(
             )
             continue
         certs = index.col("cert")[regional]
-        lacking = certs[~covers(certs, c.required_certs)]
+        lacking = certs[~covers(certs, asked.required_certs)]
         vocab = ref.cert_vocab
         # How many regional offerings lack each required certification, most lacked first.
         lacked = {
             code: int(((lacking & vocab.mask([code])) == 0).all(axis=-1).sum())
-            for code in vocab.decode(c.required_certs[0])
+            for code in vocab.decode(asked.required_certs[0])
         }
         missing = sorted((code for code, n in lacked.items() if n), key=lambda k: -lacked[k])
         add(

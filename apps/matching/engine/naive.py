@@ -18,9 +18,17 @@ from .scoring import (
     CRED_RESPONSE_UNKNOWN,
     FRESH_DAYS,
     FRESH_FLOOR,
+    FUNCTION_GENERAL,
+    FUNCTION_LISTED,
+    FUNCTION_UNSTATED,
     MIN_ORDER_PENALTY,
-    PRICE_AT_BUDGET,
+    PRICE_FAR_BELOW,
+    PRICE_LOW_RATIO,
     PRICE_NO_BUDGET,
+    SCENARIO_BREADTH_FREE,
+    SECTOR_BREADTH_FREE,
+    SECTOR_GENERAL,
+    SECTOR_ONLY,
     STALE_DAYS,
     TECH_AGNOSTIC,
     TECH_FEASIBLE,
@@ -68,15 +76,31 @@ def pair_score(
     advice = technology_advice(d.profile, ref.technologies)
     feasible = set(advice.feasible)
     requested = {t for t in d.technologies if t in techs}
-    if requested:
+    recommended = {advice.recommended} if advice.recommended else set()
+    if requested and not requested & feasible and d.technology_flexible:
+        allowed, preferred = requested | feasible, recommended
+    elif requested:
         allowed, preferred = requested, requested & feasible
     else:
         allowed = feasible
         preferred = {advice.recommended} if advice.recommended else set()
     o_techs = {t for t in o.technologies if t in techs}
     certs = set(ref.cert_vocab.codes)
+    # Only the certifications asked of the offering's kind count.
+    certs = {c for c in certs if o.kind in ref.certification_kinds.get(c, ref.kinds)}
     o_certs = set(o.certifications) & certs
     coverage = _coverage(ref, o, d)
+    functions = {f.code: f for f in ref.functions}
+    stated = {f for f in d.functions if f in functions and functions[f].kind == o.kind}
+    mine = functions.get(o.function or "")
+    if mine is not None and mine.code in stated:
+        function = FUNCTION_LISTED
+    elif mine is not None and mine.general:
+        function = FUNCTION_GENERAL
+    elif not stated:
+        function = FUNCTION_UNSTATED
+    else:
+        return None
     if not (
         o.published
         and vendor is not None
@@ -97,13 +121,17 @@ def pair_score(
     else:
         tech = TECH_REQUESTED_MISFIT
     sectors = set(o.sectors) & set(ref.sector_vocab.codes)
-    if d.sector in sectors:
-        if d.scenario and d.scenario in ref.scenario_vocab.position:
-            sector = 0.7 + 0.3 * (d.scenario in o.scenarios)
-        else:
-            sector = 1.0
+    scenarios = set(o.scenarios) & set(ref.scenario_vocab.codes)
+    in_sector = (d.sector in sectors) * min(1.0, SECTOR_BREADTH_FREE / max(len(sectors), 1))
+    if not sectors:
+        sector = SECTOR_GENERAL
+    elif d.scenario and d.scenario in ref.scenario_vocab.position:
+        in_scenario = (d.scenario in scenarios) * min(
+            1.0, SCENARIO_BREADTH_FREE / max(len(scenarios), 1)
+        )
+        sector = max(in_scenario, SECTOR_ONLY * in_sector)
     else:
-        sector = 0.4 if not sectors else 0.0
+        sector = in_sector
     need = annual_need(d.volume, d.rollout_months)
     capacity = min(max(o.annual_capacity / max(need, 1.0), 0.0), 1.0)
     if o.min_order > d.volume:
@@ -115,9 +143,9 @@ def pair_score(
         budget = float(d.unit_budget)
         ratio = price / budget if budget > 0 else (0.0 if price <= 0 else math.inf)
         if ratio <= 1:
-            price_s = PRICE_AT_BUDGET + (1 - PRICE_AT_BUDGET) * (1 - ratio)
+            price_s = min(1.0, PRICE_FAR_BELOW + (1 - PRICE_FAR_BELOW) / PRICE_LOW_RATIO * ratio)
         else:
-            price_s = PRICE_AT_BUDGET * min(max(2 - ratio, 0.0), 1.0)
+            price_s = min(max(2 - ratio, 0.0), 1.0)
     wanted = {c for c in (*d.certifications, *d.typical_certifications) if c in certs}
     cert = 1.0 if not wanted else len(wanted & o_certs) / len(wanted)
     d_tokens = list(dict.fromkeys(d_tokens))
@@ -136,6 +164,7 @@ def pair_score(
         1.0,
     )
     subs = {
+        "function": function,
         "technology": tech,
         "sector": sector,
         "region": coverage,

@@ -36,6 +36,19 @@ class TechnologySpec:
 
 
 @dataclass(frozen=True)
+class FunctionSpec:
+    """What a product does (a water meter, a meter-data platform), of one supply kind.
+
+    A `general` function (a module class, an IoT card, a device-management platform) fits any
+    demand its technology fits; any other fits only demands that name it.
+    """
+
+    code: str
+    kind: str
+    general: bool = False
+
+
+@dataclass(frozen=True)
 class RequirementProfile:
     """What the demand's devices must do; None or False means "no requirement"."""
 
@@ -108,6 +121,9 @@ class ReferenceData:
     provinces: Sequence[str]
     kind_chain: Mapping[str, int] = field(default_factory=dict)
     names: Mapping[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    functions: Sequence[FunctionSpec] = ()
+    # Certification code → the kinds it is asked of; a code not listed is asked of every kind.
+    certification_kinds: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         technologies = sorted(self.technologies, key=lambda t: (t.cost_rank, t.code))
@@ -118,6 +134,24 @@ class ReferenceData:
         object.__setattr__(self, "scenario_vocab", Vocabulary(self.scenarios))
         object.__setattr__(self, "cert_vocab", Vocabulary(self.certifications))
         object.__setattr__(self, "protocol_vocab", Vocabulary(self.protocols))
+        object.__setattr__(self, "functions", tuple(self.functions))
+        object.__setattr__(self, "function_vocab", Vocabulary(f.code for f in self.functions))
+        kind_functions = {kind: 0 for kind in self.kinds}
+        general = 0
+        for f in self.functions:
+            bit = 1 << self.function_vocab.position[f.code]
+            kind_functions[f.kind] = kind_functions.get(f.kind, 0) | bit
+            general |= bit if f.general else 0
+        object.__setattr__(self, "kind_function_bits", kind_functions)
+        object.__setattr__(self, "general_function_bits", general)
+        kind_certs = {}
+        for kind in self.kinds:
+            kind_certs[kind] = self.cert_vocab.bits(
+                code
+                for code in self.certifications
+                if kind in self.certification_kinds.get(code, self.kinds)
+            )
+        object.__setattr__(self, "kind_certification_bits", kind_certs)
         provinces = tuple(dict.fromkeys(province_of(code) for code in self.provinces))
         object.__setattr__(self, "province_vocab", Vocabulary(provinces))
         if len(technologies) > 64:
@@ -131,6 +165,11 @@ class ReferenceData:
     cert_vocab: Vocabulary = field(init=False, repr=False, compare=False)
     protocol_vocab: Vocabulary = field(init=False, repr=False, compare=False)
     province_vocab: Vocabulary = field(init=False, repr=False, compare=False)
+    function_vocab: Vocabulary = field(init=False, repr=False, compare=False)
+    # Per kind: the bits of its functions, and of the certifications asked of it.
+    kind_function_bits: Mapping[str, int] = field(init=False, repr=False, compare=False)
+    kind_certification_bits: Mapping[str, int] = field(init=False, repr=False, compare=False)
+    general_function_bits: int = field(init=False, repr=False, compare=False)
 
     def name(self, dimension: str, code: str) -> tuple[str, str]:
         """(zh, en) display names of a code; the code itself when no name is known."""

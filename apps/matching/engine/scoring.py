@@ -15,6 +15,7 @@ import numpy as np
 from .reference import popcount
 
 CRITERIA = (
+    "function",
     "technology",
     "sector",
     "region",
@@ -26,16 +27,36 @@ CRITERIA = (
     "freshness",
 )
 
+# Sub-scores of function fit: the demand names the offering's function for its kind; a
+# general-purpose function (module class, IoT card, device management) fits any scenario; the
+# demand names no function of that kind. Any other function is not a candidate at all.
+FUNCTION_LISTED = 1.0
+FUNCTION_GENERAL = 0.7
+FUNCTION_UNSTATED = 0.6
 # Sub-scores of technology fit: the preferred technology (requested and feasible, or the
 # cheapest feasible one) beats one that merely works; a technology-agnostic offering
-# (a platform) fits any; a requested but infeasible technology is kept but ranked low.
+# (a platform) fits any. A requested technology that cannot meet the profile is still shown
+# (the demand asked for it) but below every offering that can: its negative sub-score costs
+# 4 × the technology weight (48 points at the default weights), more than the rest of the
+# relevance criteria can make up.
 TECH_PREFERRED = 1.0
 TECH_FEASIBLE = 0.7
 TECH_AGNOSTIC = 0.85
-TECH_REQUESTED_MISFIT = 0.3
-# Price at budget scores this much; 0 at twice the budget, 1 when free.
-PRICE_AT_BUDGET = 0.6
-PRICE_NO_BUDGET = 0.5
+TECH_REQUESTED_MISFIT = -4.0
+# Sector and scenario fit: a listing earns full credit for its scenario only while it claims
+# at most SCENARIO_BREADTH_FREE scenarios (SECTOR_BREADTH_FREE sectors); claiming more
+# divides the credit, so ticking every box earns nothing extra. A listing that names no
+# sector is a general product; one in the right sector but not the scenario earns half.
+SCENARIO_BREADTH_FREE = 3.0
+SECTOR_BREADTH_FREE = 2.0
+SECTOR_GENERAL = 0.4
+SECTOR_ONLY = 0.5
+# Price: anything within budget scores 1, so being cheaper does not lift an offering over a
+# more relevant one; far below budget (under PRICE_LOW_RATIO of it) hints at another class of
+# product and falls to PRICE_FAR_BELOW when free; above budget falls to 0 at twice it.
+PRICE_LOW_RATIO = 0.2
+PRICE_FAR_BELOW = 0.7
+PRICE_NO_BUDGET = 0.8
 TEXT_NO_QUERY = 0.5
 # Freshness: full marks for 30 days, then linear to the floor at one year.
 FRESH_DAYS = 30.0
@@ -52,17 +73,22 @@ MIN_ORDER_PENALTY = 0.5
 
 @dataclass(frozen=True)
 class Weights:
-    """Relative weight of each criterion in the 0–100 score (normalised by their sum)."""
+    """Relative weight of each criterion in the 0–100 score (normalised by their sum).
 
-    technology: float = 20.0
-    sector: float = 15.0
-    region: float = 10.0
-    capacity: float = 10.0
-    price: float = 15.0
-    certification: float = 8.0
-    text: float = 8.0
-    credibility: float = 9.0
-    freshness: float = 5.0
+    Relevance first: what the product does (function), the sector/scenario it serves and its
+    text carry 60 of 100 points; the rest orders relevant offerings among themselves.
+    """
+
+    function: float = 28.0
+    technology: float = 12.0
+    sector: float = 12.0
+    region: float = 6.0
+    capacity: float = 6.0
+    price: float = 6.0
+    certification: float = 4.0
+    text: float = 20.0
+    credibility: float = 4.0
+    freshness: float = 2.0
 
     @classmethod
     def from_mapping(cls, overrides: Mapping[str, float] | None) -> Weights:
@@ -110,10 +136,53 @@ def empty(a: np.ndarray) -> np.ndarray:
     return (a == 0).all(axis=-1)
 
 
+def has_bit(masks: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Row-wise: is bit `positions[i]` set in `masks[i]`? (masks (m | 1, words); -1 → False)."""
+    positions = np.asarray(positions, dtype=np.int64)
+    masks = np.broadcast_to(masks, (len(positions), masks.shape[-1]))
+    safe = np.maximum(positions, 0)
+    words = np.take_along_axis(masks, (safe >> 6)[:, None], axis=1)[:, 0]
+    return (((words >> (safe & 63).astype(np.uint64)) & np.uint64(1)) != 0) & (positions >= 0)
+
+
+def function_fit(listed: np.ndarray, general: np.ndarray, stated: np.ndarray) -> np.ndarray:
+    """Function sub-score; NaN where the function does not fit (not a candidate).
+
+    `listed`: the demand names the offering's function; `general`: the function is
+    general-purpose; `stated`: the demand names some function of the offering's kind.
+    """
+    return np.where(
+        listed,
+        FUNCTION_LISTED,
+        np.where(general, FUNCTION_GENERAL, np.where(stated, np.nan, FUNCTION_UNSTATED)),
+    )
+
+
+def scope_to_kind(
+    d: Mapping[str, np.ndarray], kind_functions: np.ndarray, kind_certs: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Demand columns as they apply to offerings of one kind: only the certifications asked
+    of that kind are required or wanted, and `stated` says whether it names a function of it."""
+    return {
+        **d,
+        "required_certs": d["required_certs"] & kind_certs,
+        "wanted_certs": d["wanted_certs"] & kind_certs,
+        "stated": intersects(d["functions"], kind_functions),
+    }
+
+
+def pair_function_fit(o: Mapping[str, np.ndarray], d: Mapping[str, np.ndarray]) -> np.ndarray:
+    """function_fit of aligned pairs (demand columns scoped to the offerings' kind)."""
+    shape = np.broadcast_shapes(np.shape(o["function"]), np.shape(d["stated"]))
+    listed = has_bit(d["functions"], np.broadcast_to(o["function"], shape))
+    return function_fit(listed, np.broadcast_to(o["general"], shape), d["stated"])
+
+
 def feasible_pairs(
     o: Mapping[str, np.ndarray], d: Mapping[str, np.ndarray], coverage: np.ndarray
 ) -> np.ndarray:
-    """Hard constraints: listed and verified, open demand, technology, region, certifications.
+    """Hard constraints: listed and verified, open demand, function, technology, region, the
+    certifications asked of the offering's kind (`d` scoped by `scope_to_kind`).
 
     The kind is already guaranteed by candidate generation (postings are per kind).
     """
@@ -122,6 +191,7 @@ def feasible_pairs(
         o["active"]
         & o["verified"]
         & d["active"]
+        & ~np.isnan(pair_function_fit(o, d))
         & tech_ok
         & (coverage > 0)
         & covers(o["cert"], d["required_certs"])
@@ -142,15 +212,19 @@ def technology_fit(tech: np.ndarray, d: Mapping[str, np.ndarray]) -> np.ndarray:
     )
 
 
+def breadth(masks: np.ndarray, free: float) -> np.ndarray:
+    """Credit kept by a listing claiming popcount(mask) codes: 1 up to `free`, then free / n."""
+    return np.minimum(1.0, free / np.maximum(popcount(masks), 1))
+
+
 def sector_fit(sector: np.ndarray, scenario: np.ndarray, d: Mapping[str, np.ndarray]) -> np.ndarray:
-    in_sector = intersects(sector, d["sector"])
+    """The demand's scenario (or, without one, its sector) among those the listing claims,
+    discounted by how many it claims; half credit for the sector without the scenario."""
+    in_sector = intersects(sector, d["sector"]) * breadth(sector, SECTOR_BREADTH_FREE)
+    in_scenario = intersects(scenario, d["scenario"]) * breadth(scenario, SCENARIO_BREADTH_FREE)
     demand_has_scenario = ~empty(d["scenario"])
-    in_scenario = intersects(scenario, d["scenario"])
-    return np.where(
-        in_sector,
-        np.where(demand_has_scenario, 0.7 + 0.3 * in_scenario, 1.0),
-        np.where(empty(sector), 0.4, 0.0),
-    )
+    fit = np.where(demand_has_scenario, np.maximum(in_scenario, SECTOR_ONLY * in_sector), in_sector)
+    return np.where(empty(sector), SECTOR_GENERAL, fit)
 
 
 def capacity_fit(
@@ -194,6 +268,7 @@ def criterion_scores(
     m = len(coverage)
     price = price_score((o["price_min"] + o["price_max"]) / 2.0, d["budget"])
     return {
+        "function": np.broadcast_to(pair_function_fit(o, d), (m,)),
         "technology": np.broadcast_to(technology_fit(o["tech"], d), (m,)),
         "sector": np.broadcast_to(sector_fit(o["sector"], o["scenario"], d), (m,)),
         "region": coverage,
@@ -210,8 +285,9 @@ def criterion_scores(
 # weight.
 DEFERRED = ("text",)
 # Packed scoring numbers per offering row (see OfferingIndex): mid price, capacity, minimum
-# order, vendor credibility, last change (epoch seconds).
-PRICE, CAPACITY, MIN_ORDER, CREDIBILITY, UPDATED_AT = range(5)
+# order, vendor credibility, last change (epoch seconds), function position (-1: none).
+PRICE, CAPACITY, MIN_ORDER, CREDIBILITY, UPDATED_AT, FUNCTION = range(6)
+NUMBERS = 6
 # Lookup tables replace the technology formula while a mask has at most this many bits.
 TECH_TABLE_BITS = 12
 
@@ -273,34 +349,25 @@ def partial_points(
         points = table[tech[:, 0]]
     else:
         points = technology_fit(tech, d) * (100.0 * norm["technology"])
+    points += function_points(numbers[:, FUNCTION], d["function_table"]) * (
+        100.0 * norm["function"]
+    )
     sector = masks[:, layout.sector]
-    in_sector = _any_bit(sector, d["sector"])
-    no_sector = ~sector.any(axis=-1) if sector.shape[-1] > 1 else sector[:, 0] == 0
-    w = 100.0 * norm["sector"]
+    in_sector = _any_bit(sector, d["sector"]) * breadth(sector, SECTOR_BREADTH_FREE)
     if d["scenario"].any():
-        in_scenario = _any_bit(masks[:, layout.scenario], d["scenario"])
-        points += in_sector * (0.7 * w) + (in_sector & in_scenario) * (0.3 * w)
+        scenario = masks[:, layout.scenario]
+        in_scenario = _any_bit(scenario, d["scenario"]) * breadth(scenario, SCENARIO_BREADTH_FREE)
+        fit = np.maximum(in_scenario, SECTOR_ONLY * in_sector)
     else:
-        points += in_sector * w
-    points += no_sector * (0.4 * w)
+        fit = in_sector
+    no_sector = ~sector.any(axis=-1) if sector.shape[-1] > 1 else sector[:, 0] == 0
+    points += np.where(no_sector, SECTOR_GENERAL, fit) * (100.0 * norm["sector"])
     points += coverage * (100.0 * norm["region"])
     need, volume = float(d["need"][0]), float(d["volume"][0])
     capacity = np.minimum(numbers[:, CAPACITY] * (1.0 / max(need, 1.0)), 1.0)
     capacity *= 1.0 - (numbers[:, MIN_ORDER] > volume) * (1.0 - MIN_ORDER_PENALTY)
     points += capacity * (100.0 * norm["capacity"])
-    budget = float(d["budget"][0])
-    w = 100.0 * norm["price"]
-    if budget > 0:
-        # price_score without np.where: both linear pieces clipped, minus their overlap.
-        # Divide (as price_score does): multiplying by 1/budget turns a free offering's
-        # ratio into 0 × inf = NaN for a budget so small its inverse overflows.
-        with np.errstate(over="ignore"):
-            ratio = numbers[:, PRICE] / budget
-        under = 1.0 - (1.0 - PRICE_AT_BUDGET) * np.minimum(ratio, 1.0)
-        over = PRICE_AT_BUDGET * np.clip(2.0 - ratio, 0.0, 1.0)
-        points += (under + over - PRICE_AT_BUDGET) * w
-    else:
-        points += price_score(numbers[:, PRICE], d["budget"]) * w
+    points += price_score(numbers[:, PRICE], d["budget"]) * (100.0 * norm["price"])
     w = 100.0 * norm["certification"]
     if d["wanted_certs"].any():
         points += certification_fit(masks[:, layout.cert], d) * w
@@ -311,6 +378,21 @@ def partial_points(
     return points
 
 
+def function_points(positions: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Function sub-scores of rows by their function position through a demand's per-kind
+    table (`function_table`: one slot per function, the last for rows without one)."""
+    return np.take(table, positions.astype(np.int64))
+
+
+def function_table(functions: int, kind_functions: int, general: int, size: int) -> np.ndarray:
+    """Per function position (and a last slot for none): its function_fit for a demand that
+    names the `functions` bits, for offerings of a kind whose functions are `kind_functions`."""
+    listed = np.array([bool(functions >> i & 1) for i in range(size)] + [False])
+    is_general = np.array([bool(general >> i & 1) for i in range(size)] + [False])
+    stated = np.full(size + 1, bool(functions & kind_functions))
+    return function_fit(listed, is_general, stated)
+
+
 def deferred_points(weights: Weights) -> float:
     """The most the DEFERRED criteria can add to `partial_points`."""
     norm = weights.normalised()
@@ -318,15 +400,15 @@ def deferred_points(weights: Weights) -> float:
 
 
 def price_score(price: np.ndarray, budget: np.ndarray) -> np.ndarray:
-    """Non-increasing in price: 1 when free, PRICE_AT_BUDGET at the budget, 0 at twice it."""
+    """1 anywhere within budget down to PRICE_LOW_RATIO of it, PRICE_FAR_BELOW when free,
+    0 at twice the budget; PRICE_NO_BUDGET without one."""
     price = np.asarray(price, dtype=np.float64)
     budget = np.asarray(budget, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = np.where(budget > 0, price / np.where(budget > 0, budget, 1.0), np.inf)
         ratio = np.where((budget <= 0) & (price <= 0), 0.0, ratio)
-    under = PRICE_AT_BUDGET + (1.0 - PRICE_AT_BUDGET) * (1.0 - np.minimum(ratio, 1.0))
-    over = PRICE_AT_BUDGET * np.clip(2.0 - ratio, 0.0, 1.0)
-    score = np.where(ratio <= 1.0, under, over)
+        below = np.minimum(1.0, PRICE_FAR_BELOW + (1.0 - PRICE_FAR_BELOW) / PRICE_LOW_RATIO * ratio)
+    score = np.minimum(below, np.clip(2.0 - ratio, 0.0, 1.0))
     return np.where(np.isnan(budget), PRICE_NO_BUDGET, score)
 
 
