@@ -29,6 +29,7 @@ REFERENCE_MODELS: dict[str, type[Model]] = {
     "certifications": Certification,
     "protocols": Protocol,
     "kinds": SupplyKind,
+    "functions": Function,
     "regions": Region,
 }
 

@@ -196,7 +196,8 @@ def offering_update(*, actor: Any, offering: Offering, **changes: Any) -> Offeri
         values["function_confirmed"] = True  # kept as the vendor confirmed it
     with transaction.atomic():
         for field, value in changes.items():
-            setattr(offering, field, value)
+            if field != "function":  # resolved into a Function row below
+                setattr(offering, field, value)
         offering.function = values["function"]
         offering.function_confirmed = values["function_confirmed"]
         offering.save()

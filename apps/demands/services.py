@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Organization
-from apps.catalog.models import Certification, Region, SupplyKind, Technology
+from apps.catalog.models import Certification, Function, Region, SupplyKind, Technology
 from apps.catalog.services import (
     listing_announce,
     listing_owner_check,
@@ -26,7 +26,9 @@ DEMAND_FIELDS = (
     "description",
     "sector",
     "scenario",
+    "functions",
     "technologies",
+    "technology_flexible",
     "uplink_kbps",
     "max_latency_ms",
     "mobility",
@@ -51,7 +53,15 @@ _CODE_FIELDS = {
     "kinds_needed": SupplyKind,
     "regions": Region,
     "certifications": Certification,
+    "functions": Function,
 }
+
+
+def demand_functions_prefill(values: dict[str, Any]) -> None:
+    """A demand that does not say which functions it needs needs its scenario's."""
+    if values.get("functions") is None:
+        scenario = values.get("scenario")
+        values["functions"] = list(scenario.functions) if scenario is not None else []
 
 
 def _demand_validate(values: dict[str, Any]) -> None:
@@ -74,6 +84,7 @@ def demand_create(*, actor: Any, organization: Organization, **values: Any) -> D
     listing_owner_check(actor=actor, organization=organization)
     if not organization.is_enterprise:
         raise PermissionDenied("enterprise_role_required", _("只有需求方组织可以发布需求。"))
+    demand_functions_prefill(values)
     _demand_validate(values)
     with transaction.atomic():
         demand = Demand.objects.create(organization=organization, **values)
@@ -89,7 +100,11 @@ def demand_update(*, actor: Any, demand: Demand, **changes: Any) -> Demand:
     listing_owner_check(actor=actor, organization=demand.organization)
     if demand.status in (Demand.Status.CLOSED, Demand.Status.EXPIRED):
         raise BusinessError("not_editable", _("已关闭或已过期的需求不能修改。"), status=409)
+    if "scenario" in changes and "functions" not in changes:
+        changes["functions"] = None  # a new scenario brings its own functions
     values = {field: getattr(demand, field) for field in DEMAND_FIELDS} | changes
+    demand_functions_prefill(values)
+    changes = {field: values[field] for field in changes}
     _demand_validate(values)
     with transaction.atomic():
         for field, value in changes.items():

@@ -59,6 +59,11 @@ def _base_columns() -> list[Column]:
         ),
         Column("kind", _("类型"), required=True, help=_("供给类型代码，见“填写说明”")),
         Column("name", _("名称"), required=True, help=_("不超过 200 字")),
+        Column(
+            "function",
+            _("产品功能"),
+            help=_("产品功能代码（须属于该行的类型），见“产品功能代码”；留空则由平台推测，待确认"),
+        ),
         Column("model_number", _("型号")),
         Column("description", _("描述"), help=_("不超过 10000 字")),
         Column("sectors", _("行业"), "list", required=True, help=_("行业代码，多个用逗号分隔")),

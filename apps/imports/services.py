@@ -20,6 +20,7 @@ from apps.accounts.models import Organization
 from apps.catalog.api.serializers import OfferingInSerializer
 from apps.catalog.models import (
     Certification,
+    Function,
     Offering,
     Protocol,
     Region,
@@ -123,6 +124,7 @@ class ImportReport:
 
 _EXAMPLE = {
     "kind": "module",
+    "function": "module_lpwa",
     "name": "BC260Y NB-IoT 模组（示例）",
     "model_number": "BC260Y-CN",
     "description": "超低功耗 NB-IoT 模组，适用于智能水表、燃气表等场景。",
@@ -235,6 +237,13 @@ def _instructions(columns: list[Column]) -> list[list[Any]]:
             title, names, model.objects.values_list("code", "name_zh", "name_en")
         )
     lines += instructions_section(
+        _("产品功能代码："),
+        [*names, _("所属类型")],
+        Function.objects.order_by("kind__chain_position", "sort_order").values_list(
+            "code", "name_zh", "name_en", "kind_id"
+        ),
+    )
+    lines += instructions_section(
         _("场景代码："),
         [*names, _("所属行业")],
         Scenario.objects.values_list("code", "name_zh", "name_en", "sector_id"),
@@ -262,6 +271,9 @@ def import_template_workbook() -> bytes:
 
 def _offering_row(offering: Offering) -> dict[str, Any]:
     row: dict[str, Any] = {"id": offering.pk, "kind": offering.kind_id}
+    # A guessed function stays blank: importing the file back guesses again rather than
+    # confirming what the vendor never chose.
+    row["function"] = offering.function_id if offering.function_confirmed else ""
     for code in (
         "name",
         "model_number",

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from apps.catalog.models import Region, Scenario, Sector, SupplyKind
+from apps.catalog.models import Function, Region, Scenario, Sector, SupplyKind
 from apps.demands.models import CoverageDepth, Demand, Mobility, PowerSource
 
 from .base import (
@@ -83,6 +83,17 @@ class DemandForm(RequirementProfileForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("留空则由平台根据需求画像推荐。"),
     )
+    technology_flexible = forms.BooleanField(
+        label=_("指定技术不满足需求画像时，也推荐采用合适技术的供给"),
+        required=False,
+        initial=True,
+    )
+    functions = forms.MultipleChoiceField(
+        label=_("所需产品功能"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("按所选场景预填；只推荐具备这些功能的终端、方案与服务。"),
+    )
     kinds_needed = forms.MultipleChoiceField(
         label=_("所需供给类型"), choices=kind_choices, widget=forms.CheckboxSelectMultiple
     )
@@ -113,6 +124,9 @@ class DemandForm(RequirementProfileForm):
         super().__init__(*args, **kwargs)
         sector = self.data.get("sector") if self.is_bound else self.initial.get("sector")
         self.fields["scenario"].choices = [("", "—"), *scenario_choices_for(sector)]
+        scenario = self.data.get("scenario") if self.is_bound else self.initial.get("scenario")
+        chosen = self.data.getlist("functions") if self.is_bound else self.initial.get("functions")
+        self.fields["functions"].choices = function_choices_for(scenario, chosen or [])
         keep_city_regions(self)
 
     @classmethod
@@ -134,6 +148,19 @@ class DemandForm(RequirementProfileForm):
         return values
 
 
+def function_choices_for(scenario_code: str | None, chosen: list[str]) -> list[tuple[str, str]]:
+    """The functions a demand can tick: its scenario's and those already chosen (every
+    function without a scenario), each named with its kind ("终端：智能水表")."""
+    scenario = Scenario.objects.filter(pk=scenario_code).first() if scenario_code else None
+    functions = Function.objects.select_related("kind")
+    if scenario is not None:
+        functions = functions.filter(code__in=[*scenario.functions, *chosen])
+    return [
+        (f.code, _("%(kind)s：%(function)s") % {"kind": f.kind.name, "function": f.name})
+        for f in functions.order_by("kind__chain_position", "sort_order")
+    ]
+
+
 def keep_city_regions(form: forms.Form) -> None:
     """The region checkboxes list provinces; a listing that names cities (API, import) keeps
     them as extra choices, so editing it in the browser does not drop them."""
@@ -145,15 +172,24 @@ def keep_city_regions(form: forms.Form) -> None:
 
 
 def profile_initial_for(scenario: Scenario | None) -> dict[str, Any]:
-    """The wizard's profile step pre-filled from a scenario's typical profile."""
+    """The wizard's profile step pre-filled from a scenario's typical profile and the
+    functions it needs."""
     profile = dict(scenario.typical_profile) if scenario else {}
-    return {name: profile.get(name) for name in PROFILE_FIELDS if profile.get(name) is not None}
+    initial = {name: profile.get(name) for name in PROFILE_FIELDS if profile.get(name) is not None}
+    if scenario is not None:
+        initial["scenario"] = scenario.pk
+        initial["functions"] = list(scenario.functions)
+    return initial
 
 
 class OfferingForm(forms.Form):
     """An offering with its kind-specific attributes as extra `attr_<name>` fields."""
 
     kind = forms.ChoiceField(label=_("供给类型"), choices=kind_choices)
+    function = forms.ChoiceField(
+        label=_("产品功能"),
+        help_text=_("产品是做什么的：决定它会被推荐给哪些场景的需求。"),
+    )
     name = forms.CharField(label=_("名称"), max_length=200)
     model_number = forms.CharField(label=_("型号"), max_length=100, required=False)
     description = forms.CharField(
@@ -195,9 +231,21 @@ class OfferingForm(forms.Form):
         kind_code = self.data.get("kind") if self.is_bound else self.initial.get("kind")
         self.kind = SupplyKind.objects.filter(pk=kind_code).first() if kind_code else None
         keep_city_regions(self)
+        self.fields["function"].choices = [
+            ("", "—"),
+            *(
+                (f.code, f.name)
+                for f in Function.objects.filter(kind=self.kind).order_by("sort_order")
+            ),
+        ]
         for name, field in attribute_fields(self.kind).items():
             self.fields[f"attr_{name}"] = field
         self.attribute_names = [f"attr_{name}" for name in attribute_fields(self.kind)]
+
+    @property
+    def function_choosable(self) -> bool:
+        """Functions belong to a kind: the choice appears once the kind is chosen."""
+        return self.kind is not None
 
     @property
     def attribute_bound_fields(self) -> list[forms.BoundField]:
@@ -209,6 +257,7 @@ class OfferingForm(forms.Form):
             name: getattr(offering, name) for name in cls.base_fields if hasattr(offering, name)
         }
         initial["kind"] = offering.kind_id
+        initial["function"] = offering.function_id or ""
         for name, value in (offering.attributes or {}).items():
             initial[f"attr_{name}"] = ", ".join(value) if isinstance(value, list) else value
         return initial
@@ -217,6 +266,7 @@ class OfferingForm(forms.Form):
         """Keyword arguments for offering_create / offering_update."""
         values = {k: v for k, v in self.cleaned_data.items() if not k.startswith("attr_")}
         values["kind"] = self.kind
+        values["function"] = values.get("function") or None
         attributes: dict[str, Any] = {}
         spec = self.kind.attribute_spec if self.kind else {}
         for name, rule in spec.items():

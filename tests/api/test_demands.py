@@ -115,3 +115,34 @@ def test_closed_demand_cannot_be_edited(client_for, reference, enterprise_org, e
     )
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "not_editable"
+
+
+def test_a_demand_needs_its_scenarios_functions_unless_it_says_otherwise(
+    client_for, reference, enterprise_user
+):
+    from django.core.management import call_command
+
+    call_command("load_reference", verbosity=0)
+    client = client_for(enterprise_user)
+    # given no functions: the water-meter scenario's
+    created = client.post("/api/v1/demands", demand_payload(), format="json")
+    assert created.status_code == 201, created.content
+    assert "water_meter" in created.json()["functions"]
+    assert "platform_metering" in created.json()["functions"]
+    assert created.json()["technology_flexible"] is True
+    # stated functions are kept as stated
+    stated = client.post(
+        "/api/v1/demands",
+        demand_payload(functions=["platform_device"], technology_flexible=False),
+        format="json",
+    )
+    assert stated.json()["functions"] == ["platform_device"]
+    assert stated.json()["technology_flexible"] is False
+    # an unknown function is refused with the field named
+    unknown = client.post(
+        "/api/v1/demands", demand_payload(functions=["teleporter"]), format="json"
+    )
+    assert unknown.status_code == 400
+    assert unknown.json()["error"]["code"] == "invalid"
+    assert unknown.json()["error"]["fields"]["functions"] == ["未知代码：teleporter"]
+    assert Demand.objects.count() == 2

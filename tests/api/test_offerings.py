@@ -144,3 +144,60 @@ def test_cursor_pagination_walks_every_published_offering_once(api, reference, v
         url = page["next"]
     assert sorted(seen) == sorted(created)
     assert Offering.objects.count() == 25
+
+
+@pytest.fixture
+def functions(reference):
+    from django.core.management import call_command
+
+    call_command("load_reference", verbosity=0)
+
+
+def module_payload(**overrides):
+    """A module as the shipped attribute spec wants it (chipset is required there)."""
+    return offering_payload(
+        attributes={"chipset": "Hi2115", "form_factor": "LCC", "psm_edrx": True}, **overrides
+    )
+
+
+def test_an_offering_declares_what_it_does_and_a_function_of_another_kind_is_refused(
+    client_for, functions, vendor_user
+):
+    vendor = client_for(vendor_user)
+    # a module that says it is an NB-IoT module is taken at its word
+    created = vendor.post(
+        "/api/v1/offerings", module_payload(function="module_lpwa"), format="json"
+    )
+    assert created.status_code == 201, created.content
+    assert (created.json()["function"], created.json()["function_confirmed"]) == (
+        "module_lpwa",
+        True,
+    )
+    # a module that claims to be a water meter is told why not, in the caller's language
+    wrong = vendor.post(
+        "/api/v1/offerings",
+        module_payload(function="water_meter"),
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert wrong.status_code == 400
+    error = wrong.json()["error"]
+    assert error["code"] == "function_invalid"
+    assert error["fields"]["function"] == [
+        "“Smart water meter” is a function of Terminal, not of Module."
+    ]
+    unknown = vendor.post("/api/v1/offerings", module_payload(function="teleporter"), format="json")
+    assert unknown.status_code == 400
+    assert unknown.json()["error"]["fields"]["function"] == ["未知的产品功能：teleporter"]
+    assert Offering.objects.count() == 1
+
+
+def test_an_offering_without_a_function_gets_the_platforms_guess_to_confirm(
+    client_for, functions, vendor_user
+):
+    created = client_for(vendor_user).post("/api/v1/offerings", module_payload(), format="json")
+    assert created.status_code == 201
+    assert (created.json()["function"], created.json()["function_confirmed"]) == (
+        "module_lpwa",
+        False,
+    )

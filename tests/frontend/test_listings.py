@@ -119,6 +119,7 @@ def test_a_module_offering_keeps_its_kind_attributes_and_is_submitted(vendor, we
         "/vendor/offerings/new/",
         {
             "kind": "module",
+            "function": "module_lpwa",
             "name": "BC260Y",
             "sectors": ["municipal"],
             "technologies": ["nb_iot"],
@@ -138,6 +139,7 @@ def test_a_module_offering_keeps_its_kind_attributes_and_is_submitted(vendor, we
     assert response.status_code == 302
     offering = Offering.objects.get(organization=organization)
     assert offering.status == Offering.Status.PENDING_REVIEW
+    assert (offering.function_id, offering.function_confirmed) == ("module_lpwa", True)
     assert offering.attributes == {
         "chipset": "Hi2115",
         "form_factor": "LCC",
@@ -215,3 +217,30 @@ def test_editing_a_demand_that_names_a_city_keeps_the_city(enterprise, web_for):
     )
     demand.refresh_from_db()
     assert demand.regions == ["130100"]
+
+
+def test_an_offering_says_what_it_does_with_a_function_of_its_own_kind(vendor, web_for):
+    _, user = vendor
+    client = web_for(user)
+    # the attribute step of a terminal offers terminal functions only, named in Chinese
+    step = client.get("/vendor/offerings/attributes/?kind=terminal").content.decode()
+    assert "智能水表" in step and "NB-IoT / LPWA 模组" not in step
+    # a terminal posted without a function is sent back with the field marked
+    response = client.post(
+        "/vendor/offerings/new/",
+        {
+            "kind": "terminal",
+            "name": "NB-IoT 智能水表",
+            "sectors": ["municipal"],
+            "technologies": ["nb_iot"],
+            "nationwide": "on",
+            "price_min": "120",
+            "price_max": "180",
+            "min_order": "1",
+            "annual_capacity": "500000",
+            "lead_time_days": "30",
+            "save": "",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["function"]

@@ -42,7 +42,16 @@ def test_template_has_coded_chinese_headers_instructions_and_an_example(referenc
     instructions = {
         str(cell.value) for row in workbook["填写说明"].iter_rows() for cell in row if cell.value
     }
-    for code in ("module", "municipal", "nb_iot", "srrc", "mqtt", "130000", "130100"):
+    for code in (
+        "module",
+        "municipal",
+        "nb_iot",
+        "srrc",
+        "mqtt",
+        "130000",
+        "130100",
+        "water_meter",
+    ):
         assert code in instructions
     example = [cell.value for cell in workbook["示例"][2]]
     assert example[header.index("类型 (kind)")] == "module"
@@ -70,6 +79,7 @@ def test_filled_template_creates_draft_offerings_with_the_given_fields(
             good_row(),
             good_row(
                 kind="terminal",
+                function="water_meter",
                 name="NB-IoT 智能水表",
                 nationwide="是",
                 regions=None,
@@ -84,7 +94,6 @@ def test_filled_template_creates_draft_offerings_with_the_given_fields(
                     "attributes.chipset": None,
                     "attributes.form_factor": None,
                     "attributes.psm_edrx": None,
-                    "attributes.device_type": "meter",
                     "attributes.ip_rating": "IP68",
                     "attributes.battery_mah": 19000,
                     "attributes.interfaces": "M-Bus、RS485",
@@ -113,8 +122,10 @@ def test_filled_template_creates_draft_offerings_with_the_given_fields(
     assert meter.protocols == ["cjt188", "lwm2m"]
     assert (meter.price_min, meter.price_max) == (Decimal("180"), Decimal("260.50"))
     assert (meter.min_order, meter.lead_time_days) == (500, 45)
+    # a function in the file is the vendor's word; a blank one is the platform's guess
+    assert (meter.function_id, meter.function_confirmed) == ("water_meter", True)
+    assert (module.function_id, module.function_confirmed) == ("module_lpwa", False)
     assert meter.attributes == {
-        "device_type": "meter",
         "ip_rating": "IP68",
         "battery_mah": 19000,
         "interfaces": ["M-Bus", "RS485"],

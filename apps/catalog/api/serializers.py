@@ -8,6 +8,7 @@ from apps.core.api.fields import code_list, money
 
 from ..models import (
     Certification,
+    Function,
     Offering,
     Protocol,
     Region,
@@ -27,6 +28,7 @@ class OrganizationRefSerializer(serializers.Serializer):
 class OfferingOutSerializer(serializers.ModelSerializer):
     organization = OrganizationRefSerializer()
     kind = serializers.CharField(source="kind_id")
+    function = serializers.CharField(source="function_id", allow_null=True)
     status_display = serializers.CharField(source="get_status_display")
 
     class Meta:
@@ -35,6 +37,8 @@ class OfferingOutSerializer(serializers.ModelSerializer):
             "id",
             "organization",
             "kind",
+            "function",
+            "function_confirmed",
             "name",
             "model_number",
             "description",
@@ -63,6 +67,13 @@ class OfferingOutSerializer(serializers.ModelSerializer):
 class OfferingInSerializer(serializers.Serializer):
     organization = serializers.IntegerField(required=False, write_only=True)
     kind = serializers.PrimaryKeyRelatedField(queryset=SupplyKind.objects.all())
+    function = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text="What the product does, a function of its kind (reference/functions); "
+        "omitted: the platform's guess, marked unconfirmed.",
+    )
     name = serializers.CharField(max_length=200)
     model_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
     description = serializers.CharField(max_length=10000, required=False, allow_blank=True)
@@ -100,6 +111,12 @@ class ScenarioSerializer(ReferenceSerializer):
     sector = serializers.CharField(source="sector_id")
     typical_profile = serializers.JSONField()
     required_certifications = serializers.ListField(child=serializers.CharField())
+    functions = serializers.ListField(child=serializers.CharField())
+
+
+class FunctionSerializer(ReferenceSerializer):
+    kind = serializers.CharField(source="kind_id")
+    general = serializers.BooleanField()
 
 
 class TechnologySerializer(serializers.ModelSerializer):
@@ -130,6 +147,7 @@ class TechnologySerializer(serializers.ModelSerializer):
 
 class CertificationSerializer(ReferenceSerializer):
     category = serializers.CharField()
+    kinds = serializers.ListField(child=serializers.CharField())
 
 
 class KindSerializer(ReferenceSerializer):
@@ -149,5 +167,6 @@ REFERENCE_SERIALIZERS = {
     Certification: CertificationSerializer,
     Protocol: ReferenceSerializer,
     SupplyKind: KindSerializer,
+    Function: FunctionSerializer,
     Region: RegionSerializer,
 }

@@ -132,7 +132,8 @@ class OfferingViewSet(
 
 class ReferenceViewSet(viewsets.ViewSet):
     """Reference data by kind: sectors, scenarios, technologies, certifications, protocols,
-    kinds (of supply) and regions. Small and stable, so unpaginated."""
+    kinds (of supply), functions (what supply does, `?kind=`) and regions. Small and stable,
+    so unpaginated."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -147,6 +148,8 @@ class ReferenceViewSet(viewsets.ViewSet):
                     queryset = queryset.filter(**{param: request.query_params[param]})
         if self.reference == "scenarios" and request.query_params.get("sector"):
             queryset = queryset.filter(sector_id=request.query_params["sector"])
+        if self.reference == "functions" and request.query_params.get("kind"):
+            queryset = queryset.filter(kind_id=request.query_params["kind"])
         return Response(REFERENCE_SERIALIZERS[model](queryset, many=True).data)
 
 

@@ -26,7 +26,9 @@ class DemandOutSerializer(serializers.ModelSerializer):
             "description",
             "sector",
             "scenario",
+            "functions",
             "technologies",
+            "technology_flexible",
             "uplink_kbps",
             "max_latency_ms",
             "mobility",
@@ -73,7 +75,16 @@ class DemandInSerializer(serializers.Serializer):
     scenario = serializers.PrimaryKeyRelatedField(
         queryset=Scenario.objects.all(), required=False, allow_null=True
     )
+    functions = code_list(
+        max_items=40,
+        required=False,
+        help_text="Functions needed (any kind); omitted: the scenario's.",
+    )
     technologies = code_list(max_items=6, required=False)
+    technology_flexible = serializers.BooleanField(
+        required=False,
+        help_text="When every requested technology is unfit, also recommend the advised one.",
+    )
     uplink_kbps = serializers.IntegerField(
         min_value=0, max_value=10_000_000, required=False, allow_null=True
     )
