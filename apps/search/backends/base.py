@@ -111,6 +111,12 @@ class SearchResult:
     total_exact: bool = True
 
 
+class SearchUnavailable(Exception):
+    """The search engine cannot take requests right now (down, timing out, overloaded):
+    nothing is wrong with the documents, so the outbox retries them all later and never
+    marks one failed for it. Backends raise it for transport errors and overload replies."""
+
+
 def invalid_cursor() -> BusinessError:
     return BusinessError("invalid_cursor", _("翻页游标无效或已过期，请从第一页重新搜索。"))
 
