@@ -221,3 +221,7 @@ class SearchBackend(ABC):
 
     def refresh(self, entity: str) -> None:  # noqa: B027 - most engines are read-your-writes
         """Make writes visible to searches now (engines with near-real-time refresh)."""
+
+    def wait_until_ready(self, timeout: float) -> None:  # noqa: B027 - PostgreSQL is ready
+        """Wait up to `timeout` seconds for the engine to take writes (a separate service
+        may still be starting); SearchUnavailable if it does not."""
