@@ -10,6 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OutboxEvent(models.Model):
+    """A listing changed and the index must follow. Pending until a drain applies it; after
+    OUTBOX_MAX_ATTEMPTS failed tries it is marked failed (`failed_at`) and left for an
+    operator (admin filter, `search_reconcile`), so it can never hold other events back."""
+
     class Entity(models.TextChoices):
         OFFERING = "offering", _("供给")
         DEMAND = "demand", _("需求")
@@ -20,6 +24,7 @@ class OutboxEvent(models.Model):
     attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
     available_at = models.DateTimeField(_("可处理时间"), auto_now_add=True, db_index=True)
     last_error = models.TextField(_("最近错误"), blank=True)
+    failed_at = models.DateTimeField(_("失败时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("搜索同步事件")

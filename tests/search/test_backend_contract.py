@@ -11,7 +11,7 @@ from apps.accounts.models import Organization
 from apps.catalog.models import Offering
 from apps.search.backends.base import SearchQuery
 from apps.search.documents import DEMAND, OFFERING, source_rows, with_tokens
-from apps.search.services import search_reindex, search_sync
+from apps.search.services import search_reconcile, search_reindex, search_sync
 from tests import factories
 
 
@@ -396,3 +396,148 @@ def test_text_without_words_finds_nothing(search_backend, text):
     result = search(search_backend, text=text)
     assert result.total == 0
     assert result.hits == []
+
+
+class TestDemandsWithoutABudget:
+    @pytest.fixture
+    def demands(self, search_backend):
+        budgets = [Decimal("20"), None, Decimal("5"), None, Decimal("12.5"), None]
+        items = [
+            factories.DemandFactory(title=f"水表采购 {i}", unit_budget=budget)
+            for i, budget in enumerate(budgets)
+        ]
+        # Through the path the outbox takes (row by row), not only the bulk rebuild.
+        search_sync(entity=DEMAND, ids=[d.id for d in items])
+        search_backend.refresh(DEMAND)
+        return items
+
+    @pytest.mark.parametrize("sort", ["price", "-price"])
+    def test_budget_less_demands_are_found_and_sort_last_in_both_directions(
+        self, search_backend, demands, sort
+    ):
+        # when
+        everything = search(search_backend, entity=DEMAND, text="水表", sort=sort, page_size=100)
+        # then
+        budgeted = sorted(
+            (d for d in demands if d.unit_budget is not None),
+            key=lambda d: d.unit_budget,
+            reverse=sort == "-price",
+        )
+        unbudgeted = sorted(
+            (d.id for d in demands if d.unit_budget is None), reverse=sort == "-price"
+        )
+        assert ids(everything) == [d.id for d in budgeted] + unbudgeted
+        # and cursor pages walk across the budget-less ones without loss or repeat
+        seen, cursor = [], None
+        while True:
+            page = search(
+                search_backend, entity=DEMAND, text="水表", sort=sort, page_size=2, cursor=cursor
+            )
+            seen += ids(page)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert seen == ids(everything)
+
+    def test_a_price_filter_leaves_budget_less_demands_out(self, search_backend, demands):
+        result = search(search_backend, entity=DEMAND, price_min=Decimal("10"), sort="price")
+        assert [hit.document["price"] for hit in result.hits] == [Decimal("12.50"), Decimal("20")]
+
+
+class TestReconcile:
+    def test_reconcile_reports_drift_and_repair_removes_it(self, search_backend):
+        # given: an index in step with the database, then three kinds of drift
+        missing = offering(name="漏掉的水表")
+        stale = offering(name="过期的")
+        extra = offering(name="多余的水表")
+        kept = offering(name="没变的水表")
+        demand = factories.DemandFactory(title="水表需求", unit_budget=None)
+        index(search_backend)
+        search_backend.delete(OFFERING, [missing.id])
+        search_backend.refresh(OFFERING)
+        Offering.objects.filter(pk=stale.pk).update(name="改名后的水表")
+        Offering.objects.filter(pk=extra.pk).update(status="archived")
+        # when
+        report = {d.entity: d for d in search_reconcile()}
+        # then: reported, nothing changed yet
+        assert report[OFFERING].missing == [missing.id]
+        assert report[OFFERING].stale == [stale.id]
+        assert report[OFFERING].extra == [extra.id]
+        assert report[DEMAND].total == 0
+        assert sorted(ids(search(search_backend, text="水表"))) == sorted([extra.id, kept.id])
+        # when
+        search_reconcile(repair=True)
+        # then
+        assert all(d.total == 0 for d in search_reconcile())
+        assert sorted(ids(search(search_backend, text="水表"))) == sorted(
+            [missing.id, stale.id, kept.id]
+        )
+        assert ids(search(search_backend, entity=DEMAND, text="水表")) == [demand.id]
+
+
+class TestStaleWrites:
+    def test_only_a_newer_or_equal_version_replaces_a_document(self, search_backend):
+        # given: three versions of one listing
+        item = offering(name="水表 v2", vendor="甲厂")
+        (source,) = next(source_rows(OFFERING, ids=[item.id]))
+        v2 = source["updated_at"]
+
+        def version(title, at, vendor="甲厂"):
+            changed = {"title": title, "organization_name": vendor, "updated_at": at}
+            return with_tokens({**source, **changed})
+
+        # when: written out of order, as racing workers might
+        search_backend.upsert(OFFERING, [version("水表 v2", v2)])
+        search_backend.upsert(OFFERING, [version("电表 v1", v2 - timedelta(seconds=1))])
+        search_backend.refresh(OFFERING)
+        # then: the older one was refused
+        assert ids(search(search_backend, text="水表")) == [item.id]
+        assert search(search_backend, text="电表").total == 0
+        # when: the same version again with a renamed vendor, then a newer one, then the old
+        search_backend.upsert(OFFERING, [version("水表 v2", v2, vendor="乙厂")])
+        search_backend.refresh(OFFERING)
+        assert ids(search(search_backend, text="乙厂")) == [item.id]
+        search_backend.upsert(OFFERING, [version("燃气表 v3", v2 + timedelta(seconds=1))])
+        search_backend.upsert(OFFERING, [version("水表 v2", v2)])
+        search_backend.refresh(OFFERING)
+        # then
+        assert ids(search(search_backend, text="燃气表")) == [item.id]
+        assert search(search_backend, text="水表").total == 0
+
+
+class TestFailedRebuild:
+    def test_a_rebuild_that_fails_midway_leaves_the_old_index_and_nothing_else(
+        self, search_backend
+    ):
+        # given
+        item = offering(name="水表")
+        index(search_backend)
+        before = leftovers(search_backend, OFFERING)
+
+        def batches():
+            yield [with_tokens(row) for row in next(source_rows(OFFERING))]
+            raise RuntimeError("the database went away mid-rebuild")
+
+        # when
+        with pytest.raises(RuntimeError, match="went away"):
+            search_backend.rebuild(OFFERING, batches())
+        # then: searches answer from the old index, and the half-built one is gone
+        assert ids(search(search_backend, text="水表")) == [item.id]
+        assert leftovers(search_backend, OFFERING) == before == []
+
+
+def leftovers(backend, entity: str) -> list[str]:
+    """What a rebuild may leave behind: PostgreSQL `…__new` tables, Elasticsearch indices
+    of the entity that are not behind its alias."""
+    if backend.name == "postgres":
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tablename FROM pg_tables WHERE tablename LIKE %s", ["%\\_\\_new"]
+            )
+            return [row[0] for row in cursor.fetchall()]
+    from apps.search.backends.elasticsearch import alias_name
+
+    alias = alias_name(entity)
+    return sorted(n for n, a in backend._entity_indices(entity).items() if alias not in a)

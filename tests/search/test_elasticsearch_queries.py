@@ -7,13 +7,21 @@ from decimal import Decimal
 
 import pytest
 
-from apps.search.backends.base import SearchQuery, decode_cursor, encode_cursor
+from apps.search.backends.base import (
+    SearchQuery,
+    SearchUnavailable,
+    decode_cursor,
+    encode_cursor,
+)
 from apps.search.backends.elasticsearch import (
     TEXT_FIELDS,
+    TOKEN_FIELDS,
     ElasticsearchBackend,
     build_search,
+    bulk_failure,
     index_definition,
     version_of,
+    word_probe,
 )
 from apps.search.documents import DEMAND, OFFERING
 
@@ -24,8 +32,9 @@ def prefix(settings):
 
 
 def test_text_becomes_jieba_tokens_in_match_queries_never_query_string():
-    # when
-    body = build_search(SearchQuery(text='冷链 温湿度 "OR" (EC800M) *', page_size=5)).to_dict()
+    # when: EC800M is a word no listing holds (the backend asks first; see below)
+    query = SearchQuery(text='冷链 温湿度 "OR" (EC800M) *', page_size=5)
+    body = build_search(query, typos=["ec800m"]).to_dict()
     # then
     assert body["query"] == {
         "bool": {
@@ -53,6 +62,42 @@ def test_text_becomes_jieba_tokens_in_match_queries_never_query_string():
 def test_chinese_text_has_no_trigram_clause():
     body = build_search(SearchQuery(text="冷链 温湿度")).to_dict()
     assert len(body["query"]["bool"]["should"]) == 1
+
+
+def test_a_word_some_listing_holds_gets_no_trigram_clause():
+    # given: EC800N is a model number in the catalogue (the backend found it), BC260Z is not
+    query = SearchQuery(text="EC800N BC260Z")
+    # when
+    should = build_search(query, typos=["bc260z"]).to_dict()["query"]["bool"]["should"]
+    # then
+    assert "ec800n" not in str(should[1:])
+    assert [clause["match"] for clause in should[1:]] == [
+        {"title": {"query": "bc260z", "minimum_should_match": "60%"}},
+        {"model_number": {"query": "bc260z", "minimum_should_match": "60%"}},
+    ]
+
+
+def test_the_word_probe_asks_whether_any_listing_holds_the_word_and_stops_at_one():
+    assert word_probe(OFFERING, "ec800n").to_dict() == {
+        "query": {"multi_match": {"query": "ec800n", "fields": TOKEN_FIELDS}},
+        "size": 0,
+        "terminate_after": 1,
+        "track_total_hits": 1,
+    }
+    assert word_probe(DEMAND, "ec800n")._index == ["iotmatch-demands"]
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("price", {"price": {"order": "asc", "missing": 1e13}}),
+        ("-price", {"price": {"order": "desc", "missing": -1}}),
+    ],
+)
+def test_missing_prices_sort_last_through_finite_values_a_cursor_can_carry(sort, expected):
+    # Infinity (what `_last` puts in the sort values) does not survive a JSON cursor.
+    body = build_search(SearchQuery(entity=DEMAND, sort=sort)).to_dict()
+    assert body["sort"][0] == expected
 
 
 def test_filters_regions_price_and_cursor():
@@ -92,7 +137,7 @@ def test_filters_regions_price_and_cursor():
         }
     }
     assert body["sort"] == [
-        {"price": {"order": "asc", "missing": "_last"}},
+        {"price": {"order": "asc", "missing": 1e13}},
         {"id": {"order": "asc"}},
     ]
     assert body["search_after"] == [12.5, 7]
@@ -176,26 +221,70 @@ def test_external_version_is_updated_at_in_microseconds_and_grows():
 
 
 class _Indices:
+    def __init__(self, alias_exists=True, create_error=None):
+        self.alias_exists = alias_exists
+        self.create_error = create_error
+        self.created = []
+        self.put_aliases = []
+
     def exists_alias(self, name):
-        return True
+        return self.alias_exists
+
+    def create(self, index, body, **params):
+        self.created.append((index, body))
+        if self.create_error is not None:
+            raise self.create_error
+
+    def put_alias(self, index, name):
+        self.put_aliases.append((index, name))
 
 
-class _Answer:
+class _Answer(dict):
     def __init__(self, body):
+        super().__init__(body)
         self.body = body
+        self.meta = None
 
 
 class _StubClient:
-    """Answers one search with a canned Elasticsearch response and records the request."""
+    """The outer edge: answers with canned Elasticsearch responses, records the requests.
 
-    def __init__(self, response):
+    `words` are the words listings hold: a word probe (msearch) finds exactly those."""
+
+    def __init__(self, response=None, words=(), indices=None):
         self.response = response
-        self.indices = _Indices()
+        self.words = set(words)
+        self.indices = indices or _Indices()
         self.requests = []
+        self.probes = []
 
     def search(self, index, body, **params):
         self.requests.append((index, body))
         return _Answer(self.response)
+
+    def msearch(self, index, body, **params):
+        bodies = body[1::2]
+        words = [b["query"]["multi_match"]["query"] for b in bodies]
+        self.probes += words
+        return _Answer(
+            {
+                "responses": [
+                    {
+                        "hits": {
+                            "total": {"value": int(w in self.words), "relation": "eq"},
+                            "hits": [],
+                        }
+                    }
+                    for w in words
+                ]
+            }
+        )
+
+
+def _stub_backend(client) -> ElasticsearchBackend:
+    backend = ElasticsearchBackend.__new__(ElasticsearchBackend)
+    backend.client = backend.reads = client
+    return backend
 
 
 def _hit(pk, score, sort, **source):
@@ -248,8 +337,7 @@ def test_a_response_becomes_the_same_result_shape_as_postgres():
             },
         },
     }
-    backend = ElasticsearchBackend.__new__(ElasticsearchBackend)
-    backend.client = _StubClient(response)
+    backend = _stub_backend(_StubClient(response))
     # when
     result = backend.search(SearchQuery(text="水表", page_size=2))
     # then
@@ -286,3 +374,160 @@ def test_bulk_actions_carry_the_external_version():
     assert action["_source"]["price"] == 12.5
     assert action["_source"]["title_tokens"] == "水表"
     assert action["_source"]["updated_at"] == "2026-11-25T12:00:00.000001+00:00"
+
+
+def _empty_response():
+    return {
+        "hits": {"total": {"value": 0, "relation": "eq"}, "hits": []},
+        "aggregations": {
+            "kind": {"buckets": []},
+            "sector": {"buckets": []},
+            "technology": {"buckets": []},
+            "certification": {"buckets": []},
+            "region": {"doc_count": 0, "provinces": {"buckets": []}},
+            "nationwide": {"doc_count": 0},
+            "verified": {"buckets": []},
+            "price": {"buckets": []},
+        },
+    }
+
+
+def test_trigram_clauses_only_for_words_no_listing_holds_as_postgres_does():
+    # given: the catalogue holds the word ec800n, not ec800m
+    client = _StubClient(_empty_response(), words={"ec800n"})
+    backend = _stub_backend(client)
+    # when
+    backend.search(SearchQuery(text="EC800N EC800M 模组"))
+    # then: both were probed in one round trip, only the unknown one matches by trigrams
+    assert client.probes == ["ec800n", "ec800m"]
+    ((_index, body),) = client.requests
+    trigram = [c["match"] for c in body["query"]["bool"]["should"] if "match" in c]
+    assert trigram == [
+        {"title": {"query": "ec800m", "minimum_should_match": "60%"}},
+        {"model_number": {"query": "ec800m", "minimum_should_match": "60%"}},
+    ]
+
+
+def test_chinese_only_text_needs_no_probe():
+    client = _StubClient(_empty_response())
+    _stub_backend(client).search(SearchQuery(text="水表"))
+    assert client.probes == []
+
+
+def _api_error(cls, status, error_type):
+    from elastic_transport import ApiResponseMeta, HttpHeaders
+
+    meta = ApiResponseMeta(
+        status=status, http_version="1.1", headers=HttpHeaders(), duration=0.0, node=None
+    )
+    return cls(message=error_type, meta=meta, body={"error": {"type": error_type}})
+
+
+def test_the_first_index_is_created_with_its_alias_in_one_call_under_a_fixed_name():
+    # given: a fresh cluster
+    indices = _Indices(alias_exists=False)
+    backend = _stub_backend(_StubClient(indices=indices))
+    # when
+    backend.ensure_index(OFFERING)
+    # then: one call creates the index and its alias; a racing process would collide on it
+    ((name, body),) = indices.created
+    assert name == "iotmatch-offerings-initial"
+    assert body["aliases"] == {"iotmatch-offerings": {}}
+    assert body["mappings"] == index_definition(OFFERING, name).to_dict()["mappings"]
+    assert indices.put_aliases == []
+
+
+def test_losing_the_creation_race_is_fine():
+    # given: another process created the index (with the alias) between our check and create
+    from elasticsearch import BadRequestError
+
+    class Racing(_Indices):
+        def exists_alias(self, name):
+            return bool(self.created)
+
+    indices = Racing(
+        create_error=_api_error(BadRequestError, 400, "resource_already_exists_exception")
+    )
+    backend = _stub_backend(_StubClient(indices=indices))
+    # when
+    backend.ensure_index(OFFERING)
+    # then: no error, and the alias is not put on a second index
+    assert indices.put_aliases == []
+
+
+def test_other_creation_errors_are_raised():
+    from elasticsearch import BadRequestError
+
+    indices = _Indices(
+        alias_exists=False,
+        create_error=_api_error(BadRequestError, 400, "illegal_argument_exception"),
+    )
+    with pytest.raises(BadRequestError):
+        _stub_backend(_StubClient(indices=indices)).ensure_index(OFFERING)
+
+
+def test_bulk_item_errors_tell_an_overloaded_engine_from_a_bad_document():
+    gone = {"delete": {"_id": "1", "status": 404}}
+    newer = {"index": {"_id": "2", "status": 409}}
+    refused = {"index": {"_id": "3", "status": 429, "error": {"type": "es_rejected_execution"}}}
+    bad = {"index": {"_id": "4", "status": 400, "error": {"type": "document_parsing_exception"}}}
+    assert bulk_failure([gone, newer]) is None
+    assert isinstance(bulk_failure([newer, refused]), SearchUnavailable)
+    assert type(bulk_failure([gone, bad])) is RuntimeError
+    assert isinstance(bulk_failure([bad, refused]), SearchUnavailable)
+
+
+@pytest.fixture
+def closed_port():
+    """A local port nothing listens on: connecting is refused at once."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_the_client_waits_retries_and_searches_fail_fast(closed_port):
+    backend = ElasticsearchBackend(f"http://127.0.0.1:{closed_port}")
+    assert backend.client._request_timeout == 120
+    assert backend.client._max_retries == 3
+    assert backend.client._retry_on_timeout is True
+    assert backend.reads._request_timeout == 10
+    assert backend.reads._retry_on_timeout is False
+
+
+def test_an_unreachable_engine_is_unavailable_not_a_bad_document(closed_port):
+    backend = ElasticsearchBackend(f"http://127.0.0.1:{closed_port}")
+    document = {"id": 1, "updated_at": datetime(2026, 11, 25, tzinfo=UTC)}
+    with pytest.raises(SearchUnavailable):
+        backend.upsert(OFFERING, [document])
+    with pytest.raises(SearchUnavailable):
+        backend.delete(OFFERING, [1])
+    with pytest.raises(SearchUnavailable, match="not ready after 0 s"):
+        backend.wait_until_ready(0)
+
+
+@pytest.mark.django_db
+def test_the_outbox_waits_for_an_unreachable_engine_and_never_marks_it_failed(
+    settings, closed_port
+):
+    # given: Elasticsearch configured but down
+    from django.utils import timezone
+
+    from apps.search import services
+    from apps.search.models import OutboxEvent
+    from tests import factories
+
+    settings.SEARCH_BACKEND = "elasticsearch"
+    settings.ELASTICSEARCH_URL = f"http://127.0.0.1:{closed_port}"
+    item = factories.OfferingFactory(name="水表")
+    services.outbox_enqueue(entity="offering", entity_id=item.pk)
+    # when: it stays down for more tries than a bad document gets
+    for _ in range(services.OUTBOX_MAX_ATTEMPTS + 1):
+        OutboxEvent.objects.update(available_at=timezone.now())
+        assert services.outbox_drain() == 0
+    # then
+    event = OutboxEvent.objects.get()
+    assert event.attempts == services.OUTBOX_MAX_ATTEMPTS + 1
+    assert event.failed_at is None
+    assert event.last_error.startswith("SearchUnavailable")

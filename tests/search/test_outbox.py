@@ -17,7 +17,7 @@ from apps.catalog.models import Offering
 from apps.catalog.services import offering_archive, offering_create, offering_review
 from apps.search import services
 from apps.search.backends import get_backend
-from apps.search.backends.base import SearchQuery
+from apps.search.backends.base import SearchQuery, SearchUnavailable
 from apps.search.documents import DEMAND, OFFERING
 from apps.search.models import OfferingIndexEntry, OutboxEvent
 from apps.search.services import (
@@ -262,3 +262,150 @@ def test_drain_batches_are_bounded(monkeypatch):
     # then
     assert done == 4
     assert OutboxEvent.objects.count() == 1
+
+
+def test_a_demand_without_a_budget_is_searchable_after_the_drain(
+    reference, enterprise_org, enterprise_user, coordinator_user
+):
+    # given: an enterprise posts a demand without a unit budget, a coordinator publishes it
+    from apps.demands.services import demand_create, demand_review, demand_submit
+
+    demand = demand_create(
+        actor=enterprise_user,
+        organization=enterprise_org,
+        title="冷库温湿度监测终端采购",
+        description="冷链仓储，无预算上限",
+        sector=factories.sector("municipal"),
+        kinds_needed=["module"],
+        regions=["130000"],
+        volume=5_000,
+    )
+    assert demand.unit_budget is None
+    demand_submit(actor=enterprise_user, demand=demand)
+    demand_review(actor=coordinator_user, demand=demand, approve=True)
+    # when
+    outbox_drain()
+    # then
+    assert found("冷库", DEMAND) == [demand.pk]
+    assert not OutboxEvent.objects.exists()
+
+
+def poisoned_offering(**values) -> Offering:
+    """An offering that genuinely cannot be indexed: 70 certification codes overflow the
+    ranking table's 63-bit facet mask, and the PostgreSQL backend refuses it loudly."""
+    return factories.OfferingFactory(certifications=[f"cert_{i}" for i in range(70)], **values)
+
+
+def test_a_poisoned_listing_never_holds_back_the_others_and_is_set_aside_after_n_tries(
+    caplog, admin_client
+):
+    # given: one listing that cannot be indexed among good ones, in one batch
+    first = factories.OfferingFactory(name="水表模组一")
+    poisoned = poisoned_offering(name="水表模组（坏）")
+    others = factories.OfferingFactory.create_batch(3, name="水表模组")
+    for item in (first, poisoned, *others):
+        outbox_enqueue(entity="offering", entity_id=item.pk)
+    # when
+    assert outbox_drain() == 4
+    # then: the good ones are searchable, the poisoned one waits with backoff
+    assert sorted(found("水表")) == sorted([first.pk, *(o.pk for o in others)])
+    event = OutboxEvent.objects.get()
+    assert event.entity_id == poisoned.pk
+    assert event.attempts == 1
+    assert "more than 63 values" in event.last_error
+    assert event.failed_at is None
+    assert event.available_at > timezone.now()
+    # when: it keeps failing until its last try
+    for _ in range(services.OUTBOX_MAX_ATTEMPTS - 1):
+        OutboxEvent.objects.update(available_at=timezone.now())
+        outbox_drain()
+    # then: it is set aside, visible to an operator
+    event.refresh_from_db()
+    assert event.attempts == services.OUTBOX_MAX_ATTEMPTS
+    assert event.failed_at is not None
+    assert f"offering#{poisoned.pk}) failed 10 times" in caplog.text
+    page = admin_client.get("/admin/search/outboxevent/?state=failed").content.decode()
+    assert f">{poisoned.pk}<" in page
+    out = StringIO()
+    with pytest.raises(SystemExit):
+        call_command("search_reconcile", "--entity", "offering", stdout=out)
+    assert "1 failed outbox events" in out.getvalue()
+    assert f"failed: offering#{poisoned.pk} after 10 tries" in out.getvalue()
+    # and no drain touches it any more, while new changes still flow
+    OutboxEvent.objects.update(available_at=timezone.now())
+    later = factories.OfferingFactory(name="水表模组（新）")
+    outbox_enqueue(entity="offering", entity_id=later.pk)
+    assert outbox_drain() == 1
+    event.refresh_from_db()
+    assert event.attempts == services.OUTBOX_MAX_ATTEMPTS
+    assert later.pk in found("水表")
+
+
+def test_repair_retries_failed_events_once_the_listing_is_fixed():
+    # given: a failed event whose listing was then fixed
+    poisoned = poisoned_offering(name="水表模组")
+    OutboxEvent.objects.create(
+        entity="offering", entity_id=poisoned.pk, attempts=10, failed_at=timezone.now()
+    )
+    out = StringIO()
+    # when: repaired while still broken
+    with pytest.raises(SystemExit):
+        call_command("search_reconcile", "--repair", "--entity", "offering", stdout=out)
+    # then: reported, still failed, nothing raised
+    assert f"still failing: offering#{poisoned.pk}: RuntimeError" in out.getvalue()
+    assert OutboxEvent.objects.get().failed_at is not None
+    # when: fixed and repaired again
+    Offering.objects.filter(pk=poisoned.pk).update(certifications=["ccc"])
+    out = StringIO()
+    call_command("search_reconcile", "--repair", "--entity", "offering", stdout=out)
+    # then
+    assert "after repair: 0 differences, 0 failed outbox events" in out.getvalue()
+    assert found("水表") == [poisoned.pk]
+    assert not OutboxEvent.objects.exists()
+
+
+def test_the_admin_action_gives_failed_events_a_fresh_set_of_tries(admin_client):
+    # given
+    item = factories.OfferingFactory(name="水表")
+    event = OutboxEvent.objects.create(
+        entity="offering", entity_id=item.pk, attempts=10, failed_at=timezone.now()
+    )
+    # when
+    admin_client.post(
+        "/admin/search/outboxevent/",
+        {"action": "retry_selected", "_selected_action": [event.pk]},
+    )
+    # then
+    event.refresh_from_db()
+    assert (event.attempts, event.failed_at) == (0, None)
+    assert outbox_drain() == 1
+    assert found("水表") == [item.pk]
+
+
+def test_an_engine_outage_postpones_the_batch_and_never_marks_it_failed(monkeypatch):
+    # given: the search engine away (the outer edge: its client raising as it would)
+    items = factories.OfferingFactory.create_batch(3, name="水表")
+    for item in items:
+        outbox_enqueue(entity="offering", entity_id=item.pk)
+    backend = get_backend()
+    calls = []
+
+    def away(entity, documents):
+        calls.append(len(documents))
+        raise SearchUnavailable("connection refused")
+
+    monkeypatch.setattr(backend, "upsert", away)
+    # when: it stays away for more tries than a poisoned listing gets
+    for _ in range(services.OUTBOX_MAX_ATTEMPTS + 2):
+        OutboxEvent.objects.update(available_at=timezone.now())
+        assert outbox_drain() == 0
+    # then: one call per try (no splitting), backoff, nothing set aside
+    assert calls == [3] * (services.OUTBOX_MAX_ATTEMPTS + 2)
+    assert not OutboxEvent.objects.filter(failed_at__isnull=False).exists()
+    assert set(OutboxEvent.objects.values_list("attempts", flat=True)) == {12}
+    # when: it is back
+    monkeypatch.undo()
+    OutboxEvent.objects.update(available_at=timezone.now())
+    # then
+    assert outbox_drain() == 3
+    assert sorted(found("水表")) == sorted(i.pk for i in items)

@@ -111,6 +111,12 @@ class SearchResult:
     total_exact: bool = True
 
 
+class SearchUnavailable(Exception):
+    """The search engine cannot take requests right now (down, timing out, overloaded):
+    nothing is wrong with the documents, so the outbox retries them all later and never
+    marks one failed for it. Backends raise it for transport errors and overload replies."""
+
+
 def invalid_cursor() -> BusinessError:
     return BusinessError("invalid_cursor", _("翻页游标无效或已过期，请从第一页重新搜索。"))
 
@@ -215,3 +221,7 @@ class SearchBackend(ABC):
 
     def refresh(self, entity: str) -> None:  # noqa: B027 - most engines are read-your-writes
         """Make writes visible to searches now (engines with near-real-time refresh)."""
+
+    def wait_until_ready(self, timeout: float) -> None:  # noqa: B027 - PostgreSQL is ready
+        """Wait up to `timeout` seconds for the engine to take writes (a separate service
+        may still be starting); SearchUnavailable if it does not."""

@@ -1,22 +1,35 @@
 """Elasticsearch backend through `elasticsearch.dsl`: the same jieba tokens, BM25, aggregations.
 
 Each entity lives in a concrete index (`<prefix>-offerings-<stamp>`) behind an alias
-(`<prefix>-offerings`); a rebuild fills a new concrete index and swaps the alias in one atomic
-call, so searches never see a half-built index. Writes use external versions (the listing's
-`updated_at` in microseconds), so a stale event never overwrites a newer document.
+(`<prefix>-offerings`). The first index is created with its alias in the same call under a
+fixed name (`…-initial`), so processes racing on a fresh cluster all end up with one index; a
+rebuild fills a new concrete index and swaps the alias in one atomic call, so searches never
+see a half-built index, and deletes its index if it fails (a killed rebuild's index is deleted
+by the next one). Writes use external versions (the listing's `updated_at` in microseconds),
+so a stale event never overwrites a newer document, and target the alias with
+`require_alias`, so a write can never auto-create a stray index under the alias's name.
 User text reaches Elasticsearch only as jieba tokens inside `match` queries, which have no
 query syntax (never `query_string`).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from elasticsearch import Elasticsearch, NotFoundError, helpers
+from elasticsearch import (
+    ApiError,
+    BadRequestError,
+    Elasticsearch,
+    NotFoundError,
+    TransportError,
+    helpers,
+)
 from elasticsearch.dsl import (
     A,
     Boolean,
@@ -25,6 +38,7 @@ from elasticsearch.dsl import (
     Index,
     Keyword,
     Long,
+    MultiSearch,
     Q,
     ScaledFloat,
     Search,
@@ -42,12 +56,32 @@ from .base import (
     SearchHit,
     SearchQuery,
     SearchResult,
+    SearchUnavailable,
     decode_cursor,
     encode_cursor,
     highlights_for,
     region_buckets,
     sorted_buckets,
 )
+
+logger = logging.getLogger(__name__)
+
+# Requests that answer a user: a search still waiting after 10 s has lost its reader, and
+# retrying a timed-out search only adds load to a struggling cluster.
+SEARCH_TIMEOUT = 10
+# Writes and administration: a bulk of 500 documents takes well under a second on a healthy
+# node, but a merge, a GC pause or a cluster-state update can stall one for tens of seconds;
+# the client's 10 s default made one slow bulk abort a whole reindex.
+WRITE_TIMEOUT = 120
+# Retries of a request that timed out, failed to connect or got 429/502/503/504 (each write is
+# idempotent: external versions). Bulk items rejected with 429 are retried by the bulk helper
+# too, after 2, 4, 8 s.
+MAX_RETRIES = 3
+BULK_CHUNK_SIZE = 500
+# Replies that mean "the engine is away or overloaded", not "this document is wrong".
+UNAVAILABLE_STATUSES = frozenset({408, 429, 502, 503, 504})
+# The first concrete index of an entity: a fixed name, so concurrent creators collide on it.
+INITIAL_SUFFIX = "initial"
 
 # The tokens are already segmented by jieba in Python, exactly as the PostgreSQL backend
 # stores them: splitting on whitespace keeps both backends matching the same words.
@@ -65,11 +99,21 @@ TRIGRAM_MINIMUM_SHOULD_MATCH = "60%"
 # Boosts mirroring the tsvector weights A (title), B (vendor), C (description).
 TEXT_FIELDS = ["title_tokens^3", "vendor_tokens^2", "body_tokens"]
 SCALED_PRICE = 100
-# Missing prices sort last in both directions, as in PostgreSQL.
+# Missing prices sort last in both directions, as in PostgreSQL, and through the same finite
+# sentinels: `_last` would put ±Infinity into the sort values, which a JSON cursor cannot
+# carry back as `search_after`.
+PRICE_MISSING_ASC = 1e13
+PRICE_MISSING_DESC = -1
 _SORTS = {
     "relevance": [{"_score": {"order": "desc"}}, {"id": {"order": "desc"}}],
-    "price": [{"price": {"order": "asc", "missing": "_last"}}, {"id": {"order": "asc"}}],
-    "-price": [{"price": {"order": "desc", "missing": "_last"}}, {"id": {"order": "desc"}}],
+    "price": [
+        {"price": {"order": "asc", "missing": PRICE_MISSING_ASC}},
+        {"id": {"order": "asc"}},
+    ],
+    "-price": [
+        {"price": {"order": "desc", "missing": PRICE_MISSING_DESC}},
+        {"id": {"order": "desc"}},
+    ],
     "capacity": [{"capacity": {"order": "desc"}}, {"id": {"order": "desc"}}],
     "recent": [{"updated_at": {"order": "desc"}}, {"id": {"order": "desc"}}],
 }
@@ -124,8 +168,29 @@ def index_definition(entity: str, name: str) -> Index:
     return index
 
 
-def build_search(query: SearchQuery) -> Search:
-    """The Elasticsearch search for `query`: text, filters, sort, page and aggregations."""
+TOKEN_FIELDS = ["title_tokens", "vendor_tokens", "body_tokens"]
+
+
+def initial_index_name(entity: str) -> str:
+    return f"{alias_name(entity)}-{INITIAL_SUFFIX}"
+
+
+def word_probe(entity: str, word: str) -> Search:
+    """Whether any listing holds `word` as a word (size 0, stops at the first): the PostgreSQL
+    backend's `search_vector @@ plainto_tsquery(word)` test for typo terms."""
+    return (
+        Search(index=alias_name(entity))
+        .query(Q("multi_match", query=word, fields=TOKEN_FIELDS))
+        .extra(size=0, terminate_after=1, track_total_hits=1)
+    )
+
+
+def build_search(query: SearchQuery, *, typos: Iterable[str] = ()) -> Search:
+    """The Elasticsearch search for `query`: text, filters, sort, page and aggregations.
+
+    `typos` are the query's typo terms that no listing holds as a word (see `word_probe`):
+    only those also match names and model numbers by trigrams, as in the PostgreSQL backend.
+    """
     search = Search(index=alias_name(query.entity)).extra(track_total_hits=True)
     tokens = query.tokens
     if tokens:
@@ -141,7 +206,7 @@ def build_search(query: SearchQuery) -> Search:
             )
         ]
         fields = ["title", "model_number"] if query.entity == OFFERING else ["title"]
-        for term in typo_terms(query.text):
+        for term in typos:
             for field in fields:
                 should.append(
                     Q(
@@ -210,25 +275,140 @@ def build_search(query: SearchQuery) -> Search:
     return search
 
 
+def bulk_failure(errors: list[dict]) -> Exception | None:
+    """What a bulk's item errors amount to: nothing for 404 (deleting what is gone) and 409 (a
+    newer version is already there), SearchUnavailable if items were still refused for
+    overload after the helper's retries, otherwise RuntimeError (the documents are wrong)."""
+    statuses = [next(iter(e.values())).get("status") for e in errors]
+    real = [e for e, status in zip(errors, statuses, strict=True) if status not in (404, 409)]
+    if any(status in UNAVAILABLE_STATUSES for status in statuses):
+        return SearchUnavailable(f"Elasticsearch refused bulk items: {real[:3]}")
+    if real:
+        return RuntimeError(f"Elasticsearch bulk errors: {real[:3]}")
+    return None
+
+
+@contextmanager
+def _unavailable_as_such() -> Iterator[None]:
+    """Turn "the engine is away or overloaded" into SearchUnavailable (the outbox then waits
+    instead of blaming the documents); any other error passes through unchanged."""
+    try:
+        yield
+    except TransportError as exc:  # connection refused or reset, timeout after retries
+        raise SearchUnavailable(str(exc)) from exc
+    except ApiError as exc:
+        if exc.meta.status in UNAVAILABLE_STATUSES:
+            raise SearchUnavailable(str(exc)) from exc
+        raise
+
+
 class ElasticsearchBackend(SearchBackend):
     name = "elasticsearch"
 
     def __init__(self, url: str | None = None) -> None:
-        self.client = Elasticsearch(url or settings.ELASTICSEARCH_URL)
+        self.client = Elasticsearch(
+            url or settings.ELASTICSEARCH_URL,
+            request_timeout=WRITE_TIMEOUT,
+            max_retries=MAX_RETRIES,
+            retry_on_timeout=True,
+            retry_on_status=(429, 502, 503, 504),
+        )
+        self.reads = self.client.options(request_timeout=SEARCH_TIMEOUT, retry_on_timeout=False)
+
+    # --- indices ------------------------------------------------------------------------
 
     def ensure_index(self, entity: str) -> None:
-        """Create the entity's first concrete index and alias if there is none yet."""
+        """Create the entity's first index, with its alias in the same call, unless the alias
+        exists. Under a fixed name: of several processes racing on a fresh cluster one
+        creates it and the others get resource_already_exists, so the alias never spans two
+        indices (which would refuse every write)."""
         alias = alias_name(entity)
+        if self.client.indices.exists_alias(name=alias):
+            return
+        name = initial_index_name(entity)
+        definition = index_definition(entity, name)
+        definition.aliases(**{alias: {}})
+        if self._create(definition):
+            return
+        # Someone else's index with that name: theirs came with the alias, unless an operator
+        # removed it since; then put it back on that same index.
         if not self.client.indices.exists_alias(name=alias):
-            name = f"{alias}-{time.time_ns() // 1000}"
-            index_definition(entity, name).create(using=self.client)
             self.client.indices.put_alias(index=name, name=alias)
+
+    def _create(self, definition: Index) -> bool:
+        """Create the index; False if it already exists (a racing process, or a retry of our
+        own request that timed out after the cluster had created it)."""
+        try:
+            definition.create(using=self.client)
+        except BadRequestError as exc:
+            if exc.error == "resource_already_exists_exception":
+                return False
+            raise
+        return True
+
+    def wait_until_ready(self, timeout: float) -> None:
+        """Wait until the cluster is at least yellow (a started container answers long before
+        its shards can take writes); SearchUnavailable after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                health = self.client.options(
+                    request_timeout=15, max_retries=0, ignore_status=408
+                ).cluster.health(wait_for_status="yellow", timeout="10s")
+                if health.get("status") in ("yellow", "green") and not health.get("timed_out"):
+                    return
+                last = f"cluster status {health.get('status')}"
+            except (TransportError, ApiError) as exc:
+                last = str(exc)
+            if time.monotonic() >= deadline:
+                raise SearchUnavailable(f"Elasticsearch not ready after {timeout:.0f} s: {last}")
+            time.sleep(2)
+
+    def _alias_indices(self, alias: str) -> list[str]:
+        try:
+            return list(self.client.indices.get_alias(name=alias).keys())
+        except NotFoundError:
+            return []
+
+    def _entity_indices(self, entity: str) -> dict[str, set[str]]:
+        """Every concrete index of the entity (behind the alias or not) with its aliases."""
+        found = self.client.indices.get(index=f"{alias_name(entity)}-*", features="aliases")
+        return {name: set(body.get("aliases") or {}) for name, body in found.items()}
+
+    def _delete_orphans(self, entity: str) -> list[str]:
+        """Delete the entity's indices that are not behind its alias: what a failed or killed
+        rebuild left. Only safe while holding the entity's rebuild lock."""
+        alias = alias_name(entity)
+        indices = self._entity_indices(entity)
+        orphans = [name for name, aliases in indices.items() if alias not in aliases]
+        for name in orphans:
+            logger.warning("deleting %s, left behind by an earlier rebuild", name)
+            self.client.indices.delete(index=name, ignore_unavailable=True)
+        return orphans
+
+    # --- searching ----------------------------------------------------------------------
+
+    def _typos(self, query: SearchQuery) -> list[str]:
+        """The query's typo terms that no listing holds as a word (one round trip)."""
+        candidates = typo_terms(query.text)
+        if not candidates:
+            return []
+        probes = MultiSearch(index=alias_name(query.entity))
+        for word in candidates:
+            probes = probes.add(word_probe(query.entity, word))
+        responses = probes.using(self.reads).execute()
+        return [
+            word
+            for word, response in zip(candidates, responses, strict=True)
+            if response.hits.total.value == 0
+        ]
 
     def search(self, query: SearchQuery) -> SearchResult:
         if query.has_text and not query.tokens:
             return SearchResult(hits=[], total=0, facets={k: [] for k in FACETS[query.entity]})
         self.ensure_index(query.entity)
-        body = build_search(query).using(self.client).execute().to_dict()
+        search = build_search(query, typos=self._typos(query))
+        body = search.using(self.reads).execute().to_dict()
         raw_hits = body["hits"]["hits"]
         next_cursor = None
         if len(raw_hits) > query.page_size:
@@ -265,6 +445,8 @@ class ElasticsearchBackend(SearchBackend):
         total = body["hits"]["total"]["value"]
         return SearchResult(hits=hits, total=total, facets=facets, next_cursor=next_cursor)
 
+    # --- writing ------------------------------------------------------------------------
+
     def _actions(self, index: str, entity: str, documents: list[dict]) -> Iterator[dict]:
         for document in documents:
             yield {
@@ -277,23 +459,40 @@ class ElasticsearchBackend(SearchBackend):
                 "_source": _source(document, entity),
             }
 
-    def _bulk(self, actions: Iterable[dict]) -> None:
-        _ok, errors = helpers.bulk(self.client, actions, raise_on_error=False, stats_only=False)
-        real = [e for e in errors if next(iter(e.values())).get("status") not in (404, 409)]
-        if real:
-            raise RuntimeError(f"Elasticsearch bulk errors: {real[:3]}")
+    def _bulk(self, actions: Iterable[dict], **params) -> None:
+        """Send `actions` in chunks, retrying items refused with 429; raise what
+        `bulk_failure` makes of the item errors."""
+        _ok, errors = helpers.bulk(
+            self.client,
+            actions,
+            chunk_size=BULK_CHUNK_SIZE,
+            max_retries=MAX_RETRIES,
+            initial_backoff=2,
+            max_backoff=30,
+            raise_on_error=False,
+            stats_only=False,
+            **params,
+        )
+        failure = bulk_failure(errors)
+        if failure is not None:
+            raise failure
 
     def upsert(self, entity: str, documents: list[dict]) -> None:
         if documents:
-            self.ensure_index(entity)
-            self._bulk(self._actions(alias_name(entity), entity, documents))
+            with _unavailable_as_such():
+                self.ensure_index(entity)
+                self._bulk(self._actions(alias_name(entity), entity, documents), require_alias=True)
 
     def delete(self, entity: str, ids: Iterable[int]) -> None:
         ids = list(ids)
         if ids:
-            self.ensure_index(entity)
-            alias = alias_name(entity)
-            self._bulk({"_op_type": "delete", "_index": alias, "_id": str(i)} for i in ids)
+            with _unavailable_as_such():
+                self.ensure_index(entity)
+                alias = alias_name(entity)
+                self._bulk(
+                    ({"_op_type": "delete", "_index": alias, "_id": str(i)} for i in ids),
+                    require_alias=True,
+                )
 
     def versions(self, entity: str) -> Iterator[tuple[int, str]]:
         self.ensure_index(entity)
@@ -302,34 +501,47 @@ class ElasticsearchBackend(SearchBackend):
             yield int(hit.meta.id), hit.source_hash
 
     def rebuild(self, entity: str, batches: Iterable[list[dict]]) -> int:
+        """Fill a new index, then swap the alias onto it in one call and delete the old one.
+
+        The caller holds the entity's rebuild lock (services.search_reindex), so any index of
+        the entity not behind the alias is a leftover of a failed or killed rebuild: deleted
+        first. If this rebuild fails, its own index is deleted (unless the swap got through).
+        """
         alias = alias_name(entity)
+        self.ensure_index(entity)
+        self._delete_orphans(entity)
         name = f"{alias}-{time.time_ns() // 1000}"
-        index_definition(entity, name).create(using=self.client)
-        count = 0
-        for batch in batches:
-            self._bulk(self._actions(name, entity, batch))
-            count += len(batch)
-        self.client.indices.refresh(index=name)
-        old = (
-            list(self.client.indices.get_alias(name=alias).keys())
-            if self.client.indices.exists_alias(name=alias)
-            else []
-        )
-        actions = [{"remove": {"index": index, "alias": alias}} for index in old]
-        actions.append({"add": {"index": name, "alias": alias}})
-        self.client.indices.update_aliases(actions=actions)
+        self._create(index_definition(entity, name))
+        try:
+            count = 0
+            for batch in batches:
+                self._bulk(self._actions(name, entity, batch))
+                count += len(batch)
+            self.client.indices.refresh(index=name)
+            old = [index for index in self._alias_indices(alias) if index != name]
+            actions = [{"remove": {"index": index, "alias": alias}} for index in old]
+            actions.append({"add": {"index": name, "alias": alias}})
+            self.client.indices.update_aliases(actions=actions)
+        except BaseException:
+            self._abandon(name, alias)
+            raise
         for index in old:
-            self.client.indices.delete(index=index)
+            self.client.indices.delete(index=index, ignore_unavailable=True)
         return count
 
-    def clear(self, entity: str) -> None:
-        alias = alias_name(entity)
+    def _abandon(self, name: str, alias: str) -> None:
         try:
-            indices = list(self.client.indices.get_alias(name=alias).keys())
-        except NotFoundError:
-            indices = []
-        for index in indices:
-            self.client.indices.delete(index=index)
+            if name in self._alias_indices(alias):
+                return  # the swap got through before the error: the new index is live
+            self.client.indices.delete(index=name, ignore_unavailable=True)
+        except Exception:
+            logger.warning(
+                "could not delete %s after a failed rebuild; the next rebuild will", name
+            )
+
+    def clear(self, entity: str) -> None:
+        for index in self._entity_indices(entity):
+            self.client.indices.delete(index=index, ignore_unavailable=True)
 
     def refresh(self, entity: str) -> None:
         self.ensure_index(entity)

@@ -242,25 +242,29 @@ def _ranking_values(document: dict, numbers: dict) -> dict:
     return row
 
 
-_RANKING_INPUT = [
-    "id",
-    "title_tokens",
-    "vendor_tokens",
-    "body_tokens",
-    "typo_text",
-    "terms",
-    "kind_bits",
-    "sector_bits",
-    "technology_bits",
-    "certification_bits",
-    "province_bits",
-    "nationwide",
-    "verified",
-    "price",
-    "capacity",
-    "volume_band",
-    "updated_at",
-]
+# The ranking row as Python builds it (token texts; SQL turns them into vectors), with each
+# column's type. The types are spelled out because a `VALUES` row has no target column to
+# take them from: a NULL parameter (a demand without a budget) would otherwise be `text`.
+_RANKING_INPUT_TYPES = {
+    "id": "bigint",
+    "title_tokens": "text",
+    "vendor_tokens": "text",
+    "body_tokens": "text",
+    "typo_text": "varchar(320)",
+    "terms": "int[]",
+    "kind_bits": "bigint",
+    "sector_bits": "bigint",
+    "technology_bits": "bigint",
+    "certification_bits": "bigint",
+    "province_bits": "bigint",
+    "nationwide": "boolean",
+    "verified": "boolean",
+    "price": "numeric(12, 2)",
+    "capacity": "bigint",
+    "volume_band": "varchar(12)",
+    "updated_at": "timestamptz",
+}
+_RANKING_INPUT = list(_RANKING_INPUT_TYPES)
 
 
 def _ranking_select(source: str) -> str:
@@ -609,7 +613,7 @@ class PostgresBackend(SearchBackend):
         rows = [[_column_value(doc, c) for c in columns] for doc in documents]
         ranking = RANKING_TABLES[entity]
         numbers = _FacetTerms.ensure(set().union(*(_document_terms(d) for d in documents)))
-        placeholders = ", ".join("%s::int[]" if c == "terms" else "%s" for c in _RANKING_INPUT)
+        placeholders = ", ".join(f"%s::{kind}" for kind in _RANKING_INPUT_TYPES.values())
         ranking_updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in RANKING_COLUMNS if c != "id")
         ranking_sql = (
             f"INSERT INTO {ranking} ({', '.join(RANKING_COLUMNS)}) "
@@ -660,11 +664,8 @@ class PostgresBackend(SearchBackend):
             cursor.execute("DROP TABLE IF EXISTS search_rebuild_ranking")
             cursor.execute(
                 "CREATE TEMP TABLE search_rebuild_ranking ("
-                "id bigint, title_tokens text, vendor_tokens text, body_tokens text,"
-                " typo_text varchar(320), terms int[], kind_bits bigint, sector_bits bigint,"
-                " technology_bits bigint, certification_bits bigint, province_bits bigint,"
-                " nationwide boolean, verified boolean, price numeric(12, 2), capacity bigint,"
-                " volume_band varchar(12), updated_at timestamptz)"
+                + ", ".join(f"{c} {kind}" for c, kind in _RANKING_INPUT_TYPES.items())
+                + ")"
             )
         count = 0
         columns = COLUMNS[entity]
