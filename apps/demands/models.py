@@ -104,7 +104,12 @@ class Demand(models.Model):
     kinds_needed = ArrayField(
         models.CharField(max_length=40), default=list, verbose_name=_("所需供给类型")
     )
-    regions = ArrayField(models.CharField(max_length=6), default=list, verbose_name=_("部署区域"))
+    nationwide = models.BooleanField(
+        _("全国部署"), default=False, help_text=_("在全国范围部署，不限省份。")
+    )
+    regions = ArrayField(
+        models.CharField(max_length=6), default=list, blank=True, verbose_name=_("部署区域")
+    )
     volume = models.PositiveBigIntegerField(
         _("规模（连接数/台数）"), validators=[MinValueValidator(1)]
     )

@@ -39,6 +39,7 @@ DEMAND_FIELDS = (
     "needs_video",
     "needs_positioning",
     "kinds_needed",
+    "nationwide",
     "regions",
     "volume",
     "unit_budget",
@@ -68,8 +69,10 @@ def _demand_validate(values: dict[str, Any]) -> None:
     errors = validate_codes(values, _CODE_FIELDS)
     if not values.get("kinds_needed"):
         errors.setdefault("kinds_needed", []).append(_("至少选择一种所需供给类型。"))
-    if not values.get("regions"):
-        errors.setdefault("regions", []).append(_("至少选择一个部署区域。"))
+    if values.get("nationwide"):
+        values["regions"] = []  # nationwide is a region of its own, not 34 province codes
+    elif not values.get("regions"):
+        errors.setdefault("regions", []).append(_("至少选择一个部署区域，或选择“全国部署”。"))
     scenario, sector = values.get("scenario"), values.get("sector")
     if scenario is not None and sector is not None and scenario.sector_id != sector.pk:
         errors.setdefault("scenario", []).append(_("所选场景不属于该行业。"))

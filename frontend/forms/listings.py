@@ -97,8 +97,9 @@ class DemandForm(RequirementProfileForm):
     kinds_needed = forms.MultipleChoiceField(
         label=_("所需供给类型"), choices=kind_choices, widget=forms.CheckboxSelectMultiple
     )
+    nationwide = forms.BooleanField(label=_("全国部署"), required=False)
     regions = forms.MultipleChoiceField(
-        label=_("部署区域"), choices=province_choices, widget=CheckboxGrid
+        label=_("部署区域"), choices=province_choices, required=False, widget=CheckboxGrid
     )
     volume = forms.IntegerField(label=_("规模（连接数/台数）"), min_value=1)
     unit_budget = forms.DecimalField(

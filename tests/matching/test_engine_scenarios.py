@@ -54,8 +54,8 @@ def test_deep_indoor_battery_water_meters_get_nbiot_and_out_of_province_modules_
 
 
 def test_a_vehicle_tracker_requested_on_nbiot_is_flagged_tech_misfit_suggesting_cat1():
-    nbiot = offering(kind="terminal")
-    cat1 = offering(kind="terminal", technologies=("cat1",))
+    nbiot = offering(kind="terminal", sectors=("connected_vehicles",))
+    cat1 = offering(kind="terminal", technologies=("cat1",), sectors=("connected_vehicles",))
     index = build(nbiot, cat1)
     tracker = demand(
         sector="connected_vehicles",
@@ -82,8 +82,10 @@ def test_a_vehicle_tracker_requested_on_nbiot_is_flagged_tech_misfit_suggesting_
 
 
 def test_a_demand_that_wants_only_its_technology_gets_only_that_technology():
-    nbiot = offering(kind="terminal")
-    index = build(nbiot, offering(kind="terminal", technologies=("cat1",)))
+    nbiot = offering(kind="terminal", sectors=("connected_vehicles",))
+    index = build(
+        nbiot, offering(kind="terminal", technologies=("cat1",), sectors=("connected_vehicles",))
+    )
     tracker = demand(
         sector="connected_vehicles",
         scenario="fleet",
@@ -279,3 +281,21 @@ def test_a_free_offering_is_not_pruned_when_the_budget_is_vanishingly_small():
     results = analyse_demand(index, demand(unit_budget=5e-324), now=NOW, limit=1).results
     # then the free module, which scores best on price, is it
     assert [r.offering_id for r in results] == [free.id]
+
+
+def test_a_product_made_for_another_sector_is_not_recommended_but_a_general_one_is():
+    # given a tracker made for logistics, one that names no sector, and one for vehicles
+    logistics = offering(kind="terminal", technologies=("cat1",), sectors=("transport_logistics",))
+    unnamed = offering(kind="terminal", technologies=("cat1",), sectors=())
+    vehicles = offering(kind="terminal", technologies=("cat1",), sectors=("connected_vehicles",))
+    index = build(logistics, unnamed, vehicles)
+    tracker = demand(
+        sector="connected_vehicles",
+        scenario="fleet",
+        profile=VEHICLE_TRACKER,
+        kinds_needed=("terminal",),
+    )
+    # when a fleet operator's demand is matched
+    analysis = analyse_demand(index, tracker, now=NOW)
+    # then the logistics tracker is below the relevance floor
+    assert {r.offering_id for r in analysis.results} == {unnamed.id, vehicles.id}

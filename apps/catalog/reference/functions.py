@@ -178,13 +178,17 @@ FUNCTIONS = [
     ),
     ("solution_emergency", "solution", "应急管理解决方案", "Emergency-management solution", False),
     # service
-    ("service_integration", "service", "系统集成与部署", "Integration and deployment", True),
-    ("service_operations", "service", "运维服务", "Operations and maintenance", True),
+    ("service_integration", "service", "系统集成与部署", "Integration and deployment", False),
+    ("service_operations", "service", "运维服务", "Operations and maintenance", False),
     ("service_certification", "service", "测试与认证服务", "Testing and certification", False),
     ("service_consulting", "service", "规划咨询", "Planning and consulting", False),
 ]
 
-# Scenario → the non-general functions it needs (general ones fit every scenario anyway).
+# Every scenario's deployment needs these services; a demand that needs a service names the
+# services it wants (pre-filled with these), so a testing lab is not offered for installation.
+EVERY_SCENARIO = ["service_integration", "service_operations"]
+# Scenario → the non-general functions it needs besides EVERY_SCENARIO (general ones fit
+# every scenario anyway); `scenario_functions` gives the whole list.
 SCENARIO_FUNCTIONS: dict[str, list[str]] = {
     "industrial_manufacturing.equipment": [
         "dtu",
@@ -410,6 +414,12 @@ SCENARIO_FUNCTIONS: dict[str, list[str]] = {
         "solution_home",
     ],
 }
+
+
+def scenario_functions(code: str) -> list[str]:
+    """Every function a scenario needs: its own and the services every deployment needs."""
+    return [*SCENARIO_FUNCTIONS.get(code, []), *EVERY_SCENARIO]
+
 
 # Words in a terminal's name or description that say what it is, most specific first; the
 # best guess for listings created before offerings declared a function.

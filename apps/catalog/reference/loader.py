@@ -21,7 +21,7 @@ from apps.catalog.models import (
 )
 
 from .certifications import CERTIFICATION_KINDS, CERTIFICATIONS, PROTOCOLS
-from .functions import FUNCTIONS, SCENARIO_FUNCTIONS
+from .functions import FUNCTIONS, scenario_functions
 from .kinds import SUPPLY_KINDS
 from .sectors import SCENARIOS, SECTORS
 from .technologies import TECHNOLOGIES
@@ -69,7 +69,7 @@ def _rows() -> list[tuple[type[models.Model], list[dict]]]:
             "sector_id": code.split(".", 1)[0],
             "typical_profile": profile,
             "required_certifications": list(certs),
-            "functions": SCENARIO_FUNCTIONS.get(code, []),
+            "functions": scenario_functions(code),
             "sort_order": index,
         }
         for index, (code, zh, en, profile, certs) in enumerate(SCENARIOS)

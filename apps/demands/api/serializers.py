@@ -39,6 +39,7 @@ class DemandOutSerializer(serializers.ModelSerializer):
             "needs_video",
             "needs_positioning",
             "kinds_needed",
+            "nationwide",
             "regions",
             "volume",
             "unit_budget",
@@ -101,7 +102,8 @@ class DemandInSerializer(serializers.Serializer):
     needs_video = serializers.BooleanField(required=False)
     needs_positioning = serializers.BooleanField(required=False)
     kinds_needed = code_list(max_items=7)
-    regions = code_list(max_items=400, max_length=6)
+    nationwide = serializers.BooleanField(required=False)
+    regions = code_list(max_items=400, max_length=6, required=False)
     volume = serializers.IntegerField(min_value=1, max_value=10**10)
     unit_budget = money(required=False, allow_null=True)
     start_date = serializers.DateField(required=False, allow_null=True)

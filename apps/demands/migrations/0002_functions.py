@@ -3,14 +3,16 @@
 import django.contrib.postgres.fields
 from django.db import migrations, models
 
-from apps.catalog.reference.functions import SCENARIO_FUNCTIONS
+from apps.catalog.reference.functions import SCENARIO_FUNCTIONS, scenario_functions
 
 
 def functions_from_scenarios(apps, schema_editor):
     """Existing demands need what their scenario needs (editable by their owner)."""
     Demand = apps.get_model("demands", "Demand")
-    for scenario, functions in SCENARIO_FUNCTIONS.items():
-        Demand.objects.filter(scenario_id=scenario, functions=[]).update(functions=functions)
+    for scenario in SCENARIO_FUNCTIONS:
+        Demand.objects.filter(scenario_id=scenario, functions=[]).update(
+            functions=scenario_functions(scenario)
+        )
 
 
 class Migration(migrations.Migration):

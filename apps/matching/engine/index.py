@@ -99,8 +99,9 @@ class DemandSpec:
 
     `functions` are what it needs supplied (any kind; an offering fits when its kind has none
     of them, its function is one, or its function is general-purpose). With
-    `technology_flexible`, a requested technology that cannot meet the profile widens the
-    candidates to the technologies that can (ranked first).
+    `technology_flexible` (open to alternatives), every technology that meets the profile is
+    a candidate besides the requested ones: ranked after them, or first when no requested
+    technology can meet the profile.
     """
 
     id: int
@@ -741,11 +742,15 @@ def compile_demand(
     feasible_bits = tv.bits(advice.feasible)
     requested_bits = tv.bits(spec.technologies)
     recommended_bits = tv.bits([advice.recommended] if advice.recommended else [])
-    if requested_bits and not (requested_bits & feasible_bits) and spec.technology_flexible:
-        # Every requested technology is unfit and the demand is open to alternatives: the
-        # technologies that can serve it are candidates too, and the advised one is preferred.
-        allowed_bits = requested_bits | feasible_bits
-        preferred_bits = recommended_bits
+    if requested_bits and spec.technology_flexible:
+        # Open to alternatives: a technology that meets the profile at no more cost than the
+        # requested one is a candidate too, after it (the high–low mix: nobody asking for
+        # Cat.1 wants a 5G module); when no requested one fits, every feasible one is, and
+        # the advised one is preferred.
+        fitting = requested_bits & feasible_bits
+        cheaper = (1 << fitting.bit_length()) - 1 if fitting else -1
+        allowed_bits = requested_bits | (feasible_bits & cheaper)
+        preferred_bits = fitting or recommended_bits
     elif requested_bits:
         allowed_bits = requested_bits
         preferred_bits = requested_bits & feasible_bits

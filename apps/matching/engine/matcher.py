@@ -28,7 +28,9 @@ from .scoring import (
     covers,
     criterion_scores,
     deferred_points,
+    empty,
     feasible_pairs,
+    intersects,
     partial_points,
     scope_to_kind,
     top_k,
@@ -266,6 +268,20 @@ def accumulate(
     return out
 
 
+def relevant_rows(
+    index: OfferingIndex, c: CompiledDemand, kind: str, rows: np.ndarray
+) -> np.ndarray:
+    """The rows (of `kind`) relevant to the demand at all: their function fits (see
+    function_fit) and they are made for its sector; a general-purpose function, or a listing
+    that names no sector, serves any. Below this floor nothing is shown."""
+    asked = c.for_kind(kind)
+    if asked.stated:
+        functions = index.col("function")[rows].astype(np.int64)
+        rows = rows[~np.isnan(asked.function_table[functions])]
+    sector = index.col("sector")[rows]
+    return rows[index.col("general")[rows] | empty(sector) | intersects(sector, c.sector)]
+
+
 def candidate_key(c: CompiledDemand, kind: int) -> tuple:
     """What feasible_candidates depends on: demands with equal keys share their candidates."""
     bits = c.bits
@@ -273,6 +289,7 @@ def candidate_key(c: CompiledDemand, kind: int) -> tuple:
     return (
         kind,
         bits["allowed"],
+        bits["sector"],
         c.regions,
         mask_to_int(asked.required_certs[0]),
         bits["functions"] & mask_to_int(asked.kind_functions[0]),
@@ -294,9 +311,7 @@ def feasible_candidates(
     asked = c.for_kind(index.ref.kind_vocab.codes[kind])
     rows = offering_candidates(index, c, kind)
     candidates = len(rows)
-    if asked.stated:
-        functions = index.col("function")[rows].astype(np.int64)
-        rows = rows[~np.isnan(asked.function_table[functions])]
+    rows = relevant_rows(index, c, index.ref.kind_vocab.codes[kind], rows)
     masks = np.take(index.col("scoring_masks"), rows, axis=0)
     coverage = coverage_for_demand(index, c, rows, masks)
     ok = coverage > 0 if c.regions else None

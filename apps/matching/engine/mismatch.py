@@ -8,7 +8,7 @@ import numpy as np
 
 from .bundles import Bundle
 from .index import ALL_REGIONS, ANY_TECH, DemandIndex, OfferingIndex
-from .matcher import DemandMatches, coverage_for_demand, union
+from .matcher import DemandMatches, coverage_for_demand, relevant_rows, union
 from .reference import mask_to_int
 from .scoring import covers
 
@@ -142,18 +142,22 @@ def demand_flags(
                 )
             continue
         asked = c.for_kind(kind_code)
-        if asked.stated:
-            functions = index.col("function")[supply].astype(np.int64)
-            supply = supply[~np.isnan(asked.function_table[functions])]
+        if len(supply):
+            supply = relevant_rows(index, c, kind_code, supply)
             if not len(supply):
                 needed = ref.function_vocab.decode(c.functions[0] & asked.kind_functions[0])
                 names = [ref.name("function", code) for code in needed]
+                szh, sen = ref.name("sector", c.spec.sector)
                 add(
                     "no_supply",
                     HIGH,
-                    f"平台上没有所需功能的{kzh}供给（{'、'.join(n[0] for n in names)}）。",
+                    f"平台上没有所需功能的{kzh}供给（{'、'.join(n[0] for n in names)}）。"
+                    if needed
+                    else f"平台上没有面向{szh}行业的{kzh}供给。",
                     f"No {ken} with the needed function is listed "
-                    f"({', '.join(n[1] for n in names)}).",
+                    f"({', '.join(n[1] for n in names)})."
+                    if needed
+                    else f"No {ken} made for the {sen} sector is listed.",
                     kind_code,
                     functions=needed,
                 )

@@ -77,8 +77,12 @@ def pair_score(
     feasible = set(advice.feasible)
     requested = {t for t in d.technologies if t in techs}
     recommended = {advice.recommended} if advice.recommended else set()
-    if requested and not requested & feasible and d.technology_flexible:
-        allowed, preferred = requested | feasible, recommended
+    if requested and d.technology_flexible:
+        fitting = requested & feasible
+        rank = {t.code: t.cost_rank for t in ref.technologies}
+        ceiling = max((rank[t] for t in fitting), default=None)
+        cheaper = {t for t in feasible if ceiling is None or rank[t] <= ceiling}
+        allowed, preferred = requested | cheaper, fitting or recommended
     elif requested:
         allowed, preferred = requested, requested & feasible
     else:
@@ -100,6 +104,10 @@ def pair_score(
     elif not stated:
         function = FUNCTION_UNSTATED
     else:
+        return None
+    # A specialised product made for other sectors only is below the relevance floor.
+    o_sectors = set(o.sectors) & set(ref.sector_vocab.codes)
+    if not (mine is not None and mine.general) and o_sectors and d.sector not in o_sectors:
         return None
     if not (
         o.published

@@ -181,17 +181,20 @@ def pair_function_fit(o: Mapping[str, np.ndarray], d: Mapping[str, np.ndarray]) 
 def feasible_pairs(
     o: Mapping[str, np.ndarray], d: Mapping[str, np.ndarray], coverage: np.ndarray
 ) -> np.ndarray:
-    """Hard constraints: listed and verified, open demand, function, technology, region, the
+    """Hard constraints: listed and verified, open demand, function, made for the demand's
+    sector (unless general-purpose or naming no sector), technology, region, the
     certifications asked of the offering's kind (`d` scoped by `scope_to_kind`).
 
     The kind is already guaranteed by candidate generation (postings are per kind).
     """
     tech_ok = empty(o["tech"]) | intersects(o["tech"], d["allowed"])
+    for_sector = o["general"] | empty(o["sector"]) | intersects(o["sector"], d["sector"])
     return (
         o["active"]
         & o["verified"]
         & d["active"]
         & ~np.isnan(pair_function_fit(o, d))
+        & for_sector
         & tech_ok
         & (coverage > 0)
         & covers(o["cert"], d["required_certs"])
