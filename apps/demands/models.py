@@ -72,6 +72,13 @@ class Demand(models.Model):
     technologies = ArrayField(
         models.CharField(max_length=40), default=list, blank=True, verbose_name=_("指定网络技术")
     )
+    deployment = models.CharField(
+        _("平台部署要求"),
+        max_length=12,
+        blank=True,
+        choices=[("public_cloud", _("公有云")), ("private", _("私有化部署"))],
+        help_text=_("对平台类供给的部署方式要求；混合部署的平台两种都能满足。"),
+    )
     technology_flexible = models.BooleanField(
         _("接受替代技术"),
         default=True,

@@ -29,6 +29,7 @@ DEMAND_FIELDS = (
     "functions",
     "technologies",
     "technology_flexible",
+    "deployment",
     "uplink_kbps",
     "max_latency_ms",
     "mobility",

@@ -65,6 +65,7 @@ DEMAND_FIELDS = (
     "functions",
     "technologies",
     "technology_flexible",
+    "deployment",
     "uplink_kbps",
     "max_latency_ms",
     "mobility",
@@ -138,6 +139,7 @@ def relevance_market_load(data: Mapping[str, Any], *, coordinator: Any) -> Loade
         values["sector"] = sectors[item["sector"]]
         values["scenario"] = scenarios.get(item.get("scenario") or "")
         values["nationwide"] = not item["regions"]
+        values["deployment"] = item.get("deployment") or ""
         for name in ("unit_budget", "battery_life_years"):
             if values.get(name) is not None:
                 values[name] = Decimal(str(values[name]))

@@ -87,6 +87,7 @@ OFFERING_COLUMNS = (
     "model_number",
     "description",
     "function_id",
+    "attributes__deployment",
 )
 DEMAND_COLUMNS = (
     "id",
@@ -116,6 +117,7 @@ DEMAND_COLUMNS = (
     "expires_at",
     "functions",
     "technology_flexible",
+    "deployment",
 )
 
 
@@ -183,6 +185,11 @@ def load_reference() -> ReferenceData:
                 "code", "kind_id", "general"
             )
         ],
+        deployment_kinds=[
+            code
+            for code, spec in SupplyKind.objects.values_list("code", "attribute_spec")
+            if "deployment" in (spec or {})
+        ],
         certification_kinds={
             code: tuple(kinds)
             for code, kinds in Certification.objects.values_list("code", "kinds")
@@ -206,6 +213,7 @@ def _offering_record(row: tuple, tokens: tuple[str, ...] | None = None) -> Offer
         vendor_id=org,
         kind=kind,
         function=row[20],
+        deployment=row[21] if isinstance(row[21], str) else None,
         sectors=sectors,
         scenarios=scenarios,
         technologies=techs,
@@ -260,6 +268,7 @@ def demand_spec(row: tuple, typical: dict[str, tuple[str, ...]], now: datetime) 
         expires_at,
         functions,
         technology_flexible,
+        deployment,
     ) = row
     return DemandSpec(
         id=did,
@@ -269,6 +278,7 @@ def demand_spec(row: tuple, typical: dict[str, tuple[str, ...]], now: datetime) 
         functions=tuple(functions),
         technologies=tuple(techs),
         technology_flexible=technology_flexible,
+        deployment=deployment or None,
         profile=RequirementProfile(
             uplink_kbps=uplink,
             max_latency_ms=latency,
@@ -317,6 +327,7 @@ def profile_spec(values: dict, *, demand_id: int = 0) -> DemandSpec:
         "description": "",
         "functions": [],
         "technology_flexible": True,
+        "deployment": "",
     }
     row = tuple(
         value if value is not None else defaults.get(column)

@@ -88,6 +88,11 @@ class DemandForm(RequirementProfileForm):
         required=False,
         initial=True,
     )
+    deployment = forms.ChoiceField(
+        label=_("平台部署要求"),
+        required=False,
+        choices=[("", _("不限")), *Demand._meta.get_field("deployment").choices],
+    )
     functions = forms.MultipleChoiceField(
         label=_("所需产品功能"),
         required=False,

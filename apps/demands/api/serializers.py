@@ -29,6 +29,7 @@ class DemandOutSerializer(serializers.ModelSerializer):
             "functions",
             "technologies",
             "technology_flexible",
+            "deployment",
             "uplink_kbps",
             "max_latency_ms",
             "mobility",
@@ -85,6 +86,12 @@ class DemandInSerializer(serializers.Serializer):
     technology_flexible = serializers.BooleanField(
         required=False,
         help_text="When every requested technology is unfit, also recommend the advised one.",
+    )
+    deployment = serializers.ChoiceField(
+        choices=Demand._meta.get_field("deployment").choices,
+        required=False,
+        allow_blank=True,
+        help_text="Platform deployment required: public_cloud or private (hybrid fits both).",
     )
     uplink_kbps = serializers.IntegerField(
         min_value=0, max_value=10_000_000, required=False, allow_null=True

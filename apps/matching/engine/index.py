@@ -19,6 +19,7 @@ import numpy as np
 
 from .advice import TechnologyAdvice, technology_advice
 from .reference import (
+    DEPLOYMENT_BITS,
     ReferenceData,
     RequirementProfile,
     is_province,
@@ -65,6 +66,7 @@ class OfferingRecord:
     vendor_id: int
     kind: str
     function: str | None = None
+    deployment: str | None = None
     sectors: Sequence[str] = ()
     scenarios: Sequence[str] = ()
     technologies: Sequence[str] = ()
@@ -111,6 +113,7 @@ class DemandSpec:
     functions: Sequence[str] = ()
     technologies: Sequence[str] = ()
     technology_flexible: bool = True
+    deployment: str | None = None
     profile: RequirementProfile = field(default_factory=RequirementProfile)
     kinds_needed: Sequence[str] = ()
     regions: Sequence[str] = ()
@@ -340,6 +343,7 @@ class OfferingIndex:
             "kind": ref.kind_vocab.position.get(record.kind, -1),
             "function": function,
             "general": function >= 0 and bool(ref.general_function_bits >> function & 1),
+            "deploy": DEPLOYMENT_BITS.get(record.deployment or "", 0),
             "tech": ref.tech_vocab.bits(record.technologies),
             "sector": ref.sector_vocab.bits(record.sectors),
             "scenario": ref.scenario_vocab.bits(record.scenarios),
@@ -386,6 +390,7 @@ class OfferingIndex:
             "kind": np.fromiter((r["kind"] for r in rows), np.int16, n),
             "function": np.fromiter((r["function"] for r in rows), np.int16, n),
             "general": np.fromiter((r["general"] for r in rows), bool, n),
+            "deploy": np.fromiter((r["deploy"] for r in rows), np.int8, n),
             "nationwide": np.fromiter((r["nationwide"] for r in rows), bool, n),
             "price_min": np.fromiter((r["price_min"] for r in rows), np.float64, n),
             "price_max": np.fromiter((r["price_max"] for r in rows), np.float64, n),
@@ -675,6 +680,7 @@ class CompiledDemand:
     tokens: np.ndarray
     cell_tech: int  # technology the demand's volume counts under in aggregate cells
     requested_misfit: bool
+    deploy_need: int  # DEPLOYMENT_BITS of the platform deployment it requires, 0 for none
     ref: ReferenceData = field(repr=False, compare=False)
 
     def for_kind(self, kind: str) -> KindRequirements:
@@ -689,6 +695,7 @@ class CompiledDemand:
             functions = self.bits["functions"]
             kind_functions = ref.kind_function_bits.get(kind, 0)
             found = cache[kind] = KindRequirements(
+                deploy_need=self.deploy_need if kind in ref.deployment_kinds else 0,
                 required_certs=self.required_certs & certs,
                 wanted_certs=self.wanted_certs & certs,
                 kind_functions=masks_from_ints([kind_functions], ref.function_vocab.words),
@@ -721,8 +728,10 @@ class CompiledDemand:
 class KindRequirements:
     """A compiled demand's requirements of one supply kind: the certifications asked of that
     kind, whether it names functions of it, and the function sub-score per function position
-    (NaN: not a candidate; the last slot is for offerings without a function)."""
+    (NaN: not a candidate; the last slot is for offerings without a function), and the
+    deployment it requires of it (DEPLOYMENT_BITS, 0 for none)."""
 
+    deploy_need: int
     required_certs: np.ndarray
     wanted_certs: np.ndarray
     kind_functions: np.ndarray
@@ -797,6 +806,7 @@ def compile_demand(
         tokens=token_ids,
         cell_tech=cell_tech,
         requested_misfit=bool(requested_bits) and not (requested_bits & feasible_bits),
+        deploy_need=DEPLOYMENT_BITS.get(spec.deployment or "", 0),
         ref=ref,
     )
 
@@ -856,6 +866,7 @@ class DemandIndex:
             budget=np.zeros(0, np.float64),
             updated_at=np.zeros(0, np.float64),
             cell_tech=np.zeros(0, np.int16),
+            deploy_need=np.zeros(0, np.int8),
             active=np.zeros(0, bool),
         )
         return data
@@ -909,6 +920,7 @@ class DemandIndex:
             budget=c.budget,
             updated_at=float(spec.updated_at),
             cell_tech=c.cell_tech,
+            deploy_need=c.deploy_need,
             active=True,
         )
         position = self.cols.append(values)

@@ -124,6 +124,7 @@ def offering_columns(index: OfferingIndex, rows: np.ndarray | slice) -> dict[str
     return {
         "function": index.col("function")[rows],
         "general": index.col("general")[rows],
+        "deploy": index.col("deploy")[rows],
         "tech": index.col("tech")[rows],
         "sector": index.col("sector")[rows],
         "scenario": index.col("scenario")[rows],
@@ -159,6 +160,7 @@ def compiled_columns(c: CompiledDemand, kind: str) -> dict[str, np.ndarray]:
         "need": np.array([c.need]),
         "budget": np.array([c.budget]),
         "active": np.array([bool(c.spec.open)]),
+        "deploy_need": np.array([asked.deploy_need], dtype=np.int8),
     }
 
 
@@ -178,6 +180,7 @@ def demand_columns(index: DemandIndex, rows: np.ndarray) -> dict[str, np.ndarray
             "need",
             "budget",
             "active",
+            "deploy_need",
         )
     }
 
@@ -273,13 +276,17 @@ def relevant_rows(
 ) -> np.ndarray:
     """The rows (of `kind`) relevant to the demand at all: their function fits (see
     function_fit) and they are made for its sector; a general-purpose function, or a listing
-    that names no sector, serves any. Below this floor nothing is shown."""
+    that names no sector, serves any. Below this floor nothing is shown. A platform must also
+    be deployable the way the demand requires (public cloud / private)."""
     asked = c.for_kind(kind)
     if asked.stated:
         functions = index.col("function")[rows].astype(np.int64)
         rows = rows[~np.isnan(asked.function_table[functions])]
     sector = index.col("sector")[rows]
-    return rows[index.col("general")[rows] | empty(sector) | intersects(sector, c.sector)]
+    rows = rows[index.col("general")[rows] | empty(sector) | intersects(sector, c.sector)]
+    if asked.deploy_need:
+        rows = rows[(index.col("deploy")[rows] & asked.deploy_need) != 0]
+    return rows
 
 
 def candidate_key(c: CompiledDemand, kind: int) -> tuple:
@@ -292,6 +299,7 @@ def candidate_key(c: CompiledDemand, kind: int) -> tuple:
         bits["sector"],
         c.regions,
         mask_to_int(asked.required_certs[0]),
+        asked.deploy_need,
         bits["functions"] & mask_to_int(asked.kind_functions[0]),
     )
 
@@ -590,6 +598,7 @@ def match_offering(
         demand_columns(demands, rows),
         masks_from_ints([ref.kind_function_bits.get(kind, 0)], ref.function_vocab.words),
         masks_from_ints([ref.kind_certification_bits.get(kind, 0)], ref.cert_vocab.words),
+        deploys=kind in ref.deployment_kinds,
     )
     ok = feasible_pairs(o, d, coverage)
     rows, coverage = rows[ok], coverage[ok]

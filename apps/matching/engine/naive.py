@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 
 from .advice import technology_advice
 from .index import DemandSpec, OfferingRecord, VendorRecord, annual_need
-from .reference import ReferenceData, is_province, province_of
+from .reference import DEPLOYMENT_BITS, ReferenceData, is_province, province_of
 from .scoring import (
     CRED_BASE,
     CRED_CASES,
@@ -104,6 +104,9 @@ def pair_score(
     elif not stated:
         function = FUNCTION_UNSTATED
     else:
+        return None
+    need = DEPLOYMENT_BITS.get(d.deployment or "", 0) if o.kind in ref.deployment_kinds else 0
+    if need and not DEPLOYMENT_BITS.get(o.deployment or "", 0) & need:
         return None
     # A specialised product made for other sectors only is below the relevance floor.
     o_sectors = set(o.sectors) & set(ref.sector_vocab.codes)

@@ -9,6 +9,8 @@ import numpy as np
 
 # Demand power sources whose battery-life requirement is checked against a technology.
 BATTERY_POWERED = frozenset({"battery"})
+# Deployment as bits: a hybrid platform can be run either way; 0 states nothing.
+DEPLOYMENT_BITS = {"public_cloud": 1, "private": 2, "hybrid": 3}
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,8 @@ class ReferenceData:
     functions: Sequence[FunctionSpec] = ()
     # Certification code → the kinds it is asked of; a code not listed is asked of every kind.
     certification_kinds: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # Kinds a demand's deployment requirement (public cloud / private) is asked of.
+    deployment_kinds: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         technologies = sorted(self.technologies, key=lambda t: (t.cost_rank, t.code))

@@ -159,15 +159,21 @@ def function_fit(listed: np.ndarray, general: np.ndarray, stated: np.ndarray) ->
 
 
 def scope_to_kind(
-    d: Mapping[str, np.ndarray], kind_functions: np.ndarray, kind_certs: np.ndarray
+    d: Mapping[str, np.ndarray],
+    kind_functions: np.ndarray,
+    kind_certs: np.ndarray,
+    *,
+    deploys: bool,
 ) -> dict[str, np.ndarray]:
     """Demand columns as they apply to offerings of one kind: only the certifications asked
-    of that kind are required or wanted, and `stated` says whether it names a function of it."""
+    of that kind are required or wanted, `stated` says whether it names a function of it, and
+    a deployment requirement counts only for kinds that are deployed (`deploys`)."""
     return {
         **d,
         "required_certs": d["required_certs"] & kind_certs,
         "wanted_certs": d["wanted_certs"] & kind_certs,
         "stated": intersects(d["functions"], kind_functions),
+        "deploy_need": d["deploy_need"] if deploys else np.zeros_like(d["deploy_need"]),
     }
 
 
@@ -189,8 +195,10 @@ def feasible_pairs(
     """
     tech_ok = empty(o["tech"]) | intersects(o["tech"], d["allowed"])
     for_sector = o["general"] | empty(o["sector"]) | intersects(o["sector"], d["sector"])
+    deployable = (d["deploy_need"] == 0) | ((o["deploy"] & d["deploy_need"]) != 0)
     return (
-        o["active"]
+        deployable
+        & o["active"]
         & o["verified"]
         & d["active"]
         & ~np.isnan(pair_function_fit(o, d))
