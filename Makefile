@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test stop install lint format check-deploy clean
+.PHONY: run test eval stop install lint format check-deploy clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python scripts/dev.py prepare-test
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python scripts/dev.py test $(PYTEST_ARGS)
+
+# Match quality on the labelled relevance set (eval/relevance): NDCG@5, precision@5, grade-0
+# and infeasible items in the top 5, both directions. EVAL_ARGS=--lists prints every top 5.
+eval: $(STAMP)
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python scripts/dev.py eval $(EVAL_ARGS)
 
 stop: $(STAMP)
 	$(BIN)/python scripts/dev.py stop

@@ -1,7 +1,12 @@
 """Benchmark of the pure matching core on synthetic data (no database).
 
     .venv/bin/python bench/matching_engine.py [--offerings 1000000] [--demands 100000]
-        [--queries 200] [--workers 2] [--skip-full]
+        [--queries 200] [--workers 2] [--skip-full] [--no-functions]
+
+Listings declare one of six functions of their kind (the first general-purpose for chips,
+modules, IoT cards and platforms) and demands the functions of their scenario, drawn from a
+stream of their own so the rest of the market is the one earlier engines were measured on;
+`--no-functions` leaves them out (every demand states none: the engine's widest case).
 
 Prints figures as JSON lines and a summary; docs/benchmarks.md ("Matching") records a run.
 """
@@ -23,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from apps.matching.engine import (
     DemandIndex,
     DemandSpec,
+    FunctionSpec,
     OfferingIndex,
     OfferingRecord,
     ReferenceData,
@@ -96,6 +102,13 @@ PROVINCES = tuple(
     )
 )
 WORDS = [f"词{i}" for i in range(3000)]
+GENERAL_KINDS = ("chip", "module", "connectivity", "platform")
+FUNCTIONS = tuple(
+    FunctionSpec(f"{kind}_f{j}", kind, general=j == 0 and kind in GENERAL_KINDS)
+    for kind in KINDS
+    for j in range(6)
+)
+WITH_FUNCTIONS = True
 
 
 def reference() -> ReferenceData:
@@ -108,7 +121,13 @@ def reference() -> ReferenceData:
         protocols=PROTOCOLS,
         provinces=PROVINCES,
         kind_chain={k: i for i, k in enumerate(KINDS)},
+        functions=FUNCTIONS if WITH_FUNCTIONS else (),
     )
+
+
+def scenario_functions(scenario: int) -> tuple[str, ...]:
+    """What a scenario needs: one specific function of every kind."""
+    return tuple(f"{kind}_f{1 + scenario % 5}" for kind in KINDS) if WITH_FUNCTIONS else ()
 
 
 def rss_mib() -> float:
@@ -146,6 +165,7 @@ def synthetic_offerings(n: int, vendors: int, seed: int = 1):
     min_orders = rng.choice([1, 100, 1000, 10000], n).tolist()
     capacity = rng.lognormal(11, 1.5, n).astype(np.int64).tolist()
     updated = (NOW - rng.integers(0, 600, n) * 86400.0).tolist()
+    functions = np.random.default_rng(seed + 100).integers(0, 6, n).tolist()
     out = []
     for i in range(n):
         kind = KINDS[kinds[i]]
@@ -154,6 +174,7 @@ def synthetic_offerings(n: int, vendors: int, seed: int = 1):
                 id=i + 1,
                 vendor_id=vendor_ids[i],
                 kind=kind,
+                function=f"{kind}_f{functions[i]}" if WITH_FUNCTIONS else None,
                 sectors=sectors[i],
                 scenarios=scenarios[i],
                 technologies=() if kind in ("platform", "service") else techs[i],
@@ -195,12 +216,15 @@ def synthetic_demands(n: int, seed: int = 2, first_id: int = 1):
     out = []
     for i in range(n):
         kind_set = kind_sets[rng.choice(5, p=[0.4, 0.2, 0.2, 0.15, 0.05])]
+        sector = SECTORS[rng.integers(10)]
+        scenario = int(rng.integers(40))
         out.append(
             DemandSpec(
                 id=first_id + i,
                 organization_id=int(rng.integers(1, 5000)),
-                sector=SECTORS[rng.integers(10)],
-                scenario=SCENARIOS[rng.integers(40)],
+                sector=sector,
+                scenario=SCENARIOS[scenario],
+                functions=scenario_functions(scenario),
                 technologies=(TECHS[rng.integers(4)].code,) if rng.random() < 0.3 else (),
                 profile=profiles[rng.integers(len(profiles))],
                 kinds_needed=kind_set,
@@ -278,7 +302,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-full", action="store_true")
     parser.add_argument("--baseline-sample", type=int, default=20_000)
+    parser.add_argument("--no-functions", action="store_true")
     args = parser.parse_args()
+    global WITH_FUNCTIONS
+    WITH_FUNCTIONS = not args.no_functions
     ref = reference()
     vendor_count = max(10, args.offerings // 50)
     vendors = [

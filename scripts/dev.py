@@ -145,6 +145,16 @@ def pg_ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def pg_recreate_database(url: str) -> None:
+    import psycopg
+
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def pg_stop() -> None:
     if PG_DATA.exists() and pg_running():
         log("stopping embedded PostgreSQL")
@@ -285,6 +295,24 @@ def test(pytest_args: list[str]) -> int:
         services_stop(started)
 
 
+def evaluate(args: list[str]) -> int:
+    """Score the matching engine on the labelled relevance set, in a database of its own
+    (created afresh next to the platform's, so the set's market is the whole market)."""
+    started = services_start(redis_db=2)
+    try:
+        url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/iotmatch_eval"
+        pg_recreate_database(url)
+        os.environ["DATABASE_URL"] = url
+        manage("migrate", "--no-input", "-v", "0")
+        compile_messages()
+        manage("load_reference", "-v", "0")
+        return subprocess.run(
+            [PYTHON, str(ROOT / "manage.py"), "relevance_eval", *args], cwd=ROOT
+        ).returncode
+    finally:
+        services_stop(started)
+
+
 def prepare_test() -> int:
     """Install the system packages the browser tests need (Debian's Chromium, a CJK font)."""
     missing = []
@@ -319,6 +347,8 @@ def main(argv: list[str]) -> int:
         return test(argv[1:])
     if command == "prepare-test":
         return prepare_test()
+    if command == "eval":
+        return evaluate(argv[1:])
     if command == "start":
         services_start()
         print(f"export DATABASE_URL={os.environ['DATABASE_URL']}")

@@ -204,6 +204,12 @@ class OfferingForm(forms.Form):
     sectors = forms.MultipleChoiceField(
         label=_("适用行业"), choices=sector_choices, widget=forms.CheckboxSelectMultiple
     )
+    scenarios = forms.MultipleChoiceField(
+        label=_("服务场景"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("只勾选有实际案例或专门设计的场景：勾选过多不会提高推荐排名。"),
+    )
     technologies = forms.MultipleChoiceField(
         label=_("网络技术"),
         choices=technology_choices,
@@ -237,6 +243,12 @@ class OfferingForm(forms.Form):
         kind_code = self.data.get("kind") if self.is_bound else self.initial.get("kind")
         self.kind = SupplyKind.objects.filter(pk=kind_code).first() if kind_code else None
         keep_city_regions(self)
+        self.fields["scenarios"].choices = [
+            (s.code, _("%(sector)s：%(scenario)s") % {"sector": s.sector.name, "scenario": s.name})
+            for s in Scenario.objects.select_related("sector").order_by(
+                "sector__sort_order", "sort_order"
+            )
+        ]
         self.fields["function"].choices = [
             ("", "—"),
             *(

@@ -104,6 +104,8 @@ DEMAND_COLUMNS = [
     "expires_at",
     "functions",
     "technology_flexible",
+    "nationwide",
+    "deployment",
 ]
 
 DEMO_VENDOR_NAME = "智联物联网科技（河北）有限公司"
@@ -1253,5 +1255,7 @@ def demand_lines(
                     expires.isoformat() if expires else NULL,
                     code_array(scenario["functions"]),
                     "t",
+                    "f",
+                    "",
                 )
             )
