@@ -70,7 +70,19 @@ def test_schema_and_docs_are_served(client):
 
 
 @pytest.mark.django_db
-def test_healthz_reports_database_and_redis(client):
-    response = client.get("/healthz")
+def test_readyz_reports_each_dependency_and_healthz_only_liveness(client):
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "database": "ok", "cache": "ok", "broker": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_probes_answer_over_plain_http_for_any_host_in_production(settings, client):
+    # given production's HTTPS redirect and host check
+    settings.SECURE_SSL_REDIRECT = True
+    settings.ALLOWED_HOSTS = ["iotmatch.example.cn"]
+    # when a probe comes over plain HTTP by address (compose, a load balancer)
+    response = client.get("/healthz", HTTP_HOST="10.0.0.7:8000")
+    # then it is answered, not redirected or refused
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "redis": "ok"}
+    assert client.get("/api/v1/offerings", HTTP_HOST="iotmatch.example.cn").status_code == 301

@@ -7,7 +7,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -84,9 +84,16 @@ def account(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def organization_switch(request: HttpRequest) -> HttpResponse:
-    organization_id = int(request.POST.get("organization", 0) or 0)
-    if organization_id in request.user.organization_ids:
-        request.session[SESSION_ORGANIZATION] = organization_id
+    """Act for another of the user's organisations; anything but one of their ids is a 400."""
+    try:
+        organization_id = int(request.POST.get("organization", ""))
+    except ValueError:
+        organization_id = None
+    if organization_id not in request.user.organization_ids:
+        return HttpResponseBadRequest(
+            _("请选择您所属的组织。"), content_type="text/plain; charset=utf-8"
+        )
+    request.session[SESSION_ORGANIZATION] = organization_id
     return redirect("account")
 
 
