@@ -166,6 +166,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated
+# in the environment). Empty: the header is ignored, and a client cannot pick the address it is
+# counted under by rate limits and login lockout (apps.core.network).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -185,6 +190,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "apps.core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["apps.core.api.throttling.PrincipalRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"principal": env("API_THROTTLE_RATE", default="600/min")},
+    # Trust no proxy header in DRF itself: PrincipalRateThrottle counts by apps.core.network.
+    "NUM_PROXIES": 0,
     "DEFAULT_VERSIONING_CLASS": None,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -211,6 +218,9 @@ SPECTACULAR_SETTINGS = {
         "apps.integrations.schema.add_idempotency_key",
     ],
 }
+# Where rate-limit buckets live (apps.core.api.throttling); it falls back to per-process
+# counting while this Redis is unreachable.
+THROTTLE_REDIS_URL = env("THROTTLE_REDIS_URL", default=REDIS_URL)
 API_KEY_CUSTOM_HEADER = None  # keys travel as `Authorization: Api-Key <key>`
 
 # --- Celery ---------------------------------------------------------------------------------
