@@ -130,6 +130,9 @@ class TcpRelay:
 
     def cut(self) -> None:
         if self._listener is not None:
+            # shutdown() first: close() alone leaves a thread blocked in accept() listening.
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)
             self._listener.close()
             self._listener = None
         with self._lock:
