@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -60,6 +62,22 @@ def signup(request: HttpRequest) -> HttpResponse:
             )
             return redirect("account")
     return render(request, "frontend/accounts/signup.html", {"form": form})
+
+
+def login_locked_out(request: HttpRequest, response=None, credentials=None) -> HttpResponse:
+    """The login page, refusing a sign-in django-axes has locked out (AXES_LOCKOUT_CALLABLE):
+    too many failures for this account or from this address. 429, like any rate limit."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    messages.error(
+        request, _("登录失败次数过多，请 %(minutes)d 分钟后再试。") % {"minutes": minutes}
+    )
+    form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
+    return render(
+        request,
+        "frontend/accounts/registration/login.html",
+        {"form": form, "next": request.POST.get("next", "")},
+        status=429,
+    )
 
 
 def region_cities(request: HttpRequest) -> HttpResponse:

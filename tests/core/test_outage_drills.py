@@ -10,13 +10,7 @@ readiness naming the dependency, and every path healthy again without a restart.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import urllib.error
-import urllib.request
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -25,72 +19,9 @@ from apps.accounts import services as account_services
 from apps.catalog.models import Offering
 from tests import factories
 from tests.api.test_bad_input import BASE_OFFERING
-from tests.core.disposable_services import RedisServer, TcpRelay, free_port, wait_until
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.core.disposable_services import RedisServer, TcpRelay, Web, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
-
-
-class Web:
-    """gunicorn serving this project, as production runs it."""
-
-    def __init__(self, *, database_url: str, redis_url: str) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": "drill-" + "x" * 50,
-            "DJANGO_SECURE": "0",
-            "DATABASE_URL": database_url,
-            "DATABASE_CONNECT_TIMEOUT": "2",
-            "REDIS_URL": redis_url,
-            "LOG_LEVEL": "ERROR",
-        }
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "1",
-                "--timeout",
-                "30",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_until(lambda: self._answers(), timeout=30, interval=0.1)
-
-    def _answers(self) -> bool:
-        try:
-            return self.request("GET", "/healthz")[0] == 200
-        except OSError:
-            return False
-
-    def request(self, method: str, path: str, body=None, headers=None):
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(
-            self.base + path,
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json", **(headers or {})},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=20) as response:
-                return response.status, dict(response.headers), response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read()
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
 
 
 @pytest.fixture
@@ -116,7 +47,14 @@ def stack(world):
         f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD'] or ''}"
         f"@127.0.0.1:{relay.port}/{settings_dict['NAME']}"
     )
-    web = Web(database_url=database_url, redis_url=redis_server.url)
+    web = Web(
+        {
+            "DATABASE_URL": database_url,
+            "DATABASE_CONNECT_TIMEOUT": "2",
+            "REDIS_URL": redis_server.url,
+            "DJANGO_SECURE": "0",
+        }
+    )
     try:
         yield web, relay, redis_server, world
     finally:
