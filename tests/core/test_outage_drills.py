@@ -21,7 +21,10 @@ from tests import factories
 from tests.api.test_bad_input import BASE_OFFERING
 from tests.core.disposable_services import RedisServer, TcpRelay, Web, wait_until
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.timeout(120),
+]
 
 
 @pytest.fixture
