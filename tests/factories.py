@@ -8,7 +8,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth.models import Group
 
-from apps.accounts.credit_code import check_character
+from apps.accounts.credit_code import check_character, organization_code_check
 from apps.accounts.models import COORDINATOR_GROUP, Membership, Organization, User
 from apps.catalog.models import (
     Function,
@@ -26,8 +26,9 @@ _serial = itertools.count(1)
 
 
 def credit_code() -> str:
-    """A fresh valid unified social credit code."""
-    body = f"91130100MA{next(_serial):07d}"  # 17 characters, all in the GB 32100 alphabet
+    """A fresh valid unified social credit code (Shijiazhuang, organisation code 8 digits)."""
+    organization = f"{next(_serial):08d}"
+    body = "91130100" + organization + organization_code_check(organization)
     return body + check_character(body)
 
 

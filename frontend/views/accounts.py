@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -62,6 +64,22 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/accounts/signup.html", {"form": form})
 
 
+def login_locked_out(request: HttpRequest, response=None, credentials=None) -> HttpResponse:
+    """The login page, refusing a sign-in django-axes has locked out (AXES_LOCKOUT_CALLABLE):
+    too many failures for this account or from this address. 429, like any rate limit."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    messages.error(
+        request, _("登录失败次数过多，请 %(minutes)d 分钟后再试。") % {"minutes": minutes}
+    )
+    form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
+    return render(
+        request,
+        "frontend/accounts/registration/login.html",
+        {"form": form, "next": request.POST.get("next", "")},
+        status=429,
+    )
+
+
 def region_cities(request: HttpRequest) -> HttpResponse:
     """The <option>s of a province's cities (HTMX, for province → city selects)."""
     province = request.GET.get("province") or request.GET.get("province_id") or ""
@@ -84,9 +102,16 @@ def account(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def organization_switch(request: HttpRequest) -> HttpResponse:
-    organization_id = int(request.POST.get("organization", 0) or 0)
-    if organization_id in request.user.organization_ids:
-        request.session[SESSION_ORGANIZATION] = organization_id
+    """Act for another of the user's organisations; anything but one of their ids is a 400."""
+    try:
+        organization_id = int(request.POST.get("organization", ""))
+    except ValueError:
+        organization_id = None
+    if organization_id not in request.user.organization_ids:
+        return HttpResponseBadRequest(
+            _("请选择您所属的组织。"), content_type="text/plain; charset=utf-8"
+        )
+    request.session[SESSION_ORGANIZATION] = organization_id
     return redirect("account")
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from apps.accounts.models import Organization
 from apps.catalog.models import Offering
@@ -77,12 +78,15 @@ def post_demand(page) -> None:
     page.locator("#id_scenario option[value='municipal.water_meter']").wait_for(state="attached")
     page.get_by_label("应用场景").select_option("municipal.water_meter")
     # Choosing the scenario pre-fills its typical profile, and the engine's advice appears.
-    page.wait_for_function("document.querySelector('#advice').dataset.recommended === 'nb_iot'")
+    # (Playwright's expect, not wait_for_function: a string predicate is an eval, which the
+    # Content-Security-Policy refuses.)
+    advice = expect(page.locator("#advice"))
+    advice.to_have_attribute("data-recommended", "nb_iot", timeout=15_000)
     # Asking for video rules NB-IoT out: the advice follows the profile live.
     page.get_by_label("需要视频").check()
-    page.wait_for_function("document.querySelector('#advice').dataset.recommended !== 'nb_iot'")
+    advice.not_to_have_attribute("data-recommended", "nb_iot", timeout=15_000)
     page.get_by_label("需要视频").uncheck()
-    page.wait_for_function("document.querySelector('#advice').dataset.recommended === 'nb_iot'")
+    advice.to_have_attribute("data-recommended", "nb_iot", timeout=15_000)
     page.locator("input[name=kinds_needed][value=module]").check()
     page.locator("input[name=regions][value='130000']").check()
     page.get_by_label("规模（连接数/台数）").fill("200000")

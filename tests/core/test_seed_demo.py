@@ -10,6 +10,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.test import RequestFactory
 
 from apps.accounts.credit_code import is_valid_credit_code
 from apps.accounts.models import COORDINATOR_GROUP, Membership, Organization
@@ -34,6 +35,12 @@ SMALL = ["--offerings", "400", "--demands", "80", "--anchor-date", "2026-06-01",
 @pytest.fixture(autouse=True)
 def reference():
     call_command("load_reference", stdout=StringIO())
+
+
+def sign_in(username: str):
+    """The user the demo password signs in as (through the lockout backend, as the login does)."""
+    request = RequestFactory().post("/accounts/login/", REMOTE_ADDR="192.0.2.10")
+    return authenticate(request, username=username, password="demo-pass-2026")
 
 
 def seed(*args: str) -> str:
@@ -163,17 +170,17 @@ def test_demands_read_like_procurement_notices(market):
 
 
 def test_demo_logins_exist_with_their_organisations_and_rights(market):
-    coordinator = authenticate(username="coordinator", password="demo-pass-2026")
+    coordinator = sign_in("coordinator")
     assert coordinator and coordinator.is_staff and coordinator.is_coordinator
     assert coordinator.groups.filter(name=COORDINATOR_GROUP).exists()
     assert coordinator.has_perm("catalog.change_offering")
     assert coordinator.has_perm("accounts.change_organization")
-    vendor = authenticate(username="vendor", password="demo-pass-2026")
+    vendor = sign_in("vendor")
     membership = Membership.objects.get(user=vendor)
     assert membership.role == Membership.Role.OWNER
     assert membership.organization.is_verified and membership.organization.is_vendor
     assert 3 <= membership.organization.offerings.count() <= 20
-    enterprise = authenticate(username="enterprise", password="demo-pass-2026")
+    enterprise = sign_in("enterprise")
     organization = Membership.objects.get(user=enterprise).organization
     assert organization.is_enterprise and 3 <= organization.demands.count() <= 10
 
@@ -201,4 +208,4 @@ def test_if_empty_leaves_an_existing_market_alone_and_a_second_seed_is_refused(m
     with pytest.raises(CommandError, match="--flush"):
         seed("--offerings", "10", "--demands", "1", "--no-hooks")
     # Re-running keeps the demo logins working (idempotent).
-    assert authenticate(username="vendor", password="demo-pass-2026")
+    assert sign_in("vendor")

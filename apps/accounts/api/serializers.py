@@ -14,7 +14,20 @@ from ..selectors import organization_can_see_contacts
 CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email", "credit_code")
 
 
+def _private(field_class=serializers.CharField) -> serializers.Field:
+    # Declared nullable so the schema says what callers receive (see to_representation).
+    return field_class(
+        allow_null=True,
+        help_text="null unless the caller is a member of the organisation or a coordinator",
+    )
+
+
 class OrganizationOutSerializer(serializers.ModelSerializer):
+    credit_code = _private()
+    contact_name = _private()
+    contact_phone = _private()
+    contact_email = _private(serializers.EmailField)
+    verification_note = _private()
     province = serializers.CharField(source="province_id")
     city = serializers.CharField(source="city_id", allow_null=True)
     role_display = serializers.CharField(source="get_role_display")

@@ -7,11 +7,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from apps.core.exceptions import BusinessError
 
@@ -41,7 +42,13 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
-def exception_handler(exc: Exception, context: dict) -> Response | None:
+def exception_handler(exc: Exception, context: dict) -> HttpResponse | None:
+    from apps.core.outages import outage_response  # it builds its body with error_body
+
+    outage = outage_response(context["request"], exc)
+    if outage is not None:
+        set_rollback()
+        return outage
     if isinstance(exc, BusinessError):
         return Response(
             error_body(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import accumulate
 
-from apps.accounts.credit_code import check_character
+from apps.accounts.credit_code import check_character, organization_code_check
 from apps.catalog.models import Region, Scenario, Sector, SupplyKind, Technology
 from apps.catalog.reference.functions import guess_function
 
@@ -111,7 +111,8 @@ DEMAND_COLUMNS = [
 DEMO_VENDOR_NAME = "智联物联网科技（河北）有限公司"
 DEMO_ENTERPRISE_NAME = "冀中水务集团有限公司"
 # Fixed credit codes (not seed-dependent) so the demo logins find their organisations again.
-DEMO_VENDOR_CODE = "91130100MA07DEM01" + check_character("91130100MA07DEM01")
+# (Their organisation codes MA07DEM1-0 and MA07DEM0-2 carry GB 11714 check characters.)
+DEMO_VENDOR_CODE = "91130100MA07DEM10" + check_character("91130100MA07DEM10")
 DEMO_ENTERPRISE_CODE = "91130100MA07DEM02" + check_character("91130100MA07DEM02")
 DEMO_VENDOR_OFFERINGS = 10
 DEMO_ENTERPRISE_DEMANDS = 5
@@ -277,9 +278,7 @@ class Org:
 def _org_code(number: int) -> str:
     """A GB 11714 organisation code (8 digits and its check character) for a number."""
     digits = f"{number % 10**8:08d}"
-    total = sum(int(d) * w for d, w in zip(digits, (3, 7, 9, 10, 5, 8, 4, 2), strict=True))
-    check = 11 - total % 11
-    return digits + ("X" if check == 10 else "0" if check == 11 else str(check))
+    return digits + organization_code_check(digits)
 
 
 def credit_code(region: str, number: int) -> str:
