@@ -128,6 +128,19 @@ class Demand(models.Model):
         blank=True,
         validators=[MinValueValidator(0)],
     )
+    budget_unit = models.CharField(
+        _("预算单位"),
+        max_length=12,
+        default="device",
+        db_default="device",
+        choices=[
+            ("device", _("元/台（设备）")),
+            ("card_year", _("元/卡/年（物联网卡）")),
+            ("device_year", _("元/设备/年（平台）")),
+            ("project", _("元/项目")),
+        ],
+        help_text=_("预算只与按同一单位计价的供给比较。"),
+    )
     start_date = models.DateField(_("计划启动日期"), null=True, blank=True)
     rollout_months = models.PositiveSmallIntegerField(
         _("部署周期（月）"), default=12, validators=[MinValueValidator(1), MaxValueValidator(120)]

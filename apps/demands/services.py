@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Organization
 from apps.catalog.models import Certification, Function, Region, SupplyKind, Technology
+from apps.catalog.reference.kinds import kind_price_units
 from apps.catalog.services import (
     listing_announce,
     listing_owner_check,
@@ -44,6 +45,7 @@ DEMAND_FIELDS = (
     "regions",
     "volume",
     "unit_budget",
+    "budget_unit",
     "start_date",
     "rollout_months",
     "certifications",
@@ -77,6 +79,17 @@ def _demand_validate(values: dict[str, Any]) -> None:
     scenario, sector = values.get("scenario"), values.get("sector")
     if scenario is not None and sector is not None and scenario.sector_id != sector.pk:
         errors.setdefault("scenario", []).append(_("所选场景不属于该行业。"))
+    unit = values.get("budget_unit") or "device"
+    kinds = SupplyKind.objects.filter(pk__in=values.get("kinds_needed") or [])
+    if (
+        values.get("unit_budget") is not None
+        and kinds
+        and not any(unit in kind_price_units(k.code, k.attribute_spec) for k in kinds)
+    ):
+        errors.setdefault("budget_unit", []).append(
+            _("所需供给类型都不按该单位计价：%(kinds)s。")
+            % {"kinds": "、".join(k.name for k in kinds)}
+        )
     if values.get("power_source") == PowerSource.BATTERY and not values.get("battery_life_years"):
         errors.setdefault("battery_life_years", []).append(_("电池供电时请填写电池寿命要求。"))
     if errors:

@@ -79,6 +79,7 @@ DEMAND_FIELDS = (
     "regions",
     "volume",
     "unit_budget",
+    "budget_unit",
     "rollout_months",
     "certifications",
 )
@@ -140,6 +141,7 @@ def relevance_market_load(data: Mapping[str, Any], *, coordinator: Any) -> Loade
         values["scenario"] = scenarios.get(item.get("scenario") or "")
         values["nationwide"] = not item["regions"]
         values["deployment"] = item.get("deployment") or ""
+        values["budget_unit"] = item.get("budget_unit") or "device"
         for name in ("unit_budget", "battery_life_years"):
             if values.get(name) is not None:
                 values[name] = Decimal(str(values[name]))

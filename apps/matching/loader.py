@@ -30,6 +30,7 @@ from apps.catalog.models import (
     SupplyKind,
     Technology,
 )
+from apps.catalog.reference.kinds import price_unit_of
 from apps.catalog.selectors import reference_name_table
 from apps.coordination.selectors import typical_case_counts, typical_case_vendors_since
 from apps.core.upsert import copy_upsert
@@ -88,6 +89,7 @@ OFFERING_COLUMNS = (
     "description",
     "function_id",
     "attributes__deployment",
+    "attributes__price_unit",
 )
 DEMAND_COLUMNS = (
     "id",
@@ -118,6 +120,7 @@ DEMAND_COLUMNS = (
     "functions",
     "technology_flexible",
     "deployment",
+    "budget_unit",
 )
 
 
@@ -208,6 +211,7 @@ def scenario_certifications() -> dict[str, tuple[str, ...]]:
 def _offering_record(row: tuple, tokens: tuple[str, ...] | None = None) -> OfferingRecord:
     (oid, org, kind, sectors, scenarios, techs, nationwide, regions, certs, protocols) = row[:10]
     (pmin, pmax, min_order, capacity, lead, updated, status) = row[10:17]
+    unit, factor = price_unit_of(kind, {"price_unit": row[22]} if isinstance(row[22], str) else {})
     return OfferingRecord(
         id=oid,
         vendor_id=org,
@@ -221,8 +225,9 @@ def _offering_record(row: tuple, tokens: tuple[str, ...] | None = None) -> Offer
         regions=regions,
         certifications=certs,
         protocols=protocols,
-        price_min=float(pmin),
-        price_max=float(pmax),
+        price_min=float(pmin) * factor,
+        price_max=float(pmax) * factor,
+        price_unit=unit,
         min_order=min_order,
         annual_capacity=capacity,
         lead_time_days=lead,
@@ -269,6 +274,7 @@ def demand_spec(row: tuple, typical: dict[str, tuple[str, ...]], now: datetime) 
         functions,
         technology_flexible,
         deployment,
+        budget_unit,
     ) = row
     return DemandSpec(
         id=did,
@@ -294,6 +300,7 @@ def demand_spec(row: tuple, typical: dict[str, tuple[str, ...]], now: datetime) 
         regions=tuple(regions),
         volume=volume,
         unit_budget=float(budget) if budget is not None else None,
+        budget_unit=budget_unit or "device",
         rollout_months=rollout,
         certifications=tuple(certs),
         typical_certifications=typical.get(scenario, ()) if scenario else (),
@@ -328,6 +335,7 @@ def profile_spec(values: dict, *, demand_id: int = 0) -> DemandSpec:
         "functions": [],
         "technology_flexible": True,
         "deployment": "",
+        "budget_unit": "device",
     }
     row = tuple(
         value if value is not None else defaults.get(column)

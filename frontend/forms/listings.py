@@ -110,6 +110,11 @@ class DemandForm(RequirementProfileForm):
     unit_budget = forms.DecimalField(
         label=_("单位预算（元）"), required=False, min_value=0, decimal_places=2
     )
+    budget_unit = forms.ChoiceField(
+        label=_("预算单位"),
+        choices=Demand._meta.get_field("budget_unit").choices,
+        initial="device",
+    )
     start_date = forms.DateField(
         label=_("计划启动日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

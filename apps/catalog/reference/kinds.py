@@ -192,3 +192,33 @@ SUPPLY_KINDS = [
         },
     },
 ]
+
+# What a price or a budget is per (the engine compares them only in the same unit), and how a
+# monthly price listed by connectivity or platform vendors becomes its yearly unit.
+PRICE_UNITS = {
+    "device": ("元/台", "per device"),
+    "card_year": ("元/卡/年", "per card-year"),
+    "device_year": ("元/设备/年", "per device-year"),
+    "project": ("元/项目", "per project"),
+}
+MONTHLY_UNITS = {"card_month": "card_year", "device_month": "device_year"}
+# A kind's price unit when its listing does not say (kinds without a price_unit attribute are
+# priced per device).
+DEFAULT_PRICE_UNITS = {"connectivity": "card_year", "platform": "device_year"}
+
+
+def price_unit_of(kind: str, attributes: dict | None) -> tuple[str, float]:
+    """(unit, factor): the unit an offering's price is in and what turns it into that unit
+    (12 for a monthly price)."""
+    unit = (attributes or {}).get("price_unit") or DEFAULT_PRICE_UNITS.get(kind, "device")
+    if unit in MONTHLY_UNITS:
+        return MONTHLY_UNITS[unit], 12.0
+    return unit, 1.0
+
+
+def kind_price_units(kind: str, attribute_spec: dict | None) -> list[str]:
+    """The units offerings of a kind can be priced in: its default, then its attribute's."""
+    choices = ((attribute_spec or {}).get("price_unit") or {}).get("choices") or []
+    units = [DEFAULT_PRICE_UNITS.get(kind, "device")]
+    units += [MONTHLY_UNITS.get(choice, choice) for choice in choices]
+    return list(dict.fromkeys(units))

@@ -106,6 +106,7 @@ DEMAND_COLUMNS = [
     "technology_flexible",
     "nationwide",
     "deployment",
+    "budget_unit",
 ]
 
 DEMO_VENDOR_NAME = "智联物联网科技（河北）有限公司"
@@ -1256,5 +1257,6 @@ def demand_lines(
                     "t",
                     "f",
                     "",
+                    "device",
                 )
             )

@@ -44,6 +44,7 @@ class DemandOutSerializer(serializers.ModelSerializer):
             "regions",
             "volume",
             "unit_budget",
+            "budget_unit",
             "start_date",
             "rollout_months",
             "certifications",
@@ -113,6 +114,12 @@ class DemandInSerializer(serializers.Serializer):
     regions = code_list(max_items=400, max_length=6, required=False)
     volume = serializers.IntegerField(min_value=1, max_value=10**10)
     unit_budget = money(required=False, allow_null=True)
+    budget_unit = serializers.ChoiceField(
+        choices=Demand._meta.get_field("budget_unit").choices,
+        required=False,
+        help_text="What the budget is per: device, card_year, device_year or project; it is "
+        "compared only with offerings priced in that unit.",
+    )
     start_date = serializers.DateField(required=False, allow_null=True)
     rollout_months = serializers.IntegerField(min_value=1, max_value=120, required=False)
     certifications = code_list(max_items=30, required=False)

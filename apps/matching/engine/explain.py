@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from .index import CompiledDemand, OfferingIndex
-from .reference import mask_to_int
+from .reference import PRICE_UNITS, mask_to_int
 from .scoring import CRITERIA, Weights
 
 # (dimension, code) → (zh, en) display names; ReferenceData.name has this shape.
@@ -214,7 +214,16 @@ def explain(
 
     price = (float(row["price_min"][position]) + float(row["price_max"][position])) / 2
     budget = c.budget
-    if budget != budget:  # NaN: no budget given
+    unit = int(row["unit"][position])
+    if unit != c.budget_unit and budget == budget:
+        # priced per card-year, say, against a budget per device: not comparable
+        facts["price"] = {
+            "price": _number(price),
+            "budget": None,
+            "unit": PRICE_UNITS[unit] if unit >= 0 else None,
+            "budget_unit": PRICE_UNITS[c.budget_unit],
+        }
+    elif budget != budget:  # NaN: no budget given
         facts["price"] = {"price": _number(price), "budget": None}
     else:
         budget = float(budget)
@@ -408,8 +417,24 @@ def _capacity(f: Mapping, name: Names) -> tuple[str, str]:
     )
 
 
+# Price units as written after an amount (the default, per device, is left unsaid).
+UNIT_NAMES = {
+    "device": ("元/台", "per device"),
+    "card_year": ("元/卡/年", "per card-year"),
+    "device_year": ("元/设备/年", "per device-year"),
+    "project": ("元/项目", "per project"),
+}
+
+
 def _price(f: Mapping, name: Names) -> tuple[str, str]:
     price, budget = float(f.get("price", 0)), f.get("budget")
+    if f.get("budget_unit"):
+        uzh, uen = UNIT_NAMES.get(f.get("unit") or "", ("元", ""))
+        bzh, ben = UNIT_NAMES.get(f["budget_unit"], ("元", ""))
+        return (
+            f"参考价约 {_fmt(price)} {uzh}；需求预算按{bzh}计，不直接比较。",
+            f"Price about CNY {_fmt(price)} {uen}; the budget is {ben}, so they are not compared.",
+        )
     if budget is None:
         return (
             f"参考单价约 {_fmt(price)} 元；需求未给出预算。",

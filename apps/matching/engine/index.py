@@ -20,6 +20,7 @@ import numpy as np
 from .advice import TechnologyAdvice, technology_advice
 from .reference import (
     DEPLOYMENT_BITS,
+    PRICE_UNITS,
     ReferenceData,
     RequirementProfile,
     is_province,
@@ -34,6 +35,7 @@ from .scoring import (
     MIN_ORDER,
     NUMBERS,
     PRICE,
+    UNIT,
     UPDATED_AT,
     PackedLayout,
     credibility,
@@ -41,6 +43,7 @@ from .scoring import (
 )
 from .text import TokenVocabulary, idf_weights, tokenize
 
+PRICE_UNIT_POSITION = {unit: i for i, unit in enumerate(PRICE_UNITS)}
 ANY_TECH = -1  # posting key for offerings that declare no technology (platforms, services)
 NATIONWIDE = -1  # posting key for nationwide offerings / demands without regions
 ALL_REGIONS = -2  # posting key for every row of a kind and technology, wherever it serves
@@ -67,6 +70,7 @@ class OfferingRecord:
     kind: str
     function: str | None = None
     deployment: str | None = None
+    price_unit: str = "device"
     sectors: Sequence[str] = ()
     scenarios: Sequence[str] = ()
     technologies: Sequence[str] = ()
@@ -119,6 +123,7 @@ class DemandSpec:
     regions: Sequence[str] = ()
     volume: int = 1
     unit_budget: float | None = None
+    budget_unit: str = "device"
     rollout_months: int = 12
     certifications: Sequence[str] = ()
     typical_certifications: Sequence[str] = ()
@@ -344,6 +349,9 @@ class OfferingIndex:
             "function": function,
             "general": function >= 0 and bool(ref.general_function_bits >> function & 1),
             "deploy": DEPLOYMENT_BITS.get(record.deployment or "", 0),
+            "unit": PRICE_UNITS.index(record.price_unit)
+            if record.price_unit in PRICE_UNITS
+            else -1,
             "tech": ref.tech_vocab.bits(record.technologies),
             "sector": ref.sector_vocab.bits(record.sectors),
             "scenario": ref.scenario_vocab.bits(record.scenarios),
@@ -391,6 +399,7 @@ class OfferingIndex:
             "function": np.fromiter((r["function"] for r in rows), np.int16, n),
             "general": np.fromiter((r["general"] for r in rows), bool, n),
             "deploy": np.fromiter((r["deploy"] for r in rows), np.int8, n),
+            "unit": np.fromiter((r["unit"] for r in rows), np.int8, n),
             "nationwide": np.fromiter((r["nationwide"] for r in rows), bool, n),
             "price_min": np.fromiter((r["price_min"] for r in rows), np.float64, n),
             "price_max": np.fromiter((r["price_max"] for r in rows), np.float64, n),
@@ -444,6 +453,7 @@ class OfferingIndex:
         numbers = np.zeros((len(data["id"]), NUMBERS), dtype=np.float64)
         numbers[:, PRICE] = (data["price_min"] + data["price_max"]) / 2.0
         numbers[:, FUNCTION] = data["function"]
+        numbers[:, UNIT] = data["unit"]
         numbers[:, CAPACITY] = data["capacity"]
         numbers[:, MIN_ORDER] = data["min_order"]
         numbers[:, UPDATED_AT] = data["updated_at"]
@@ -677,6 +687,7 @@ class CompiledDemand:
     regions: tuple[tuple[int, int], ...]  # (province position or -1, city code or 0)
     need: float
     budget: float
+    budget_unit: int  # position in PRICE_UNITS
     tokens: np.ndarray
     cell_tech: int  # technology the demand's volume counts under in aggregate cells
     requested_misfit: bool
@@ -803,6 +814,7 @@ def compile_demand(
         regions=tuple(regions),
         need=annual_need(spec.volume, spec.rollout_months),
         budget=budget,
+        budget_unit=PRICE_UNIT_POSITION.get(spec.budget_unit, 0),
         tokens=token_ids,
         cell_tech=cell_tech,
         requested_misfit=bool(requested_bits) and not (requested_bits & feasible_bits),
@@ -864,6 +876,7 @@ class DemandIndex:
             volume=np.zeros(0, np.float64),
             need=np.zeros(0, np.float64),
             budget=np.zeros(0, np.float64),
+            budget_unit=np.zeros(0, np.int8),
             updated_at=np.zeros(0, np.float64),
             cell_tech=np.zeros(0, np.int16),
             deploy_need=np.zeros(0, np.int8),
@@ -918,6 +931,7 @@ class DemandIndex:
             volume=float(spec.volume),
             need=c.need,
             budget=c.budget,
+            budget_unit=c.budget_unit,
             updated_at=float(spec.updated_at),
             cell_tech=c.cell_tech,
             deploy_need=c.deploy_need,

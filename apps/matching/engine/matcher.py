@@ -24,7 +24,9 @@ from .scoring import (
     CAPACITY,
     PRICE,
     TEXT_NO_QUERY,
+    UNIT,
     Weights,
+    budget_for,
     covers,
     criterion_scores,
     deferred_points,
@@ -32,6 +34,7 @@ from .scoring import (
     feasible_pairs,
     intersects,
     partial_points,
+    price_in_class,
     scope_to_kind,
     top_k,
     total_score,
@@ -125,6 +128,7 @@ def offering_columns(index: OfferingIndex, rows: np.ndarray | slice) -> dict[str
         "function": index.col("function")[rows],
         "general": index.col("general")[rows],
         "deploy": index.col("deploy")[rows],
+        "unit": index.col("unit")[rows],
         "tech": index.col("tech")[rows],
         "sector": index.col("sector")[rows],
         "scenario": index.col("scenario")[rows],
@@ -159,6 +163,7 @@ def compiled_columns(c: CompiledDemand, kind: str) -> dict[str, np.ndarray]:
         "volume": np.array([float(c.spec.volume)]),
         "need": np.array([c.need]),
         "budget": np.array([c.budget]),
+        "budget_unit": np.array([c.budget_unit], dtype=np.int8),
         "active": np.array([bool(c.spec.open)]),
         "deploy_need": np.array([asked.deploy_need], dtype=np.int8),
     }
@@ -179,6 +184,7 @@ def demand_columns(index: DemandIndex, rows: np.ndarray) -> dict[str, np.ndarray
             "volume",
             "need",
             "budget",
+            "budget_unit",
             "active",
             "deploy_need",
         )
@@ -277,7 +283,8 @@ def relevant_rows(
     """The rows (of `kind`) relevant to the demand at all: their function fits (see
     function_fit) and they are made for its sector; a general-purpose function, or a listing
     that names no sector, serves any. Below this floor nothing is shown. A platform must also
-    be deployable the way the demand requires (public cloud / private)."""
+    be deployable the way the demand requires (public cloud / private), and priced within
+    reach of the budget where both are in the same unit (see price_in_class)."""
     asked = c.for_kind(kind)
     if asked.stated:
         functions = index.col("function")[rows].astype(np.int64)
@@ -286,6 +293,10 @@ def relevant_rows(
     rows = rows[index.col("general")[rows] | empty(sector) | intersects(sector, c.sector)]
     if asked.deploy_need:
         rows = rows[(index.col("deploy")[rows] & asked.deploy_need) != 0]
+    if c.budget > 0:
+        numbers = index.col("scoring_numbers")
+        budget = budget_for(numbers[rows, UNIT], c.budget, c.budget_unit)
+        rows = rows[price_in_class(numbers[rows, PRICE], budget)]
     return rows
 
 
@@ -378,8 +389,14 @@ def evaluate_kind(
         subs=subs,
         candidates=candidates,
         capacity_total=float(numbers[:, CAPACITY].sum()),
-        cheapest_price=float(numbers[:, PRICE].min()) if len(rows) else float("nan"),
+        cheapest_price=cheapest_in_budget_unit(numbers, c.budget_unit),
     )
+
+
+def cheapest_in_budget_unit(numbers: np.ndarray, unit: int) -> float:
+    """The lowest mid price among rows priced in the budget's unit (NaN when none is)."""
+    prices = numbers[numbers[:, UNIT] == unit, PRICE]
+    return float(prices.min()) if len(prices) else float("nan")
 
 
 def _best_bound(points: np.ndarray, slack: float, keep: int) -> np.ndarray:

@@ -22,7 +22,9 @@ from .scoring import (
     FUNCTION_LISTED,
     FUNCTION_UNSTATED,
     MIN_ORDER_PENALTY,
+    PRICE_CEILING,
     PRICE_FAR_BELOW,
+    PRICE_FLOOR,
     PRICE_LOW_RATIO,
     PRICE_NO_BUDGET,
     SCENARIO_BREADTH_FREE,
@@ -148,7 +150,12 @@ def pair_score(
     if o.min_order > d.volume:
         capacity *= MIN_ORDER_PENALTY
     price = (o.price_min + o.price_max) / 2
-    if d.unit_budget is None:
+    same_unit = o.price_unit == d.budget_unit
+    if d.unit_budget is not None and same_unit and float(d.unit_budget) > 0 and price > 0:
+        ratio = price / float(d.unit_budget)
+        if not PRICE_FLOOR <= ratio <= PRICE_CEILING:
+            return None  # another class of product: below the relevance floor
+    if d.unit_budget is None or not same_unit:
         price_s = PRICE_NO_BUDGET
     else:
         budget = float(d.unit_budget)

@@ -11,6 +11,8 @@ import numpy as np
 BATTERY_POWERED = frozenset({"battery"})
 # Deployment as bits: a hybrid platform can be run either way; 0 states nothing.
 DEPLOYMENT_BITS = {"public_cloud": 1, "private": 2, "hybrid": 3}
+# What a price or a budget is per: a price compares with a budget only in the same unit.
+PRICE_UNITS = ("device", "card_year", "device_year", "project")
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,12 @@ SECTOR_ONLY = 0.5
 PRICE_LOW_RATIO = 0.2
 PRICE_FAR_BELOW = 0.7
 PRICE_NO_BUDGET = 0.8
+# Relevance floor on price, in the budget's unit: above PRICE_CEILING times the budget or below
+# PRICE_FLOOR of it, an offering is another class of product (a ¥45,000 canal gate for a
+# drip-valve tender of ¥800, a ¥600 valve for the canal gate's). On the labelled set these
+# bounds removed 19 grade-0 pairs and no graded one (5× and 1/20 removed four graded ones).
+PRICE_CEILING = 10.0
+PRICE_FLOOR = 0.02
 TEXT_NO_QUERY = 0.5
 # Freshness: full marks for 30 days, then linear to the floor at one year.
 FRESH_DAYS = 30.0
@@ -196,8 +202,13 @@ def feasible_pairs(
     tech_ok = empty(o["tech"]) | intersects(o["tech"], d["allowed"])
     for_sector = o["general"] | empty(o["sector"]) | intersects(o["sector"], d["sector"])
     deployable = (d["deploy_need"] == 0) | ((o["deploy"] & d["deploy_need"]) != 0)
+    in_class = price_in_class(
+        (o["price_min"] + o["price_max"]) / 2.0,
+        budget_for(o["unit"], d["budget"], d["budget_unit"]),
+    )
     return (
         deployable
+        & in_class
         & o["active"]
         & o["verified"]
         & d["active"]
@@ -277,7 +288,10 @@ def criterion_scores(
 ) -> dict[str, np.ndarray]:
     """Each criterion's sub-score in [0, 1] for aligned pairs."""
     m = len(coverage)
-    price = price_score((o["price_min"] + o["price_max"]) / 2.0, d["budget"])
+    price = price_score(
+        (o["price_min"] + o["price_max"]) / 2.0,
+        budget_for(o["unit"], d["budget"], d["budget_unit"]),
+    )
     return {
         "function": np.broadcast_to(pair_function_fit(o, d), (m,)),
         "technology": np.broadcast_to(technology_fit(o["tech"], d), (m,)),
@@ -296,9 +310,10 @@ def criterion_scores(
 # weight.
 DEFERRED = ("text",)
 # Packed scoring numbers per offering row (see OfferingIndex): mid price, capacity, minimum
-# order, vendor credibility, last change (epoch seconds), function position (-1: none).
-PRICE, CAPACITY, MIN_ORDER, CREDIBILITY, UPDATED_AT, FUNCTION = range(6)
-NUMBERS = 6
+# order, vendor credibility, last change (epoch seconds), function position (-1: none), price
+# unit (position in PRICE_UNITS).
+PRICE, CAPACITY, MIN_ORDER, CREDIBILITY, UPDATED_AT, FUNCTION, UNIT = range(7)
+NUMBERS = 7
 # Lookup tables replace the technology formula while a mask has at most this many bits.
 TECH_TABLE_BITS = 12
 
@@ -378,7 +393,8 @@ def partial_points(
     capacity = np.minimum(numbers[:, CAPACITY] * (1.0 / max(need, 1.0)), 1.0)
     capacity *= 1.0 - (numbers[:, MIN_ORDER] > volume) * (1.0 - MIN_ORDER_PENALTY)
     points += capacity * (100.0 * norm["capacity"])
-    points += price_score(numbers[:, PRICE], d["budget"]) * (100.0 * norm["price"])
+    budget = budget_for(numbers[:, UNIT], d["budget"], d["budget_unit"])
+    points += price_score(numbers[:, PRICE], budget) * (100.0 * norm["price"])
     w = 100.0 * norm["certification"]
     if d["wanted_certs"].any():
         points += certification_fit(masks[:, layout.cert], d) * w
@@ -408,6 +424,21 @@ def deferred_points(weights: Weights) -> float:
     """The most the DEFERRED criteria can add to `partial_points`."""
     norm = weights.normalised()
     return 100.0 * sum(norm[name] for name in DEFERRED)
+
+
+def budget_for(units: np.ndarray, budget: np.ndarray, budget_unit: np.ndarray) -> np.ndarray:
+    """The demand's budget for rows priced in `units`: NaN (no budget) in another unit."""
+    return np.where(np.asarray(units) == budget_unit, budget, np.nan)
+
+
+def price_in_class(price: np.ndarray, budget: np.ndarray) -> np.ndarray:
+    """Is the price within PRICE_FLOOR … PRICE_CEILING of the budget? Always without a budget,
+    and for a price of 0 (free, or a price on request)."""
+    price = np.asarray(price, dtype=np.float64)
+    budget = np.asarray(budget, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = price / np.where(budget > 0, budget, np.nan)
+    return ~(budget > 0) | (price <= 0) | ((ratio <= PRICE_CEILING) & (ratio >= PRICE_FLOOR))
 
 
 def price_score(price: np.ndarray, budget: np.ndarray) -> np.ndarray:
