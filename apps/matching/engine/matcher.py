@@ -26,15 +26,12 @@ from .scoring import (
     TEXT_NO_QUERY,
     UNIT,
     Weights,
-    budget_for,
     covers,
     criterion_scores,
     deferred_points,
-    empty,
     feasible_pairs,
-    intersects,
     partial_points,
-    price_in_class,
+    relevance_floor,
     scope_to_kind,
     top_k,
     total_score,
@@ -280,24 +277,12 @@ def accumulate(
 def relevant_rows(
     index: OfferingIndex, c: CompiledDemand, kind: str, rows: np.ndarray
 ) -> np.ndarray:
-    """The rows (of `kind`) relevant to the demand at all: their function fits (see
-    function_fit) and they are made for its sector; a general-purpose function, or a listing
-    that names no sector, serves any. Below this floor nothing is shown. A platform must also
-    be deployable the way the demand requires (public cloud / private), and priced within
-    reach of the budget where both are in the same unit (see price_in_class)."""
-    asked = c.for_kind(kind)
-    if asked.stated:
-        functions = index.col("function")[rows].astype(np.int64)
-        rows = rows[~np.isnan(asked.function_table[functions])]
-    sector = index.col("sector")[rows]
-    rows = rows[index.col("general")[rows] | empty(sector) | intersects(sector, c.sector)]
-    if asked.deploy_need:
-        rows = rows[(index.col("deploy")[rows] & asked.deploy_need) != 0]
-    if c.budget > 0:
-        numbers = index.col("scoring_numbers")
-        budget = budget_for(numbers[rows, UNIT], c.budget, c.budget_unit)
-        rows = rows[price_in_class(numbers[rows, PRICE], budget)]
-    return rows
+    """The rows (of `kind`) above the relevance floor for the demand (see relevance_floor)."""
+    o = {
+        name: index.col(name)[rows]
+        for name in ("function", "general", "sector", "deploy", "unit", "price_min", "price_max")
+    }
+    return rows[relevance_floor(o, compiled_columns(c, kind))]
 
 
 def candidate_key(c: CompiledDemand, kind: int) -> tuple:

@@ -190,30 +190,38 @@ def pair_function_fit(o: Mapping[str, np.ndarray], d: Mapping[str, np.ndarray]) 
     return function_fit(listed, np.broadcast_to(o["general"], shape), d["stated"])
 
 
-def feasible_pairs(
-    o: Mapping[str, np.ndarray], d: Mapping[str, np.ndarray], coverage: np.ndarray
-) -> np.ndarray:
-    """Hard constraints: listed and verified, open demand, function, made for the demand's
-    sector (unless general-purpose or naming no sector), technology, region, the
-    certifications asked of the offering's kind (`d` scoped by `scope_to_kind`).
+def relevance_floor(o: Mapping[str, np.ndarray], d: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Is the offering relevant to the demand at all (below this floor nothing is shown)?
 
-    The kind is already guaranteed by candidate generation (postings are per kind).
+    Its function fits (see function_fit); it is made for the demand's sector (a
+    general-purpose function, or a listing naming no sector, serves any); it can be deployed
+    as the demand requires (public cloud / private, for kinds that are deployed); and it is
+    priced within reach of the budget where both are in the same unit (price_in_class).
+    `d` is scoped to the offerings' kind by `scope_to_kind`.
     """
-    tech_ok = empty(o["tech"]) | intersects(o["tech"], d["allowed"])
     for_sector = o["general"] | empty(o["sector"]) | intersects(o["sector"], d["sector"])
     deployable = (d["deploy_need"] == 0) | ((o["deploy"] & d["deploy_need"]) != 0)
     in_class = price_in_class(
         (o["price_min"] + o["price_max"]) / 2.0,
         budget_for(o["unit"], d["budget"], d["budget_unit"]),
     )
+    return ~np.isnan(pair_function_fit(o, d)) & for_sector & deployable & in_class
+
+
+def feasible_pairs(
+    o: Mapping[str, np.ndarray], d: Mapping[str, np.ndarray], coverage: np.ndarray
+) -> np.ndarray:
+    """Hard constraints: listed and verified, open demand, the relevance floor, technology,
+    region, the certifications asked of the offering's kind (`d` scoped by `scope_to_kind`).
+
+    The kind is already guaranteed by candidate generation (postings are per kind).
+    """
+    tech_ok = empty(o["tech"]) | intersects(o["tech"], d["allowed"])
     return (
-        deployable
-        & in_class
-        & o["active"]
+        o["active"]
         & o["verified"]
         & d["active"]
-        & ~np.isnan(pair_function_fit(o, d))
-        & for_sector
+        & relevance_floor(o, d)
         & tech_ok
         & (coverage > 0)
         & covers(o["cert"], d["required_certs"])
