@@ -184,7 +184,12 @@ def scope_to_kind(
 
 
 def pair_function_fit(o: Mapping[str, np.ndarray], d: Mapping[str, np.ndarray]) -> np.ndarray:
-    """function_fit of aligned pairs (demand columns scoped to the offerings' kind)."""
+    """function_fit of aligned pairs (demand columns scoped to the offerings' kind).
+
+    One demand's columns carry its `function_table` (function_fit per function position):
+    a lookup then, instead of a bit test per row."""
+    if "function_table" in d:
+        return function_points(np.asarray(o["function"]), d["function_table"])
     shape = np.broadcast_shapes(np.shape(o["function"]), np.shape(d["stated"]))
     listed = has_bit(d["functions"], np.broadcast_to(o["function"], shape))
     return function_fit(listed, np.broadcast_to(o["general"], shape), d["stated"])
