@@ -63,6 +63,7 @@ def test_offering_search_returns_hits_highlights_facets_and_no_drafts(api, catal
     assert body["facets"]["kind"] == [{"key": "module", "count": 1}]
     assert set(body["facets"]) == {
         "kind",
+        "function",
         "sector",
         "technology",
         "region",
@@ -129,7 +130,7 @@ def test_anonymous_demands_come_without_the_enterprise(api):
         ({"page_size": "0"}, "min_value", "page_size"),
         ({"page_size": "1000"}, "max_value", "page_size"),
         ({"verified": "maybe"}, "invalid", "verified"),
-        ({"q": "水表\x00"}, "null_characters_not_allowed", "q"),
+        ({"q": "水表\x00"}, "invalid_characters", "q"),
     ],
 )
 def test_bad_parameters_are_400_in_the_error_shape(api, params, code, field):

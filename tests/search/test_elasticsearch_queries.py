@@ -147,6 +147,7 @@ def test_offering_aggregations_are_the_facets():
     aggs = build_search(SearchQuery()).to_dict()["aggs"]
     assert set(aggs) == {
         "kind",
+        "function",
         "sector",
         "technology",
         "certification",
@@ -156,6 +157,7 @@ def test_offering_aggregations_are_the_facets():
         "price",
     }
     assert aggs["technology"] == {"terms": {"field": "technologies", "size": 50}}
+    assert aggs["function"] == {"terms": {"field": "functions", "size": 50}}
     assert aggs["region"] == {
         "filter": {"bool": {"must_not": [{"term": {"nationwide": True}}]}},
         "aggs": {"provinces": {"terms": {"field": "region_provinces", "size": 50}}},
@@ -226,6 +228,7 @@ class _Indices:
         self.create_error = create_error
         self.created = []
         self.put_aliases = []
+        self.put_mappings = []
 
     def exists_alias(self, name):
         return self.alias_exists
@@ -237,6 +240,9 @@ class _Indices:
 
     def put_alias(self, index, name):
         self.put_aliases.append((index, name))
+
+    def put_mapping(self, index, properties):
+        self.put_mappings.append((index, properties))
 
 
 class _Answer(dict):
@@ -284,6 +290,7 @@ class _StubClient:
 def _stub_backend(client) -> ElasticsearchBackend:
     backend = ElasticsearchBackend.__new__(ElasticsearchBackend)
     backend.client = backend.reads = client
+    backend.mapped = set()
     return backend
 
 
@@ -320,6 +327,7 @@ def test_a_response_becomes_the_same_result_shape_as_postgres():
         },
         "aggregations": {
             "kind": {"buckets": [{"key": "module", "doc_count": 3}]},
+            "function": {"buckets": [{"key": "module_lpwa", "doc_count": 3}]},
             "sector": {"buckets": [{"key": "municipal", "doc_count": 3}]},
             "technology": {"buckets": [{"key": "nb_iot", "doc_count": 3}]},
             "certification": {"buckets": []},
@@ -381,6 +389,7 @@ def _empty_response():
         "hits": {"total": {"value": 0, "relation": "eq"}, "hits": []},
         "aggregations": {
             "kind": {"buckets": []},
+            "function": {"buckets": []},
             "sector": {"buckets": []},
             "technology": {"buckets": []},
             "certification": {"buckets": []},
