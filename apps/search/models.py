@@ -135,8 +135,9 @@ class Ranking(models.Model):
     # Names and model numbers for trigram (typo) matching.
     typo_text = models.CharField(max_length=320, blank=True)
     terms = ArrayField(models.IntegerField(), default=list)
-    # The function facet's term ids (also in `terms`), counted by unnesting: there are more
-    # functions (91) than a bigint bitmask holds, and a listing has one or a few.
+    # The function facet's term ids (also in `terms`), sorted; counted by grouping on the
+    # array: there are more functions (91) than a bigint bitmask holds, and a listing has one
+    # or a few, so there are few distinct arrays.
     function_terms = ArrayField(models.IntegerField(), default=list)
     kind_bits = models.BigIntegerField(default=0)
     sector_bits = models.BigIntegerField(default=0)

@@ -124,8 +124,10 @@ _BIT_FACETS = {
     "certification": ("certifications", "certification_bits"),
     "province": ("region_provinces", "province_bits"),
 }
-# Facets counted by unnesting their term ids (more values than a bitmask holds): facet name ->
-# (document field, ranking column).
+# Facets with more values than a bitmask holds, counted by grouping on their array of term ids
+# (a listing has one or a few, so there are few distinct arrays; split into codes in Python):
+# facet name -> (document field, ranking column). Measured on 10,000 matches (p50): +3 ms for
+# grouping by the array, +4 ms for one more bigint column, +9 ms for unnesting the arrays.
 _LIST_FACETS = {"function": ("functions", "function_terms")}
 # Filter-only terms: each city or province-level code a listing serves, and nationwide.
 _REGION = "region"
@@ -487,9 +489,10 @@ class PostgresBackend(SearchBackend):
         )
         where, keyset_params = self._keyset(descending, cast, cursor_key, "m.sort_key", "m.id")
         page_score = "m.sort_key" if key_sql == "score" else "m.score"
-        nulls = f"NULL::bigint, NULL::float8, NULL::{cast}"
+        # Columns: facet, key, count, id, score, sort key, and the term ids of a list facet.
+        nulls = f"NULL::bigint, NULL::float8, NULL::{cast}, NULL::int[]"
         parts = [
-            "SELECT 'hit', 0::bigint, 0::bigint, p.id, p.score, p.sort_key FROM p",
+            "SELECT 'hit', 0::bigint, 0::bigint, p.id, p.score, p.sort_key, NULL::int[] FROM p",
             f"SELECT 'total', 0::bigint, count(*), {nulls} FROM m",
             *(
                 f"SELECT '{facet}', m.{column}, count(*), {nulls} FROM f m"
@@ -498,8 +501,8 @@ class PostgresBackend(SearchBackend):
                 for facet, (_field, column) in _BIT_FACETS.items()
             ),
             *(
-                f"SELECT '{facet}', t.id::bigint, count(*), {nulls}"
-                f" FROM f m, unnest(m.{column}) AS t(id) GROUP BY 2"
+                f"SELECT '{facet}', 0::bigint, count(*), NULL::bigint, NULL::float8,"
+                f" NULL::{cast}, m.{column} FROM f m WHERE m.{column} <> '{{}}' GROUP BY 7"
                 for facet, (_field, column) in _LIST_FACETS.items()
             ),
             f"SELECT 'nationwide', 0::bigint, count(*), {nulls} FROM f m WHERE m.nationwide",
@@ -573,11 +576,13 @@ class PostgresBackend(SearchBackend):
         page: list[tuple] = []
         counts: dict[str, dict] = {}
         total = 0
-        for facet, key, count, pk, score, sort_key in rows:
+        for facet, key, count, pk, score, sort_key, term_ids in rows:
             if facet == "hit":
                 page.append((sort_key, pk, score))
             elif facet == "total":
                 total = count
+            elif facet in _LIST_FACETS:
+                counts.setdefault(facet, {})[tuple(term_ids)] = count
             else:
                 counts.setdefault(facet, {})[key] = count
         return page, counts, total
@@ -597,10 +602,12 @@ class PostgresBackend(SearchBackend):
                     bits >>= 1
                     bit += 1
         for facet in _LIST_FACETS:
-            for term_id, count in counts.get(facet, {}).items():
-                code = terms.code_of(term_id)
-                if code is not None:
-                    by_code[facet][code] = count
+            target = by_code[facet]
+            for term_ids, count in counts.get(facet, {}).items():
+                for term_id in term_ids:
+                    code = terms.code_of(term_id)
+                    if code is not None:
+                        target[code] = target.get(code, 0) + count
         for value, count in counts.get("verified", {}).items():
             by_code["verified"]["true" if value else "false"] = count
         if query.entity == OFFERING:
