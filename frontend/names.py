@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from apps.catalog.models import (
     Certification,
+    Function,
     Protocol,
     Region,
     Sector,
@@ -18,6 +19,7 @@ def reference_names() -> dict[str, dict[str, str]]:
         "sectors": {row.pk: row.name for row in Sector.objects.all()},
         "technologies": {row.pk: row.name for row in Technology.objects.all()},
         "kinds": {row.pk: row.name for row in SupplyKind.objects.all()},
+        "functions": {row.pk: row.name for row in Function.objects.all()},
         "regions": {row.pk: row.name for row in Region.objects.all()},
         "certifications": {row.pk: row.name for row in Certification.objects.all()},
         "protocols": {row.pk: row.name for row in Protocol.objects.all()},

@@ -94,6 +94,9 @@ _OFFERING_FIELDS = [
     "model_number",
     "description",
     "kind_id",
+    "function_id",
+    "function__name_zh",
+    "function__name_en",
     "sectors",
     "technologies",
     "regions",
@@ -112,8 +115,10 @@ _DEMAND_FIELDS = [
     "title",
     "description",
     "sector_id",
+    "functions",
     "technologies",
     "kinds_needed",
+    "nationwide",
     "regions",
     "certifications",
     "unit_budget",
@@ -137,6 +142,13 @@ def _offering_source(row: dict) -> dict:
         "organization_name": row["organization__name"],
         "verified": row["organization__verification_status"] == "verified",
         "kinds": [row["kind_id"]],
+        "functions": [row["function_id"]] if row["function_id"] else [],
+        # What the product does, in both languages: searching 水表 or "water meter" finds a
+        # water meter whose own text only says 远传表. Hashed with the source, so a renamed
+        # function makes the document stale for search_reconcile.
+        "function_names": " ".join(
+            name for name in (row["function__name_zh"], row["function__name_en"]) if name
+        ),
         "sectors": list(row["sectors"]),
         "technologies": list(row["technologies"]),
         "regions": list(row["regions"]),
@@ -162,11 +174,13 @@ def _demand_source(row: dict) -> dict:
         "organization_name": "" if anonymous else row["organization__name"],
         "verified": row["organization__verification_status"] == "verified",
         "kinds": list(row["kinds_needed"]),
+        "functions": list(row["functions"]),
         "sectors": [row["sector_id"]],
         "technologies": list(row["technologies"]),
         "regions": list(row["regions"]),
         "region_provinces": _provinces(row["regions"]),
-        "nationwide": False,
+        # Deployed nationwide: no province codes, found by every region filter.
+        "nationwide": row["nationwide"],
         "certifications": list(row["certifications"]),
         "price": row["unit_budget"],
         "capacity": row["volume"],
@@ -176,12 +190,16 @@ def _demand_source(row: dict) -> dict:
 
 
 def with_tokens(source: dict) -> dict:
-    """The full index document: `source` minus the long description, plus tokens and hash."""
+    """The full index document: `source` minus the long description, plus tokens and hash.
+
+    Token fields: title (name and model number), vendor, body (description) and function (the
+    offering's function names, zh and en; empty for demands)."""
     document = {k: v for k, v in source.items() if k != "description"}
     document["source_hash"] = source_hash(source)
     document["title_tokens"] = token_string(source["title"], source.get("model_number", ""))
     document["vendor_tokens"] = token_string(source["organization_name"])
     document["body_tokens"] = token_string(source["description"])
+    document["function_tokens"] = token_string(source.get("function_names", ""))
     return document
 
 

@@ -53,6 +53,7 @@ class IndexEntry(models.Model):
     sectors = _codes(_("行业"))
     technologies = _codes(_("网络技术"))
     kinds = _codes(_("类型"))
+    functions = _codes(_("产品功能"))
     certifications = _codes(_("认证"))
     regions = ArrayField(models.CharField(max_length=6), default=list, blank=True)
     # The provinces of `regions`, so a province filter finds city-level listings without joins.
@@ -134,6 +135,10 @@ class Ranking(models.Model):
     # Names and model numbers for trigram (typo) matching.
     typo_text = models.CharField(max_length=320, blank=True)
     terms = ArrayField(models.IntegerField(), default=list)
+    # The function facet's term ids (also in `terms`), sorted; counted by grouping on the
+    # array: there are more functions (91) than a bigint bitmask holds, and a listing has one
+    # or a few, so there are few distinct arrays.
+    function_terms = ArrayField(models.IntegerField(), default=list)
     kind_bits = models.BigIntegerField(default=0)
     sector_bits = models.BigIntegerField(default=0)
     technology_bits = models.BigIntegerField(default=0)

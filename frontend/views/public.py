@@ -23,6 +23,7 @@ from ..names import reference_names
 # Facet key in the search result → (query parameter, reference-name dimension).
 FACET_PARAMS = {
     "kind": ("kind", "kinds"),
+    "function": ("function", "functions"),
     "sector": ("sector", "sectors"),
     "technology": ("technology", "technologies"),
     "region": ("region", "regions"),
@@ -80,6 +81,7 @@ def search(request: HttpRequest) -> HttpResponse:
                 entity=entity,
                 text=params.get("q", "")[:200],
                 kinds=tuple(chosen["kind"]),
+                functions=tuple(chosen["function"]),
                 sectors=tuple(chosen["sector"]),
                 technologies=tuple(chosen["technology"]),
                 regions=tuple(chosen["region"]),
@@ -154,6 +156,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "facets": facets,
             "facet_titles": {
                 "kind": _("类型"),
+                "function": _("产品功能"),
                 "sector": _("行业"),
                 "technology": _("网络技术"),
                 "region": _("区域"),

@@ -54,3 +54,31 @@ def test_a_bad_cursor_is_a_message_not_an_error_page(market, client):
     response = client.get("/search/", {"cursor": "garbage"})
     assert response.status_code == 200
     assert "翻页游标无效" in response.content.decode()
+
+
+def test_the_function_facet_shows_translated_names_and_narrows_the_results(market, client):
+    # given: a water meter whose own words are 远传表, and the market's modules
+    from apps.catalog.models import Function
+
+    factories.OfferingFactory(
+        name="LXSY NB-IoT 远传表",
+        kind=factories.kind("terminal"),
+        function=Function.objects.get(code="water_meter"),
+        technologies=["nb_iot"],
+    )
+    search_reindex()
+    # when
+    body = client.get("/search/").content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get("/search/").content.decode()
+    client.cookies["django_language"] = "zh-hans"
+    narrowed = client.get("/search/", {"function": "water_meter"}).content.decode()
+    # then: a checkbox per function, named in the reader's language, never by its code
+    assert 'name="function" value="water_meter"' in body
+    assert "智能水表" in body
+    assert "Smart water meter" in english
+    assert ">产品功能</h3>" in body
+    assert "water_meter</span>" not in body
+    assert "LXSY" in narrowed
+    assert "BC260Y" not in narrowed
+    assert 'value="water_meter" checked' in narrowed

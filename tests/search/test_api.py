@@ -63,6 +63,7 @@ def test_offering_search_returns_hits_highlights_facets_and_no_drafts(api, catal
     assert body["facets"]["kind"] == [{"key": "module", "count": 1}]
     assert set(body["facets"]) == {
         "kind",
+        "function",
         "sector",
         "technology",
         "region",
@@ -129,7 +130,7 @@ def test_anonymous_demands_come_without_the_enterprise(api):
         ({"page_size": "0"}, "min_value", "page_size"),
         ({"page_size": "1000"}, "max_value", "page_size"),
         ({"verified": "maybe"}, "invalid", "verified"),
-        ({"q": "水表\x00"}, "null_characters_not_allowed", "q"),
+        ({"q": "水表\x00"}, "invalid_characters", "q"),
     ],
 )
 def test_bad_parameters_are_400_in_the_error_shape(api, params, code, field):
@@ -197,3 +198,95 @@ def test_the_schema_documents_both_searches(api):
     assert "volume" in {
         p["name"] for p in schema["paths"]["/api/v1/search/demands"]["get"]["parameters"]
     }
+
+
+@pytest.fixture
+def functions_market(db):
+    from tests.search.test_functions import function
+
+    water, gas = function("water_meter"), function("gas_meter")
+    remote = factories.OfferingFactory(
+        name="NB-IoT 远传表",
+        description="无磁计量",
+        kind=factories.kind("terminal"),
+        function=water,
+    )
+    gas_meter = factories.OfferingFactory(
+        name="NB-IoT 智能燃气表", kind=factories.kind("terminal"), function=gas
+    )
+    national = factories.DemandFactory(
+        title="全国水务集团远传表集采", nationwide=True, regions=[], functions=["water_meter"]
+    )
+    local = factories.DemandFactory(title="城市燃气表更换", functions=["gas_meter"])
+    search_reindex()
+    return {"remote": remote, "gas": gas_meter, "national": national, "local": local}
+
+
+def test_offerings_filter_and_facet_by_function(api, functions_market):
+    # when
+    body = api.get(OFFERINGS, {"function": "water_meter"}).json()
+    everything = api.get(OFFERINGS + "?function=water_meter,gas_meter").json()
+    # then
+    assert [hit["id"] for hit in body["results"]] == [functions_market["remote"].pk]
+    assert body["results"][0]["function"] == "water_meter"
+    assert body["facets"]["function"] == [{"key": "water_meter", "count": 1}]
+    assert everything["total"] == 2
+    assert everything["facets"]["function"] == [
+        {"key": "gas_meter", "count": 1},
+        {"key": "water_meter", "count": 1},
+    ]
+    # and the function's own words find it
+    found = api.get(OFFERINGS, {"q": "水表"}).json()
+    assert [hit["id"] for hit in found["results"]] == [functions_market["remote"].pk]
+
+
+def test_demands_filter_by_function_and_show_nationwide(api, functions_market):
+    # when
+    body = api.get(DEMANDS, {"function": "water_meter"}).json()
+    everything = api.get(DEMANDS).json()
+    # then
+    (hit,) = body["results"]
+    assert hit["id"] == functions_market["national"].pk
+    assert hit["functions"] == ["water_meter"]
+    assert hit["nationwide"] is True
+    assert hit["regions"] == []
+    assert everything["facets"]["function"] == [
+        {"key": "gas_meter", "count": 1},
+        {"key": "water_meter", "count": 1},
+    ]
+    assert everything["facets"]["region"] == [
+        {"key": "nationwide", "count": 1},
+        {"key": "130000", "count": 2},
+    ]
+    elsewhere = api.get(DEMANDS, {"region": "440300"}).json()
+    assert [h["id"] for h in elsewhere["results"]] == [functions_market["national"].pk]
+
+
+@pytest.mark.parametrize("url", [OFFERINGS, DEMANDS])
+def test_an_unknown_function_is_400_in_the_error_shape(api, functions_market, url):
+    # when
+    response = api.get(url, {"function": ["water_meter", "teleporter"]})
+    malformed = api.get(url, {"function": "Water Meter"})
+    english = api.get(url, {"function": "teleporter"}, HTTP_ACCEPT_LANGUAGE="en")
+    # then
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert error["fields"] == {"function": ["未知代码：teleporter"]}
+    assert malformed.status_code == 400
+    assert malformed.json()["error"]["code"] == "invalid"
+    assert "function" in {key.split(".")[0] for key in malformed.json()["error"]["fields"]}
+    assert english.json()["error"]["fields"] == {"function": ["Unknown codes: teleporter"]}
+
+
+def test_the_schema_documents_the_function_filter_and_facet(api):
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    for path in ("/api/v1/search/offerings", "/api/v1/search/demands"):
+        parameters = {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
+        assert parameters["function"]["schema"]["type"] == "array"
+        assert parameters["function"]["explode"] is True
+    components = schema["components"]["schemas"]
+    assert "function" in components["OfferingSearchFacets"]["properties"]
+    assert "function" in components["DemandSearchFacets"]["properties"]
+    assert "function" in components["OfferingHit"]["properties"]
+    assert {"functions", "nationwide"} <= set(components["DemandHit"]["properties"])

@@ -14,16 +14,19 @@ from datetime import timedelta
 
 import pytest
 
+from apps.search.backends.base import SearchQuery
 from apps.search.backends.elasticsearch import (
     ElasticsearchBackend,
     alias_name,
     index_definition,
+    initial_index_name,
 )
 from apps.search.documents import ENTITIES, OFFERING, source_rows, with_tokens
 from apps.search.services import search_reindex, search_sync
 from apps.search.text import token_string
 from tests.search.conftest import ES_SKIP_REASON, ES_URL
-from tests.search.test_backend_contract import ids, index, leftovers, offering, search
+from tests.search.test_backend_contract import facet, ids, index, leftovers, offering, search
+from tests.search.test_functions import function
 
 pytestmark = [pytest.mark.elasticsearch, pytest.mark.skipif(not ES_URL, reason=ES_SKIP_REASON)]
 
@@ -188,3 +191,34 @@ class TestConcurrentStaleWrites:
         assert errors == []
         (hit,) = search(es, text="型号").hits
         assert hit.document["title"] == "型号 v19"
+
+
+class TestMappingOfAnEarlierRelease:
+    def test_an_index_made_before_functions_takes_them_and_answers_for_them(self, es):
+        # given: the offerings index as the release before functions made it
+        body = index_definition(OFFERING, initial_index_name(OFFERING)).to_dict()
+        for name in ("functions", "function_tokens"):
+            del body["mappings"]["properties"][name]
+        es.client.indices.create(
+            index=initial_index_name(OFFERING),
+            settings=body["settings"],
+            mappings=body["mappings"],
+            aliases={alias_name(OFFERING): {}},
+        )
+        meter = offering(name="NB-IoT 远传表", kind="terminal", function=function("water_meter"))
+        documents = [with_tokens(row) for row in next(source_rows(OFFERING, ids=[meter.id]))]
+        # when: a process of this release writes the listing (the outbox's path)
+        current = ElasticsearchBackend(ES_URL)
+        current.upsert(OFFERING, documents)
+        current.refresh(OFFERING)
+        # then: the new fields are mapped as the code maps them (not dynamically as text) …
+        stored = current.client.indices.get_mapping(index=alias_name(OFFERING)).body
+        ((_name, mapping),) = stored.items()
+        expected = index_definition(OFFERING, "x").to_dict()["mappings"]["properties"]
+        assert mapping["mappings"]["properties"] == expected
+        # … and the function facet, filter and words work on the old index
+        result = current.search(SearchQuery(functions=("water_meter",)))
+        assert ids(result) == [meter.id]
+        assert facet(result, "function") == {"water_meter": 1}
+        assert ids(current.search(SearchQuery(text="水表"))) == [meter.id]
+        assert ids(current.search(SearchQuery(text="water meter"))) == [meter.id]

@@ -147,6 +147,7 @@ def test_offering_aggregations_are_the_facets():
     aggs = build_search(SearchQuery()).to_dict()["aggs"]
     assert set(aggs) == {
         "kind",
+        "function",
         "sector",
         "technology",
         "certification",
@@ -156,6 +157,7 @@ def test_offering_aggregations_are_the_facets():
         "price",
     }
     assert aggs["technology"] == {"terms": {"field": "technologies", "size": 50}}
+    assert aggs["function"] == {"terms": {"field": "functions", "size": 50}}
     assert aggs["region"] == {
         "filter": {"bool": {"must_not": [{"term": {"nationwide": True}}]}},
         "aggs": {"provinces": {"terms": {"field": "region_provinces", "size": 50}}},
@@ -194,10 +196,11 @@ def test_mapping_uses_whitespace_analyzer_over_jieba_tokens():
     }
     assert analysis["tokenizer"]["trigram"]["type"] == "ngram"
     properties = definition["mappings"]["properties"]
-    for name in ("title_tokens", "vendor_tokens", "body_tokens"):
+    for name in ("title_tokens", "vendor_tokens", "function_tokens", "body_tokens"):
         assert properties[name] == {"type": "text", "analyzer": "jieba_tokens"}
     for name in (
         "kinds",
+        "functions",
         "sectors",
         "technologies",
         "regions",
@@ -226,6 +229,7 @@ class _Indices:
         self.create_error = create_error
         self.created = []
         self.put_aliases = []
+        self.put_mappings = []
 
     def exists_alias(self, name):
         return self.alias_exists
@@ -237,6 +241,9 @@ class _Indices:
 
     def put_alias(self, index, name):
         self.put_aliases.append((index, name))
+
+    def put_mapping(self, index, properties):
+        self.put_mappings.append((index, properties))
 
 
 class _Answer(dict):
@@ -284,6 +291,7 @@ class _StubClient:
 def _stub_backend(client) -> ElasticsearchBackend:
     backend = ElasticsearchBackend.__new__(ElasticsearchBackend)
     backend.client = backend.reads = client
+    backend.mapped = set()
     return backend
 
 
@@ -320,6 +328,7 @@ def test_a_response_becomes_the_same_result_shape_as_postgres():
         },
         "aggregations": {
             "kind": {"buckets": [{"key": "module", "doc_count": 3}]},
+            "function": {"buckets": [{"key": "module_lpwa", "doc_count": 3}]},
             "sector": {"buckets": [{"key": "municipal", "doc_count": 3}]},
             "technology": {"buckets": [{"key": "nb_iot", "doc_count": 3}]},
             "certification": {"buckets": []},
@@ -351,6 +360,17 @@ def test_a_response_becomes_the_same_result_shape_as_postgres():
     assert {b.key: b.count for b in result.facets["region"]} == {"nationwide": 2, "130000": 3}
     assert {b.key: b.count for b in result.facets["price"]} == {"lt_20": 3}
     assert {b.key: b.count for b in result.facets["verified"]} == {"true": 3}
+    assert {b.key: b.count for b in result.facets["function"]} == {"module_lpwa": 3}
+    assert list(result.facets) == [
+        "kind",
+        "function",
+        "sector",
+        "technology",
+        "region",
+        "certification",
+        "price",
+        "verified",
+    ]
     ((index, body),) = backend.client.requests
     assert index == ["iotmatch-offerings"]
     assert body["size"] == 3
@@ -381,6 +401,7 @@ def _empty_response():
         "hits": {"total": {"value": 0, "relation": "eq"}, "hits": []},
         "aggregations": {
             "kind": {"buckets": []},
+            "function": {"buckets": []},
             "sector": {"buckets": []},
             "technology": {"buckets": []},
             "certification": {"buckets": []},
@@ -531,3 +552,77 @@ def test_the_outbox_waits_for_an_unreachable_engine_and_never_marks_it_failed(
     assert event.attempts == services.OUTBOX_MAX_ATTEMPTS + 1
     assert event.failed_at is None
     assert event.last_error.startswith("SearchUnavailable")
+
+
+def test_function_names_are_searched_like_the_vendor_and_functions_filter_and_aggregate():
+    # given
+    query = SearchQuery(text="水表", functions=("water_meter", "gas_meter"), kinds=("terminal",))
+    # when
+    body = build_search(query).to_dict()
+    # then: the function's words weigh like the vendor's (PostgreSQL: weight B for both)
+    assert TEXT_FIELDS == ["title_tokens^3", "vendor_tokens^2", "function_tokens^2", "body_tokens"]
+    assert "function_tokens" in TOKEN_FIELDS
+    assert body["query"]["bool"]["filter"] == [
+        {"terms": {"kinds": ["terminal"]}},
+        {"terms": {"functions": ["water_meter", "gas_meter"]}},
+    ]
+    assert body["aggs"]["function"] == {"terms": {"field": "functions", "size": 50}}
+
+
+def test_a_nationwide_demand_matches_every_region_filter():
+    body = build_search(SearchQuery(entity=DEMAND, regions=("440000",))).to_dict()
+    (region,) = body["query"]["bool"]["filter"]
+    assert region["bool"]["should"][0] == {"term": {"nationwide": True}}
+    assert build_search(SearchQuery(entity=DEMAND)).to_dict()["aggs"]["nationwide"] == {
+        "filter": {"term": {"nationwide": True}}
+    }
+
+
+def test_documents_carry_their_functions_and_function_words():
+    backend = ElasticsearchBackend.__new__(ElasticsearchBackend)
+    document = {
+        "id": 5,
+        "title": "远传表",
+        "functions": ["water_meter"],
+        "function_names": "智能水表 Smart water meter",
+        "function_tokens": "智能 水表 智能水表 smart water meter",
+        "updated_at": datetime(2026, 11, 25, tzinfo=UTC),
+    }
+    (action,) = backend._actions("iotmatch-offerings", OFFERING, [document])
+    assert action["_source"]["functions"] == ["water_meter"]
+    assert action["_source"]["function_tokens"] == "智能 水表 智能水表 smart water meter"
+    # Only mapped fields are sent: nothing is left to dynamic mapping.
+    assert "function_names" not in action["_source"]
+
+
+def test_an_index_of_an_earlier_release_gets_the_new_fields_once_per_process():
+    # given: the alias exists (an index made before the function fields were mapped)
+    indices = _Indices(alias_exists=True)
+    backend = _stub_backend(_StubClient(_empty_response(), indices=indices))
+    # when: this process searches and searches again
+    backend.search(SearchQuery())
+    backend.search(SearchQuery())
+    # then: the code's mapping was put on the live index once, before the first search
+    ((index, properties),) = indices.put_mappings
+    assert index == "iotmatch-offerings"
+    assert properties["functions"] == {"type": "keyword"}
+    assert properties["function_tokens"] == {"type": "text", "analyzer": "jieba_tokens"}
+    assert indices.created == []
+
+
+def test_a_mapping_that_cannot_be_extended_in_place_is_logged_not_raised(caplog):
+    from elasticsearch import BadRequestError
+
+    class Conflicting(_Indices):
+        def put_mapping(self, index, properties):
+            super().put_mapping(index, properties)
+            raise _api_error(BadRequestError, 400, "illegal_argument_exception")
+
+    indices = Conflicting(alias_exists=True)
+    backend = _stub_backend(_StubClient(indices=indices))
+    # when
+    backend.ensure_index(OFFERING)
+    backend.ensure_index(OFFERING)
+    # then: searches keep answering from the old index; the operator is told to rebuild
+    assert len(indices.put_mappings) == 1
+    assert "run search_reindex" in caplog.text

@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from apps.catalog.models import Function
+from apps.catalog.selectors import unknown_codes
+
 from ..backends.base import MAX_PAGE_SIZE, SORTS
 from ..documents import VOLUME_BANDS
 from ..text import MAX_QUERY_LENGTH
@@ -42,6 +45,9 @@ class SearchParamsSerializer(serializers.Serializer):
         help_text=_("搜索词（中文或英文，按词匹配；不支持查询语法）"),
     )
     kind = _codes(_("供给类型代码；需求搜索中为所需供给类型"))
+    function = _codes(
+        _("产品功能代码（见 /api/v1/reference/functions）；需求搜索中为需求所需的产品功能")
+    )
     sector = _codes(_("行业代码"))
     technology = _codes(_("网络技术代码"))
     certification = _codes(_("认证代码"))
@@ -77,6 +83,14 @@ class SearchParamsSerializer(serializers.Serializer):
     )
     cursor = serializers.CharField(required=False, max_length=512, help_text=_("翻页游标"))
     page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=20)
+
+    def validate_function(self, codes: list[str]) -> list[str]:
+        unknown = unknown_codes(Function, codes)
+        if unknown:
+            raise serializers.ValidationError(
+                _("未知代码：%(codes)s") % {"codes": ", ".join(unknown)}, code="invalid"
+            )
+        return codes
 
     def validate(self, attrs):
         low, high = attrs.get("price_min"), attrs.get("price_max")
@@ -119,6 +133,7 @@ class OfferingHitSerializer(serializers.Serializer):
     summary = serializers.CharField()
     vendor = HitOrganizationSerializer()
     kind = serializers.CharField()
+    function = serializers.CharField(allow_null=True, help_text=_("产品功能代码"))
     sectors = serializers.ListField(child=serializers.CharField())
     technologies = serializers.ListField(child=serializers.CharField())
     regions = serializers.ListField(child=serializers.CharField())
@@ -144,7 +159,11 @@ class DemandHitSerializer(serializers.Serializer):
     sector = serializers.CharField()
     technologies = serializers.ListField(child=serializers.CharField())
     kinds_needed = serializers.ListField(child=serializers.CharField())
+    functions = serializers.ListField(
+        child=serializers.CharField(), help_text=_("所需产品功能代码")
+    )
     regions = serializers.ListField(child=serializers.CharField())
+    nationwide = serializers.BooleanField(help_text=_("全国部署（此时 regions 为空）"))
     certifications = serializers.ListField(child=serializers.CharField())
     unit_budget = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
     volume = serializers.IntegerField()
@@ -175,7 +194,16 @@ OfferingSearchResponseSerializer = _response_serializer(
     OfferingHitSerializer,
     _facets_serializer(
         "OfferingSearchFacets",
-        ("kind", "sector", "technology", "region", "certification", "price", "verified"),
+        (
+            "kind",
+            "function",
+            "sector",
+            "technology",
+            "region",
+            "certification",
+            "price",
+            "verified",
+        ),
     ),
 )
 DemandSearchResponseSerializer = _response_serializer(
@@ -183,6 +211,15 @@ DemandSearchResponseSerializer = _response_serializer(
     DemandHitSerializer,
     _facets_serializer(
         "DemandSearchFacets",
-        ("kind", "sector", "technology", "region", "certification", "volume", "verified"),
+        (
+            "kind",
+            "function",
+            "sector",
+            "technology",
+            "region",
+            "certification",
+            "volume",
+            "verified",
+        ),
     ),
 )

@@ -19,7 +19,7 @@ from .serializers import (
     SearchParamsSerializer,
 )
 
-_LIST_PARAMS = ("kind", "sector", "technology", "certification", "region", "volume")
+_LIST_PARAMS = ("kind", "function", "sector", "technology", "certification", "region", "volume")
 _ERRORS = {
     400: OpenApiResponse(description=_("参数无效（统一错误格式 {error: {code, message, fields}}）"))
 }
@@ -41,6 +41,7 @@ def _query(entity: str, params: dict) -> SearchQuery:
         entity=entity,
         text=params.get("q", ""),
         kinds=tuple(params.get("kind", ())),
+        functions=tuple(params.get("function", ())),
         sectors=tuple(params.get("sector", ())),
         technologies=tuple(params.get("technology", ())),
         regions=tuple(params.get("region", ())),
@@ -77,6 +78,7 @@ def _offering_hit(hit: SearchHit) -> dict:
         "summary": d.get("summary") or "",
         "vendor": _organization(d),
         "kind": (d.get("kinds") or [""])[0],
+        "function": (d.get("functions") or [None])[0],
         "sectors": d["sectors"],
         "technologies": d["technologies"],
         "regions": d["regions"],
@@ -103,7 +105,9 @@ def _demand_hit(hit: SearchHit) -> dict:
         "sector": (d.get("sectors") or [""])[0],
         "technologies": d["technologies"],
         "kinds_needed": d["kinds"],
+        "functions": d.get("functions") or [],
         "regions": d["regions"],
+        "nationwide": bool(d.get("nationwide")),
         "certifications": d["certifications"],
         "unit_budget": d["price"],
         "volume": d["capacity"],
@@ -164,11 +168,14 @@ class OfferingSearchView(_SearchView):
         summary=_("搜索供给"),
         description=_(
             "在所有厂商已发布的供给中全文检索（名称、型号、描述、厂商，中文分词），"
-            "带分面统计（类型、行业、网络技术、省份、认证、价格区间、厂商认证），游标翻页。"
+            "带分面统计（类型、产品功能、行业、网络技术、省份、认证、价格区间、厂商认证），"
+            "游标翻页。产品功能的中英文名称也参与检索。"
         ),
         parameters=[
             SearchParamsSerializer,
-            *_list_parameters(("kind", "sector", "technology", "certification", "region")),
+            *_list_parameters(
+                ("kind", "function", "sector", "technology", "certification", "region")
+            ),
         ],
         responses={200: OfferingSearchResponseSerializer, **_ERRORS},
         tags=["search"],
@@ -187,12 +194,13 @@ class DemandSearchView(_SearchView):
         summary=_("搜索需求"),
         description=_(
             "在已发布且公开或匿名的需求中检索；匿名需求不返回企业名称与联系方式。"
-            "kind 为所需供给类型，price_min/price_max 为单位预算，capacity 排序按规模。"
+            "kind 为所需供给类型，function 为所需产品功能，price_min/price_max 为单位预算，"
+            "capacity 排序按规模；全国部署的需求在区域分面中计为 nationwide，并匹配任何区域。"
         ),
         parameters=[
             DemandSearchParamsSerializer,
             *_list_parameters(
-                ("kind", "sector", "technology", "certification", "region", "volume")
+                ("kind", "function", "sector", "technology", "certification", "region", "volume")
             ),
         ],
         responses={200: DemandSearchResponseSerializer, **_ERRORS},

@@ -21,8 +21,26 @@ SORTS = ("relevance", "price", "-price", "capacity", "recent")
 MAX_PAGE_SIZE = 100
 # Facet keys each entity answers with, in the order the API lists them.
 FACETS = {
-    OFFERING: ("kind", "sector", "technology", "region", "certification", "price", "verified"),
-    DEMAND: ("kind", "sector", "technology", "region", "certification", "volume", "verified"),
+    OFFERING: (
+        "kind",
+        "function",
+        "sector",
+        "technology",
+        "region",
+        "certification",
+        "price",
+        "verified",
+    ),
+    DEMAND: (
+        "kind",
+        "function",
+        "sector",
+        "technology",
+        "region",
+        "certification",
+        "volume",
+        "verified",
+    ),
 }
 # Facets with many possible values list at most this many buckets (there are 34 provinces).
 FACET_SIZE = 50
@@ -33,14 +51,16 @@ NATIONWIDE = "nationwide"
 class SearchQuery:
     """What a user asks: free text, facet filters (OR within one facet, AND across), order, page.
 
+    `functions` are function codes: an offering's function, or one of those a demand needs.
     `regions` holds 6-digit GB/T 2260 codes: a province finds listings in any of its cities,
-    a city finds listings in it or its whole province, and nationwide offerings match all.
+    a city finds listings in it or its whole province, and nationwide listings match all.
     `price_min`/`price_max` bound the offering's starting price (a demand's unit budget).
     """
 
     entity: str = OFFERING
     text: str = ""
     kinds: tuple[str, ...] = ()
+    functions: tuple[str, ...] = ()
     sectors: tuple[str, ...] = ()
     technologies: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()

@@ -96,8 +96,8 @@ trigrams = analyzer(
 )
 # Share of a query's trigrams a name or model number must contain to count as a typo match.
 TRIGRAM_MINIMUM_SHOULD_MATCH = "60%"
-# Boosts mirroring the tsvector weights A (title), B (vendor), C (description).
-TEXT_FIELDS = ["title_tokens^3", "vendor_tokens^2", "body_tokens"]
+# Boosts mirroring the tsvector weights A (title), B (vendor, function names), C (description).
+TEXT_FIELDS = ["title_tokens^3", "vendor_tokens^2", "function_tokens^2", "body_tokens"]
 SCALED_PRICE = 100
 # Missing prices sort last in both directions, as in PostgreSQL, and through the same finite
 # sentinels: `_last` would put ±Infinity into the sort values, which a JSON cursor cannot
@@ -131,6 +131,7 @@ class ListingDocument(Document):
     sectors = Keyword(multi=True)
     technologies = Keyword(multi=True)
     kinds = Keyword(multi=True)
+    functions = Keyword(multi=True)
     certifications = Keyword(multi=True)
     regions = Keyword(multi=True)
     region_provinces = Keyword(multi=True)
@@ -139,6 +140,7 @@ class ListingDocument(Document):
     capacity = Long()
     title_tokens = Text(analyzer=jieba_tokens)
     vendor_tokens = Text(analyzer=jieba_tokens)
+    function_tokens = Text(analyzer=jieba_tokens)
     body_tokens = Text(analyzer=jieba_tokens)
     updated_at = Date()
     source_hash = Keyword(index=False)
@@ -168,7 +170,7 @@ def index_definition(entity: str, name: str) -> Index:
     return index
 
 
-TOKEN_FIELDS = ["title_tokens", "vendor_tokens", "body_tokens"]
+TOKEN_FIELDS = ["title_tokens", "vendor_tokens", "function_tokens", "body_tokens"]
 
 
 def initial_index_name(entity: str) -> str:
@@ -222,6 +224,7 @@ def build_search(query: SearchQuery, *, typos: Iterable[str] = ()) -> Search:
         search = search.query(Q("bool", should=should, minimum_should_match=1))
     for field, values in (
         ("kinds", query.kinds),
+        ("functions", query.functions),
         ("sectors", query.sectors),
         ("technologies", query.technologies),
         ("certifications", query.certifications),
@@ -229,6 +232,8 @@ def build_search(query: SearchQuery, *, typos: Iterable[str] = ()) -> Search:
         if values:
             search = search.filter("terms", **{field: list(values)})
     if query.regions:
+        # A nationwide listing (offering served or demand deployed nationwide) is in every
+        # region.
         region_should = [Q("term", nationwide=True)]
         if query.province_filters:
             region_should.append(Q("terms", region_provinces=query.province_filters))
@@ -255,6 +260,7 @@ def build_search(query: SearchQuery, *, typos: Iterable[str] = ()) -> Search:
 
     for name, field in (
         ("kind", "kinds"),
+        ("function", "functions"),
         ("sector", "sectors"),
         ("technology", "technologies"),
         ("certification", "certifications"),
@@ -314,6 +320,8 @@ class ElasticsearchBackend(SearchBackend):
             retry_on_status=(429, 502, 503, 504),
         )
         self.reads = self.client.options(request_timeout=SEARCH_TIMEOUT, retry_on_timeout=False)
+        # Aliases whose index mapping this process has brought up to the code's.
+        self.mapped: set[str] = set()
 
     # --- indices ------------------------------------------------------------------------
 
@@ -324,6 +332,7 @@ class ElasticsearchBackend(SearchBackend):
         indices (which would refuse every write)."""
         alias = alias_name(entity)
         if self.client.indices.exists_alias(name=alias):
+            self._extend_mapping(entity, alias)
             return
         name = initial_index_name(entity)
         definition = index_definition(entity, name)
@@ -334,6 +343,29 @@ class ElasticsearchBackend(SearchBackend):
         # removed it since; then put it back on that same index.
         if not self.client.indices.exists_alias(name=alias):
             self.client.indices.put_alias(index=name, name=alias)
+
+    def _extend_mapping(self, entity: str, alias: str) -> None:
+        """Add the fields the code maps and the live index lacks (an index made by an earlier
+        release), once per process and alias, before this process writes or searches.
+
+        Adding fields is what Elasticsearch allows in place; the documents get their values
+        when re-synced (`search_reindex`, or `search_reconcile --repair`: their source hash
+        changed). Without it, a write would map a new field dynamically as `text`, which
+        cannot be aggregated, and every search would fail until a reindex.
+        """
+        if alias in self.mapped:
+            return
+        properties = DOCUMENTS[entity]._doc_type.mapping.to_dict()["properties"]
+        try:
+            self.client.indices.put_mapping(index=alias, properties=properties)
+        except BadRequestError as exc:
+            # A changed field type cannot be applied in place: a rebuild makes a new index.
+            logger.error(
+                "the index behind %s cannot take this release's mapping (%s); run search_reindex",
+                alias,
+                exc,
+            )
+        self.mapped.add(alias)
 
     def _create(self, definition: Index) -> bool:
         """Create the index; False if it already exists (a racing process, or a retry of our
@@ -581,6 +613,7 @@ def _document(source: dict, entity: str) -> dict:
         "sectors",
         "technologies",
         "kinds",
+        "functions",
         "certifications",
         "regions",
         "region_provinces",
