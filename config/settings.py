@@ -289,8 +289,30 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# A killed worker's unacknowledged task comes back after this. Matching does not wait for it:
+# its outbox and the lapsed-lease resume below are driven by beat.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# How often beat drains the matching outbox: the longest a listing waits to be matched when the
+# drain queued after its commit was lost (broker flushed or down, worker killed).
+MATCHING_OUTBOX_SWEEP_SECONDS = env.float("MATCHING_OUTBOX_SWEEP_SECONDS", default=30.0)
+# How often beat looks for a full rematch whose lease lapsed (its worker died) and resumes it;
+# a dead worker's run then resumes MATCHING_LEASE_SECONDS (120 s) plus at most this much after
+# its last progress, instead of after the broker's one-hour visibility timeout.
+MATCHING_REMATCH_RESUME_SECONDS = env.float("MATCHING_REMATCH_RESUME_SECONDS", default=60.0)
+MATCHING_LEASE_SECONDS = env.int("MATCHING_LEASE_SECONDS", default=120)
+
 CELERY_BEAT_SCHEDULE = {
+    "matching-drain-outbox": {
+        "task": "matching.drain_outbox",
+        "schedule": MATCHING_OUTBOX_SWEEP_SECONDS,
+        "options": {"expires": MATCHING_OUTBOX_SWEEP_SECONDS},
+    },
+    "matching-full-rematch-resume": {
+        "task": "matching.full_rematch_resume",
+        "schedule": MATCHING_REMATCH_RESUME_SECONDS,
+        # A check nobody took in time is superseded by the next: they never pile up.
+        "options": {"expires": MATCHING_REMATCH_RESUME_SECONDS},
+    },
     "matching-full-rematch": {
         "task": "matching.full_rematch",
         "schedule": crontab(minute=15, hour="*/6"),

@@ -25,6 +25,7 @@ from apps.demands.selectors import demand_reveals_organization
 from apps.matching import services
 from apps.matching.models import Match, MismatchFlag
 from apps.matching.selectors import (
+    demand_for_matches,
     match_explanation,
     match_visible_queryset,
     mismatch_flag_open_counts,
@@ -362,7 +363,8 @@ def interest_express(
     offering_id: int | None,
     note: str = "",
 ) -> None:
-    demand = Demand.objects.filter(pk=demand_id).first()
+    # The API's permission-checked selector: a demand this vendor may not see is not found.
+    demand = demand_for_matches(principal, demand_id)
     offering = Offering.objects.filter(pk=offering_id or 0, organization=organization).first()
     if demand is None or offering is None:
         raise BusinessError("not_found", _("需求或供给不存在。"), status=404)

@@ -52,11 +52,14 @@ def typical_case_publish(*, actor: Any, match: Any, title: str, summary: str) ->
         errors["summary"] = [_("请填写案例摘要。")]
     if errors:
         raise BusinessError("invalid", _("案例信息不完整。"), fields=errors)
-    if match.status != "won":
-        raise Conflict("match_not_won", _("只有已成交的匹配可以发布为典型案例。"))
-    demand = match.demand
     with transaction.atomic():
-        if TypicalCase.objects.select_for_update().filter(match=match).exists():
+        # Decided on the locked match: an outcome changed meanwhile is seen, and two
+        # coordinators publishing at once queue here (the second finds the first's case).
+        match = type(match).objects.select_for_update().get(pk=match.pk)
+        if match.status != "won":
+            raise Conflict("match_not_won", _("只有已成交的匹配可以发布为典型案例。"))
+        demand = match.demand
+        if TypicalCase.objects.filter(match=match).exists():
             raise Conflict("case_exists", _("该匹配已发布为典型案例。"))
         case = TypicalCase.objects.create(
             match=match,

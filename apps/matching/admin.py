@@ -1,10 +1,14 @@
-"""Admin views of matches, partner suggestions, mismatch flags, snapshots and rematch runs
-(read-mostly)."""
+"""Admin views of matches, partner suggestions, mismatch flags, snapshots, rematch runs and
+the matching outbox (read-mostly)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from . import services
 from .models import (
     Match,
+    MatchingOutboxEvent,
     MatchRun,
     MatchRunSlice,
     MismatchFlag,
@@ -63,4 +67,33 @@ class MatchRunAdmin(admin.ModelAdmin):
         "lease_owner",
         "started_at",
         "finished_at",
+        "requested_by",
     )
+
+
+@admin.register(MatchingOutboxEvent)
+class MatchingOutboxEventAdmin(admin.ModelAdmin):
+    """Listings waiting to be matched; failed ones (retries used up) can be put back in line."""
+
+    list_display = (
+        "id",
+        "entity",
+        "entity_id",
+        "created_at",
+        "attempts",
+        "available_at",
+        "failed_at",
+    )
+    list_filter = ("entity", ("failed_at", admin.EmptyFieldListFilter))
+    search_fields = ("=entity_id",)
+    readonly_fields = ("entity", "entity_id", "created_at", "attempts", "last_error")
+    actions = ("retry",)
+
+    @admin.action(description=_("重新匹配所选对象"))
+    def retry(self, request, queryset) -> None:
+        count = services.matching_outbox_retry(event_ids=queryset.values_list("pk", flat=True))
+        self.message_user(
+            request,
+            ngettext("%(n)d 个事件已重新排队。", "%(n)d 个事件已重新排队。", count) % {"n": count},
+            messages.SUCCESS,
+        )

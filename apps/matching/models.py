@@ -1,5 +1,5 @@
-"""Stored matches with their lifecycle, partner suggestions, mismatch flags, aggregate snapshots
-and rematch runs."""
+"""Stored matches with their lifecycle, partner suggestions, mismatch flags, aggregate snapshots,
+rematch runs and the outbox of listings waiting to be matched."""
 
 from __future__ import annotations
 
@@ -233,6 +233,9 @@ class MatchRun(models.Model):
     )
     demands_done = models.PositiveIntegerField(_("已处理需求"), default=0)
     lease_owner = models.CharField(_("执行者"), max_length=100, blank=True)
+    # The Celery task that asked for the run: when the broker redelivers that task after the
+    # run was finished by someone else (a resume), it does not start another run.
+    requested_by = models.CharField(_("发起任务"), max_length=100, blank=True)
     lease_until = models.DateTimeField(_("租约到期"), null=True, blank=True)
     started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
@@ -277,6 +280,39 @@ class MatchRunSlice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}/{self.number} @ {self.cursor}"
+
+
+class MatchingOutboxEvent(models.Model):
+    """A listing that changed and waits to be matched; written in the transaction that changed
+    it, deleted once matching stored its outcome (see services.matching_outbox_drain)."""
+
+    class Entity(models.TextChoices):
+        OFFERING = "offering", _("供给")
+        DEMAND = "demand", _("需求")
+
+    entity = models.CharField(_("对象类型"), max_length=12, choices=Entity.choices)
+    entity_id = models.BigIntegerField(_("对象ID"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    available_at = models.DateTimeField(_("可处理时间"), auto_now_add=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    # Set after the last allowed attempt failed: the drain leaves the event alone (the next
+    # full rematch still covers the listing) until an operator retries it from the admin.
+    failed_at = models.DateTimeField(_("失败时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("匹配同步事件")
+        verbose_name_plural = _("匹配同步事件")
+        indexes = [
+            models.Index(
+                fields=["available_at", "id"],
+                condition=models.Q(failed_at__isnull=True),
+                name="matching_outbox_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity}#{self.entity_id}"
 
 
 class ListingTokens(models.Model):

@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import time
 from collections import namedtuple
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,13 +19,13 @@ import orjson
 from celery import current_app
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.catalog.models import Offering
 from apps.coordination.services import audit_record
-from apps.core.exceptions import BusinessError, Conflict, PermissionDenied
+from apps.core.exceptions import BusinessError, Conflict, NotFound, PermissionDenied
 from apps.core.upsert import copy_upsert
 from apps.demands.models import Demand
 from apps.integrations.services import webhook_event_emit, webhook_event_has_subscribers
@@ -38,16 +38,25 @@ from .engine import (
     DemandAnalysis,
     Flag,
     MatchResult,
+    OfferingIndex,
     aggregate_cells,
     analyse_demand,
     cell_flags,
     explain_ranked,
+    match_demand,
     match_offering,
     offering_flags,
     ranked_offerings,
 )
 from .engine.matcher import candidate_key
-from .models import Match, MatchRun, MatchRunSlice, MismatchFlag, MismatchSnapshot
+from .models import (
+    Match,
+    MatchingOutboxEvent,
+    MatchRun,
+    MatchRunSlice,
+    MismatchFlag,
+    MismatchSnapshot,
+)
 from .notifications import introduction_notify
 
 logger = logging.getLogger(__name__)
@@ -60,14 +69,131 @@ VOLUME_KINDS = ("module", "terminal", "solution")
 ENTITIES = ("offering", "demand")
 
 
+# --- the matching outbox ------------------------------------------------------------------
+
+# Listings per claimed batch. One is matched in 10–100 ms on a loaded index, so a batch holds
+# its row locks for a few seconds at most; the duplicates of a burst collapse within a batch.
+OUTBOX_BATCH = 50
+# A drain stops claiming batches after this long and queues its successor, so one task never
+# runs into its time limit however large the backlog (an import of 10,000 offerings).
+OUTBOX_DRAIN_SECONDS = 30
+# Retry delays after a listing failed to match: 2 s, 4 s, 8 s … capped at 10 minutes; after
+# OUTBOX_MAX_ATTEMPTS (≈ 30 minutes of tries) the event is marked failed and left for an
+# operator (the next full rematch covers the listing meanwhile).
+OUTBOX_RETRY_BASE_SECONDS = 2
+OUTBOX_RETRY_MAX_SECONDS = 600
+OUTBOX_MAX_ATTEMPTS = 10
+
+
 def matching_schedule(*, entity: str, entity_id: int) -> None:
-    """Enqueue incremental matching of one offering or demand once the transaction commits."""
+    """Record that an offering or demand changed, for incremental matching; call inside the
+    transaction that changed it.
+
+    The outbox row commits or rolls back with the change, so a lost broker message, a flushed
+    Redis or a dead worker only delays matching until the beat's next drain
+    (MATCHING_OUTBOX_SWEEP_SECONDS); after commit a drain is queued so it usually takes seconds.
+    """
     if entity not in ENTITIES:
         raise ValueError(f"entity must be one of {ENTITIES}, not {entity!r}")
-    from . import tasks
+    MatchingOutboxEvent.objects.create(entity=entity, entity_id=entity_id)
+    _drain_kick_on_commit()
 
-    task = tasks.match_offering if entity == "offering" else tasks.match_demand
-    transaction.on_commit(lambda: task.delay(entity_id))
+
+def _drain_kick_on_commit() -> None:
+    # One kick per transaction is enough however many listings it changed.
+    if any(callback is _drain_kick for _sids, callback, _robust in connection.run_on_commit):
+        return
+    transaction.on_commit(_drain_kick, robust=True)
+
+
+def _drain_kick() -> None:
+    from .tasks import drain_outbox
+
+    try:
+        drain_outbox.apply_async(expires=60)
+    except Exception:  # the broker being away only delays matching until the beat's sweep
+        logger.warning("could not queue matching.drain_outbox; the beat sweep will catch up")
+
+
+def matching_outbox_drain(
+    *, batch_size: int = OUTBOX_BATCH, budget_seconds: float = OUTBOX_DRAIN_SECONDS
+) -> tuple[int, bool]:
+    """Match the listings waiting in the outbox, oldest first; (events done, whether events
+    were left for a successor when the time budget ran out).
+
+    Safe on several workers at once: batches are claimed with FOR UPDATE SKIP LOCKED and each
+    listing is matched under a transaction-scoped advisory lock, reading its current state.
+    A listing that fails is retried with backoff on its own; the others of its batch go on.
+    A worker killed mid-batch rolls the batch back: its events wait for the next drain.
+    """
+    done = 0
+    started = time.monotonic()
+    while True:
+        if time.monotonic() - started >= budget_seconds:
+            return done, _outbox_pending().exists()
+        with transaction.atomic():
+            events = list(
+                _outbox_pending().select_for_update(skip_locked=True).order_by("id")[:batch_size]
+            )
+            if not events:
+                return done, False
+            by_listing: dict[tuple[str, int], list[MatchingOutboxEvent]] = {}
+            for event in events:
+                by_listing.setdefault((event.entity, event.entity_id), []).append(event)
+            finished: list[int] = []
+            for (entity, entity_id), group in sorted(by_listing.items()):
+                try:
+                    with transaction.atomic():
+                        _listing_lock(entity, entity_id)
+                        if entity == "demand":
+                            demand_match(demand_id=entity_id)
+                        else:
+                            offering_match(offering_id=entity_id)
+                except Exception as exc:
+                    logger.exception(
+                        "matching %s %s failed; retrying with backoff", entity, entity_id
+                    )
+                    _outbox_postpone(group, exc)
+                    continue
+                finished += [event.pk for event in group]
+            MatchingOutboxEvent.objects.filter(pk__in=finished).delete()
+            done += len(finished)
+
+
+def _outbox_pending():
+    return MatchingOutboxEvent.objects.filter(
+        failed_at__isnull=True, available_at__lte=timezone.now()
+    )
+
+
+def _listing_lock(entity: str, entity_id: int) -> None:
+    # Two drains holding events of the same listing match it one after the other.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            [f"matching:{entity}:{entity_id}"],
+        )
+
+
+def _outbox_postpone(events: list[MatchingOutboxEvent], exc: Exception) -> None:
+    now = timezone.now()
+    for event in events:
+        event.attempts += 1
+        delay = min(OUTBOX_RETRY_BASE_SECONDS * 2 ** (event.attempts - 1), OUTBOX_RETRY_MAX_SECONDS)
+        event.available_at = now + timezone.timedelta(seconds=delay)
+        event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if event.attempts >= OUTBOX_MAX_ATTEMPTS:
+            event.failed_at = now
+    MatchingOutboxEvent.objects.bulk_update(
+        events, ["attempts", "available_at", "last_error", "failed_at"]
+    )
+
+
+def matching_outbox_retry(*, event_ids: Iterable[int]) -> int:
+    """Put failed outbox events back in line (the admin's retry); the number retried."""
+    return MatchingOutboxEvent.objects.filter(pk__in=list(event_ids)).update(
+        failed_at=None, attempts=0, available_at=timezone.now()
+    )
 
 
 # --- storing engine results ---------------------------------------------------------------
@@ -420,8 +546,23 @@ def full_rematch_leased_elsewhere(*, owner: str) -> bool:
     )
 
 
+def full_rematch_lapsed() -> bool:
+    """Whether an unfinished full rematch has no live lease (its worker died or was stopped)."""
+    return (
+        MatchRun.objects.filter(status=MatchRun.Status.RUNNING)
+        .exclude(lease_until__gt=timezone.now())
+        .exists()
+    )
+
+
 def full_rematch(
-    *, owner: str, lease: int | None = None, chunk: int | None = None, workers: int | None = None
+    *,
+    owner: str,
+    lease: int | None = None,
+    chunk: int | None = None,
+    workers: int | None = None,
+    requested_by: str = "",
+    resume_only: bool = False,
 ) -> MatchRun | None:
     """Rematch every demand (closed ones lose their suggestions), resuming an unfinished run.
 
@@ -431,17 +572,30 @@ def full_rematch(
     chunk's rows and its slice cursor commit together, so a killed worker loses at most one
     chunk per process, which the next call redoes idempotently. Rows whose fingerprint is
     unchanged are not rewritten.
+
+    `requested_by` names the request (a task id): a request whose run was already finished,
+    by this caller or by a resume, starts no other. `resume_only`: carry on an unfinished run
+    whose lease lapsed, never start one (the beat's resume of a dead worker's run).
     """
     lease = lease or lease_seconds()
     chunk = chunk or getattr(settings, "MATCHING_FULL_REMATCH_CHUNK", FULL_REMATCH_CHUNK)
     if full_rematch_leased_elsewhere(owner=owner):
         return None  # before loading a market this call would not use
+    if resume_only and not full_rematch_lapsed():
+        return None
+    if (
+        requested_by
+        and MatchRun.objects.filter(requested_by=requested_by, status=MatchRun.Status.DONE).exists()
+    ):
+        return None  # a redelivered request (the broker's visibility timeout) already served
     # The process's market, refreshed with every change since its last look (a worker that
     # has been matching incrementally skips the load; a fresh process pays it once). A new
     # run's plan orders demands by what they ask of it.
     state = loader.market()
     workers = workers or rematch_workers()
-    run = _lease_run(owner, lease, workers, state)
+    run = _lease_run(
+        owner, lease, workers, state, requested_by=requested_by, create=not resume_only
+    )
     if run is None:
         return None
     now = time.time()  # one clock for the run, so freshness is the same for every demand
@@ -475,12 +629,16 @@ def full_rematch(
     return run if run.status == MatchRun.Status.DONE else None
 
 
-def _lease_run(owner: str, lease: int, workers: int, state) -> MatchRun | None:
+def _lease_run(
+    owner: str, lease: int, workers: int, state, *, requested_by: str = "", create: bool = True
+) -> MatchRun | None:
     now = timezone.now()
     with transaction.atomic():
         run = MatchRun.objects.select_for_update().filter(status=MatchRun.Status.RUNNING).first()
         if run is None:
-            run = MatchRun.objects.create(engine_version=ENGINE_VERSION)
+            if not create:
+                return None
+            run = MatchRun.objects.create(engine_version=ENGINE_VERSION, requested_by=requested_by)
             MatchRunSlice.objects.bulk_create(_slices_plan(run, workers, state))
         if (
             run.lease_owner
@@ -859,10 +1017,25 @@ def mismatch_aggregate() -> int:
 
 
 def _transition(
-    *, actor: Any, match: Match, allowed_from: tuple[str, ...], action: str, data: dict, **changes
+    *,
+    actor: Any,
+    match: Match,
+    allowed_from: tuple[str, ...],
+    action: str,
+    data: dict,
+    decide: Callable[[Match], dict[str, Any]] | None = None,
+    **changes,
 ) -> Match:
+    """Apply `changes` (and those `decide` computes from the locked row) to the match in one
+    transaction, under a row lock, if its locked status is in `allowed_from`; audit it.
+
+    Everything is decided on the row as locked, never on the caller's copy: two people acting
+    at the same moment see each other's change (the second waits for the first's commit).
+    """
     with transaction.atomic():
         locked = Match.objects.select_for_update().get(pk=match.pk)
+        if decide is not None:  # pure; may refuse the actor (PermissionDenied) before all else
+            changes = {**changes, **decide(locked)}
         if locked.status not in allowed_from:
             raise Conflict(
                 "invalid_transition",
@@ -956,34 +1129,38 @@ def match_respond(*, actor: Any, match: Match, side: str, accept: bool) -> Match
     """One side answers an introduction; both accepting → accepted, either declining → declined.
 
     `side` is "enterprise" or "vendor"; the actor must belong to that side's organisation.
+    The other side's answer is read from the locked row, so two answers at the same moment
+    both count.
     """
-    orgs = getattr(actor, "organization_ids", frozenset())
-    if side == "enterprise":
-        allowed = match.demand.organization_id in orgs
-    elif side == "vendor":
-        allowed = bool(set(match.vendor_ids) & set(orgs))
-    else:
+    if side not in ("enterprise", "vendor"):
         raise BusinessError("invalid", _("答复方必须是需求方或供给方。"))
-    if not allowed:
-        raise PermissionDenied("permission_denied", _("您不是该匹配的这一方。"))
+    orgs = getattr(actor, "organization_ids", frozenset())
     answer = Match.Response.ACCEPTED if accept else Match.Response.DECLINED
-    enterprise = answer if side == "enterprise" else match.enterprise_response
-    vendor = answer if side == "vendor" else match.vendor_response
-    if Match.Response.DECLINED in (enterprise, vendor):
-        status = Match.Status.DECLINED
-    elif enterprise == vendor == Match.Response.ACCEPTED:
-        status = Match.Status.ACCEPTED
-    else:
-        status = Match.Status.INTRODUCED
+
+    def decide(locked: Match) -> dict[str, Any]:
+        if side == "enterprise":
+            allowed = locked.demand.organization_id in orgs
+        else:
+            allowed = bool(set(locked.vendor_ids) & set(orgs))
+        if not allowed:
+            raise PermissionDenied("permission_denied", _("您不是该匹配的这一方。"))
+        enterprise = answer if side == "enterprise" else locked.enterprise_response
+        vendor = answer if side == "vendor" else locked.vendor_response
+        if Match.Response.DECLINED in (enterprise, vendor):
+            status = Match.Status.DECLINED
+        elif enterprise == vendor == Match.Response.ACCEPTED:
+            status = Match.Status.ACCEPTED
+        else:
+            status = Match.Status.INTRODUCED
+        return {"status": status, "enterprise_response": enterprise, "vendor_response": vendor}
+
     return _transition(
         actor=actor,
         match=match,
         allowed_from=(Match.Status.INTRODUCED,),
         action="respond",
         data={"side": side, "accept": accept},
-        status=status,
-        enterprise_response=enterprise,
-        vendor_response=vendor,
+        decide=decide,
     )
 
 
@@ -1001,44 +1178,70 @@ def match_close(*, actor: Any, match: Match, won: bool, note: str = "") -> Match
     )
 
 
+def interest_evaluate(*, demand_id: int, offering_id: int) -> MatchResult | None:
+    """The engine's result for one offering against one demand, from their two rows alone.
+
+    None when the offering is not a feasible candidate (kind, technology, region,
+    certifications, published and verified). Raises Conflict `demand_not_open` for a demand
+    not open (or expired). Built on a one-offering index and the demand's compiled spec, so it
+    costs milliseconds and a few KiB in any process (web processes never load the market);
+    every criterion is the market's except text relevance, whose idf weights come from the
+    pair rather than the whole catalogue (at most the text weight, 8 of 100 points, apart).
+    """
+    offering_row = (
+        Offering.objects.filter(id=offering_id)
+        .values_list(*loader.OFFERING_COLUMNS, *_TOKENS_CACHED)
+        .first()
+    )
+    demand_row = (
+        Demand.objects.filter(id=demand_id)
+        .values_list(*loader.DEMAND_COLUMNS, *_TOKENS_CACHED)
+        .first()
+    )
+    if demand_row is None or offering_row is None:
+        raise NotFound("not_found", _("需求或供给不存在。"))
+    spec = loader.demand_spec(
+        demand_row[: len(loader.DEMAND_COLUMNS)], loader.scenario_certifications(), timezone.now()
+    )
+    if not spec.open:
+        raise Conflict("demand_not_open", _("该需求未在征集中。"))
+    spec = replace(spec, tokens=loader._cached_tokens(spec.text, *demand_row[-2:]))
+    offering_fields = offering_row[: len(loader.OFFERING_COLUMNS)]
+    record = loader._offering_record(
+        offering_fields,
+        loader._cached_tokens(loader._offering_text(offering_fields), *offering_row[-2:]),
+    )
+    index = OfferingIndex.build(
+        loader.load_reference(), [record], loader._vendors(Q(id=record.vendor_id))
+    )
+    matches = match_demand(index, spec, now=time.time(), weights=loader.weights(), limit=1)
+    return next((r for r in matches.results if r.offering_id == offering_id), None)
+
+
+# A listing's cached engine tokens (see models.ListingTokens), read beside its own columns.
+_TOKENS_CACHED = ("match_tokens__digest", "match_tokens__tokens")
+
+
 def interest_express(*, actor: Any, demand: Demand, offering: Offering, note: str = "") -> Match:
     """A vendor asks to be introduced to a published demand its offering fits.
 
     The request enters the match lifecycle as `suggested` with origin vendor_interest, for a
-    coordinator to approve. Fails when the offering does not fit the demand.
+    coordinator to approve. Fails when the offering does not fit the demand (scored by
+    `interest_evaluate` from the two rows; no market index is loaded), when the demand is not
+    open (decided on the locked demand row), or when the pair's match is already past review.
     """
     if offering.organization_id not in getattr(actor, "organization_ids", frozenset()):
         raise PermissionDenied("permission_denied", _("只能以本组织的产品表达意向。"))
-    if demand.status not in loader.OPEN_DEMAND_STATUSES:
-        raise Conflict("demand_not_open", _("该需求未在征集中。"))
-    state = loader.market()
-    state.offerings.upsert(
-        loader._offering_record(
-            Offering.objects.filter(id=offering.id).values_list(*loader.OFFERING_COLUMNS).get()
-        )
-    )
-    spec = loader.demand_spec(
-        Demand.objects.filter(id=demand.id).values_list(*loader.DEMAND_COLUMNS).get(),
-        loader.scenario_certifications(),
-        timezone.now(),
-    )
-    state.demands.upsert(spec)
-    results, _fits = match_offering(
-        state.offerings,
-        state.demands,
-        offering.id,
-        now=time.time(),
-        weights=loader.weights(),
-        limit=100_000,
-    )
-    result = next((r for r in results if r.demand_id == demand.id), None)
-    if result is None:
-        raise BusinessError(
-            "offering_does_not_fit", _("该产品不满足需求的硬性条件（类型、技术、区域或认证）。")
-        )
-    now = timezone.now()
     with transaction.atomic():
-        row = _result_row(demand.id, result, now)
+        # Locked first: a demand closed meanwhile takes no interest, and two interests in the
+        # same demand are stored one after the other (no unique-key clash).
+        list(Demand.objects.select_for_update(no_key=True).filter(pk=demand.pk).values("pk"))
+        result = interest_evaluate(demand_id=demand.pk, offering_id=offering.pk)
+        if result is None:
+            raise BusinessError(
+                "offering_does_not_fit", _("该产品不满足需求的硬性条件（类型、技术、区域或认证）。")
+            )
+        row = _result_row(demand.pk, result, timezone.now())
         existing = (
             Match.objects.select_for_update().filter(demand=demand, pair_key=row.pair_key).first()
         )
@@ -1059,6 +1262,6 @@ def interest_express(*, actor: Any, demand: Demand, offering: Offering, note: st
             action="match.interest",
             subject=match,
             organization_id=offering.organization_id,
-            data={"demand": demand.id, "offering": offering.id, "note": note},
+            data={"demand": demand.pk, "offering": offering.pk, "note": note},
         )
     return match

@@ -179,6 +179,20 @@ def test_express_interest_goes_to_the_coordinators_queue(pair, web_for, coordina
     assert "BC660K 模组" in queue and "厂商意向" in queue
 
 
+def test_express_interest_in_a_demand_the_vendor_may_not_see_is_not_found(pair, web_for):
+    # given a demand shown to coordinators only, and a vendor that knows its id
+    Demand.objects.filter(pk=pair["demand"].pk).update(visibility=Demand.Visibility.COORDINATORS)
+    vendor = pair["vendor_user"].memberships.get().organization
+    offering = factories.OfferingFactory(organization=vendor, name="BC660K 模组")
+    # when the vendor expresses interest in it from the web
+    response = web_for(pair["vendor_user"]).post(
+        f"/vendor/demands/{pair['demand'].pk}/interest/", {"offering": offering.pk}, follow=True
+    )
+    # then it is told the demand does not exist, as the API tells it, and nothing is stored
+    assert "需求或供给不存在。" in response.content.decode()
+    assert not Match.objects.filter(offering=offering).exists()
+
+
 def test_partner_suggestions_name_complementary_vendors_and_shared_demands(reference, web_for):
     # given a module maker, a platform vendor and a demand needing both
     module_maker = factories.OrganizationFactory(name="移远通信", role=Organization.Role.VENDOR)

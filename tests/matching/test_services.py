@@ -211,6 +211,81 @@ def test_vendor_interest_enters_the_lifecycle_only_when_the_offering_fits(vendor
     assert Match.objects.get(pk=match.pk).origin == Match.Origin.VENDOR_INTEREST
 
 
+def test_interest_is_scored_from_the_two_rows_as_the_worker_scores_them(vendor, enterprise):
+    # given a market of three modules, and the worker's stored matches for a demand
+    rival = factories.OrganizationFactory(name="中移物联", role=Organization.Role.VENDOR)
+    ours = module(vendor, name="NB-IoT 远程抄表模组", description="水表 深度覆盖 低功耗")
+    module(rival, price_min=Decimal("30"), price_max=Decimal("40"))
+    module(rival, technologies=["cat1"], name="Cat.1 模组")
+    demand = water_meters(enterprise)
+    services.demand_match(demand_id=demand.id)
+    stored = Match.objects.get(demand=demand, offering=ours)
+    loader.forget_market()
+    # when the vendor's interest is evaluated in a process that holds no market
+    result = services.interest_evaluate(demand_id=demand.id, offering_id=ours.id)
+    # then every criterion but text relevance (whose idf comes from the pair) is the worker's,
+    # and no market index was loaded for it
+    assert loader._state is None
+    worker, pair = stored.breakdown, result.breakdown()
+    assert set(worker) == set(pair)
+    assert {k: v["score"] for k, v in worker.items() if k != "text"} == pytest.approx(
+        {k: v["score"] for k, v in pair.items() if k != "text"}
+    )
+    text_weight = loader.weights().normalised()["text"] * 100
+    assert abs(result.score - stored.score) <= text_weight + 1e-6
+
+
+def test_interest_alone_in_the_market_scores_exactly_what_the_worker_stores(vendor, enterprise):
+    offering = module(vendor)
+    demand = water_meters(enterprise)
+    services.demand_match(demand_id=demand.id)
+    stored = Match.objects.get(demand=demand)
+    result = services.interest_evaluate(demand_id=demand.id, offering_id=offering.id)
+    assert result.score == pytest.approx(stored.score)
+    assert result.breakdown() == stored.breakdown
+
+
+def test_interest_in_a_closed_or_expired_demand_is_refused(vendor, enterprise):
+    offering = module(vendor)
+    user = factories.member(vendor, "sales")
+    closed = water_meters(enterprise, status=Demand.Status.CLOSED)
+    expired = water_meters(enterprise, expires_at=timezone.now() - timezone.timedelta(days=1))
+    for demand in (closed, expired):
+        with pytest.raises(Conflict) as refused:
+            services.interest_express(actor=user, demand=demand, offering=offering)
+        assert refused.value.code == "demand_not_open"
+    assert not Match.objects.exists()
+
+
+def test_a_transition_is_decided_on_the_stored_row_not_the_callers_copy(vendor, enterprise):
+    # given an introduced match, and a copy of it read before the enterprise accepted
+    module(vendor)
+    demand = water_meters(enterprise)
+    services.demand_match(demand_id=demand.id)
+    coordinator = factories.coordinator()
+    match = services.match_approve(actor=coordinator, match=Match.objects.get(demand=demand))
+    match = services.match_introduce(actor=coordinator, match=match)
+    stale = Match.objects.get(pk=match.pk)
+    services.match_respond(
+        actor=factories.member(enterprise, "buyer"), match=match, side="enterprise", accept=True
+    )
+    # when the vendor accepts through the stale copy
+    accepted = services.match_respond(
+        actor=factories.member(vendor, "sales"), match=stale, side="vendor", accept=True
+    )
+    # then both acceptances count
+    assert accepted.status == Match.Status.ACCEPTED
+    stored = Match.objects.get(pk=match.pk)
+    assert (stored.status, stored.enterprise_response, stored.vendor_response) == (
+        Match.Status.ACCEPTED,
+        Match.Response.ACCEPTED,
+        Match.Response.ACCEPTED,
+    )
+    # and a coordinator acting on a copy read before the acceptance cannot introduce it again
+    with pytest.raises(Conflict):
+        services.match_introduce(actor=coordinator, match=stale)
+
+
 def test_full_rematch_covers_every_open_demand_once_and_resumes(vendor, enterprise):
     module(vendor)
     demands = [water_meters(enterprise) for _ in range(5)]
@@ -320,20 +395,3 @@ def test_mismatch_aggregation_snapshots_cells_and_flags_shortages(vendor, enterp
     assert (cell.demanded, cell.capacity, cell.demands) == (500_000, 10_000, 1)
     flag = MismatchFlag.objects.get(subject_type="cell", province="330000")
     assert flag.code == "supply_shortage" and flag.severity == "high"
-
-
-def test_matching_schedule_enqueues_after_commit_only(
-    monkeypatch, django_capture_on_commit_callbacks
-):
-    from apps.matching import tasks
-
-    sent = []
-    monkeypatch.setattr(tasks.match_demand, "delay", lambda i: sent.append(("demand", i)))
-    monkeypatch.setattr(tasks.match_offering, "delay", lambda i: sent.append(("offering", i)))
-    with django_capture_on_commit_callbacks(execute=True):
-        services.matching_schedule(entity="demand", entity_id=7)
-        services.matching_schedule(entity="offering", entity_id=8)
-        assert sent == []
-    assert sent == [("demand", 7), ("offering", 8)]
-    with pytest.raises(ValueError):
-        services.matching_schedule(entity="vendor", entity_id=1)
