@@ -1,4 +1,7 @@
-"""A real Celery worker and Redis: kill -9 mid full rematch, restart; nothing lost or doubled."""
+"""A real Celery worker and Redis: publish → matches visible, forked full rematch processes.
+
+The drills (kill -9 mid-rematch, a Redis flush while publishing) are in test_drills.py and use
+the helpers here."""
 
 from __future__ import annotations
 
@@ -7,16 +10,13 @@ import signal
 import subprocess
 import sys
 import time
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.db.models import Count
 
-from apps.demands.models import Demand
 from apps.matching import loader, services
 from apps.matching.models import Match, MatchRun
 from config.celery import app
@@ -41,26 +41,30 @@ def worker_env() -> dict[str, str]:
     }
 
 
-def start_worker() -> subprocess.Popen:
-    env = worker_env()
+def celery(*args: str) -> subprocess.Popen:
+    """`celery -A config <args>` in its own process group, with the worker settings."""
     return subprocess.Popen(
         [
             str(CELERY if CELERY.exists() else Path(sys.executable).with_name("celery")),
             "-A",
             "config",
-            "worker",
-            "-c",
-            "1",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=WARNING",
+            *args,
         ],
         cwd=ROOT,
-        env=env,
+        env=worker_env(),
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def start_worker() -> subprocess.Popen:
+    return celery("worker", "-c", "1", "--without-gossip", "--without-mingle", "--loglevel=WARNING")
+
+
+def start_beat(folder: Path) -> subprocess.Popen:
+    """Beat with the worker settings' schedule: matching's sweeps only, every second."""
+    return celery("beat", "--schedule", str(folder / "beat-schedule"), "--loglevel=WARNING")
 
 
 def kill_hard(worker: subprocess.Popen) -> None:
@@ -76,59 +80,6 @@ def wait_for(condition, timeout: float, step: float = 0.05):
             return value
         time.sleep(step)
     raise AssertionError(f"timed out after {timeout} s")
-
-
-def test_killing_the_worker_mid_rematch_loses_and_duplicates_nothing():
-    # given a market of 120 open demands, one module serving them all
-    call_command("load_reference", verbosity=0)
-    loader.forget_market()
-    app.control.purge()  # leftovers of an earlier run must not race this one
-    vendor = factories.OrganizationFactory(name="移远通信")
-    enterprise = factories.OrganizationFactory(name="杭州水务", role="enterprise")
-    module(vendor)
-    demands = [water_meters(enterprise, unit_budget=Decimal("25")) for _ in range(120)]
-    loader.build_state()  # fills the token cache, so the worker's load writes no demand row
-    worker = start_worker()
-    try:
-        # when a full rematch starts and the worker is killed -9 part-way: the last chunk of
-        # each slice (two slices of 60, chunks of 10) is row-locked here, so storing it waits
-        # and the kill lands mid-run however fast the rest goes
-        with transaction.atomic():
-            held = [d.id for d in demands[50:60] + demands[110:]]
-            list(Demand.objects.select_for_update().filter(id__in=held))
-            app.send_task("matching.full_rematch")
-            progress = wait_for(
-                lambda: (
-                    MatchRun.objects.filter(demands_done__gt=0)
-                    .values_list("demands_done", flat=True)
-                    .first()
-                ),
-                timeout=120,
-            )
-            kill_hard(worker)
-            done_at_kill = MatchRun.objects.get().demands_done
-        assert 0 < progress <= done_at_kill < len(demands)
-        # and a fresh worker starts: the unacknowledged task is redelivered and resumes
-        worker = start_worker()
-        run = wait_for(
-            lambda: MatchRun.objects.filter(status=MatchRun.Status.DONE).first(),
-            timeout=180,
-            step=0.5,
-        )
-    finally:
-        if worker.poll() is None:
-            kill_hard(worker)
-    # then every demand has exactly its one match, and the run resumed rather than restarted
-    assert run.demands_done == len(demands)
-    per_demand = dict(
-        Demand.objects.filter(id__in=[d.id for d in demands])
-        .values_list("id")
-        .annotate(n=Count("matches"))
-    )
-    assert set(per_demand.values()) == {1}
-    assert Match.objects.count() == len(demands)
-    assert MatchRun.objects.count() == 1
-    connection.close()
 
 
 def test_a_published_demand_shows_matches_through_the_api_after_the_worker_runs(client_for):
