@@ -15,16 +15,16 @@ worker's RSS and PSS (main process and pool child) are read then and after the p
 Then, per probe, the seed's demo users do what the product does through the REST API (DRF's
 APIClient in this process, session-authenticated; the whole middleware and view stack runs):
 `enterprise` creates a demand (`POST /api/v1/demands`) and submits it (`…/submit`); once the
-worker has handled the tasks those two queued (a review comes later in practice),
-`coordinator` approves it (`…/approve`), which publishes it and, after commit, enqueues
-`matching.match_demand`. The clock starts when that commit's first after-commit task is sent to
-the broker and stops when `GET /api/v1/demands/{id}/matches`, polled as `enterprise` every
-20 ms, returns at least one result; no result within --timeout is a failure (and counts as
-infinitely slow in the percentiles). The demands are drawn with a fixed seed from the
-reference data seed_demo uses: a scenario (so its sector and typical requirement profile), the
-cheapest technology the profile allows or none, one province, and a common need (terminals,
-modules, solutions…), so each has matches in the seed_demo market. The API throttle is lifted
-in this process (API_THROTTLE_RATE) since 50 polls a second would exceed it.
+worker has handled the tasks those two queued (a review comes later in practice), `coordinator`
+approves it (`…/approve`), which publishes it, writes it to the matching outbox and, after
+commit, enqueues `matching.drain_outbox`. The clock starts when that commit's first after-commit
+task is sent to the broker and stops when `GET /api/v1/demands/{id}/matches`, polled as
+`enterprise` every 20 ms, returns at least one result; no result within --timeout is a failure
+(and counts as infinitely slow in the percentiles). The demands are drawn with a fixed seed from
+the reference data seed_demo uses: a scenario (so its sector and typical requirement profile),
+the cheapest technology the profile allows or none, one province, and a common need (terminals,
+modules, solutions…), so each has matches in the seed_demo market. The API throttle is lifted in
+this process (API_THROTTLE_RATE) since 50 polls a second would exceed it.
 
 Prints JSON lines: the market, the worker's start and memory, one line per probe (with the
 worker's own view from its log: commit → task received, the run time of the tasks the same
@@ -73,7 +73,7 @@ from apps.coordination.models import AuditEvent  # noqa: E402
 from apps.core.demo import generator, market  # noqa: E402
 from apps.demands.models import Demand  # noqa: E402
 from apps.matching import loader  # noqa: E402
-from apps.matching.models import Match  # noqa: E402
+from apps.matching.models import Match, MatchingOutboxEvent  # noqa: E402
 from apps.search.models import OutboxEvent  # noqa: E402
 from apps.search.services import search_sync  # noqa: E402
 from config.celery import app  # noqa: E402
@@ -338,9 +338,8 @@ def probe(
     if approved["status"] != Demand.Status.PUBLISHED:
         raise RuntimeError(f"approve left demand {demand_id} {approved['status']}")
     sent = published.tasks[mark:]
-    match_task = next(
-        (t for t in sent if t[2] == "matching.match_demand" and t[3] == (demand_id,)), None
-    )
+    # The drain of the matching outbox that the approval's commit queued (one per commit).
+    match_task = next((t for t in sent if t[2] == "matching.drain_outbox"), None)
     if match_task is None:
         raise RuntimeError(f"publishing demand {demand_id} did not enqueue matching")
     started = sent[0][0]  # the commit's first after-commit callback sent its task
@@ -402,6 +401,7 @@ def cleanup() -> dict:
     Demand.objects.filter(id__in=ids).delete()  # matches and flags cascade
     AuditEvent.objects.filter(subject_type="demand", subject_id__in=[str(i) for i in ids]).delete()
     OutboxEvent.objects.filter(entity="demand", entity_id__in=ids).delete()
+    MatchingOutboxEvent.objects.filter(entity="demand", entity_id__in=ids).delete()
     search_sync(entity="demand", ids=ids)  # gone from the database: out of the index
     return {"demands": len(ids), "matches": matches}
 
