@@ -1181,12 +1181,13 @@ def match_close(*, actor: Any, match: Match, won: bool, note: str = "") -> Match
 def interest_evaluate(*, demand_id: int, offering_id: int) -> MatchResult | None:
     """The engine's result for one offering against one demand, from their two rows alone.
 
-    None when the offering is not a feasible candidate (kind, technology, region,
-    certifications, published and verified). Raises Conflict `demand_not_open` for a demand
-    not open (or expired). Built on a one-offering index and the demand's compiled spec, so it
-    costs milliseconds and a few KiB in any process (web processes never load the market);
-    every criterion is the market's except text relevance, whose idf weights come from the
-    pair rather than the whole catalogue (at most the text weight, 8 of 100 points, apart).
+    None when the offering is not a candidate the worker would store (the engine's hard
+    constraints and relevance floor; published, verified vendor). Raises Conflict
+    `demand_not_open` for a demand not open (or expired). Built on a one-offering index and the
+    demand's compiled spec, so it costs milliseconds and a few KiB in any process (web
+    processes never load the market); every criterion is the market's except text relevance,
+    whose idf weights come from the pair rather than the whole catalogue (at most the text
+    weight apart, 20 of 100 points today).
     """
     offering_row = (
         Offering.objects.filter(id=offering_id)
