@@ -4,49 +4,6 @@ import django.contrib.postgres.fields
 import django.db.models.deletion
 from django.db import migrations, models
 
-from apps.catalog.reference.functions import FUNCTIONS, guess_function
-
-
-def carry_listings_over(apps, schema_editor):
-    """Give every existing listing its best-guess function, marked for the vendor to confirm.
-
-    The function rows come from the shipped reference data (a fresh database has no listings
-    and gets them from `load_reference`)."""
-    Offering = apps.get_model("catalog", "Offering")
-    Function = apps.get_model("catalog", "Function")
-    SupplyKind = apps.get_model("catalog", "SupplyKind")
-    if not Offering.objects.exists():
-        return
-    kinds = set(SupplyKind.objects.values_list("code", flat=True))
-    Function.objects.bulk_create(
-        [
-            Function(code=code, kind_id=kind, name_zh=zh, name_en=en, general=general, sort_order=i)
-            for i, (code, kind, zh, en, general) in enumerate(FUNCTIONS)
-            if kind in kinds
-        ],
-        ignore_conflicts=True,
-    )
-    known = set(Function.objects.values_list("code", flat=True))
-    batch = []
-    for offering in Offering.objects.filter(function__isnull=True).iterator(chunk_size=2000):
-        code = guess_function(
-            offering.kind_id,
-            technologies=list(offering.technologies),
-            scenarios=list(offering.scenarios),
-            name=f"{offering.name} {offering.model_number}",
-            description=offering.description,
-            attributes=offering.attributes or {},
-        )
-        offering.function_id = code if code in known else None
-        offering.function_confirmed = False
-        # The function replaces the terminal's old device type.
-        (offering.attributes or {}).pop("device_type", None)
-        batch.append(offering)
-        if len(batch) >= 2000:
-            Offering.objects.bulk_update(batch, ["function", "function_confirmed", "attributes"])
-            batch = []
-    Offering.objects.bulk_update(batch, ["function", "function_confirmed", "attributes"])
-
 
 class Migration(migrations.Migration):
 
@@ -92,5 +49,4 @@ class Migration(migrations.Migration):
             name='function',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.function', verbose_name='产品功能'),
         ),
-        migrations.RunPython(carry_listings_over, migrations.RunPython.noop),
     ]
