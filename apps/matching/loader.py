@@ -51,6 +51,7 @@ from .engine import (
     tokenize,
 )
 from .engine.index import TOKEN_CAP
+from .engine.text import TOKENIZER_VERSION
 from .models import DemandTokens, ListingTokens, Match, OfferingTokens
 
 # updated_at is stamped before commit: a refresh re-reads rows stamped less than OVERLAP
@@ -402,7 +403,8 @@ _CACHED = ("match_tokens__digest", "match_tokens__tokens")
 
 
 def _digest(text: str) -> int:
-    return zlib.crc32(text.encode())
+    """The token cache's key: the text and the tokenizer that segmented it."""
+    return zlib.crc32(f"{TOKENIZER_VERSION}\x00{text}".encode())
 
 
 def _cached_tokens(text: str, digest: int | None, tokens: str | None) -> tuple[str, ...] | None:

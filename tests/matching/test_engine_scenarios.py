@@ -299,3 +299,18 @@ def test_a_product_made_for_another_sector_is_not_recommended_but_a_general_one_
     analysis = analyse_demand(index, tracker, now=NOW)
     # then the logistics tracker is below the relevance floor
     assert {r.offering_id for r in analysis.results} == {unnamed.id, vehicles.id}
+
+
+def test_words_people_use_for_the_same_thing_count_as_shared_keywords():
+    # given a generic module listed first and an electricity-meter one, differing only in
+    # their words (a tie would put the generic one, the lower id, first)
+    generic = offering(text="NB-IoT 模组 通用 终端")
+    meter = offering(text="NB-IoT 模组 智能电表")
+    index = build(generic, meter)
+    # when a utility asks in its own words (电能表, not 电表)
+    wanted = demand(text="单相远程费控电能表 通信模组")
+    results = analyse_demand(index, wanted, now=NOW).results
+    # then the meter module comes first and says why
+    assert [r.offering_id for r in results] == [meter.id, generic.id]
+    text = explain_breakdown(results[0].breakdown(), REF.name)["text"]
+    assert "电表" in text["zh"]

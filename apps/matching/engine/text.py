@@ -19,6 +19,27 @@ _STOPWORDS_TEXT = (
     "for of to a an in with on by is are"
 )
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+# Words people use for the same thing: a token also counts as its canonical forms, on both
+# sides, so 电能表 meets 电表 and 消火栓 meets 消防栓. (jieba's search mode already yields 水表
+# from 远传水表 and 智能水表.) Bump TOKENIZER_VERSION whenever tokens change meaning: the
+# token cache is keyed by it.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "电能表": ("电表",),
+    "消火栓": ("消防栓",),
+    "烟感": ("烟雾",),
+    "感烟": ("烟雾",),
+    "煤气表": ("燃气表",),
+    "煤气": ("燃气",),
+    "追踪": ("定位",),
+    "追踪器": ("定位器",),
+    "巴枪": ("手持",),
+    "pda": ("手持",),
+    "nbiot": ("nb", "iot"),
+    "cat.1": ("cat1",),
+    "摄像头": ("摄像机",),
+    "热表": ("热量表",),
+}
+TOKENIZER_VERSION = 2
 _WORD = re.compile(r"\w", re.UNICODE)
 
 
@@ -63,7 +84,8 @@ def _part_tokens(part: str) -> tuple[str, ...]:
         if len(token) < 2 or token in STOPWORDS or not _WORD.search(token):
             continue
         tokens.append(token)
-    return tuple(tokens)
+        tokens.extend(SYNONYMS.get(token, ()))
+    return tuple(dict.fromkeys(tokens))
 
 
 class TokenVocabulary:
