@@ -263,6 +263,9 @@ def run() -> int:
         compile_messages()
         manage("load_reference")
         manage("seed_demo", "--if-empty")
+        # A data set from before an index change (a new facet, say) is brought up to date; a
+        # listing that still cannot be indexed is reported, not fatal.
+        subprocess.run([PYTHON, str(ROOT / "manage.py"), "search_reconcile", "--repair"], cwd=ROOT)
         log(f"IoT Match: http://127.0.0.1:{WEB_PORT}/  (API docs: /api/docs/, admin: /admin/)")
         log("demo logins (password 'demo-pass-2026'): coordinator, enterprise, vendor")
         log("Ctrl-C stops web, worker, beat and the embedded services")
