@@ -314,3 +314,19 @@ def test_words_people_use_for_the_same_thing_count_as_shared_keywords():
     assert [r.offering_id for r in results] == [meter.id, generic.id]
     text = explain_breakdown(results[0].breakdown(), REF.name)["text"]
     assert "电表" in text["zh"]
+
+
+def test_demands_differing_only_in_budget_each_get_their_own_class_of_product():
+    # given a ¥11 module and a ¥950 one, and three demands alike but for their budgets
+    cheap = offering(price_min=10, price_max=12)
+    dear = offering(price_min=900, price_max=1000)
+    index = build(cheap, dear)
+    # when they are matched one after the other (sharing the index's candidate sets)
+    small = analyse_demand(index, demand(unit_budget=15), now=NOW)
+    large = analyse_demand(index, demand(unit_budget=1200), now=NOW)
+    huge = analyse_demand(index, demand(unit_budget=1_000_000), now=NOW)
+    # then each sees only what is in its price class, and the last is told why it sees nothing
+    assert [r.offering_id for r in small.results] == [cheap.id]
+    assert [r.offering_id for r in large.results] == [dear.id]
+    assert huge.results == []
+    assert codes(huge)["price_gap"].figures["cheapest"] == 11

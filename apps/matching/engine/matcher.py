@@ -26,11 +26,13 @@ from .scoring import (
     TEXT_NO_QUERY,
     UNIT,
     Weights,
+    budget_for,
     covers,
     criterion_scores,
     deferred_points,
     feasible_pairs,
     partial_points,
+    price_in_class,
     relevance_floor,
     scope_to_kind,
     top_k,
@@ -277,12 +279,16 @@ def accumulate(
 def relevant_rows(
     index: OfferingIndex, c: CompiledDemand, kind: str, rows: np.ndarray
 ) -> np.ndarray:
-    """The rows (of `kind`) above the relevance floor for the demand (see relevance_floor)."""
-    o = {
-        name: index.col(name)[rows]
-        for name in ("function", "general", "sector", "deploy", "unit", "price_min", "price_max")
-    }
-    return rows[relevance_floor(o, compiled_columns(c, kind))]
+    """The rows (of `kind`) above the relevance floor for the demand (see relevance_floor),
+    but for the price class, which depends on the budget (see in_price_class)."""
+    o = {name: index.col(name)[rows] for name in ("function", "general", "sector", "deploy")}
+    return rows[relevance_floor(o, compiled_columns(c, kind), price=False)]
+
+
+def in_price_class(numbers: np.ndarray, c: CompiledDemand) -> np.ndarray:
+    """Which packed rows are priced within reach of the demand's budget (price_in_class)."""
+    budget = budget_for(numbers[:, UNIT], c.budget, c.budget_unit)
+    return price_in_class(numbers[:, PRICE], budget)
 
 
 def candidate_key(c: CompiledDemand, kind: int) -> tuple:
@@ -351,6 +357,17 @@ def evaluate_kind(
     rows, masks, coverage, numbers, candidates = index.candidate_set(
         candidate_key(c, kind), lambda: feasible_candidates(index, c, kind)
     )
+    if c.budget > 0:
+        # The price class is the one part of the floor that depends on the budget, so it is
+        # checked here rather than in the candidate set demands of any budget share.
+        priced = in_price_class(numbers, c)
+        if not priced.all():
+            rows, masks, coverage, numbers = (
+                rows[priced],
+                masks[priced],
+                coverage[priced],
+                numbers[priced],
+            )
     d = compiled_columns(c, index.ref.kind_vocab.codes[kind])
     points = partial_points(masks, numbers, coverage, d, layout, weights, now)
     # The tolerance absorbs rounding between these sums and the exact formulas.

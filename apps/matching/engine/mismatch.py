@@ -10,7 +10,7 @@ from .bundles import Bundle
 from .index import ALL_REGIONS, ANY_TECH, DemandIndex, OfferingIndex
 from .matcher import DemandMatches, coverage_for_demand, relevant_rows, union
 from .reference import mask_to_int
-from .scoring import covers
+from .scoring import PRICE, UNIT, covers
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 STALE_DAYS = 180
@@ -175,6 +175,23 @@ def demand_flags(
             )
             continue
         certs = index.col("cert")[regional]
+        certified = regional[covers(certs, asked.required_certs)]
+        if len(certified):
+            # Everything else fits: the supply is priced out of the budget's reach.
+            numbers = index.col("scoring_numbers")[certified]
+            same_unit = numbers[numbers[:, UNIT] == c.budget_unit, PRICE]
+            add(
+                "price_gap",
+                MEDIUM,
+                f"区域内可行的{kzh}供给价格都远离预算 {c.budget:,.2f} 元（另一档次的产品）。",
+                f"Every feasible {ken} in the region is priced far from the CNY "
+                f"{c.budget:,.2f} budget (another class of product).",
+                kind_code,
+                cheapest=float(same_unit.min()) if len(same_unit) else None,
+                budget=c.budget,
+                regional=len(certified),
+            )
+            continue
         lacking = certs[~covers(certs, asked.required_certs)]
         vocab = ref.cert_vocab
         # How many regional offerings lack each required certification, most lacked first.

@@ -195,22 +195,27 @@ def pair_function_fit(o: Mapping[str, np.ndarray], d: Mapping[str, np.ndarray]) 
     return function_fit(listed, np.broadcast_to(o["general"], shape), d["stated"])
 
 
-def relevance_floor(o: Mapping[str, np.ndarray], d: Mapping[str, np.ndarray]) -> np.ndarray:
+def relevance_floor(
+    o: Mapping[str, np.ndarray], d: Mapping[str, np.ndarray], *, price: bool = True
+) -> np.ndarray:
     """Is the offering relevant to the demand at all (below this floor nothing is shown)?
 
     Its function fits (see function_fit); it is made for the demand's sector (a
     general-purpose function, or a listing naming no sector, serves any); it can be deployed
     as the demand requires (public cloud / private, for kinds that are deployed); and it is
     priced within reach of the budget where both are in the same unit (price_in_class).
-    `d` is scoped to the offerings' kind by `scope_to_kind`.
+    `d` is scoped to the offerings' kind by `scope_to_kind`. Without `price` the price class
+    is left for the caller to check (candidate sets shared by demands of any budget).
     """
     for_sector = o["general"] | empty(o["sector"]) | intersects(o["sector"], d["sector"])
     deployable = (d["deploy_need"] == 0) | ((o["deploy"] & d["deploy_need"]) != 0)
-    in_class = price_in_class(
-        (o["price_min"] + o["price_max"]) / 2.0,
-        budget_for(o["unit"], d["budget"], d["budget_unit"]),
-    )
-    return ~np.isnan(pair_function_fit(o, d)) & for_sector & deployable & in_class
+    relevant = ~np.isnan(pair_function_fit(o, d)) & for_sector & deployable
+    if price:
+        relevant &= price_in_class(
+            (o["price_min"] + o["price_max"]) / 2.0,
+            budget_for(o["unit"], d["budget"], d["budget_unit"]),
+        )
+    return relevant
 
 
 def feasible_pairs(
