@@ -63,6 +63,7 @@ def _text(zh: str, en: str) -> str:
 
 def _criterion_labels() -> dict[str, str]:
     return {
+        "function": _("产品功能"),
         "technology": _("技术匹配"),
         "sector": _("行业与场景"),
         "region": _("区域覆盖"),
@@ -104,7 +105,8 @@ def _criteria(breakdown: dict) -> list[dict]:
     return [
         {
             "label": labels.get(code, code),
-            "score": (item.get("score") or 0) * 100,
+            # a requested but unfit technology scores below 0 on purpose; show it as 0 %
+            "score": min(max(item.get("score") or 0, 0.0), 1.0) * 100,
             "text": _text(item.get("zh", ""), item.get("en", "")),
         }
         for code, item in (breakdown or {}).items()

@@ -102,8 +102,9 @@ class MatchOutSerializer(serializers.ModelSerializer):
     @extend_schema_field(
         {
             "type": "object",
-            "description": "Per criterion (technology, sector, region, capacity, price, "
-            "certification, text, credibility, freshness): sub-score 0–1, weight, points, "
+            "description": "Per criterion (function, technology, sector, region, capacity, "
+            "price, certification, text, credibility, freshness): sub-score (0–1; a requested "
+            "technology that cannot meet the profile scores -4 on technology), weight, points, "
             "the facts behind it and one sentence in zh and en. Bundles: their components.",
             "additionalProperties": {"type": "object"},
         }
