@@ -30,6 +30,7 @@ from apps.catalog.models import (
     SupplyKind,
     Technology,
 )
+from apps.catalog.reference.functions import keyword_stuffed
 from apps.catalog.reference.kinds import price_unit_of
 from apps.catalog.selectors import reference_name_table
 from apps.coordination.selectors import typical_case_counts, typical_case_vendors_since
@@ -236,6 +237,7 @@ def _offering_record(row: tuple, tokens: tuple[str, ...] | None = None) -> Offer
         published=status == Offering.Status.PUBLISHED,
         text=_offering_text(row),
         tokens=tokens,
+        stuffed=keyword_stuffed(kind, row[20], f"{row[17]} {row[18]} {row[19]}"),
     )
 
 

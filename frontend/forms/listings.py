@@ -114,6 +114,7 @@ class DemandForm(RequirementProfileForm):
         label=_("预算单位"),
         choices=Demand._meta.get_field("budget_unit").choices,
         initial="device",
+        required=False,
     )
     start_date = forms.DateField(
         label=_("计划启动日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -154,6 +155,7 @@ class DemandForm(RequirementProfileForm):
         values["scenario"] = (
             Scenario.objects.filter(pk=values["scenario"]).first() if values["scenario"] else None
         )
+        values["budget_unit"] = values.get("budget_unit") or "device"
         if values["power_source"] != PowerSource.BATTERY and values["battery_life_years"] is None:
             values["battery_life_years"] = None
         return values

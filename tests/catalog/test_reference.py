@@ -237,3 +237,12 @@ def test_hardware_certificates_are_asked_of_hardware_only():
     assert kinds["ip68"] == ["terminal"]
     assert "platform" not in kinds["cmcc"] and "connectivity" not in kinds["ccc"]
     assert kinds["mlps"] == ["platform", "solution", "service"]
+
+
+def test_a_terminal_naming_every_device_is_keyword_stuffed_but_a_platform_listing_them_is_not():
+    from apps.catalog.reference.functions import keyword_stuffed
+
+    stuffing = "DTU 适用于水表 电表 燃气表 烟感 井盖 地磁 定位 冷链 门锁"
+    assert keyword_stuffed("terminal", "dtu", stuffing)
+    assert not keyword_stuffed("terminal", "water_meter", "NB-IoT 智能水表，兼容燃气表协议")
+    assert not keyword_stuffed("platform", "platform_metering", stuffing)

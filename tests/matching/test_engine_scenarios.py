@@ -330,3 +330,16 @@ def test_demands_differing_only_in_budget_each_get_their_own_class_of_product():
     assert [r.offering_id for r in large.results] == [dear.id]
     assert huge.results == []
     assert codes(huge)["price_gap"].figures["cheapest"] == 11
+
+
+def test_a_keyword_stuffed_listing_earns_nothing_from_its_text():
+    # given a clean water meter and one whose text lists every device there is
+    stuffed = offering(kind="terminal", text="智能水表 远程抄表 NB-IoT 模组 采购", stuffed=True)
+    clean = offering(kind="terminal", text="NB-IoT 智能水表")
+    index = build(stuffed, clean)
+    # when a water utility's demand is matched
+    results = analyse_demand(index, demand(kinds_needed=("terminal",)), now=NOW).results
+    # then the clean one comes first, and the stuffed one says why its text counts for nothing
+    assert [r.offering_id for r in results] == [clean.id, stuffed.id]
+    text = explain_breakdown(results[1].breakdown(), REF.name)["text"]
+    assert text["score"] == 0 and text["en"].startswith("Its description lists many products")

@@ -596,3 +596,17 @@ def guess_function(
             str((attributes or {}).get("device_type", ""))
         )
     return KIND_DEFAULTS.get(kind)
+
+
+# A terminal is one thing: its text naming this many other kinds of device is keyword stuffing
+# (on the relevance set only the stuffed listing names more than two; it names 17).
+STUFFED_NAMES = 5
+
+
+def keyword_stuffed(kind: str, function: str | None, text: str) -> bool:
+    """Does a terminal's text name STUFFED_NAMES or more devices other than itself?"""
+    if kind != "terminal":
+        return False  # platforms, modules and solutions rightly list what they serve
+    upper = text.upper()
+    named = {code for word, code in TERMINAL_WORDS if word.upper() in upper}
+    return len(named - {function}) >= STUFFED_NAMES

@@ -249,6 +249,8 @@ def explain(
     query_idf, query_tokens = query
     if query_idf <= 0 or not len(c.tokens):
         facts["text"] = {"keywords": None}
+    elif row["stuffed"][position]:
+        facts["text"] = {"keywords": [], "stuffed": True}
     else:
         shared = [t for t in set(index.row_tokens(position).tolist()) if t in query_tokens]
         # Highest idf first, then alphabetical: independent of token ids (i.e. of load order).
@@ -469,6 +471,11 @@ def _certification(f: Mapping, name: Names) -> tuple[str, str]:
 
 
 def _text(f: Mapping, name: Names) -> tuple[str, str]:
+    if f.get("stuffed"):
+        return (
+            "描述罗列了大量其他产品的关键词，不计文本相关度。",
+            "Its description lists many products it is not, so its text earns nothing.",
+        )
     words = f.get("keywords")
     if words is None:
         return (

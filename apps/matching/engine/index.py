@@ -71,6 +71,8 @@ class OfferingRecord:
     function: str | None = None
     deployment: str | None = None
     price_unit: str = "device"
+    # Its text lists products it is not (keyword stuffing): the text earns no relevance.
+    stuffed: bool = False
     sectors: Sequence[str] = ()
     scenarios: Sequence[str] = ()
     technologies: Sequence[str] = ()
@@ -349,9 +351,8 @@ class OfferingIndex:
             "function": function,
             "general": function >= 0 and bool(ref.general_function_bits >> function & 1),
             "deploy": DEPLOYMENT_BITS.get(record.deployment or "", 0),
-            "unit": PRICE_UNITS.index(record.price_unit)
-            if record.price_unit in PRICE_UNITS
-            else -1,
+            "unit": PRICE_UNIT_POSITION.get(record.price_unit, -1),
+            "stuffed": bool(record.stuffed),
             "tech": ref.tech_vocab.bits(record.technologies),
             "sector": ref.sector_vocab.bits(record.sectors),
             "scenario": ref.scenario_vocab.bits(record.scenarios),
@@ -400,6 +401,7 @@ class OfferingIndex:
             "general": np.fromiter((r["general"] for r in rows), bool, n),
             "deploy": np.fromiter((r["deploy"] for r in rows), np.int8, n),
             "unit": np.fromiter((r["unit"] for r in rows), np.int8, n),
+            "stuffed": np.fromiter((r["stuffed"] for r in rows), bool, n),
             "nationwide": np.fromiter((r["nationwide"] for r in rows), bool, n),
             "price_min": np.fromiter((r["price_min"] for r in rows), np.float64, n),
             "price_max": np.fromiter((r["price_max"] for r in rows), np.float64, n),

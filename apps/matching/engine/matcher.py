@@ -254,7 +254,8 @@ def relevance_for_demand(index: OfferingIndex, c: CompiledDemand, rows: np.ndarr
     table = index.token_table(len(index.tokens.ids) + 1)
     table[c.tokens] = weights
     try:
-        return np.take(table, index.col("tokens")[rows]).sum(axis=1) / total
+        shared = np.take(table, index.col("tokens")[rows]).sum(axis=1) / total
+        return np.where(index.col("stuffed")[rows], 0.0, shared)
     finally:
         table[c.tokens] = 0.0
 
@@ -587,6 +588,8 @@ def relevance_for_offering(
     offerings: OfferingIndex, demands: DemandIndex, position: int, rows: np.ndarray
 ) -> np.ndarray:
     totals = demands.idf_totals(offerings)[rows]
+    if offerings.col("stuffed")[position]:
+        return np.where(totals > 0, 0.0, TEXT_NO_QUERY)
     tokens = offerings.row_tokens(position)
     weights = offerings.token_idf(tokens)
     acc = accumulate(demands.text, tokens, weights, rows, demands.accumulator())

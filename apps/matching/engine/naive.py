@@ -171,6 +171,8 @@ def pair_score(
     total_idf = sum(idf.get(t, unseen_idf) for t in d_tokens)
     if total_idf <= 0:
         text = TEXT_NO_QUERY
+    elif o.stuffed:
+        text = 0.0
     else:
         text = sum(idf.get(t, unseen_idf) for t in d_tokens if t in o_set) / total_idf
     cases = min(vendor.typical_cases / CRED_CASES_SATURATION, 1.0)
