@@ -153,6 +153,19 @@ def test_the_vendor_profile_lists_only_published_offerings_and_what_they_hold(
     assert "张三" not in body
 
 
+def test_the_english_vendor_profile_names_provinces_regions_and_certifications_in_english(
+    meter, vendor, client
+):
+    client.cookies["django_language"] = "en"
+    body = client.get(f"/vendors/{vendor.pk}/").content.decode()
+    facts = body.split('id="vendor-facts"')[1].split("</dl>")[0]
+    assert "Hebei" in facts and "IP68 ingress protection" in facts
+    assert not CJK.findall(facts), CJK.findall(facts)
+    listed = body.split('id="vendor-offerings"')[1].split("</section>")[0]
+    assert "Smart water meter" in listed and "¥180–260 per device" in listed
+    assert "Published offerings" in body
+
+
 def test_the_vendor_sees_its_own_contacts_on_its_profile(meter, vendor, web_for):
     owner = factories.member(vendor, "owner")
     body = web_for(owner).get(f"/vendors/{vendor.pk}/").content.decode()
