@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Organization
 from apps.catalog.models import Offering, Region, Sector, SupplyKind, Technology
+from apps.catalog.selectors import offering_visible_queryset
 from apps.core.exceptions import BusinessError
 from apps.demands.models import Demand
 from apps.demands.selectors import demand_reveals_organization
@@ -94,6 +95,11 @@ class MatchView:
     demand_title: str = ""
     enterprise: str = ""
     offering_id: int | None = None
+    # Set when the offering has a public page to link to (published).
+    offering_public: bool = False
+    vendor_id: int | None = None
+    vendor_name: str = ""
+    kind_name: str = ""
     origin_label: str = ""
     note: str = ""
     can_express_interest: bool = False
@@ -149,10 +155,21 @@ def _match_view(match: Match, offerings: dict[int, Offering], *, principal: Any)
         demand_title=demand.title,
         enterprise=demand.organization.name if reveals else _("匿名企业"),
         offering_id=match.offering_id,
+        offering_public=offering is not None and offering.status == Offering.Status.PUBLISHED,
+        vendor_id=offering.organization_id if offering is not None else None,
+        vendor_name=offering.organization.name if offering is not None else "",
+        kind_name=offering.kind.name if offering is not None else "",
         origin_label=match.get_origin_display() if match.origin != Match.Origin.ENGINE else "",
         note=match.note,
         parts=[
-            {"kind": o.kind.name, "name": o.name, "organization": o.organization.name}
+            {
+                "kind": o.kind.name,
+                "name": o.name,
+                "organization": o.organization.name,
+                "id": o.pk,
+                "organization_id": o.organization_id,
+                "public": o.status == Offering.Status.PUBLISHED,
+            }
             for o in parts
         ],
     )
@@ -622,6 +639,27 @@ def published_cases() -> list[dict]:
         return []
     case_list = getattr(selectors, "typical_case_list", None)
     return list(case_list()) if case_list else []
+
+
+def case_offerings(cases: list[Any], *, principal: Any) -> dict[int, list[Offering]]:
+    """Case id → the offerings of its match (a bundle's parts) that the principal may open,
+    with their vendors: cases link to offering and vendor pages, never to the enterprise."""
+    wanted = {
+        case.pk: [case.match.offering_id]
+        if case.match.offering_id
+        else case.match.bundle_offering_ids
+        for case in cases
+    }
+    visible = {
+        o.pk: o
+        for o in offering_visible_queryset(principal).filter(
+            pk__in={pk for ids in wanted.values() for pk in ids},
+            status=Offering.Status.PUBLISHED,
+        )
+    }
+    return {
+        case_id: [visible[pk] for pk in ids if pk in visible] for case_id, ids in wanted.items()
+    }
 
 
 def case_publish(*, principal: Any, match_id: int, title: str, summary: str) -> None:

@@ -7,6 +7,7 @@ from apps.catalog.models import (
     Function,
     Protocol,
     Region,
+    Scenario,
     Sector,
     SupplyKind,
     Technology,
@@ -17,6 +18,7 @@ def reference_names() -> dict[str, dict[str, str]]:
     """Dimension → {code: name}; templates show codes with the `names` filter."""
     return {
         "sectors": {row.pk: row.name for row in Sector.objects.all()},
+        "scenarios": {row.pk: row.name for row in Scenario.objects.all()},
         "technologies": {row.pk: row.name for row in Technology.objects.all()},
         "kinds": {row.pk: row.name for row in SupplyKind.objects.all()},
         "functions": {row.pk: row.name for row in Function.objects.all()},

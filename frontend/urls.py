@@ -136,6 +136,8 @@ urlpatterns = [
     path("", public.home, name="home"),
     path("search/", public.search, name="search"),
     path("cases/", public.cases, name="cases"),
+    path("offerings/<int:pk>/", public.offering, name="offering"),
+    path("vendors/<int:pk>/", public.vendor, name="vendor"),
     path("regions/cities/", accounts.region_cities, name="region-cities"),
     path("accounts/", include(account_patterns)),
     path("introductions/", introductions.introduction_list, name="introductions"),

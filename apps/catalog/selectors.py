@@ -6,9 +6,14 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Func, Model, Q, QuerySet
 
-from apps.accounts.selectors import is_coordinator, principal_org_ids
+from apps.accounts.models import Organization
+from apps.accounts.selectors import (
+    is_coordinator,
+    organization_visible_queryset,
+    principal_org_ids,
+)
 
 from .models import (
     Certification,
@@ -96,3 +101,70 @@ def offering_review_queue() -> QuerySet[Offering]:
     return Offering.objects.filter(status=Offering.Status.PENDING_REVIEW).select_related(
         "organization", "kind"
     )
+
+
+# --- public pages -----------------------------------------------------------------------
+
+VENDOR_ROLES = (Organization.Role.VENDOR, Organization.Role.BOTH)
+
+
+def offering_public_get(*, principal: Any, offering_id: int) -> Offering | None:
+    """One offering as its public page shows it: published ones for everyone, others only for
+    their own organisation and coordinators (None when the principal may not see it)."""
+    return (
+        offering_visible_queryset(principal)
+        .select_related("function", "organization__province")
+        .filter(pk=offering_id)
+        .first()
+    )
+
+
+def vendor_profile_get(*, principal: Any, organization_id: int) -> Organization | None:
+    """A vendor organisation for its public profile: a verified vendor, or one with a published
+    offering (its listings are public already); one's own and, for coordinators, any vendor.
+    None for enterprises-only organisations, whose demands may be anonymous."""
+    found = (
+        organization_visible_queryset(principal)
+        .filter(pk=organization_id, role__in=VENDOR_ROLES)
+        .first()
+    )
+    if found is not None:
+        return found
+    return (
+        Organization.objects.select_related("province", "city")
+        .filter(pk=organization_id, role__in=VENDOR_ROLES)
+        .filter(offerings__status=Offering.Status.PUBLISHED)
+        .distinct()
+        .first()
+    )
+
+
+def vendor_published_offerings(*, organization_id: int) -> QuerySet[Offering]:
+    """A vendor's published offerings, newest first."""
+    return (
+        Offering.objects.filter(organization_id=organization_id, status=Offering.Status.PUBLISHED)
+        .select_related("kind", "function")
+        .order_by("-published_at", "-pk")
+    )
+
+
+def vendor_coverage(*, organization_id: int) -> dict[str, Any]:
+    """What a vendor's published offerings hold between them: {"certifications": [codes],
+    "nationwide": bool, "regions": [codes]} (codes sorted; regions empty when nationwide).
+    Aggregated in PostgreSQL: a vendor with thousands of listings costs three small queries."""
+    published = Offering.objects.filter(
+        organization_id=organization_id, status=Offering.Status.PUBLISHED
+    )
+
+    def distinct_codes(field: str) -> list[str]:
+        codes = published.annotate(code=Func(F(field), function="unnest")).values_list(
+            "code", flat=True
+        )
+        return sorted(set(codes.distinct()))
+
+    nationwide = published.filter(nationwide=True).exists()
+    return {
+        "certifications": distinct_codes("certifications"),
+        "nationwide": nationwide,
+        "regions": [] if nationwide else distinct_codes("regions"),
+    }

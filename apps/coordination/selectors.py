@@ -12,8 +12,14 @@ from .models import TypicalCase
 def typical_case_list(*, sector: str | None = None) -> QuerySet[TypicalCase]:
     """Published typical cases, newest first; never names the parties (the summary does, if
     the coordinator chose to)."""
-    queryset = TypicalCase.objects.select_related("sector")
+    queryset = TypicalCase.objects.select_related("sector", "match")
     return queryset.filter(sector_id=sector) if sector else queryset
+
+
+def typical_case_list_of_vendor(*, vendor_id: int) -> QuerySet[TypicalCase]:
+    """Published typical cases a vendor took part in (a bundle's vendors included), newest
+    first."""
+    return typical_case_list().filter(match__vendor_ids__contains=[vendor_id])
 
 
 def typical_case_counts(*, vendor_ids: list[int] | None = None) -> dict[int, int]:

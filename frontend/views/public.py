@@ -1,16 +1,28 @@
-"""Public pages: home with headline figures, listing search with facets, the case library."""
+"""Public pages: home with headline figures, listing search with facets, the case library,
+offering pages and vendor profiles."""
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Organization
+from apps.accounts.selectors import organization_can_see_contacts
 from apps.catalog.models import Offering
+from apps.catalog.reference.kinds import PRICE_UNITS, price_unit_of
+from apps.catalog.selectors import (
+    offering_public_get,
+    vendor_coverage,
+    vendor_profile_get,
+    vendor_published_offerings,
+)
+from apps.coordination.selectors import typical_case_list_of_vendor
 from apps.core.exceptions import BusinessError
 from apps.demands.models import Demand
 from apps.search.backends.base import SearchQuery
@@ -130,6 +142,7 @@ def search(request: HttpRequest) -> HttpResponse:
                     "summary": mark_safe(hit.highlights.get("summary") or "")
                     or document.get("summary", ""),
                     "organization": document.get("organization_name") or _("匿名企业"),
+                    "organization_id": document.get("organization_id"),
                     "verified": document.get("verified"),
                     "technologies": [
                         names["technologies"].get(c, c) for c in document.get("technologies", [])
@@ -176,8 +189,129 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def cases(request: HttpRequest) -> HttpResponse:
     """The library of published typical cases (典型案例)."""
+    cases = matching.published_cases()
+    offerings = matching.case_offerings(cases, principal=request.user)
+    names = reference_names()
     return render(
         request,
         "frontend/public/cases.html",
-        {"cases": matching.published_cases(), "names": reference_names()},
+        {
+            "cases": [
+                {
+                    "case": case,
+                    "meta": _case_meta(case, names),
+                    "offerings": offerings.get(case.pk, []),
+                }
+                for case in cases
+            ],
+            "names": names,
+        },
+    )
+
+
+# --- offering pages and vendor profiles ----------------------------------------------------
+
+VENDOR_PAGE_SIZE = 20
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _names(lookup: dict[str, str], codes: list[str]) -> str:
+    """Reference codes as their names (`lookup` from `reference_names`, in the active
+    language), joined the language's way."""
+    return (", " if _english() else "、").join(lookup.get(code, code) for code in codes)
+
+
+def _regions_served(names: dict, nationwide: bool, regions: list[str]) -> str:
+    return _("全国") if nationwide else _names(names["regions"], regions)
+
+
+def _amount(value: Decimal | float) -> str:
+    return f"{Decimal(value):,.2f}".rstrip("0").rstrip(".")
+
+
+def _price(offering: Offering) -> str:
+    """The price range in the unit the platform compares it in (a monthly price as yearly)."""
+    unit, factor = price_unit_of(offering.kind_id, offering.attributes)
+    low = offering.price_min * Decimal(str(factor))
+    high = offering.price_max * Decimal(str(factor))
+    amount = _amount(low) if low == high else f"{_amount(low)}–{_amount(high)}"
+    zh, en = PRICE_UNITS.get(unit, PRICE_UNITS["device"])
+    return f"¥{amount} {en}" if _english() else f"{amount} {zh}"
+
+
+def _case_meta(case, names: dict) -> str:
+    """A case's line for listings: sector · technologies · scale · date, codes as names."""
+    parts = [
+        case.sector.name,
+        _names(names["technologies"], case.technologies),
+        f"{case.volume:,}" if case.volume else "",
+        case.published_at.date().isoformat(),
+    ]
+    return " · ".join(part for part in parts if part)
+
+
+def offering(request: HttpRequest, pk: int) -> HttpResponse:
+    """An offering's public page (drafts and archived ones only for their vendor and
+    coordinators)."""
+    found = offering_public_get(principal=request.user, offering_id=pk)
+    if found is None:
+        raise Http404
+    days = found.lead_time_days
+    names = reference_names()
+    facts = [
+        (_("产品功能"), found.function.name if found.function else "—"),
+        (_("类型"), found.kind.name),
+        (_("网络技术"), _names(names["technologies"], found.technologies) or "—"),
+        (_("行业"), _names(names["sectors"], found.sectors) or "—"),
+        (_("应用场景"), _names(names["scenarios"], found.scenarios) or "—"),
+        (_("服务区域"), _regions_served(names, found.nationwide, found.regions) or "—"),
+        (_("认证"), _names(names["certifications"], found.certifications) or "—"),
+        (_("协议"), _names(names["protocols"], found.protocols) or "—"),
+        (_("价格"), _price(found)),
+        (_("最小起订量"), f"{found.min_order:,}"),
+        (_("年产能/服务能力"), f"{found.annual_capacity:,}"),
+        (_("交付周期"), ngettext("%(n)s 天", "%(n)s 天", days) % {"n": days}),
+    ]
+    return render(
+        request,
+        "frontend/public/offering.html",
+        {"offering": found, "vendor": found.organization, "facts": facts},
+    )
+
+
+def vendor(request: HttpRequest, pk: int) -> HttpResponse:
+    """A vendor's profile: who they are, their published offerings (paged), the certifications
+    and regions those hold, and the typical cases they took part in."""
+    found = vendor_profile_get(principal=request.user, organization_id=pk)
+    if found is None:
+        raise Http404
+    page = Paginator(vendor_published_offerings(organization_id=pk), VENDOR_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    coverage = vendor_coverage(organization_id=pk)
+    cases = list(typical_case_list_of_vendor(vendor_id=pk)[:10])
+    names = reference_names()
+    return render(
+        request,
+        "frontend/public/vendor.html",
+        {
+            "vendor": found,
+            "page": page,
+            "offerings": [
+                {
+                    "offering": o,
+                    "function": o.function.name if o.function else o.kind.name,
+                    "technologies": _names(names["technologies"], o.technologies),
+                    "price": _price(o),
+                }
+                for o in page
+            ],
+            "certifications": _names(names["certifications"], coverage["certifications"]),
+            "regions": _regions_served(names, coverage["nationwide"], coverage["regions"]),
+            "cases": [{"case": case, "meta": _case_meta(case, names)} for case in cases],
+            "contacts": organization_can_see_contacts(request.user, found),
+        },
     )
