@@ -146,3 +146,32 @@ def test_a_demand_needs_its_scenarios_functions_unless_it_says_otherwise(
     assert unknown.json()["error"]["code"] == "invalid"
     assert unknown.json()["error"]["fields"]["functions"] == ["未知代码：teleporter"]
     assert Demand.objects.count() == 2
+
+
+def test_a_budget_in_a_unit_no_needed_kind_is_priced_in_is_refused(
+    client_for, reference, enterprise_user
+):
+    from django.core.management import call_command
+
+    call_command("load_reference", verbosity=0)
+    client = client_for(enterprise_user)
+    # a terminal demand budgeted per card-year: terminals are priced per device
+    wrong = client.post(
+        "/api/v1/demands",
+        demand_payload(kinds_needed=["terminal"], budget_unit="card_year"),
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert wrong.status_code == 400
+    assert wrong.json()["error"]["fields"]["budget_unit"] == [
+        "None of the kinds needed is priced in this unit: Terminal."
+    ]
+    # per device-year fits a platform among the kinds needed
+    right = client.post(
+        "/api/v1/demands",
+        demand_payload(kinds_needed=["terminal", "platform"], budget_unit="device_year"),
+        format="json",
+    )
+    assert right.status_code == 201, right.content
+    assert right.json()["budget_unit"] == "device_year"
+    assert Demand.objects.count() == 1
