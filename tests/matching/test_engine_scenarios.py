@@ -343,3 +343,20 @@ def test_a_keyword_stuffed_listing_earns_nothing_from_its_text():
     assert [r.offering_id for r in results] == [clean.id, stuffed.id]
     text = explain_breakdown(results[1].breakdown(), REF.name)["text"]
     assert text["score"] == 0 and text["en"].startswith("Its description lists many products")
+
+
+def test_a_platform_is_not_told_it_lacks_the_ip68_its_scenario_asks_of_meters():
+    # given IP68 asked of terminals only, and a platform without certificates for a
+    # water-meter scenario that wants IP68
+    from dataclasses import replace
+
+    ref = replace(REF, certification_kinds={"ip68": ("terminal",)})
+    platform = offering(kind="platform", technologies=(), certifications=())
+    index = OfferingIndex.build(ref, [platform], vendors(1))
+    wanted = demand(kinds_needed=("platform",), typical_certifications=("ip68",))
+    # when matched
+    result = analyse_demand(index, wanted, now=NOW).results[0]
+    # then certification is not held against it
+    assert result.breakdown()["certification"]["score"] == 1.0
+    assert result.breakdown()["certification"]["facts"] == {"required": []}
+    assert "certification" not in [u.code for u in result.unmet]

@@ -231,7 +231,9 @@ def explain(
         if price > budget:
             unmet.append({"code": "price", "figures": {"price": price, "budget": budget}})
 
-    wanted = bits["wanted_certs"]
+    # Only the certificates asked of this offering's kind (a platform is never asked for IP68).
+    asked = c.for_kind(ref.kind_vocab.codes[int(row["kind"][position])])
+    wanted = mask_to_int(asked.wanted_certs[0])
     if not wanted:
         facts["certification"] = {"required": []}
     else:
