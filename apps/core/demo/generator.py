@@ -618,6 +618,12 @@ class OfferingFactory:
         }
 
     def _scenario(self, org: Org) -> dict:
+        # The demo vendor (in Hebei) mostly makes water meters, so the demo enterprise's
+        # Hebei water-meter tenders find a terminal that does what they need.
+        if org.name == DEMO_VENDOR_NAME and self.rnd.random() < 0.6:
+            water = [s for s in self.ref.scenarios if s["code"] == "municipal.water_meter"]
+            if water:
+                return water[0]
         sector = self.rnd.choice(org.sectors)
         return self.rnd.choice(self.ref.scenarios_by_sector[sector])
 
