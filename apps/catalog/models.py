@@ -131,6 +131,14 @@ class Certification(ReferenceModel):
 
 
 class Protocol(ReferenceModel):
+    kinds = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        blank=True,
+        verbose_name=_("适用供给类型"),
+        help_text=_("需求要求该协议时，只要求这些类型的专用产品支持；留空表示所有类型。"),
+    )
+
     class Meta(ReferenceModel.Meta):
         verbose_name = _("协议")
         verbose_name_plural = _("协议")

@@ -148,6 +148,13 @@ class Demand(models.Model):
     certifications = ArrayField(
         models.CharField(max_length=40), default=list, blank=True, verbose_name=_("必需认证")
     )
+    protocols = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        blank=True,
+        verbose_name=_("必需协议"),
+        help_text=_("专用终端、平台与方案必须支持的协议（如 CJ/T 188、HJ 212）。"),
+    )
     visibility = models.CharField(
         _("可见性"), max_length=14, choices=Visibility.choices, default=Visibility.PUBLIC
     )

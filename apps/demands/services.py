@@ -8,7 +8,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Organization
-from apps.catalog.models import Certification, Function, Region, SupplyKind, Technology
+from apps.catalog.models import (
+    Certification,
+    Function,
+    Protocol,
+    Region,
+    SupplyKind,
+    Technology,
+)
 from apps.catalog.reference.kinds import kind_price_units
 from apps.catalog.services import (
     listing_announce,
@@ -49,6 +56,7 @@ DEMAND_FIELDS = (
     "start_date",
     "rollout_months",
     "certifications",
+    "protocols",
     "visibility",
     "expires_at",
 )
@@ -57,6 +65,7 @@ _CODE_FIELDS = {
     "kinds_needed": SupplyKind,
     "regions": Region,
     "certifications": Certification,
+    "protocols": Protocol,
     "functions": Function,
 }
 

@@ -82,6 +82,7 @@ DEMAND_FIELDS = (
     "budget_unit",
     "rollout_months",
     "certifications",
+    "protocols",
 )
 
 

@@ -123,6 +123,7 @@ DEMAND_COLUMNS = (
     "technology_flexible",
     "deployment",
     "budget_unit",
+    "protocols",
 )
 
 
@@ -195,6 +196,11 @@ def load_reference() -> ReferenceData:
             for code, spec in SupplyKind.objects.values_list("code", "attribute_spec")
             if "deployment" in (spec or {})
         ],
+        protocol_kinds={
+            code: tuple(kinds)
+            for code, kinds in Protocol.objects.values_list("code", "kinds")
+            if kinds
+        },
         certification_kinds={
             code: tuple(kinds)
             for code, kinds in Certification.objects.values_list("code", "kinds")
@@ -278,6 +284,7 @@ def demand_spec(row: tuple, typical: dict[str, tuple[str, ...]], now: datetime) 
         technology_flexible,
         deployment,
         budget_unit,
+        protocols,
     ) = row
     return DemandSpec(
         id=did,
@@ -306,6 +313,7 @@ def demand_spec(row: tuple, typical: dict[str, tuple[str, ...]], now: datetime) 
         budget_unit=budget_unit or "device",
         rollout_months=rollout,
         certifications=tuple(certs),
+        protocols=tuple(protocols or ()),
         typical_certifications=typical.get(scenario, ()) if scenario else (),
         open=status in OPEN_DEMAND_STATUSES and (expires_at is None or expires_at > now),
         updated_at=updated.timestamp(),
@@ -339,6 +347,7 @@ def profile_spec(values: dict, *, demand_id: int = 0) -> DemandSpec:
         "technology_flexible": True,
         "deployment": "",
         "budget_unit": "device",
+        "protocols": [],
     }
     row = tuple(
         value if value is not None else defaults.get(column)

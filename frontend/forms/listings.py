@@ -128,6 +128,13 @@ class DemandForm(RequirementProfileForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    protocols = forms.MultipleChoiceField(
+        label=_("必需协议"),
+        choices=protocol_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("专用终端、平台与方案必须支持；通用模组与设备管理平台不受此限。"),
+    )
     visibility = forms.ChoiceField(
         label=_("可见性"), choices=Demand.Visibility.choices, initial=Demand.Visibility.PUBLIC
     )

@@ -360,3 +360,19 @@ def test_a_platform_is_not_told_it_lacks_the_ip68_its_scenario_asks_of_meters():
     assert result.breakdown()["certification"]["score"] == 1.0
     assert result.breakdown()["certification"]["facts"] == {"required": []}
     assert "certification" not in [u.code for u in result.unmet]
+
+
+def test_a_meter_that_does_not_speak_the_required_protocol_ranks_below_one_that_does():
+    # given two otherwise equal water-meter terminals, the one speaking LwM2M listed second
+    silent = offering(kind="terminal", protocols=("coap",))
+    speaking = offering(kind="terminal", protocols=("coap", "lwm2m"))
+    index = build(silent, speaking)
+    # when a demand requires the protocol of terminals
+    wanted = demand(kinds_needed=("terminal",), protocols=("lwm2m",))
+    results = analyse_demand(index, wanted, now=NOW).results
+    # then the one that speaks it comes first; the other says what it lacks
+    assert [r.offering_id for r in results] == [speaking.id, silent.id]
+    assert [u.code for u in results[1].unmet] == ["protocol"]
+    sentence = explain_breakdown(results[1].breakdown(), REF.name)["certification"]["en"]
+    protocol = REF.name("protocol", "lwm2m")[1]
+    assert sentence.endswith(f"Does not speak the required protocols: {protocol}.")

@@ -62,4 +62,15 @@ PROTOCOLS = [
     ("gb32960", "GB/T 32960 电动汽车远程服务", "GB/T 32960 (EV remote monitoring)"),
     ("gb28181", "GB/T 28181 视频监控联网", "GB/T 28181 (video surveillance)"),
     ("hj212", "HJ 212 污染物在线监控数据传输", "HJ 212 (pollution monitoring data)"),
+    ("ocpp", "OCPP 充电桩通信协议", "OCPP (charge points)"),
 ]
+# A protocol a demand requires is asked of the kinds that speak it: industry data protocols of
+# devices, platforms and solutions; transport protocols of modules too. General-purpose
+# products (device-management platforms, module classes) adapt protocols and are not asked.
+INDUSTRY_PROTOCOLS = ("dlt645", "dlt698", "cjt188", "jt808", "gb32960", "gb28181", "hj212", "ocpp")
+PROTOCOL_KINDS = {
+    code: ("terminal", "platform", "solution")
+    if code in INDUSTRY_PROTOCOLS
+    else ("module", "terminal", "platform", "solution")
+    for code, _zh, _en in PROTOCOLS
+}

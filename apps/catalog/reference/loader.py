@@ -20,7 +20,7 @@ from apps.catalog.models import (
     Technology,
 )
 
-from .certifications import CERTIFICATION_KINDS, CERTIFICATIONS, PROTOCOLS
+from .certifications import CERTIFICATION_KINDS, CERTIFICATIONS, PROTOCOL_KINDS, PROTOCOLS
 from .functions import FUNCTIONS, scenario_functions
 from .kinds import SUPPLY_KINDS
 from .sectors import SCENARIOS, SECTORS
@@ -107,7 +107,13 @@ def _rows() -> list[tuple[type[models.Model], list[dict]]]:
         for index, (code, kind, zh, en, general) in enumerate(FUNCTIONS)
     ]
     protocols = [
-        {"code": code, "name_zh": zh, "name_en": en, "sort_order": index}
+        {
+            "code": code,
+            "name_zh": zh,
+            "name_en": en,
+            "kinds": list(PROTOCOL_KINDS[code]),
+            "sort_order": index,
+        }
         for index, (code, zh, en) in enumerate(PROTOCOLS)
     ]
     kinds = [{**row, "sort_order": index} for index, row in enumerate(SUPPLY_KINDS)]

@@ -107,6 +107,7 @@ DEMAND_COLUMNS = [
     "nationwide",
     "deployment",
     "budget_unit",
+    "protocols",
 ]
 
 DEMO_VENDOR_NAME = "智联物联网科技（河北）有限公司"
@@ -1264,5 +1265,6 @@ def demand_lines(
                     "f",
                     "",
                     "device",
+                    code_array([]),
                 )
             )

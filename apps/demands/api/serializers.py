@@ -48,6 +48,7 @@ class DemandOutSerializer(serializers.ModelSerializer):
             "start_date",
             "rollout_months",
             "certifications",
+            "protocols",
             "visibility",
             "status",
             "status_display",
@@ -123,5 +124,10 @@ class DemandInSerializer(serializers.Serializer):
     start_date = serializers.DateField(required=False, allow_null=True)
     rollout_months = serializers.IntegerField(min_value=1, max_value=120, required=False)
     certifications = code_list(max_items=30, required=False)
+    protocols = code_list(
+        max_items=20,
+        required=False,
+        help_text="Protocols specialised terminals, platforms and solutions must speak.",
+    )
     visibility = serializers.ChoiceField(choices=Demand.Visibility.choices, required=False)
     expires_at = serializers.DateTimeField(required=False, allow_null=True)

@@ -247,6 +247,14 @@ def explain(
             unmet.append(
                 {"code": "certification", "figures": {"missing": _codes(cv, missing, len(cv))}}
             )
+    protocols = mask_to_int(asked.required_protocols[0])
+    unspoken = (
+        0 if row["general"][position] else protocols & ~mask_to_int(row["protocol"][position])
+    )
+    if unspoken:
+        pv = ref.protocol_vocab
+        facts["certification"]["protocols_missing"] = _codes(pv, unspoken, 6)
+        unmet.append({"code": "protocol", "figures": {"missing": _codes(pv, unspoken, len(pv))}})
 
     query_idf, query_tokens = query
     if query_idf <= 0 or not len(c.tokens):
@@ -460,6 +468,13 @@ def _price(f: Mapping, name: Names) -> tuple[str, str]:
 
 
 def _certification(f: Mapping, name: Names) -> tuple[str, str]:
+    if f.get("protocols_missing"):
+        pzh, pen = _joined(name, "protocol", f["protocols_missing"])
+        czh, cen = _certification({k: v for k, v in f.items() if k != "protocols_missing"}, name)
+        return (
+            f"{czh}不支持需求要求的协议：{pzh}。",
+            f"{cen} Does not speak the required protocols: {pen}.",
+        )
     if not f.get("required"):
         return ("需求与场景无认证要求。", "No certification is required.")
     if f.get("missing"):
@@ -526,6 +541,7 @@ UNMET_CRITERION = {
     "capacity": "capacity",
     "price": "price",
     "certification": "certification",
+    "protocol": "certification",
 }
 
 

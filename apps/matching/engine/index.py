@@ -32,6 +32,7 @@ from .scoring import (
     CAPACITY,
     CREDIBILITY,
     FUNCTION,
+    GENERAL,
     MIN_ORDER,
     NUMBERS,
     PRICE,
@@ -128,6 +129,7 @@ class DemandSpec:
     budget_unit: str = "device"
     rollout_months: int = 12
     certifications: Sequence[str] = ()
+    protocols: Sequence[str] = ()
     typical_certifications: Sequence[str] = ()
     open: bool = True
     updated_at: float = 0.0
@@ -456,6 +458,7 @@ class OfferingIndex:
         numbers[:, PRICE] = (data["price_min"] + data["price_max"]) / 2.0
         numbers[:, FUNCTION] = data["function"]
         numbers[:, UNIT] = data["unit"]
+        numbers[:, GENERAL] = data["general"]
         numbers[:, CAPACITY] = data["capacity"]
         numbers[:, MIN_ORDER] = data["min_order"]
         numbers[:, UPDATED_AT] = data["updated_at"]
@@ -469,6 +472,7 @@ class OfferingIndex:
                 data["cert"],
                 served,
                 data["prov_city"],
+                data["protocol"],
             ],
             axis=-1,
         )
@@ -686,6 +690,7 @@ class CompiledDemand:
     functions: np.ndarray
     required_certs: np.ndarray
     wanted_certs: np.ndarray
+    required_protocols: np.ndarray
     regions: tuple[tuple[int, int], ...]  # (province position or -1, city code or 0)
     need: float
     budget: float
@@ -707,7 +712,11 @@ class CompiledDemand:
             )
             functions = self.bits["functions"]
             kind_functions = ref.kind_function_bits.get(kind, 0)
+            protocols = masks_from_ints(
+                [ref.kind_protocol_bits.get(kind, 0)], ref.protocol_vocab.words
+            )
             found = cache[kind] = KindRequirements(
+                required_protocols=self.required_protocols & protocols,
                 deploy_need=self.deploy_need if kind in ref.deployment_kinds else 0,
                 required_certs=self.required_certs & certs,
                 wanted_certs=self.wanted_certs & certs,
@@ -733,6 +742,7 @@ class CompiledDemand:
                 "functions",
                 "required_certs",
                 "wanted_certs",
+                "required_protocols",
             )
         }
 
@@ -742,8 +752,10 @@ class KindRequirements:
     """A compiled demand's requirements of one supply kind: the certifications asked of that
     kind, whether it names functions of it, and the function sub-score per function position
     (NaN: not a candidate; the last slot is for offerings without a function), and the
-    deployment it requires of it (DEPLOYMENT_BITS, 0 for none)."""
+    deployment it requires of it (DEPLOYMENT_BITS, 0 for none), and the protocols its
+    specialised products must speak."""
 
+    required_protocols: np.ndarray
     deploy_need: int
     required_certs: np.ndarray
     wanted_certs: np.ndarray
@@ -813,6 +825,7 @@ def compile_demand(
             ref.cert_vocab,
             ref.cert_vocab.bits([*spec.certifications, *spec.typical_certifications]),
         ),
+        required_protocols=words(ref.protocol_vocab, ref.protocol_vocab.bits(spec.protocols)),
         regions=tuple(regions),
         need=annual_need(spec.volume, spec.rollout_months),
         budget=budget,
@@ -838,6 +851,7 @@ class DemandIndex:
         "functions",
         "required_certs",
         "wanted_certs",
+        "required_protocols",
     )
 
     def __init__(self, ref: ReferenceData, tokens: TokenVocabulary) -> None:
@@ -870,6 +884,7 @@ class DemandIndex:
             "functions": ref.function_vocab.words,
             "required_certs": ref.cert_vocab.words,
             "wanted_certs": ref.cert_vocab.words,
+            "required_protocols": ref.protocol_vocab.words,
         }
         data = {name: np.zeros((0, w), dtype=np.uint64) for name, w in words.items()}
         data.update(

@@ -128,6 +128,7 @@ def offering_columns(index: OfferingIndex, rows: np.ndarray | slice) -> dict[str
         "general": index.col("general")[rows],
         "deploy": index.col("deploy")[rows],
         "unit": index.col("unit")[rows],
+        "protocol": index.col("protocol")[rows],
         "tech": index.col("tech")[rows],
         "sector": index.col("sector")[rows],
         "scenario": index.col("scenario")[rows],
@@ -159,6 +160,7 @@ def compiled_columns(c: CompiledDemand, kind: str) -> dict[str, np.ndarray]:
         "function_table": asked.function_table,
         "required_certs": asked.required_certs,
         "wanted_certs": asked.wanted_certs,
+        "required_protocols": asked.required_protocols,
         "volume": np.array([float(c.spec.volume)]),
         "need": np.array([c.need]),
         "budget": np.array([c.budget]),
@@ -180,6 +182,7 @@ def demand_columns(index: DemandIndex, rows: np.ndarray) -> dict[str, np.ndarray
             "functions",
             "required_certs",
             "wanted_certs",
+            "required_protocols",
             "volume",
             "need",
             "budget",
@@ -620,6 +623,7 @@ def match_offering(
         demand_columns(demands, rows),
         masks_from_ints([ref.kind_function_bits.get(kind, 0)], ref.function_vocab.words),
         masks_from_ints([ref.kind_certification_bits.get(kind, 0)], ref.cert_vocab.words),
+        masks_from_ints([ref.kind_protocol_bits.get(kind, 0)], ref.protocol_vocab.words),
         deploys=kind in ref.deployment_kinds,
     )
     ok = feasible_pairs(o, d, coverage)

@@ -110,6 +110,12 @@ def pair_score(
     need = DEPLOYMENT_BITS.get(d.deployment or "", 0) if o.kind in ref.deployment_kinds else 0
     if need and not DEPLOYMENT_BITS.get(o.deployment or "", 0) & need:
         return None
+    # The protocols the demand requires of this kind (scored with the certificates below).
+    protocols = {
+        p
+        for p in d.protocols
+        if p in ref.protocol_vocab.position and o.kind in ref.protocol_kinds.get(p, ref.kinds)
+    }
     # A specialised product made for other sectors only is below the relevance floor.
     o_sectors = set(o.sectors) & set(ref.sector_vocab.codes)
     if not (mine is not None and mine.general) and o_sectors and d.sector not in o_sectors:
@@ -165,7 +171,10 @@ def pair_score(
         else:
             price_s = min(max(2 - ratio, 0.0), 1.0)
     wanted = {c for c in (*d.certifications, *d.typical_certifications) if c in certs}
-    cert = 1.0 if not wanted else len(wanted & o_certs) / len(wanted)
+    general = mine is not None and mine.general
+    spoken = len(protocols) if general else len(protocols & set(o.protocols))
+    asked = len(wanted) + len(protocols)
+    cert = 1.0 if not asked else (len(wanted & o_certs) + spoken) / asked
     d_tokens = list(dict.fromkeys(d_tokens))
     o_set = set(o_tokens)
     total_idf = sum(idf.get(t, unseen_idf) for t in d_tokens)

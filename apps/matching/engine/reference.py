@@ -130,6 +130,8 @@ class ReferenceData:
     certification_kinds: Mapping[str, Sequence[str]] = field(default_factory=dict)
     # Kinds a demand's deployment requirement (public cloud / private) is asked of.
     deployment_kinds: Sequence[str] = ()
+    # Protocol code → the kinds it is asked of; a code not listed is asked of every kind.
+    protocol_kinds: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         technologies = sorted(self.technologies, key=lambda t: (t.cost_rank, t.code))
@@ -158,6 +160,12 @@ class ReferenceData:
                 if kind in self.certification_kinds.get(code, self.kinds)
             )
         object.__setattr__(self, "kind_certification_bits", kind_certs)
+        kind_protocols = {}
+        for kind in self.kinds:
+            kind_protocols[kind] = self.protocol_vocab.bits(
+                code for code in self.protocols if kind in self.protocol_kinds.get(code, self.kinds)
+            )
+        object.__setattr__(self, "kind_protocol_bits", kind_protocols)
         provinces = tuple(dict.fromkeys(province_of(code) for code in self.provinces))
         object.__setattr__(self, "province_vocab", Vocabulary(provinces))
         if len(technologies) > 64:
@@ -175,6 +183,7 @@ class ReferenceData:
     # Per kind: the bits of its functions, and of the certifications asked of it.
     kind_function_bits: Mapping[str, int] = field(init=False, repr=False, compare=False)
     kind_certification_bits: Mapping[str, int] = field(init=False, repr=False, compare=False)
+    kind_protocol_bits: Mapping[str, int] = field(init=False, repr=False, compare=False)
     general_function_bits: int = field(init=False, repr=False, compare=False)
 
     def name(self, dimension: str, code: str) -> tuple[str, str]:

@@ -168,6 +168,7 @@ def scope_to_kind(
     d: Mapping[str, np.ndarray],
     kind_functions: np.ndarray,
     kind_certs: np.ndarray,
+    kind_protocols: np.ndarray,
     *,
     deploys: bool,
 ) -> dict[str, np.ndarray]:
@@ -179,6 +180,7 @@ def scope_to_kind(
         "required_certs": d["required_certs"] & kind_certs,
         "wanted_certs": d["wanted_certs"] & kind_certs,
         "stated": intersects(d["functions"], kind_functions),
+        "required_protocols": d["required_protocols"] & kind_protocols,
         "deploy_need": d["deploy_need"] if deploys else np.zeros_like(d["deploy_need"]),
     }
 
@@ -274,9 +276,18 @@ def capacity_fit(
     return fit * np.where(min_order > d["volume"], MIN_ORDER_PENALTY, 1.0)
 
 
-def certification_fit(cert: np.ndarray, d: Mapping[str, np.ndarray]) -> np.ndarray:
-    wanted = popcount(d["wanted_certs"])
-    held = popcount(cert & d["wanted_certs"])
+def certification_fit(
+    cert: np.ndarray, protocol: np.ndarray, general: np.ndarray, d: Mapping[str, np.ndarray]
+) -> np.ndarray:
+    """Share of what the demand asks of the kind that the offering has: the certificates
+    (required or usual in the scenario) and the protocols it requires. General-purpose
+    products adapt protocols, so they count as speaking them. A soft criterion: on the
+    relevance set, requiring protocols as a hard constraint lost 7 graded pairs and no
+    grade-0 one (NDCG@5 0.975 → 0.966)."""
+    protocols = popcount(d["required_protocols"])
+    wanted = popcount(d["wanted_certs"]) + protocols
+    spoken = np.where(general, protocols, popcount(protocol & d["required_protocols"]))
+    held = popcount(cert & d["wanted_certs"]) + spoken
     return np.where(wanted == 0, 1.0, held / np.maximum(wanted, 1))
 
 
@@ -317,7 +328,9 @@ def criterion_scores(
         "region": coverage,
         "capacity": np.broadcast_to(capacity_fit(o["capacity"], o["min_order"], d), (m,)),
         "price": np.broadcast_to(price, (m,)),
-        "certification": np.broadcast_to(certification_fit(o["cert"], d), (m,)),
+        "certification": np.broadcast_to(
+            certification_fit(o["cert"], o["protocol"], o["general"], d), (m,)
+        ),
         "text": relevance,
         "credibility": np.broadcast_to(credibility(o["cases"], o["response"]), (m,)),
         "freshness": np.broadcast_to(freshness(o["updated_at"], now), (m,)),
@@ -329,9 +342,9 @@ def criterion_scores(
 DEFERRED = ("text",)
 # Packed scoring numbers per offering row (see OfferingIndex): mid price, capacity, minimum
 # order, vendor credibility, last change (epoch seconds), function position (-1: none), price
-# unit (position in PRICE_UNITS).
-PRICE, CAPACITY, MIN_ORDER, CREDIBILITY, UPDATED_AT, FUNCTION, UNIT = range(7)
-NUMBERS = 7
+# unit (position in PRICE_UNITS), general-purpose function (1/0).
+PRICE, CAPACITY, MIN_ORDER, CREDIBILITY, UPDATED_AT, FUNCTION, UNIT, GENERAL = range(8)
+NUMBERS = 8
 # Lookup tables replace the technology formula while a mask has at most this many bits.
 TECH_TABLE_BITS = 12
 
@@ -350,13 +363,14 @@ class PackedLayout:
     cert: slice
     served: slice
     partly: slice
+    protocol: slice
     tech_codes: int
 
     @classmethod
     def of(cls, words: Mapping[str, int], tech_codes: int) -> PackedLayout:
         """Slices for masks of `words` columns each, in the order the fields are declared."""
         slices, start = {}, 0
-        for name in ("tech", "sector", "scenario", "cert", "served", "partly"):
+        for name in ("tech", "sector", "scenario", "cert", "served", "partly", "protocol"):
             slices[name] = slice(start, start + words[name])
             start += words[name]
         return cls(**slices, tech_codes=tech_codes)
@@ -414,8 +428,11 @@ def partial_points(
     budget = budget_for(numbers[:, UNIT], d["budget"], d["budget_unit"])
     points += price_score(numbers[:, PRICE], budget) * (100.0 * norm["price"])
     w = 100.0 * norm["certification"]
-    if d["wanted_certs"].any():
-        points += certification_fit(masks[:, layout.cert], d) * w
+    if d["wanted_certs"].any() or d["required_protocols"].any():
+        general = numbers[:, GENERAL] > 0
+        points += (
+            certification_fit(masks[:, layout.cert], masks[:, layout.protocol], general, d) * w
+        )
     else:
         points += w
     points += numbers[:, CREDIBILITY] * (100.0 * norm["credibility"])
