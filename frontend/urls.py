@@ -1,7 +1,7 @@
 """Web UI routes: public pages, accounts, and one namespace per user group."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, reverse_lazy
+from django.urls import include, path, re_path, reverse_lazy
 
 from .views import accounts, coordinator, enterprise, introductions, public, vendor
 
@@ -116,10 +116,18 @@ coordinator_patterns = (
             name="organization-decide",
         ),
         path("listings/", coordinator.listings, name="listings"),
-        path(
-            "listings/<str:entity>/<int:pk>/decide/",
+        path("offerings/", coordinator.offering_queue, name="offerings"),
+        path("demands/", coordinator.demand_queue, name="demands"),
+        path("interest/", coordinator.interest, name="interest"),
+        re_path(
+            r"^listings/(?P<entity>offering|demand)/(?P<pk>[0-9]+)/decide/$",
             coordinator.listing_decide,
             name="listing-decide",
+        ),
+        re_path(
+            r"^listings/(?P<entity>offering|demand)/bulk/$",
+            coordinator.listing_bulk_decide,
+            name="listing-bulk-decide",
         ),
         path("matches/", coordinator.matches, name="matches"),
         path("matches/<int:pk>/<str:action>/", coordinator.match_decide, name="match-decide"),

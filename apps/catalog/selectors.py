@@ -168,3 +168,52 @@ def vendor_coverage(*, organization_id: int) -> dict[str, Any]:
         "nationwide": nationwide,
         "regions": [] if nationwide else distinct_codes("regions"),
     }
+
+
+# Review queues: oldest waiting first by default (reviewing clears them from the top); a
+# listing waits since its last change, which submitting it for review is.
+REVIEW_QUEUE_ORDERINGS: dict[str, tuple[str, ...]] = {
+    "oldest": ("updated_at", "id"),
+    "newest": ("-updated_at", "-id"),
+    "name": ("name", "id"),
+}
+
+
+def province_region_codes(province: str) -> list[str]:
+    """A province's code and its cities' codes: listings name either."""
+    return [province, *Region.objects.filter(parent_id=province).values_list("code", flat=True)]
+
+
+def offering_review_queue_search(
+    *,
+    search: str = "",
+    kind: str = "",
+    sector: str = "",
+    technology: str = "",
+    province: str = "",
+    organization_id: int | None = None,
+    sort: str = "oldest",
+) -> QuerySet[Offering]:
+    """Offerings awaiting review narrowed by the queue's filters; `search` matches the name,
+    model number or vendor name; `province` keeps nationwide listings and those serving it or
+    one of its cities. Unknown `sort` values fall back to oldest waiting first."""
+    queryset = offering_review_queue()
+    if search:
+        queryset = queryset.filter(
+            Q(name__icontains=search)
+            | Q(model_number__icontains=search)
+            | Q(organization__name__icontains=search)
+        )
+    if kind:
+        queryset = queryset.filter(kind_id=kind)
+    if sector:
+        queryset = queryset.filter(sectors__contains=[sector])
+    if technology:
+        queryset = queryset.filter(technologies__contains=[technology])
+    if province:
+        queryset = queryset.filter(
+            Q(nationwide=True) | Q(regions__overlap=province_region_codes(province))
+        )
+    if organization_id:
+        queryset = queryset.filter(organization_id=organization_id)
+    return queryset.order_by(*REVIEW_QUEUE_ORDERINGS.get(sort, REVIEW_QUEUE_ORDERINGS["oldest"]))

@@ -1,4 +1,5 @@
-"""Coordination reads: the public case library and what it says of vendors."""
+"""Coordination reads: the public case library and what it says of vendors, and what waits
+on a coordinator (review queues, vendor interest)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,20 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
+from apps.catalog.selectors import offering_review_queue
+from apps.demands.selectors import demand_review_queue
+from apps.matching.models import Match
+
 from .models import TypicalCase
+
+# A vendor's interest waits on a coordinator until it is approved (or rejected) and then
+# until the parties are introduced.
+INTEREST_WAITING_STATUSES = (Match.Status.SUGGESTED, Match.Status.APPROVED)
+INTEREST_QUEUE_ORDERINGS: dict[str, tuple[str, ...]] = {
+    "oldest": ("updated_at", "id"),
+    "newest": ("-updated_at", "-id"),
+    "score": ("-score", "id"),
+}
 
 
 def typical_case_list(*, sector: str | None = None) -> QuerySet[TypicalCase]:
@@ -46,3 +60,27 @@ def typical_case_vendors_since(*, since: datetime | None) -> tuple[set[int], dat
     rows = list(cases.values_list("match__vendor_ids", "published_at"))
     vendors = {vendor for vendor_ids, _ in rows for vendor in vendor_ids}
     return vendors, max((at for _, at in rows), default=None)
+
+
+def vendor_interest_queue(*, status: str = "", sort: str = "oldest") -> QuerySet[Match]:
+    """Matches a vendor asked for that wait on a coordinator (to approve, or to introduce once
+    approved; `status` narrows to one of the two), with their demand and offering loaded.
+    An interest waits since its match row last changed, which expressing it is."""
+    statuses = [status] if status in INTEREST_WAITING_STATUSES else INTEREST_WAITING_STATUSES
+    return (
+        Match.objects.filter(origin=Match.Origin.VENDOR_INTEREST, status__in=statuses)
+        .select_related("demand", "demand__organization", "offering", "offering__organization")
+        .order_by(*INTEREST_QUEUE_ORDERINGS.get(sort, INTEREST_QUEUE_ORDERINGS["oldest"]))
+    )
+
+
+def coordinator_waiting_counts() -> dict[str, int]:
+    """What waits on coordinators, one COUNT each: offerings and demands awaiting review and
+    vendor interest awaiting approval or introduction (the navigation's badges)."""
+    return {
+        "offerings": offering_review_queue().count(),
+        "demands": demand_review_queue().count(),
+        "interest": Match.objects.filter(
+            origin=Match.Origin.VENDOR_INTEREST, status__in=INTEREST_WAITING_STATUSES
+        ).count(),
+    }

@@ -3,20 +3,28 @@ typical cases. Every decision goes through an audited service."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from urllib.parse import urlencode
+
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from apps.accounts.models import Organization
 from apps.accounts.services import organization_verify
-from apps.catalog.models import Offering
-from apps.catalog.selectors import offering_review_queue
+from apps.catalog.models import Offering, Region, Sector, SupplyKind, Technology
+from apps.catalog.selectors import offering_review_queue, offering_review_queue_search
 from apps.catalog.services import offering_review
+from apps.coordination.selectors import coordinator_waiting_counts, vendor_interest_queue
 from apps.core.exceptions import BusinessError
 from apps.demands.models import Demand
-from apps.demands.selectors import demand_review_queue
+from apps.demands.selectors import demand_review_queue, demand_review_queue_search
 from apps.demands.services import demand_review
 
 from .. import matching
@@ -24,7 +32,13 @@ from ..access import coordinator_required, safe_next
 from ..names import reference_names
 
 # Queues show the oldest first, a screenful at a time: reviewing clears them from the top.
-REVIEW_PAGE = 30
+# Pending subsets are small (hundreds), so a page-number paginator's COUNT is cheap there.
+REVIEW_PAGE = 25
+# The "today" page lists this many of each queue's oldest and newest items.
+TODAY_OLDEST = 5
+TODAY_NEWEST = 3
+# A bulk decision names at most one page of rows.
+BULK_LIMIT = 100
 
 
 def _decision(request: HttpRequest) -> tuple[bool, str]:
@@ -37,15 +51,80 @@ def _pending_organizations():
     ).select_related("province", "city")
 
 
+def waiting_label(since: datetime, now: datetime) -> str:
+    """ "等待 3 天" / "waiting 3 days": whole days, else hours, else minutes."""
+    seconds = max(0, int((now - since).total_seconds()))
+    if seconds >= 86400:
+        days = seconds // 86400
+        return ngettext("等待 %(n)d 天", "等待 %(n)d 天", days) % {"n": days}
+    if seconds >= 3600:
+        hours = seconds // 3600
+        return ngettext("等待 %(n)d 小时", "等待 %(n)d 小时", hours) % {"n": hours}
+    minutes = max(1, seconds // 60)
+    return ngettext("等待 %(n)d 分钟", "等待 %(n)d 分钟", minutes) % {"n": minutes}
+
+
+def _with_waiting(rows, since_field: str = "updated_at") -> list:
+    now = timezone.now()
+    rows = list(rows)
+    for row in rows:
+        row.waiting = waiting_label(getattr(row, since_field), now)
+    return rows
+
+
 @coordinator_required
 def index(request: HttpRequest) -> HttpResponse:
+    """The coordinator's "today": what waits on them, each queue's oldest first and its newest
+    arrivals, one click from a row to act on it."""
     counts = {
+        **coordinator_waiting_counts(),
         "organizations": _pending_organizations().count(),
-        "offerings": offering_review_queue().count(),
-        "demands": demand_review_queue().count(),
         "matches": matching.review_queue_count(),
     }
-    return render(request, "frontend/coordinator/index.html", {"counts": counts})
+    queues = [
+        {
+            "key": "interest",
+            "title": _("厂商合作意向"),
+            "count": counts["interest"],
+            "url": reverse("coordinator:interest"),
+            "oldest": _with_waiting(vendor_interest_queue()[:TODAY_OLDEST]),
+            "newest": _with_waiting(vendor_interest_queue(sort="newest")[:TODAY_NEWEST]),
+        },
+        {
+            "key": "demands",
+            "title": _("待审核需求"),
+            "count": counts["demands"],
+            "url": reverse("coordinator:demands"),
+            "oldest": _with_waiting(demand_review_queue_search()[:TODAY_OLDEST]),
+            "newest": _with_waiting(demand_review_queue_search(sort="newest")[:TODAY_NEWEST]),
+        },
+        {
+            "key": "offerings",
+            "title": _("待审核供给"),
+            "count": counts["offerings"],
+            "url": reverse("coordinator:offerings"),
+            "oldest": _with_waiting(offering_review_queue_search()[:TODAY_OLDEST]),
+            "newest": _with_waiting(offering_review_queue_search(sort="newest")[:TODAY_NEWEST]),
+        },
+        {
+            "key": "organizations",
+            "title": _("待审核组织"),
+            "count": counts["organizations"],
+            "url": reverse("coordinator:organizations"),
+            "oldest": _with_waiting(
+                _pending_organizations().order_by("created_at", "id")[:TODAY_OLDEST],
+                since_field="created_at",
+            ),
+            "newest": _with_waiting(
+                _pending_organizations().order_by("-created_at", "-id")[:TODAY_NEWEST],
+                since_field="created_at",
+            ),
+        },
+    ]
+    for queue in queues:
+        oldest_ids = {row.pk for row in queue["oldest"]}
+        queue["newest"] = [row for row in queue["newest"] if row.pk not in oldest_ids]
+    return render(request, "frontend/coordinator/index.html", {"counts": counts, "queues": queues})
 
 
 @coordinator_required
@@ -76,40 +155,164 @@ def organization_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("coordinator:organizations")
 
 
-@coordinator_required
-def listings(request: HttpRequest) -> HttpResponse:
+def _queue_filters(request: HttpRequest) -> dict:
+    organization = request.GET.get("organization", "")
+    return {
+        "search": request.GET.get("q", "").strip()[:100],
+        "kind": request.GET.get("kind", ""),
+        "sector": request.GET.get("sector", ""),
+        "technology": request.GET.get("technology", ""),
+        "province": request.GET.get("province", ""),
+        "organization_id": int(organization) if organization.isdigit() else None,
+        "sort": request.GET.get("sort", "oldest"),
+    }
+
+
+def _queue_page(request: HttpRequest, *, entity: str) -> HttpResponse:
+    filters = _queue_filters(request)
+    if entity == "offering":
+        queryset = offering_review_queue_search(**filters)
+        sorts = [("oldest", _("等待最久")), ("newest", _("最新提交")), ("name", _("名称"))]
+    else:
+        queryset = demand_review_queue_search(**filters)
+        sorts = [
+            ("oldest", _("等待最久")),
+            ("newest", _("最新提交")),
+            ("name", _("标题")),
+            ("volume", _("规模最大")),
+        ]
+    page = Paginator(queryset, REVIEW_PAGE).get_page(request.GET.get("page"))
+    kept = {key: value for key, value in request.GET.items() if key != "page" and value}
+    organization = (
+        Organization.objects.filter(pk=filters["organization_id"]).first()
+        if filters["organization_id"]
+        else None
+    )
     return render(
         request,
-        "frontend/coordinator/listings.html",
+        "frontend/coordinator/queue.html",
         {
-            "offerings": offering_review_queue().order_by("updated_at")[:REVIEW_PAGE],
-            "offering_total": offering_review_queue().count(),
-            "demands": demand_review_queue().order_by("updated_at")[:REVIEW_PAGE],
-            "demand_total": demand_review_queue().count(),
+            "entity": entity,
+            "page": page,
+            "rows": _with_waiting(page.object_list),
+            "filters": filters,
+            "filtered": any(
+                kept.get(key)
+                for key in ("q", "kind", "sector", "technology", "province", "organization")
+            ),
+            "organization": organization,
+            "querystring": urlencode(kept),
+            "sorts": sorts,
+            "kinds": SupplyKind.objects.all(),
+            "sectors": Sector.objects.all(),
+            "technologies": Technology.objects.all(),
+            "provinces": Region.objects.filter(level=Region.Level.PROVINCE),
+            "counts": coordinator_waiting_counts(),
             "names": reference_names(),
         },
     )
 
 
 @coordinator_required
+def offering_queue(request: HttpRequest) -> HttpResponse:
+    return _queue_page(request, entity="offering")
+
+
+@coordinator_required
+def demand_queue(request: HttpRequest) -> HttpResponse:
+    return _queue_page(request, entity="demand")
+
+
+@coordinator_required
+def listings(request: HttpRequest) -> HttpResponse:
+    """The former combined page: its links and bookmarks land on the demand queue."""
+    query = request.GET.urlencode()
+    return redirect(reverse("coordinator:demands") + (f"?{query}" if query else ""))
+
+
+def _review(request: HttpRequest, *, entity: str, row, approve: bool, note: str) -> str:
+    if entity == "offering":
+        offering_review(actor=request.user, offering=row, approve=approve, note=note)
+        return row.name
+    demand_review(actor=request.user, demand=row, approve=approve, note=note)
+    return row.title
+
+
+def _queue_url(entity: str) -> str:
+    return "coordinator:offerings" if entity == "offering" else "coordinator:demands"
+
+
+@coordinator_required
 @require_POST
 def listing_decide(request: HttpRequest, entity: str, pk: int) -> HttpResponse:
     approve, note = _decision(request)
+    model = Offering if entity == "offering" else Demand
+    row = get_object_or_404(model, pk=pk)
     try:
-        if entity == "offering":
-            offering = get_object_or_404(Offering, pk=pk)
-            offering_review(actor=request.user, offering=offering, approve=approve, note=note)
-            title = offering.name
-        else:
-            demand = get_object_or_404(Demand, pk=pk)
-            demand_review(actor=request.user, demand=demand, approve=approve, note=note)
-            title = demand.title
+        title = _review(request, entity=entity, row=row, approve=approve, note=note)
         messages.success(
             request, (_("已发布：%(name)s") if approve else _("已驳回：%(name)s")) % {"name": title}
         )
     except BusinessError as error:
         messages.error(request, error.message)
-    return redirect("coordinator:listings")
+    return redirect(safe_next(request, _queue_url(entity)))
+
+
+@coordinator_required
+@require_POST
+def listing_bulk_decide(request: HttpRequest, entity: str) -> HttpResponse:
+    """Approve or reject (one reason for all) the ticked rows of a queue page, each through
+    the audited review service; rows that fail are reported, the others still decided."""
+    approve, note = _decision(request)
+    ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()][:BULK_LIMIT]
+    queue = offering_review_queue() if entity == "offering" else demand_review_queue()
+    decided, errors = 0, []
+    if not ids:
+        messages.error(request, _("请先勾选要处理的条目。"))
+        return redirect(safe_next(request, _queue_url(entity)))
+    for row in queue.filter(pk__in=ids).order_by("pk"):
+        try:
+            _review(request, entity=entity, row=row, approve=approve, note=note)
+            decided += 1
+        except BusinessError as error:
+            errors.append(error.message)
+    if decided:
+        messages.success(
+            request,
+            (
+                ngettext("已发布 %(n)d 条。", "已发布 %(n)d 条。", decided)
+                if approve
+                else ngettext("已驳回 %(n)d 条。", "已驳回 %(n)d 条。", decided)
+            )
+            % {"n": decided},
+        )
+    for message in dict.fromkeys(errors):
+        messages.error(request, message)
+    return redirect(safe_next(request, _queue_url(entity)))
+
+
+@coordinator_required
+def interest(request: HttpRequest) -> HttpResponse:
+    """Vendors' expressions of interest waiting on a coordinator, oldest first by default."""
+    status = request.GET.get("status", "")
+    sort = request.GET.get("sort", "oldest")
+    page = Paginator(vendor_interest_queue(status=status, sort=sort), REVIEW_PAGE).get_page(
+        request.GET.get("page")
+    )
+    kept = {key: value for key, value in request.GET.items() if key != "page" and value}
+    return render(
+        request,
+        "frontend/coordinator/interest.html",
+        {
+            "page": page,
+            "rows": _with_waiting(page.object_list),
+            "status": status,
+            "sort": sort,
+            "querystring": urlencode(kept),
+            "sorts": [("oldest", _("等待最久")), ("newest", _("最新提交")), ("score", _("匹配度"))],
+            "counts": coordinator_waiting_counts(),
+        },
+    )
 
 
 @coordinator_required

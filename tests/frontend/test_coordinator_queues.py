@@ -1,0 +1,333 @@
+"""The coordinator's work queues among hundreds of waiting listings: finding what was submitted
+today, deciding one row or many through the review services, the badges and the today page."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db.models import F
+from django.utils import timezone
+
+from apps.accounts.models import Organization
+from apps.catalog.models import Offering
+from apps.coordination.models import AuditEvent
+from apps.demands.models import Demand
+from apps.matching.models import Match
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+OLD_OFFERINGS = 300
+OLD_DEMANDS = 200
+
+
+@pytest.fixture
+def crowd(reference):
+    """Hundreds of listings that have waited between 1 hour and a few weeks, from a handful of
+    organisations (the demo market has 128 offerings and 43 demands waiting)."""
+    vendors = factories.OrganizationFactory.create_batch(3, role=Organization.Role.VENDOR)
+    enterprises = factories.OrganizationFactory.create_batch(3, role=Organization.Role.ENTERPRISE)
+    Offering.objects.bulk_create(
+        factories.OfferingFactory.build(
+            organization=vendors[i % 3],
+            name=f"存量模组 {i}",
+            status=Offering.Status.PENDING_REVIEW,
+            function=None,
+        )
+        for i in range(OLD_OFFERINGS)
+    )
+    Demand.objects.bulk_create(
+        factories.DemandFactory.build(
+            organization=enterprises[i % 3],
+            title=f"存量需求 {i}",
+            status=Demand.Status.PENDING_REVIEW,
+        )
+        for i in range(OLD_DEMANDS)
+    )
+    # Waiting 1 … 300 hours; bulk updates leave auto_now alone.
+    now = timezone.now()
+    for model in (Offering, Demand):
+        for row in model.objects.all():
+            model.objects.filter(pk=row.pk).update(
+                updated_at=now - timedelta(hours=1 + row.pk % 400)
+            )
+    return {"vendors": vendors, "enterprises": enterprises}
+
+
+@pytest.fixture
+def newcomers(reference, web_for):
+    """A vendor and an enterprise that each submit one listing today, from the web."""
+    vendor = factories.OrganizationFactory(name="今日新厂商", role=Organization.Role.VENDOR)
+    enterprise = factories.OrganizationFactory(
+        name="粤港电网公司", role=Organization.Role.ENTERPRISE, province=factories.region("440000")
+    )
+    offering = factories.OfferingFactory(
+        organization=vendor,
+        name="RG255C RedCap 模组",
+        technologies=["redcap"],
+        sectors=["smart_grid"],
+        status=Offering.Status.DRAFT,
+    )
+    demand = factories.DemandFactory(
+        organization=enterprise,
+        title="广州配网终端 RedCap 改造",
+        sector=factories.sector("smart_grid"),
+        technologies=["redcap"],
+        regions=["440100"],
+        status=Demand.Status.DRAFT,
+    )
+    web_for(factories.member(vendor, "newvendor")).post(f"/vendor/offerings/{offering.pk}/submit/")
+    web_for(factories.member(enterprise, "newgrid")).post(
+        f"/enterprise/demands/{demand.pk}/submit/"
+    )
+    offering.refresh_from_db()
+    demand.refresh_from_db()
+    assert offering.status == Offering.Status.PENDING_REVIEW
+    assert demand.status == Demand.Status.PENDING_REVIEW
+    return {"offering": offering, "demand": demand}
+
+
+def row_ids(html: str, entity: str) -> list[int]:
+    return [int(pk) for pk in re.findall(rf'<article class="card" id="{entity}-(\d+)"', html)]
+
+
+def test_a_demand_submitted_today_is_first_when_sorted_newest_and_found_by_search_and_filters(
+    crowd, newcomers, web_for, coordinator_user
+):
+    client = web_for(coordinator_user)
+    demand = newcomers["demand"]
+
+    # the default order is oldest waiting first, a page at a time: today's demand is not there
+    oldest = client.get("/coordinator/demands/").content.decode()
+    assert demand.pk not in row_ids(oldest, "demand")
+    assert len(row_ids(oldest, "demand")) == 25
+    assert "第 1 / 9 页" in oldest  # 201 waiting
+    assert "等待 " in oldest and " 天" in oldest
+
+    # newest first puts it on top, waiting minutes, with its submission time in Beijing time
+    newest = client.get("/coordinator/demands/?sort=newest").content.decode()
+    assert row_ids(newest, "demand")[0] == demand.pk
+    assert "等待 1 分钟" in newest
+    assert timezone.localtime(demand.updated_at).strftime("%Y-%m-%d %H:%M") in newest
+
+    # search by part of the title or the enterprise's name finds it alone
+    for query in ("配网终端", "粤港电网"):
+        found = client.get("/coordinator/demands/", {"q": query}).content.decode()
+        assert row_ids(found, "demand") == [demand.pk]
+
+    # each filter keeps it and drops the crowd (nb_iot, municipal, Hebei)
+    for filters in (
+        {"technology": "redcap"},
+        {"sector": "smart_grid"},
+        {"province": "440000"},  # it names Guangzhou, a city of the province
+        {"organization": demand.organization_id},
+    ):
+        found = client.get("/coordinator/demands/", filters).content.decode()
+        assert row_ids(found, "demand") == [demand.pk], filters
+    assert (
+        row_ids(
+            client.get("/coordinator/demands/", {"province": "110000"}).content.decode(), "demand"
+        )
+        == []
+    )
+
+    # names, never codes
+    assert "智能电网" in found and "smart_grid" not in found.split("<main>")[1].split("<select")[0]
+
+
+def test_a_listing_submitted_today_is_found_in_the_offering_queue(
+    crowd, newcomers, web_for, coordinator_user
+):
+    client = web_for(coordinator_user)
+    offering = newcomers["offering"]
+    newest = client.get("/coordinator/offerings/?sort=newest").content.decode()
+    assert row_ids(newest, "offering")[0] == offering.pk
+    assert offering.pk not in row_ids(
+        client.get("/coordinator/offerings/").content.decode(), "offering"
+    )
+    for filters in (
+        {"q": "RG255C"},
+        {"q": "今日新厂商"},
+        {"technology": "redcap"},
+        {"sector": "smart_grid"},
+    ):
+        found = client.get("/coordinator/offerings/", filters).content.decode()
+        assert row_ids(found, "offering") == [offering.pk], filters
+    # the last page holds the rest of the 301
+    last = client.get("/coordinator/offerings/?page=13").content.decode()
+    assert len(row_ids(last, "offering")) == 301 - 12 * 25
+
+
+def test_the_today_page_and_the_badges_show_what_waits(crowd, newcomers, web_for, coordinator_user):
+    client = web_for(coordinator_user)
+    page = client.get("/coordinator/").content.decode()
+    # badges in the navigation, on every page
+    assert 'id="badge-demands">需求 201<' in page
+    assert 'id="badge-offerings">供给 301<' in page
+    assert 'id="badge-interest">意向 0<' in page
+    # newest arrivals are one click away from the today page
+    today = page.split('id="today-demands"')[1].split("</section>")[0]
+    assert "广州配网终端 RedCap 改造" in today and f"#demand-{newcomers['demand'].pk}" in today
+    assert "RG255C RedCap 模组" in page.split('id="today-offerings"')[1].split("</section>")[0]
+
+    # when one demand is published the badge counts one fewer
+    client.post(
+        f"/coordinator/listings/demand/{newcomers['demand'].pk}/decide/", {"decision": "approve"}
+    )
+    assert 'id="badge-demands">需求 200<' in client.get("/coordinator/offerings/").content.decode()
+
+
+def test_approving_and_rejecting_a_row_goes_through_the_review_service(
+    crowd, newcomers, web_for, coordinator_user
+):
+    client = web_for(coordinator_user)
+    demand, offering = newcomers["demand"], newcomers["offering"]
+
+    # a rejection without a reason is refused with the service's message
+    response = client.post(
+        f"/coordinator/listings/offering/{offering.pk}/decide/",
+        {"decision": "reject", "next": "/coordinator/offerings/?sort=newest"},
+        follow=True,
+    )
+    assert "驳回时必须填写原因。" in response.content.decode()
+    assert response.redirect_chain[-1][0] == "/coordinator/offerings/?sort=newest"
+    offering.refresh_from_db()
+    assert offering.status == Offering.Status.PENDING_REVIEW
+
+    client.post(
+        f"/coordinator/listings/offering/{offering.pk}/decide/",
+        {"decision": "reject", "note": "缺少型号核准证书"},
+    )
+    response = client.post(
+        f"/coordinator/listings/demand/{demand.pk}/decide/", {"decision": "approve"}, follow=True
+    )
+    assert "已发布：广州配网终端 RedCap 改造" in response.content.decode()
+    offering.refresh_from_db()
+    demand.refresh_from_db()
+    assert (offering.status, offering.review_note) == (Offering.Status.REJECTED, "缺少型号核准证书")
+    assert demand.status == Demand.Status.PUBLISHED
+    audited = set(
+        AuditEvent.objects.filter(actor=coordinator_user).values_list("action", "subject_id")
+    )
+    assert audited == {("offering.rejected", str(offering.pk)), ("demand.approved", str(demand.pk))}
+
+
+def test_bulk_decisions_publish_or_reject_every_ticked_row(crowd, web_for, coordinator_user):
+    client = web_for(coordinator_user)
+    demands = list(Demand.objects.order_by("updated_at")[:3])
+    offerings = list(Offering.objects.order_by("updated_at")[:4])
+
+    # when three demands are published together
+    response = client.post(
+        "/coordinator/listings/demand/bulk/",
+        {"decision": "approve", "ids": [d.pk for d in demands]},
+        follow=True,
+    )
+    assert "已发布 3 条。" in response.content.decode()
+    assert set(
+        Demand.objects.filter(pk__in=[d.pk for d in demands]).values_list("status", flat=True)
+    ) == {Demand.Status.PUBLISHED}
+    assert 'id="badge-demands">需求 197<' in response.content.decode()
+
+    # a bulk rejection needs its reason, and then rejects all of them with it
+    ids = [o.pk for o in offerings]
+    response = client.post(
+        "/coordinator/listings/offering/bulk/", {"decision": "reject", "ids": ids}, follow=True
+    )
+    assert "驳回时必须填写原因。" in response.content.decode()
+    assert Offering.objects.filter(pk__in=ids, status=Offering.Status.PENDING_REVIEW).count() == 4
+    client.post(
+        "/coordinator/listings/offering/bulk/",
+        {"decision": "reject", "ids": ids, "note": "价格区间明显有误"},
+    )
+    assert list(
+        Offering.objects.filter(pk__in=ids).values_list("status", "review_note").distinct()
+    ) == [(Offering.Status.REJECTED, "价格区间明显有误")]
+    assert (
+        AuditEvent.objects.filter(action="offering.rejected", subject_id__in=map(str, ids)).count()
+        == 4
+    )
+    assert AuditEvent.objects.filter(action="demand.approved").count() == 3
+
+    # rows no longer waiting are skipped, not decided twice
+    response = client.post(
+        "/coordinator/listings/offering/bulk/", {"decision": "approve", "ids": ids}, follow=True
+    )
+    assert Offering.objects.filter(pk__in=ids, status=Offering.Status.REJECTED).count() == 4
+    assert "请先勾选要处理的条目。" not in response.content.decode()
+
+
+def test_a_vendors_interest_waits_in_its_own_queue_until_introduced(
+    reference, web_for, coordinator_user
+):
+    # given a published demand and a vendor with a fitting offering
+    enterprise = factories.OrganizationFactory(name="河北水务", role=Organization.Role.ENTERPRISE)
+    vendor = factories.OrganizationFactory(name="移远通信", role=Organization.Role.VENDOR)
+    demand = factories.DemandFactory(
+        organization=enterprise, title="石家庄智能水表", technologies=["nb_iot"]
+    )
+    offering = factories.OfferingFactory(organization=vendor, name="BC660K 模组")
+    vendor_user = factories.member(vendor, "quectel")
+    coordinator = web_for(coordinator_user)
+    assert (
+        "没有等待处理的厂商合作意向。" in coordinator.get("/coordinator/interest/").content.decode()
+    )
+
+    # when the vendor expresses interest
+    web_for(vendor_user).post(
+        f"/vendor/demands/{demand.pk}/interest/", {"offering": offering.pk, "note": "可提供样品"}
+    )
+    interest = Match.objects.get(offering=offering, origin=Match.Origin.VENDOR_INTEREST)
+
+    # then the coordinator sees it in the interest queue, on the today page and as a badge
+    queue = coordinator.get("/coordinator/interest/").content.decode()
+    card = queue.split(f'id="interest-{interest.pk}"')[1].split("</article>")[0]
+    assert "石家庄智能水表" in card and "BC660K 模组" in card and "可提供样品" in card
+    assert "等待 1 分钟" in card and "移远通信" in card
+    assert 'id="badge-interest">意向 1<' in queue
+    today = coordinator.get("/coordinator/").content.decode()
+    assert (
+        f"#interest-{interest.pk}" in today.split('id="today-interest"')[1].split("</section>")[0]
+    )
+
+    # when approved from the queue it stays there, waiting to be introduced
+    response = coordinator.post(
+        f"/coordinator/matches/{interest.pk}/approve/",
+        {"next": "/coordinator/interest/"},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == "/coordinator/interest/"
+    card = response.content.decode().split(f'id="interest-{interest.pk}"')[1].split("</article>")[0]
+    assert "牵线对接" in card and "已审核" in card
+    # and once introduced it leaves the queue
+    coordinator.post(
+        f"/coordinator/matches/{interest.pk}/introduce/", {"next": "/coordinator/interest/"}
+    )
+    interest.refresh_from_db()
+    assert interest.status == Match.Status.INTRODUCED
+    assert (
+        "没有等待处理的厂商合作意向。" in coordinator.get("/coordinator/interest/").content.decode()
+    )
+
+
+def test_queues_speak_english_with_names_and_waiting_times(crowd, web_for, coordinator_user):
+    client = web_for(coordinator_user)
+    client.cookies["django_language"] = "en"
+    Demand.objects.filter(pk=Demand.objects.order_by("pk").first().pk).update(
+        updated_at=F("updated_at") - timedelta(days=3)
+    )
+    page = client.get("/coordinator/demands/").content.decode()
+    assert "Demands to review" in page
+    assert re.search(r"waiting \d+ days", page)
+    assert "Municipal services" in page and "Oldest waiting" in page and "Publish selected" in page
+    today = client.get("/coordinator/").content.decode()
+    assert "Today" in today and "Vendor interest" in today
+
+
+def test_the_old_listings_address_leads_to_the_demand_queue(web_for, coordinator_user):
+    response = web_for(coordinator_user).get("/coordinator/listings/?sort=newest")
+    assert (
+        response.status_code == 302 and response["Location"] == "/coordinator/demands/?sort=newest"
+    )
