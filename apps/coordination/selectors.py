@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from apps.accounts.models import Organization
 from apps.catalog.selectors import offering_review_queue
 from apps.demands.selectors import demand_review_queue
 from apps.matching.models import Match
@@ -16,6 +17,11 @@ from .models import TypicalCase
 # A vendor's interest waits on a coordinator until it is approved (or rejected) and then
 # until the parties are introduced.
 INTEREST_WAITING_STATUSES = (Match.Status.SUGGESTED, Match.Status.APPROVED)
+ORGANIZATION_QUEUE_ORDERINGS: dict[str, tuple[str, ...]] = {
+    "oldest": ("created_at", "id"),
+    "newest": ("-created_at", "-id"),
+    "name": ("name", "id"),
+}
 INTEREST_QUEUE_ORDERINGS: dict[str, tuple[str, ...]] = {
     "oldest": ("updated_at", "id"),
     "newest": ("-updated_at", "-id"),
@@ -84,3 +90,23 @@ def coordinator_waiting_counts() -> dict[str, int]:
             origin=Match.Origin.VENDOR_INTEREST, status__in=INTEREST_WAITING_STATUSES
         ).count(),
     }
+
+
+def organization_verification_queue(
+    *, search: str = "", role: str = "", province: str = "", sort: str = "oldest"
+) -> QuerySet[Organization]:
+    """Organisations awaiting verification (they wait since they signed up); `search` matches
+    the name or the unified social credit code, `role` keeps vendors or enterprises (an
+    organisation that is both counts as either)."""
+    queryset = Organization.objects.filter(
+        verification_status=Organization.Verification.PENDING
+    ).select_related("province", "city")
+    if search:
+        queryset = queryset.filter(Q(name__icontains=search) | Q(credit_code__icontains=search))
+    if role in (Organization.Role.VENDOR, Organization.Role.ENTERPRISE):
+        queryset = queryset.filter(role__in=[role, Organization.Role.BOTH])
+    if province:
+        queryset = queryset.filter(province_id=province)
+    return queryset.order_by(
+        *ORGANIZATION_QUEUE_ORDERINGS.get(sort, ORGANIZATION_QUEUE_ORDERINGS["oldest"])
+    )

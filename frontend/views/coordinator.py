@@ -21,7 +21,11 @@ from apps.accounts.services import organization_verify
 from apps.catalog.models import Offering, Region, Sector, SupplyKind, Technology
 from apps.catalog.selectors import offering_review_queue, offering_review_queue_search
 from apps.catalog.services import offering_review
-from apps.coordination.selectors import coordinator_waiting_counts, vendor_interest_queue
+from apps.coordination.selectors import (
+    coordinator_waiting_counts,
+    organization_verification_queue,
+    vendor_interest_queue,
+)
 from apps.core.exceptions import BusinessError
 from apps.demands.models import Demand
 from apps.demands.selectors import demand_review_queue, demand_review_queue_search
@@ -43,12 +47,6 @@ BULK_LIMIT = 100
 
 def _decision(request: HttpRequest) -> tuple[bool, str]:
     return request.POST.get("decision") == "approve", request.POST.get("note", "").strip()
-
-
-def _pending_organizations():
-    return Organization.objects.filter(
-        verification_status=Organization.Verification.PENDING
-    ).select_related("province", "city")
 
 
 def waiting_label(since: datetime, now: datetime) -> str:
@@ -78,7 +76,7 @@ def index(request: HttpRequest) -> HttpResponse:
     arrivals, one click from a row to act on it."""
     counts = {
         **coordinator_waiting_counts(),
-        "organizations": _pending_organizations().count(),
+        "organizations": organization_verification_queue().count(),
         "matches": matching.review_queue_count(),
     }
     queues = [
@@ -112,11 +110,10 @@ def index(request: HttpRequest) -> HttpResponse:
             "count": counts["organizations"],
             "url": reverse("coordinator:organizations"),
             "oldest": _with_waiting(
-                _pending_organizations().order_by("created_at", "id")[:TODAY_OLDEST],
-                since_field="created_at",
+                organization_verification_queue()[:TODAY_OLDEST], since_field="created_at"
             ),
             "newest": _with_waiting(
-                _pending_organizations().order_by("-created_at", "-id")[:TODAY_NEWEST],
+                organization_verification_queue(sort="newest")[:TODAY_NEWEST],
                 since_field="created_at",
             ),
         },
@@ -129,10 +126,33 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @coordinator_required
 def organizations(request: HttpRequest) -> HttpResponse:
+    """Organisations awaiting verification, oldest sign-up first, searchable and paged."""
+    filters = {
+        "search": request.GET.get("q", "").strip()[:100],
+        "role": request.GET.get("role", ""),
+        "province": request.GET.get("province", ""),
+        "sort": request.GET.get("sort", "oldest"),
+    }
+    page = Paginator(organization_verification_queue(**filters), REVIEW_PAGE).get_page(
+        request.GET.get("page")
+    )
+    kept = {key: value for key, value in request.GET.items() if key != "page" and value}
     return render(
         request,
         "frontend/coordinator/organizations.html",
-        {"organizations": _pending_organizations().order_by("created_at")},
+        {
+            "page": page,
+            "organizations": _with_waiting(page.object_list, since_field="created_at"),
+            "filters": filters,
+            "querystring": urlencode(kept),
+            "roles": [
+                (Organization.Role.VENDOR, _("供给方（厂商）")),
+                (Organization.Role.ENTERPRISE, _("需求方（企业）")),
+            ],
+            "provinces": Region.objects.filter(level=Region.Level.PROVINCE),
+            "sorts": [("oldest", _("等待最久")), ("newest", _("最新提交")), ("name", _("名称"))],
+            "counts": coordinator_waiting_counts(),
+        },
     )
 
 
@@ -152,7 +172,7 @@ def organization_decide(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except BusinessError as error:
         messages.error(request, error.message)
-    return redirect("coordinator:organizations")
+    return redirect(safe_next(request, "coordinator:organizations"))
 
 
 def _queue_filters(request: HttpRequest) -> dict:

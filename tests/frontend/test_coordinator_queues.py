@@ -331,3 +331,46 @@ def test_the_old_listings_address_leads_to_the_demand_queue(web_for, coordinator
     assert (
         response.status_code == 302 and response["Location"] == "/coordinator/demands/?sort=newest"
     )
+
+
+def test_an_organisation_that_signed_up_today_is_found_among_those_awaiting_verification(
+    reference, web_for, coordinator_user
+):
+    # given 60 organisations waiting since last week and one that signed up now
+    waiting = factories.OrganizationFactory.create_batch(
+        60, verification_status=Organization.Verification.PENDING
+    )
+    Organization.objects.filter(pk__in=[o.pk for o in waiting]).update(
+        created_at=timezone.now() - timedelta(days=7)
+    )
+    newcomer = factories.OrganizationFactory(
+        name="雄安物联科技",
+        role=Organization.Role.ENTERPRISE,
+        verification_status=Organization.Verification.PENDING,
+        province=factories.region("440000"),
+    )
+    client = web_for(coordinator_user)
+
+    # then the default order, oldest first, pages the week-old ones first
+    oldest = client.get("/coordinator/organizations/").content.decode()
+    assert f'id="org-{newcomer.pk}"' not in oldest and "等待 7 天" in oldest
+    assert "第 1 / 3 页" in oldest
+    # and newest first, a search or the province filter finds it
+    for query in ({"sort": "newest"}, {"q": "雄安物联"}, {"province": "440000"}):
+        page = client.get("/coordinator/organizations/", query).content.decode()
+        assert re.findall(r'<article class="card" id="org-(\d+)"', page)[0] == str(newcomer.pk)
+    assert (
+        f'id="org-{newcomer.pk}"'
+        not in client.get(
+            "/coordinator/organizations/", {"role": "vendor", "q": "雄安"}
+        ).content.decode()
+    )
+    # and verifying it keeps the coordinator on the filtered queue
+    response = client.post(
+        f"/coordinator/organizations/{newcomer.pk}/decide/",
+        {"decision": "approve"},
+        HTTP_REFERER="http://testserver/coordinator/organizations/?q=%E9%9B%84%E5%AE%89",
+    )
+    assert response["Location"].endswith("/coordinator/organizations/?q=%E9%9B%84%E5%AE%89")
+    newcomer.refresh_from_db()
+    assert newcomer.is_verified
