@@ -9,7 +9,8 @@ from apps.coordination.selectors import coordinator_waiting_counts
 register = template.Library()
 
 
-@register.simple_tag
-def coordinator_badges() -> dict[str, int]:
-    """Offerings, demands and vendor interest waiting on coordinators (one COUNT each)."""
-    return coordinator_waiting_counts()
+@register.simple_tag(takes_context=True)
+def coordinator_badges(context: dict) -> dict[str, int]:
+    """Offerings, demands and vendor interest waiting on coordinators (one COUNT each); the
+    counts a coordinator page already put in its context as `queue_counts` are reused."""
+    return context.get("queue_counts") or coordinator_waiting_counts()

@@ -74,8 +74,9 @@ def _with_waiting(rows, since_field: str = "updated_at") -> list:
 def index(request: HttpRequest) -> HttpResponse:
     """The coordinator's "today": what waits on them, each queue's oldest first and its newest
     arrivals, one click from a row to act on it."""
+    queue_counts = coordinator_waiting_counts()
     counts = {
-        **coordinator_waiting_counts(),
+        **queue_counts,
         "organizations": organization_verification_queue().count(),
         "matches": matching.review_queue_count(),
     }
@@ -121,7 +122,11 @@ def index(request: HttpRequest) -> HttpResponse:
     for queue in queues:
         oldest_ids = {row.pk for row in queue["oldest"]}
         queue["newest"] = [row for row in queue["newest"] if row.pk not in oldest_ids]
-    return render(request, "frontend/coordinator/index.html", {"counts": counts, "queues": queues})
+    return render(
+        request,
+        "frontend/coordinator/index.html",
+        {"counts": counts, "queue_counts": queue_counts, "queues": queues},
+    )
 
 
 @coordinator_required
@@ -151,7 +156,7 @@ def organizations(request: HttpRequest) -> HttpResponse:
             ],
             "provinces": Region.objects.filter(level=Region.Level.PROVINCE),
             "sorts": [("oldest", _("等待最久")), ("newest", _("最新提交")), ("name", _("名称"))],
-            "counts": coordinator_waiting_counts(),
+            "queue_counts": coordinator_waiting_counts(),
         },
     )
 
@@ -227,7 +232,7 @@ def _queue_page(request: HttpRequest, *, entity: str) -> HttpResponse:
             "sectors": Sector.objects.all(),
             "technologies": Technology.objects.all(),
             "provinces": Region.objects.filter(level=Region.Level.PROVINCE),
-            "counts": coordinator_waiting_counts(),
+            "queue_counts": coordinator_waiting_counts(),
             "names": reference_names(),
         },
     )
@@ -330,7 +335,7 @@ def interest(request: HttpRequest) -> HttpResponse:
             "sort": sort,
             "querystring": urlencode(kept),
             "sorts": [("oldest", _("等待最久")), ("newest", _("最新提交")), ("score", _("匹配度"))],
-            "counts": coordinator_waiting_counts(),
+            "queue_counts": coordinator_waiting_counts(),
         },
     )
 
