@@ -96,6 +96,13 @@ class Match(models.Model):
             models.Index(fields=["demand", "-score"]),
             models.Index(fields=["offering", "-score"]),
             models.Index(fields=["status", "-score"]),
+            # The coordinators' vendor-interest queue and its badge on every coordinator page:
+            # a few hundred rows among millions of engine suggestions, so a partial index.
+            models.Index(
+                fields=["status", "updated_at"],
+                condition=models.Q(origin="vendor_interest"),
+                name="match_vendor_interest_idx",
+            ),
         ]
 
     def __str__(self) -> str:
