@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast, Coalesce
 
 from apps.accounts.models import Organization
 from apps.catalog.selectors import offering_review_queue
 from apps.demands.selectors import demand_review_queue
 from apps.matching.models import Match
 
-from .models import TypicalCase
+from .models import AuditEvent, TypicalCase
 
 # A vendor's interest waits on a coordinator until it is approved (or rejected) and then
 # until the parties are introduced.
@@ -23,8 +24,8 @@ ORGANIZATION_QUEUE_ORDERINGS: dict[str, tuple[str, ...]] = {
     "name": ("name", "id"),
 }
 INTEREST_QUEUE_ORDERINGS: dict[str, tuple[str, ...]] = {
-    "oldest": ("updated_at", "id"),
-    "newest": ("-updated_at", "-id"),
+    "oldest": ("waiting_since", "id"),
+    "newest": ("-waiting_since", "-id"),
     "score": ("-score", "id"),
 }
 
@@ -71,11 +72,24 @@ def typical_case_vendors_since(*, since: datetime | None) -> tuple[set[int], dat
 def vendor_interest_queue(*, status: str = "", sort: str = "oldest") -> QuerySet[Match]:
     """Matches a vendor asked for that wait on a coordinator (to approve, or to introduce once
     approved; `status` narrows to one of the two), with their demand and offering loaded.
-    An interest waits since its match row last changed, which expressing it is."""
+
+    Each row carries `waiting_since`: when the interest was expressed (its audit row), since a
+    rematch refreshes the match row's own timestamps; the row's last change when unaudited.
+    """
     statuses = [status] if status in INTEREST_WAITING_STATUSES else INTEREST_WAITING_STATUSES
+    expressed = (
+        AuditEvent.objects.filter(
+            action="match.interest",
+            subject_type=Match._meta.model_name,
+            subject_id=Cast(OuterRef("pk"), CharField()),
+        )
+        .order_by("-id")
+        .values("created_at")[:1]
+    )
     return (
         Match.objects.filter(origin=Match.Origin.VENDOR_INTEREST, status__in=statuses)
         .select_related("demand", "demand__organization", "offering", "offering__organization")
+        .annotate(waiting_since=Coalesce(Subquery(expressed), F("updated_at")))
         .order_by(*INTEREST_QUEUE_ORDERINGS.get(sort, INTEREST_QUEUE_ORDERINGS["oldest"]))
     )
 

@@ -86,8 +86,12 @@ def index(request: HttpRequest) -> HttpResponse:
             "title": _("厂商合作意向"),
             "count": counts["interest"],
             "url": reverse("coordinator:interest"),
-            "oldest": _with_waiting(vendor_interest_queue()[:TODAY_OLDEST]),
-            "newest": _with_waiting(vendor_interest_queue(sort="newest")[:TODAY_NEWEST]),
+            "oldest": _with_waiting(
+                vendor_interest_queue()[:TODAY_OLDEST], since_field="waiting_since"
+            ),
+            "newest": _with_waiting(
+                vendor_interest_queue(sort="newest")[:TODAY_NEWEST], since_field="waiting_since"
+            ),
         },
         {
             "key": "demands",
@@ -330,7 +334,7 @@ def interest(request: HttpRequest) -> HttpResponse:
         "frontend/coordinator/interest.html",
         {
             "page": page,
-            "rows": _with_waiting(page.object_list),
+            "rows": _with_waiting(page.object_list, since_field="waiting_since"),
             "status": status,
             "sort": sort,
             "querystring": urlencode(kept),

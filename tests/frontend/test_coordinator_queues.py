@@ -292,6 +292,13 @@ def test_a_vendors_interest_waits_in_its_own_queue_until_introduced(
         f"#interest-{interest.pk}" in today.split('id="today-interest"')[1].split("</section>")[0]
     )
 
+    # a rematch refreshing the match row three days later leaves its waiting time alone
+    AuditEvent.objects.filter(action="match.interest").update(
+        created_at=timezone.now() - timedelta(days=3)
+    )
+    Match.objects.filter(pk=interest.pk).update(updated_at=timezone.now())
+    assert "等待 3 天" in coordinator.get("/coordinator/interest/").content.decode()
+
     # when approved from the queue it stays there, waiting to be introduced
     response = coordinator.post(
         f"/coordinator/matches/{interest.pk}/approve/",
