@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import Organization
 from apps.catalog.models import Offering, Region, Sector, SupplyKind, Technology
 from apps.catalog.selectors import offering_visible_queryset
+from apps.coordination.selectors import match_review_queue
 from apps.core.exceptions import BusinessError
 from apps.demands.models import Demand
 from apps.demands.selectors import demand_reveals_organization
@@ -424,15 +425,29 @@ def review_queue_count() -> int:
     return Match.objects.filter(status=Match.Status.SUGGESTED).count()
 
 
-def coordinator_match_panels(*, status: str, principal: Any = None) -> dict[str, Any]:
+def coordinator_match_panels(
+    *,
+    status: str,
+    principal: Any = None,
+    origin: str = "",
+    search: str = "",
+    sort: str = "score",
+    page: int = 1,
+) -> dict[str, Any]:
+    """One page of the coordinators' match queue (`match_review_queue`); pages are counted
+    by fetching one row more than shown, since COUNT over millions of suggestions is slow."""
     if status not in Match.Status.values:
         status = Match.Status.SUGGESTED
-    queryset = (match_visible_queryset(principal).filter(status=status).order_by("-score", "id"))[
-        :QUEUE_PAGE
-    ]
+    page = max(1, page)
+    offset = (page - 1) * QUEUE_PAGE
+    queryset = match_review_queue(status=status, origin=origin, search=search, sort=sort)
+    views = _views(queryset[offset : offset + QUEUE_PAGE + 1], principal=principal)
     return {
-        "matches": _views(queryset, principal=principal),
+        "matches": views[:QUEUE_PAGE],
         "statuses": Match.Status.choices,
+        "origins": Match.Origin.choices,
+        "page_number": page,
+        "has_next": len(views) > QUEUE_PAGE,
     }
 
 

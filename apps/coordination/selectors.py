@@ -9,7 +9,9 @@ from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast, Coalesce
 
 from apps.accounts.models import Organization
+from apps.catalog.models import Offering
 from apps.catalog.selectors import offering_review_queue
+from apps.demands.models import Demand
 from apps.demands.selectors import demand_review_queue
 from apps.matching.models import Match
 
@@ -22,6 +24,11 @@ ORGANIZATION_QUEUE_ORDERINGS: dict[str, tuple[str, ...]] = {
     "oldest": ("created_at", "id"),
     "newest": ("-created_at", "-id"),
     "name": ("name", "id"),
+}
+MATCH_QUEUE_ORDERINGS: dict[str, tuple[str, ...]] = {
+    "score": ("-score", "id"),
+    "newest": ("-updated_at", "-id"),
+    "oldest": ("updated_at", "id"),
 }
 INTEREST_QUEUE_ORDERINGS: dict[str, tuple[str, ...]] = {
     "oldest": ("waiting_since", "id"),
@@ -124,3 +131,21 @@ def organization_verification_queue(
     return queryset.order_by(
         *ORGANIZATION_QUEUE_ORDERINGS.get(sort, ORGANIZATION_QUEUE_ORDERINGS["oldest"])
     )
+
+
+def match_review_queue(
+    *, status: str, origin: str = "", search: str = "", sort: str = "score"
+) -> QuerySet[Match]:
+    """Matches in one status for the coordinators' match queue, best score first by default;
+    `origin` keeps engine suggestions or vendor interest, `search` matches the demand's title
+    or the offering's name. Millions of rows: page it without COUNT (see the view)."""
+    queryset = Match.objects.filter(status=status)
+    if origin in Match.Origin.values:
+        queryset = queryset.filter(origin=origin)
+    if search:
+        # Two semi-joins on the small sides rather than a join filter over every match.
+        queryset = queryset.filter(
+            Q(demand__in=Demand.objects.filter(title__icontains=search).values("pk"))
+            | Q(offering__in=Offering.objects.filter(name__icontains=search).values("pk"))
+        )
+    return queryset.order_by(*MATCH_QUEUE_ORDERINGS.get(sort, MATCH_QUEUE_ORDERINGS["score"]))

@@ -347,12 +347,27 @@ def interest(request: HttpRequest) -> HttpResponse:
 @coordinator_required
 def matches(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or "suggested"
+    filters = {
+        "origin": request.GET.get("origin", ""),
+        "search": request.GET.get("q", "").strip()[:100],
+        "sort": request.GET.get("sort", "score"),
+    }
+    number = request.GET.get("page", "")
+    kept = {key: value for key, value in request.GET.items() if key != "page" and value}
     return render(
         request,
         "frontend/coordinator/matches.html",
         {
             "status": status,
-            **matching.coordinator_match_panels(status=status, principal=request.user),
+            "filters": filters,
+            "querystring": urlencode(kept),
+            "sorts": [("score", _("匹配度")), ("newest", _("最新提交")), ("oldest", _("等待最久"))],
+            **matching.coordinator_match_panels(
+                status=status,
+                principal=request.user,
+                page=int(number) if number.isdigit() else 1,
+                **filters,
+            ),
         },
     )
 

@@ -381,3 +381,46 @@ def test_an_organisation_that_signed_up_today_is_found_among_those_awaiting_veri
     assert response["Location"].endswith("/coordinator/organizations/?q=%E9%9B%84%E5%AE%89")
     newcomer.refresh_from_db()
     assert newcomer.is_verified
+
+
+def test_the_match_queue_pages_past_the_first_fifty_and_filters_by_origin_and_text(
+    reference, web_for, coordinator_user
+):
+    # given 70 engine suggestions for one demand and one vendor interest with a low score
+    demand = factories.DemandFactory(title="石家庄智能水表")
+    offerings = Offering.objects.bulk_create(
+        factories.OfferingFactory.build(
+            organization=demand.organization, name=f"候选模组 {i}", function=None
+        )
+        for i in range(71)
+    )
+    Match.objects.bulk_create(
+        Match(
+            demand=demand,
+            offering=offering,
+            vendor_ids=[offering.organization_id],
+            pair_key=f"o:{offering.pk}",
+            kind="module",
+            score=90 - i,
+            engine_version="test",
+            computed_at=timezone.now(),
+            origin=Match.Origin.VENDOR_INTEREST if i == 70 else Match.Origin.ENGINE,
+        )
+        for i, offering in enumerate(offerings)
+    )
+    interest = Match.objects.get(origin=Match.Origin.VENDOR_INTEREST)
+    client = web_for(coordinator_user)
+
+    def ids(html: str) -> list[int]:
+        return [int(pk) for pk in re.findall(r'id="match-(\d+)"', html)]
+
+    # the first page holds the best 50, with a way to the next
+    first = client.get("/coordinator/matches/").content.decode()
+    assert len(ids(first)) == 50 and interest.pk not in ids(first)
+    assert 'rel="next"' in first
+    second = client.get("/coordinator/matches/?status=suggested&page=2").content.decode()
+    assert len(ids(second)) == 21 and ids(second)[-1] == interest.pk
+    assert 'rel="next"' not in second and "第 2 页" in second
+    # the origin filter and a search by product name both find the interest alone
+    for query in ({"origin": "vendor_interest"}, {"q": "候选模组 70"}):
+        assert ids(client.get("/coordinator/matches/", query).content.decode()) == [interest.pk]
