@@ -233,7 +233,7 @@ def explain(
 
     # Only the certificates asked of this offering's kind (a platform is never asked for IP68).
     asked = c.for_kind(ref.kind_vocab.codes[int(row["kind"][position])])
-    wanted = mask_to_int(asked.wanted_certs[0])
+    wanted = asked.bits["wanted_certs"]
     if not wanted:
         facts["certification"] = {"required": []}
     else:
@@ -247,9 +247,11 @@ def explain(
             unmet.append(
                 {"code": "certification", "figures": {"missing": _codes(cv, missing, len(cv))}}
             )
-    protocols = mask_to_int(asked.required_protocols[0])
+    protocols = asked.bits["required_protocols"]
     unspoken = (
-        0 if row["general"][position] else protocols & ~mask_to_int(row["protocol"][position])
+        protocols & ~mask_to_int(row["protocol"][position])
+        if protocols and not row["general"][position]
+        else 0
     )
     if unspoken:
         pv = ref.protocol_vocab

@@ -763,6 +763,14 @@ class KindRequirements:
     stated: bool
     function_table: np.ndarray
 
+    @cached_property
+    def bits(self) -> dict[str, int]:
+        """The masks as Python ints (explanations read them for every result)."""
+        return {
+            "wanted_certs": mask_to_int(self.wanted_certs[0]),
+            "required_protocols": mask_to_int(self.required_protocols[0]),
+        }
+
 
 def compile_demand(
     ref: ReferenceData,
