@@ -25,12 +25,13 @@ from apps.accounts.models import Organization
 from apps.accounts.services import organization_verify
 from apps.catalog.models import Offering, Scenario, Sector, SupplyKind
 from apps.catalog.services import (
+    OFFERING_FIELDS,
     offering_archive,
     offering_create,
     offering_review,
     offering_submit,
 )
-from apps.demands.services import demand_create, demand_review, demand_submit
+from apps.demands.services import DEMAND_FIELDS, demand_create, demand_review, demand_submit
 
 from . import loader
 from .engine import analyse_demand, match_offering
@@ -39,51 +40,6 @@ RELEVANCE_SET = Path(settings.BASE_DIR) / "eval" / "relevance" / "market.json"
 TOP = 5
 # The engine's list length: what the platform stores and shows per needed kind.
 LIMIT = 20
-OFFERING_FIELDS = (
-    "kind",
-    "function",
-    "name",
-    "model_number",
-    "description",
-    "sectors",
-    "scenarios",
-    "technologies",
-    "nationwide",
-    "regions",
-    "certifications",
-    "protocols",
-    "price_min",
-    "price_max",
-    "min_order",
-    "annual_capacity",
-    "lead_time_days",
-    "attributes",
-)
-DEMAND_FIELDS = (
-    "title",
-    "description",
-    "functions",
-    "technologies",
-    "technology_flexible",
-    "deployment",
-    "uplink_kbps",
-    "max_latency_ms",
-    "mobility",
-    "power_source",
-    "battery_life_years",
-    "coverage_depth",
-    "needs_voice",
-    "needs_video",
-    "needs_positioning",
-    "kinds_needed",
-    "regions",
-    "volume",
-    "unit_budget",
-    "budget_unit",
-    "rollout_months",
-    "certifications",
-    "protocols",
-)
 
 
 def relevance_set_read(path: Path = RELEVANCE_SET) -> dict[str, Any]:
