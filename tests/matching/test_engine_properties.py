@@ -21,7 +21,7 @@ from apps.matching.engine import (
     match_offering,
 )
 from apps.matching.engine.naive import naive_match_demand
-from apps.matching.engine.scoring import PRICE_FAR_BELOW, PRICE_LOW_RATIO
+from apps.matching.engine.scoring import PRICE_FAR_BELOW, PRICE_FLOOR, PRICE_LOW_RATIO
 
 from .engine_data import CERTIFICATIONS, DAY, NOW, PROTOCOLS, SECTORS, reference
 
@@ -182,7 +182,8 @@ def test_a_lower_price_never_lowers_the_price_sub_score_down_to_a_fifth_of_the_b
     offerings, vendors, demand, cut
 ):
     # Below PRICE_LOW_RATIO of the budget a price hints at another class of product and
-    # scores lower on purpose (a ¥600 valve is not what a ¥45,000 canal-gate tender wants).
+    # scores lower on purpose (a ¥600 valve is not what a ¥45,000 canal-gate tender wants);
+    # below PRICE_FLOOR of it the offering is not shown at all.
     index = _index(offerings, vendors)
     before = {r.offering_id: r for r in match_demand(index, demand, now=NOW, limit=1000).results}
     for offering in offerings:
@@ -193,9 +194,17 @@ def test_a_lower_price_never_lowers_the_price_sub_score_down_to_a_fifth_of_the_b
                 )
             )
     after = {r.offering_id: r for r in match_demand(index, demand, now=NOW, limit=1000).results}
-    assert before.keys() == after.keys()
     budget = demand.unit_budget
+    by_id = {o.id: o for o in offerings}
+    for offering_id in before.keys() - after.keys():
+        # only an offering now priced (above 0) under the floor of the budget may drop out
+        o = by_id[offering_id]
+        price = (o.price_min + o.price_max) / 2 * cut
+        assert budget is not None and 0 < price < PRICE_FLOOR * budget
+    assert after.keys() <= before.keys()
     for offering_id, result in before.items():
+        if offering_id not in after:
+            continue
         price_before = result.breakdown()["price"]["score"]
         price_after = after[offering_id].breakdown()["price"]
         if budget is not None and price_after["facts"]["price"] < PRICE_LOW_RATIO * budget:
