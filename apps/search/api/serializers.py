@@ -8,7 +8,7 @@ from rest_framework import serializers
 from apps.catalog.models import Function
 from apps.catalog.selectors import unknown_codes
 
-from ..backends.base import MAX_PAGE_SIZE, SORTS
+from ..backends.base import DEMAND, FACETS, MAX_PAGE_SIZE, OFFERING, SORTS
 from ..documents import VOLUME_BANDS
 from ..text import MAX_QUERY_LENGTH
 
@@ -192,34 +192,10 @@ def _response_serializer(name, hit, facets) -> type[serializers.Serializer]:
 OfferingSearchResponseSerializer = _response_serializer(
     "OfferingSearchResponse",
     OfferingHitSerializer,
-    _facets_serializer(
-        "OfferingSearchFacets",
-        (
-            "kind",
-            "function",
-            "sector",
-            "technology",
-            "region",
-            "certification",
-            "price",
-            "verified",
-        ),
-    ),
+    _facets_serializer("OfferingSearchFacets", FACETS[OFFERING]),
 )
 DemandSearchResponseSerializer = _response_serializer(
     "DemandSearchResponse",
     DemandHitSerializer,
-    _facets_serializer(
-        "DemandSearchFacets",
-        (
-            "kind",
-            "function",
-            "sector",
-            "technology",
-            "region",
-            "certification",
-            "volume",
-            "verified",
-        ),
-    ),
+    _facets_serializer("DemandSearchFacets", FACETS[DEMAND]),
 )
