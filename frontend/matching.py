@@ -105,6 +105,8 @@ class MatchView:
     note: str = ""
     can_express_interest: bool = False
     parts: list[dict] = field(default_factory=list)
+    # Each side's answer to an introduction ("需求方：待答复"), shown once introduced.
+    responses: list[str] = field(default_factory=list)
 
 
 def _criteria(breakdown: dict) -> list[dict]:
@@ -173,7 +175,15 @@ def _match_view(match: Match, offerings: dict[int, Offering], *, principal: Any)
             }
             for o in parts
         ],
+        responses=_responses(match) if match.status in INTRODUCED_STATUSES else [],
     )
+
+
+def _responses(match: Match) -> list[str]:
+    return [
+        _("需求方：%(answer)s") % {"answer": match.get_enterprise_response_display()},
+        _("供给方：%(answer)s") % {"answer": match.get_vendor_response_display()},
+    ]
 
 
 def _views(queryset: QuerySet[Match], *, principal: Any) -> list[MatchView]:
