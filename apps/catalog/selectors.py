@@ -189,6 +189,7 @@ def offering_review_queue_search(
     search: str = "",
     kind: str = "",
     sector: str = "",
+    scenario: str = "",
     technology: str = "",
     province: str = "",
     organization_id: int | None = None,
@@ -208,6 +209,8 @@ def offering_review_queue_search(
         queryset = queryset.filter(kind_id=kind)
     if sector:
         queryset = queryset.filter(sectors__contains=[sector])
+    if scenario:
+        queryset = queryset.filter(scenarios__contains=[scenario])
     if technology:
         queryset = queryset.filter(technologies__contains=[technology])
     if province:

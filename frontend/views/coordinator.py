@@ -190,6 +190,7 @@ def _queue_filters(request: HttpRequest) -> dict:
         "search": request.GET.get("q", "").strip()[:100],
         "kind": request.GET.get("kind", ""),
         "sector": request.GET.get("sector", ""),
+        "scenario": request.GET.get("scenario", ""),
         "technology": request.GET.get("technology", ""),
         "province": request.GET.get("province", ""),
         "organization_id": int(organization) if organization.isdigit() else None,
@@ -227,13 +228,21 @@ def _queue_page(request: HttpRequest, *, entity: str) -> HttpResponse:
             "filters": filters,
             "filtered": any(
                 kept.get(key)
-                for key in ("q", "kind", "sector", "technology", "province", "organization")
+                for key in (
+                    "q",
+                    "kind",
+                    "sector",
+                    "scenario",
+                    "technology",
+                    "province",
+                    "organization",
+                )
             ),
             "organization": organization,
             "querystring": urlencode(kept),
             "sorts": sorts,
             "kinds": SupplyKind.objects.all(),
-            "sectors": Sector.objects.all(),
+            "sectors": Sector.objects.prefetch_related("scenarios"),
             "technologies": Technology.objects.all(),
             "provinces": Region.objects.filter(level=Region.Level.PROVINCE),
             "queue_counts": coordinator_waiting_counts(),

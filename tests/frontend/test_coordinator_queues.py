@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.models import Organization
-from apps.catalog.models import Offering
+from apps.catalog.models import Offering, Scenario
 from apps.coordination.models import AuditEvent
 from apps.demands.models import Demand
 from apps.matching.models import Match
@@ -19,6 +19,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+GRID_SCENARIO = "smart_grid.distribution_automation"
 OLD_OFFERINGS = 300
 OLD_DEMANDS = 200
 
@@ -68,12 +69,14 @@ def newcomers(reference, web_for):
         name="RG255C RedCap 模组",
         technologies=["redcap"],
         sectors=["smart_grid"],
+        scenarios=[GRID_SCENARIO],
         status=Offering.Status.DRAFT,
     )
     demand = factories.DemandFactory(
         organization=enterprise,
         title="广州配网终端 RedCap 改造",
         sector=factories.sector("smart_grid"),
+        scenario=Scenario.objects.get(pk=GRID_SCENARIO),
         technologies=["redcap"],
         regions=["440100"],
         status=Demand.Status.DRAFT,
@@ -121,6 +124,7 @@ def test_a_demand_submitted_today_is_first_when_sorted_newest_and_found_by_searc
     for filters in (
         {"technology": "redcap"},
         {"sector": "smart_grid"},
+        {"scenario": GRID_SCENARIO},
         {"province": "440000"},  # it names Guangzhou, a city of the province
         {"organization": demand.organization_id},
     ):
@@ -152,6 +156,7 @@ def test_a_listing_submitted_today_is_found_in_the_offering_queue(
         {"q": "今日新厂商"},
         {"technology": "redcap"},
         {"sector": "smart_grid"},
+        {"scenario": GRID_SCENARIO},
     ):
         found = client.get("/coordinator/offerings/", filters).content.decode()
         assert row_ids(found, "offering") == [offering.pk], filters
