@@ -69,16 +69,15 @@ def test_a_vehicle_tracker_requested_on_nbiot_is_flagged_tech_misfit_suggesting_
     assert flag.figures["suggested"] == "cat1"
     assert "mobility" in flag.figures["failed_checks"]
     assert "LTE Cat.1" in flag.zh
-    # the Cat.1 terminal comes first, saying why it is shown instead of what was asked for;
-    # the NB-IoT terminal is still listed (they asked for it), below, saying why it misfits
-    assert [r.offering_id for r in analysis.results] == [cat1.id, nbiot.id]
+    # the Cat.1 terminal is shown, saying why instead of what was asked for; the NB-IoT one
+    # would not work, and the demand is open to alternatives, so it is not offered at all
+    assert [r.offering_id for r in analysis.results] == [cat1.id]
     first = explain_breakdown(analysis.results[0].breakdown(), REF.name)["technology"]
     assert first["en"] == (
         "You asked for NB-IoT, which falls short on mobility and positioning; this offering "
         "uses LTE Cat.1, which meets the profile."
     )
     assert "LTE Cat.1" in first["zh"] and "移动性" in first["zh"]
-    assert [u.code for u in analysis.results[1].unmet] == ["tech_misfit"]
 
 
 def test_a_demand_that_wants_only_its_technology_gets_only_that_technology():

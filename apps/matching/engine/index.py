@@ -108,9 +108,11 @@ class DemandSpec:
 
     `functions` are what it needs supplied (any kind; an offering fits when its kind has none
     of them, its function is one, or its function is general-purpose). With
-    `technology_flexible` (open to alternatives), every technology that meets the profile is
-    a candidate besides the requested ones: ranked after them, or first when no requested
-    technology can meet the profile.
+    `technology_flexible` (open to alternatives), the candidates are the technologies that
+    meet the profile: the requested ones that do first, no-dearer alternatives after them, or
+    every feasible one (the advised first) when no requested technology can meet the profile;
+    a requested technology that cannot is left out. Without it ("this technology only"), the
+    requested technologies are the candidates, misfits included.
     """
 
     id: int
@@ -788,10 +790,13 @@ def compile_demand(
         # Open to alternatives: a technology that meets the profile at no more cost than the
         # requested one is a candidate too, after it (the high–low mix: nobody asking for
         # Cat.1 wants a 5G module); when no requested one fits, every feasible one is, and
-        # the advised one is preferred.
+        # the advised one is preferred. A requested technology that cannot meet the profile
+        # is not offered to a demand open to alternatives: its offerings would only pad the
+        # list below the ones that work (the tech_misfit flag and each result's explanation
+        # say why it is missing).
         fitting = requested_bits & feasible_bits
         cheaper = (1 << fitting.bit_length()) - 1 if fitting else -1
-        allowed_bits = requested_bits | (feasible_bits & cheaper)
+        allowed_bits = feasible_bits & cheaper
         preferred_bits = fitting or recommended_bits
     elif requested_bits:
         allowed_bits = requested_bits

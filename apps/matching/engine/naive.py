@@ -84,7 +84,7 @@ def pair_score(
         rank = {t.code: t.cost_rank for t in ref.technologies}
         ceiling = max((rank[t] for t in fitting), default=None)
         cheaper = {t for t in feasible if ceiling is None or rank[t] <= ceiling}
-        allowed, preferred = requested | cheaper, fitting or recommended
+        allowed, preferred = cheaper, fitting or recommended
     elif requested:
         allowed, preferred = requested, requested & feasible
     else:

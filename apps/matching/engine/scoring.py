@@ -35,10 +35,10 @@ FUNCTION_GENERAL = 0.7
 FUNCTION_UNSTATED = 0.6
 # Sub-scores of technology fit: the preferred technology (requested and feasible, or the
 # cheapest feasible one) beats one that merely works; a technology-agnostic offering
-# (a platform) fits any. A requested technology that cannot meet the profile is still shown
-# (the demand asked for it) but below every offering that can: its negative sub-score costs
-# 4 × the technology weight (48 points at the default weights), more than the rest of the
-# relevance criteria can make up.
+# (a platform) fits any. A requested technology that cannot meet the profile is a candidate
+# only for a demand that wants that technology alone (open to alternatives, it is left out),
+# and then below every offering that can: its negative sub-score costs 4 × the technology
+# weight (48 points at the default weights), more than the other criteria can make up.
 TECH_PREFERRED = 1.0
 TECH_FEASIBLE = 0.7
 TECH_AGNOSTIC = 0.85
