@@ -40,6 +40,7 @@ from apps.matching.selectors import (
 # Pages list the best few; a demand's page does not need the long tail of weak suggestions.
 TOP_MATCHES = 10
 QUEUE_PAGE = 50
+REVIEW_COUNT_CAP = 1000
 INTRODUCED_STATUSES = (
     Match.Status.INTRODUCED,
     Match.Status.ACCEPTED,
@@ -432,7 +433,10 @@ def partner_suggestions(*, principal: Any, organization: Organization) -> dict[s
 
 
 def review_queue_count() -> int:
-    return Match.objects.filter(status=Match.Status.SUGGESTED).count()
+    """Suggested matches waiting for review, counted up to REVIEW_COUNT_CAP + 1 (shown as
+    "1,000+"): an exact COUNT over hundreds of thousands of suggestions took 190–480 ms of
+    the today page at 100k offerings, and nobody reviews the thousandth one from there."""
+    return Match.objects.filter(status=Match.Status.SUGGESTED)[: REVIEW_COUNT_CAP + 1].count()
 
 
 def coordinator_match_panels(

@@ -25,10 +25,13 @@ ORGANIZATION_QUEUE_ORDERINGS: dict[str, tuple[str, ...]] = {
     "newest": ("-created_at", "-id"),
     "name": ("name", "id"),
 }
+# Newest/oldest by when the match was first suggested (ids grow with creation): a rematch
+# rewrites rows' updated_at, and sorting 200k suggestions by it took 1.2 s at 100k offerings,
+# where walking the primary key backwards takes 4 ms.
 MATCH_QUEUE_ORDERINGS: dict[str, tuple[str, ...]] = {
     "score": ("-score", "id"),
-    "newest": ("-updated_at", "-id"),
-    "oldest": ("updated_at", "id"),
+    "newest": ("-id",),
+    "oldest": ("id",),
 }
 INTEREST_QUEUE_ORDERINGS: dict[str, tuple[str, ...]] = {
     "oldest": ("waiting_since", "id"),

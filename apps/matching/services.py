@@ -625,8 +625,19 @@ def full_rematch(
             MatchRun.objects.filter(pk=run.pk, lease_owner=owner).update(
                 status=MatchRun.Status.DONE, finished_at=timezone.now(), lease_until=None
             )
+    if finished:
+        _match_statistics_refresh()
     run.refresh_from_db()
     return run if run.status == MatchRun.Status.DONE else None
+
+
+def _match_statistics_refresh() -> None:
+    """ANALYZE the matches a full rematch has just rewritten. Until autovacuum gets round to
+    it, the planner's statistics are stale: after a 100k × 10k rematch it expected 738
+    suggested rows instead of 209,108, and the coordinators' match queue at page 20 took
+    1.1 s instead of 7 ms. ANALYZE samples 30,000 rows (≈ 0.2 s)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f'ANALYZE "{Match._meta.db_table}"')
 
 
 def _lease_run(

@@ -129,7 +129,12 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "frontend/coordinator/index.html",
-        {"counts": counts, "queue_counts": queue_counts, "queues": queues},
+        {
+            "counts": counts,
+            "queue_counts": queue_counts,
+            "queues": queues,
+            "review_count_cap": matching.REVIEW_COUNT_CAP,
+        },
     )
 
 

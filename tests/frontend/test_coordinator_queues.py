@@ -429,3 +429,31 @@ def test_the_match_queue_pages_past_the_first_fifty_and_filters_by_origin_and_te
     # the origin filter and a search by product name both find the interest alone
     for query in ({"origin": "vendor_interest"}, {"q": "候选模组 70"}):
         assert ids(client.get("/coordinator/matches/", query).content.decode()) == [interest.pk]
+
+
+def test_the_today_page_counts_suggested_matches_up_to_a_cap(
+    reference, web_for, coordinator_user, monkeypatch
+):
+    # given three suggested matches and a cap of two
+    from frontend import matching
+
+    monkeypatch.setattr(matching, "REVIEW_COUNT_CAP", 2)
+    demand = factories.DemandFactory()
+    for offering in factories.OfferingFactory.create_batch(3):
+        Match.objects.create(
+            demand=demand,
+            offering=offering,
+            vendor_ids=[offering.organization_id],
+            pair_key=f"o:{offering.pk}",
+            score=70,
+            engine_version="test",
+            computed_at=timezone.now(),
+        )
+    client = web_for(coordinator_user)
+
+    # then the today page says "more than two", not an exact figure it would have to count
+    assert "匹配审核 (2+)" in client.get("/coordinator/").content.decode()
+
+    # and an exact figure at or under the cap
+    Match.objects.filter(pk=Match.objects.order_by("pk").first().pk).update(status="approved")
+    assert "匹配审核 (2)" in client.get("/coordinator/").content.decode()
