@@ -375,3 +375,51 @@ def test_a_meter_that_does_not_speak_the_required_protocol_ranks_below_one_that_
     sentence = explain_breakdown(results[1].breakdown(), REF.name)["certification"]["en"]
     protocol = REF.name("protocol", "lwm2m")[1]
     assert sentence.endswith(f"Does not speak the required protocols: {protocol}.")
+
+
+def test_a_uwb_positioning_demand_gets_uwb_terminals_and_those_that_do_not_say_not_gnss_only():
+    # given three indoor tags on Cat.1: UWB, GNSS-only, and one that states no method
+    uwb = offering(kind="terminal", technologies=("cat1",), positioning=("uwb", "ble"))
+    gnss_only = offering(kind="terminal", technologies=("cat1",), positioning=("gnss",))
+    unstated = offering(kind="terminal", technologies=("cat1",))
+    # and a platform, which positions nothing and is never asked to
+    platform = offering(kind="platform", technologies=())
+    index = build(uwb, gnss_only, unstated, platform)
+    personnel = RequirementProfile(uplink_kbps=20, mobility=1, needs_positioning=True)
+
+    # when a mine asks for UWB personnel positioning
+    analysis = analyse_demand(
+        index,
+        demand(
+            profile=personnel,
+            positioning_method="uwb",
+            technologies=(),
+            kinds_needed=("terminal", "platform"),
+        ),
+        now=NOW,
+    )
+
+    # then the GNSS-only tag is not offered; the UWB one says it fits, the silent one says to ask
+    shown = {r.offering_id: r for r in analysis.results}
+    assert gnss_only.id not in shown
+    assert {uwb.id, unstated.id, platform.id} <= set(shown)
+    fits = explain_breakdown(shown[uwb.id].breakdown(), REF.name)["certification"]
+    assert "Supports the required UWB (high precision)." in fits["en"]
+    silent = explain_breakdown(shown[unstated.id].breakdown(), REF.name)["certification"]
+    assert "Does not state whether it supports the required UWB (high precision)" in silent["en"]
+    assert "UWB 高精度定位" in silent["zh"]
+    assert [u.code for u in shown[unstated.id].unmet] == ["positioning"]
+    assert "positioning" not in [u.code for u in shown[uwb.id].unmet]
+
+    # and without the need for positioning the method is not asked of anyone
+    anywhere = analyse_demand(
+        index,
+        demand(
+            profile=RequirementProfile(uplink_kbps=20),
+            positioning_method="uwb",
+            technologies=(),
+            kinds_needed=("terminal",),
+        ),
+        now=NOW,
+    )
+    assert gnss_only.id in {r.offering_id for r in anywhere.results}

@@ -171,10 +171,12 @@ def scope_to_kind(
     kind_protocols: np.ndarray,
     *,
     deploys: bool,
+    positions: bool,
 ) -> dict[str, np.ndarray]:
     """Demand columns as they apply to offerings of one kind: only the certifications asked
-    of that kind are required or wanted, `stated` says whether it names a function of it, and
-    a deployment requirement counts only for kinds that are deployed (`deploys`)."""
+    of that kind are required or wanted, `stated` says whether it names a function of it, a
+    deployment requirement counts only for kinds that are deployed (`deploys`), a
+    positioning method only for kinds that position (`positions`)."""
     return {
         **d,
         "required_certs": d["required_certs"] & kind_certs,
@@ -182,6 +184,7 @@ def scope_to_kind(
         "stated": intersects(d["functions"], kind_functions),
         "required_protocols": d["required_protocols"] & kind_protocols,
         "deploy_need": d["deploy_need"] if deploys else np.zeros_like(d["deploy_need"]),
+        "posit_need": d["posit_need"] if positions else np.zeros_like(d["posit_need"]),
     }
 
 
@@ -204,14 +207,17 @@ def relevance_floor(
 
     Its function fits (see function_fit); it is made for the demand's sector (a
     general-purpose function, or a listing naming no sector, serves any); it can be deployed
-    as the demand requires (public cloud / private, for kinds that are deployed); and it is
+    as the demand requires (public cloud / private, for kinds that are deployed); a module or
+    terminal that states its positioning methods states the one the demand requires (one
+    that states none may still: the explanation says it is unconfirmed); and it is
     priced within reach of the budget where both are in the same unit (price_in_class).
     `d` is scoped to the offerings' kind by `scope_to_kind`. Without `price` the price class
     is left for the caller to check (candidate sets shared by demands of any budget).
     """
     for_sector = o["general"] | empty(o["sector"]) | intersects(o["sector"], d["sector"])
     deployable = (d["deploy_need"] == 0) | ((o["deploy"] & d["deploy_need"]) != 0)
-    relevant = ~np.isnan(pair_function_fit(o, d)) & for_sector & deployable
+    positions = (d["posit_need"] == 0) | (o["posit"] == 0) | ((o["posit"] & d["posit_need"]) != 0)
+    relevant = ~np.isnan(pair_function_fit(o, d)) & for_sector & deployable & positions
     if price:
         relevant &= price_in_class(
             (o["price_min"] + o["price_max"]) / 2.0,
