@@ -13,12 +13,12 @@ from apps.catalog.models import Offering
 from apps.catalog.selectors import offering_review_queue
 from apps.demands.models import Demand
 from apps.demands.selectors import demand_review_queue
-from apps.matching.models import Match
+from apps.matching.models import REQUEST_ORIGINS, Match
 
 from .models import AuditEvent, TypicalCase
 
-# A vendor's interest waits on a coordinator until it is approved (or rejected) and then
-# until the parties are introduced.
+# A party's request for an introduction (a vendor's interest, an enterprise's request) waits
+# on a coordinator until it is approved (or rejected) and then until the parties are introduced.
 INTEREST_WAITING_STATUSES = (Match.Status.SUGGESTED, Match.Status.APPROVED)
 ORGANIZATION_QUEUE_ORDERINGS: dict[str, tuple[str, ...]] = {
     "oldest": ("created_at", "id"),
@@ -77,16 +77,17 @@ def typical_case_vendors_since(*, since: datetime | None) -> tuple[set[int], dat
 
 
 def vendor_interest_queue(*, status: str = "", sort: str = "oldest") -> QuerySet[Match]:
-    """Matches a vendor asked for that wait on a coordinator (to approve, or to introduce once
-    approved; `status` narrows to one of the two), with their demand and offering loaded.
+    """Matches a vendor or the enterprise asked to be introduced on that wait on a coordinator
+    (to approve, or to introduce once approved; `status` narrows to one of the two), with their
+    demand and offering loaded.
 
-    Each row carries `waiting_since`: when the interest was expressed (its audit row), since a
+    Each row carries `waiting_since`: when the request was made (its audit row), since a
     rematch refreshes the match row's own timestamps; the row's last change when unaudited.
     """
     statuses = [status] if status in INTEREST_WAITING_STATUSES else INTEREST_WAITING_STATUSES
     expressed = (
         AuditEvent.objects.filter(
-            action="match.interest",
+            action__in=("match.interest", "match.introduction_requested"),
             subject_type=Match._meta.model_name,
             subject_id=Cast(OuterRef("pk"), CharField()),
         )
@@ -94,7 +95,7 @@ def vendor_interest_queue(*, status: str = "", sort: str = "oldest") -> QuerySet
         .values("created_at")[:1]
     )
     return (
-        Match.objects.filter(origin=Match.Origin.VENDOR_INTEREST, status__in=statuses)
+        Match.objects.filter(origin__in=REQUEST_ORIGINS, status__in=statuses)
         .select_related("demand", "demand__organization", "offering", "offering__organization")
         .annotate(waiting_since=Coalesce(Subquery(expressed), F("updated_at")))
         .order_by(*INTEREST_QUEUE_ORDERINGS.get(sort, INTEREST_QUEUE_ORDERINGS["oldest"]))
@@ -108,7 +109,7 @@ def coordinator_waiting_counts() -> dict[str, int]:
         "offerings": offering_review_queue().count(),
         "demands": demand_review_queue().count(),
         "interest": Match.objects.filter(
-            origin=Match.Origin.VENDOR_INTEREST, status__in=INTEREST_WAITING_STATUSES
+            origin__in=REQUEST_ORIGINS, status__in=INTEREST_WAITING_STATUSES
         ).count(),
     }
 
