@@ -25,7 +25,7 @@ from apps.core.exceptions import BusinessError
 from apps.demands.models import Demand
 from apps.demands.selectors import demand_reveals_organization
 from apps.matching import services
-from apps.matching.models import Match, MismatchFlag
+from apps.matching.models import Match, MismatchFlag, RecommendationFeedback
 from apps.matching.selectors import (
     demand_for_matches,
     match_explanation,
@@ -35,6 +35,9 @@ from apps.matching.selectors import (
     mismatch_snapshot_latest,
     mismatch_trend,
     partner_suggestion_list,
+    recommendation_dismissed_keys,
+    recommendation_feedback_map,
+    recommendation_shortlisted_keys,
 )
 
 # Pages list the best few; a demand's page does not need the long tail of weak suggestions.
@@ -105,6 +108,14 @@ class MatchView:
     note: str = ""
     can_express_interest: bool = False
     parts: list[dict] = field(default_factory=list)
+    # The enterprise's verdict (its own cards, and coordinators reading it beside the match).
+    shortlisted: bool = False
+    dismissed: bool = False
+    dismissed_reason: str = ""
+    dismissed_note: str = ""
+    # The enterprise may still ask for an introduction; it already did.
+    can_request: bool = False
+    requested: bool = False
 
 
 def _criteria(breakdown: dict) -> list[dict]:
@@ -176,10 +187,24 @@ def _match_view(match: Match, offerings: dict[int, Offering], *, principal: Any)
     )
 
 
-def _views(queryset: QuerySet[Match], *, principal: Any) -> list[MatchView]:
+def _views(queryset: QuerySet[Match], *, principal: Any, feedback: bool = False) -> list[MatchView]:
+    """Cards for the matches; `feedback` adds the enterprise's verdicts (one query more)."""
     matches = list(queryset.select_related("demand", "demand__organization"))
     offerings = _offerings_of(matches)
-    return [_match_view(m, offerings, principal=principal) for m in matches]
+    views = [_match_view(m, offerings, principal=principal) for m in matches]
+    if feedback:
+        verdicts = recommendation_feedback_map(matches)
+        reasons = dict(RecommendationFeedback.Reason.choices)
+        for match, view in zip(matches, views, strict=True):
+            verdict = verdicts.get((match.demand_id, match.pair_key))
+            if verdict is not None:
+                view.shortlisted = verdict.shortlisted
+                view.dismissed = verdict.dismissed
+                view.dismissed_reason = reasons.get(verdict.dismissed_reason, "")
+                view.dismissed_note = verdict.dismissed_note
+            view.requested = match.origin == Match.Origin.ENTERPRISE_REQUEST
+            view.can_request = match.status in services.REQUESTABLE_STATUSES and not view.requested
+    return views
 
 
 # --- public -----------------------------------------------------------------------------
@@ -235,26 +260,68 @@ def _flag_help() -> dict[str, str]:
     }
 
 
-def demand_panels(*, principal: Any, demand: Demand) -> dict[str, Any]:
-    """Recommended suppliers, bundles, mismatch flags and introductions of one demand."""
+RECOMMENDATION_VIEWS = ("", "shortlisted", "dismissed")
+
+
+def demand_panels(*, principal: Any, demand: Demand, show: str = "") -> dict[str, Any]:
+    """Recommended suppliers, bundles, mismatch flags and introductions of one demand.
+
+    `show` picks the recommendations: "" those not dismissed, "shortlisted" or "dismissed".
+    """
     live = (
         match_visible_queryset(principal)
         .filter(demand=demand)
         .exclude(status=Match.Status.REJECTED)
     )
-    singles = live.filter(offering__isnull=False).order_by("-score")[:TOP_MATCHES]
-    bundles = live.filter(offering__isnull=True).order_by("-score")[:5]
+    dismissed = recommendation_dismissed_keys(demand_id=demand.pk)
+    shortlisted = recommendation_shortlisted_keys(demand_id=demand.pk)
+    show = show if show in RECOMMENDATION_VIEWS else ""
+    if show == "dismissed":
+        listed = live.filter(pair_key__in=dismissed)
+    elif show == "shortlisted":
+        listed = live.filter(pair_key__in=shortlisted)
+    else:
+        listed = live.exclude(pair_key__in=dismissed)
+    singles = listed.filter(offering__isnull=False).order_by("-score")[:TOP_MATCHES]
+    bundles = listed.filter(offering__isnull=True).order_by("-score")[:5]
     flags = mismatch_flag_open_list(
         principal=principal, subject_type=MismatchFlag.Subject.DEMAND, demand_ids=[demand.pk]
     )
     return {
-        "matches": _views(singles, principal=principal),
-        "bundles": _views(bundles, principal=principal),
+        "show": show,
+        "counts": {
+            "shortlisted": live.filter(pair_key__in=shortlisted).count(),
+            "dismissed": live.filter(pair_key__in=dismissed).count(),
+        },
+        "dismiss_reasons": RecommendationFeedback.Reason.choices,
+        "matches": _views(singles, principal=principal, feedback=True),
+        "bundles": _views(bundles, principal=principal, feedback=True),
         "flags": [_flag_view(f) for f in flags],
         "introductions": _introduction_views(
             live.filter(status__in=INTRODUCED_STATUSES), side="enterprise", principal=principal
         ),
     }
+
+
+def recommendation_act(
+    *, principal: Any, match_id: int, action: str, reason: str = "", note: str = ""
+) -> Match:
+    """shortlist / unshortlist / dismiss / restore / request on one of the principal's
+    recommendations, through the matching services (which check it is the enterprise's own)."""
+    match = _visible_match(principal, match_id)
+    if action == "shortlist":
+        services.recommendation_shortlist(actor=principal, match=match)
+    elif action == "unshortlist":
+        services.recommendation_shortlist(actor=principal, match=match, shortlisted=False)
+    elif action == "dismiss":
+        services.recommendation_dismiss(actor=principal, match=match, reason=reason, note=note)
+    elif action == "restore":
+        services.recommendation_restore(actor=principal, match=match)
+    elif action == "request":
+        services.match_introduction_request(actor=principal, match=match, note=note)
+    else:
+        raise BusinessError("unknown_action", _("未知操作。"))
+    return match
 
 
 # --- introductions ----------------------------------------------------------------------
@@ -441,7 +508,7 @@ def coordinator_match_panels(
     page = max(1, page)
     offset = (page - 1) * QUEUE_PAGE
     queryset = match_review_queue(status=status, origin=origin, search=search, sort=sort)
-    views = _views(queryset[offset : offset + QUEUE_PAGE + 1], principal=principal)
+    views = _views(queryset[offset : offset + QUEUE_PAGE + 1], principal=principal, feedback=True)
     return {
         "matches": views[:QUEUE_PAGE],
         "statuses": Match.Status.choices,

@@ -78,6 +78,11 @@ enterprise_patterns = (
             enterprise.demand_action,
             name="demand-action",
         ),
+        path(
+            "recommendations/<int:pk>/<str:action>/",
+            enterprise.recommendation_action,
+            name="recommendation-action",
+        ),
         path("wizard/scenarios/", enterprise.wizard_scenarios, name="wizard-scenarios"),
         path("wizard/profile/", enterprise.wizard_profile, name="wizard-profile"),
         path("wizard/advice/", enterprise.wizard_advice, name="wizard-advice"),

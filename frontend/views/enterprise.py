@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from apps.accounts.models import Organization
@@ -16,7 +18,7 @@ from apps.demands.selectors import demand_visible_queryset
 from apps.demands.services import demand_close, demand_create, demand_submit, demand_update
 
 from .. import matching
-from ..access import organization_required
+from ..access import organization_required, safe_next
 from ..advice import advice_for
 from ..forms.base import form_add_business_error, scenario_choices_for
 from ..forms.listings import DemandForm, RequirementProfileForm, profile_initial_for
@@ -150,9 +152,44 @@ def demand_detail(request: HttpRequest, organization: Organization, pk: int) -> 
             "demand": demand,
             "names": reference_names(),
             "advice": _advice_or_none(DemandForm.initial_from(demand)),
-            **matching.demand_panels(principal=request.user, demand=demand),
+            **matching.demand_panels(
+                principal=request.user, demand=demand, show=request.GET.get("show", "")
+            ),
         },
     )
+
+
+RECOMMENDATION_MESSAGES = {
+    "shortlist": _lazy("已加入收藏。"),
+    "unshortlist": _lazy("已取消收藏。"),
+    "dismiss": _lazy("已忽略该推荐，原因已反馈给平台协调员。"),
+    "restore": _lazy("已重新显示该推荐。"),
+    "request": _lazy("已请求平台协调员为您引荐。"),
+}
+
+
+@organization_required(ENTERPRISE)
+@require_POST
+def recommendation_action(
+    request: HttpRequest, organization: Organization, pk: int, action: str
+) -> HttpResponse:
+    """shortlist / unshortlist / dismiss (with a reason) / restore / request an introduction,
+    then back to the page the card was on."""
+    try:
+        match = matching.recommendation_act(
+            principal=request.user,
+            match_id=pk,
+            action=action,
+            reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", ""),
+        )
+    except BusinessError as error:
+        if error.status == 404:
+            raise Http404(error.message) from error
+        messages.error(request, error.message)
+        return redirect(safe_next(request, "enterprise:demands"))
+    messages.success(request, RECOMMENDATION_MESSAGES.get(action, _("已处理。")))
+    return redirect(safe_next(request, reverse("enterprise:demand", args=[match.demand_id])))
 
 
 @organization_required(ENTERPRISE)
