@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -23,11 +23,13 @@ from apps.catalog.selectors import offering_visible_queryset
 from apps.coordination.selectors import match_review_queue
 from apps.core.exceptions import BusinessError
 from apps.demands.models import Demand
-from apps.demands.selectors import demand_reveals_organization
+from apps.demands.selectors import demand_reveals_organization, demand_visible_queryset
 from apps.matching import services
 from apps.matching.models import Match, MismatchFlag, RecommendationFeedback
 from apps.matching.selectors import (
+    demand_disclosure,
     demand_for_matches,
+    demand_for_vendor,
     match_explanation,
     match_visible_queryset,
     mismatch_flag_open_counts,
@@ -38,6 +40,7 @@ from apps.matching.selectors import (
     recommendation_dismissed_keys,
     recommendation_feedback_map,
     recommendation_shortlisted_keys,
+    vendor_demand_matches,
 )
 
 # Pages list the best few; a demand's page does not need the long tail of weak suggestions.
@@ -434,12 +437,60 @@ def vendor_demand_panels(*, principal: Any, organization: Organization) -> dict[
         seen.add(view.demand_id)
         view.subtitle = view.enterprise
         view.title, view.demand_title = view.demand_title, view.title
-        # Interest turns a suggestion into a request for the coordinators (once, per offering).
-        view.can_express_interest = bool(
-            view.status == Match.Status.SUGGESTED and view.offering_id and not view.origin_label
-        )
         views.append(view)
-    return {"demand_matches": views[:QUEUE_PAGE]}
+    views = views[:QUEUE_PAGE]
+    # Every fitting offering of the vendor per demand: the card says how many, and the demand's
+    # page lets the vendor choose which one to propose.
+    fitting = dict(
+        Match.objects.filter(
+            demand_id__in=[v.demand_id for v in views], offering__organization=organization
+        )
+        .exclude(status=Match.Status.REJECTED)
+        .values("demand_id")
+        .annotate(n=Count("id"))
+        .values_list("demand_id", "n")
+    )
+    for view in views:
+        view.offering_count = fitting.get(view.demand_id, 1)  # type: ignore[attr-defined]
+    return {"demand_matches": views}
+
+
+def _can_propose(match: Match) -> bool:
+    """The vendor may still propose this offering: a suggestion not yet asked for by it."""
+    return (
+        match.status in services.REQUESTABLE_STATUSES
+        and match.origin != Match.Origin.VENDOR_INTEREST
+    )
+
+
+def vendor_demand(*, principal: Any, organization: Organization, demand_id: int) -> dict[str, Any]:
+    """One demand as a vendor reads it: the requirements, who posted it as far as it may know
+    (`demand_disclosure`), and every offering of its that fits, to choose which to propose.
+
+    Raises BusinessError `not_found` (404) for a demand the vendor may not open.
+    """
+    demand = demand_for_vendor(principal, demand_id)
+    if demand is None:
+        raise BusinessError("not_found", _("需求不存在。"), status=404)
+    disclosure = demand_disclosure(principal, demand)
+    matches = list(
+        vendor_demand_matches(principal, organization_id=organization.pk, demand_id=demand.pk)
+    )
+    offerings = _offerings_of(matches)
+    fitting = []
+    for match in matches:
+        view = _match_view(match, offerings, principal=principal)
+        view.can_express_interest = _can_propose(match)
+        fitting.append(view)
+    is_open = demand.status in (Demand.Status.PUBLISHED, Demand.Status.MATCHED)
+    return {
+        "demand": demand,
+        "organization_name": demand.organization.name if disclosure.organization else _("匿名企业"),
+        "contacts": _contact(demand.organization) if disclosure.contacts else "",
+        "fitting": fitting,
+        "is_open": is_open,
+        "can_propose": is_open and any(v.can_express_interest for v in fitting),
+    }
 
 
 def interest_express(
@@ -470,14 +521,24 @@ def partner_suggestions(*, principal: Any, organization: Organization) -> dict[s
         d.pk: d.title if demand_reveals_organization(principal, d) else _("匿名需求") + f" #{d.pk}"
         for d in Demand.objects.filter(pk__in=demand_ids)
     }
+    # The shared demands the vendor may open (to propose an offering there, together).
+    openable = set(
+        demand_visible_queryset(principal).filter(pk__in=demand_ids).values_list("pk", flat=True)
+    )
     return {
         "partners": [
             {
+                "id": p.partner_id,
                 "name": p.partner.name,
                 "kinds": "、".join(kinds.get(k, k) for k in p.kinds),
                 "score": p.demand_count,
                 "explanation": _text(p.explanation_zh, p.explanation_en),
                 "demands": [titles[d] for d in p.demand_ids[:5] if d in titles],
+                "demand_links": [
+                    {"id": d, "title": titles[d], "open": d in openable}
+                    for d in p.demand_ids[:5]
+                    if d in titles
+                ],
             }
             for p in suggestions
         ],

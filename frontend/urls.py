@@ -105,6 +105,7 @@ vendor_patterns = (
         path("import/template.xlsx", vendor.import_template, name="import-template"),
         path("export.xlsx", vendor.export, name="export"),
         path("demands/", vendor.matching_demands, name="demands"),
+        path("demands/<int:demand_id>/", vendor.demand_detail, name="demand"),
         path("demands/<int:demand_id>/interest/", vendor.express_interest, name="express-interest"),
         path("partners/", vendor.partners, name="partners"),
     ],
