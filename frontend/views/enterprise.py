@@ -7,7 +7,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from apps.accounts.models import Organization
@@ -159,13 +158,14 @@ def demand_detail(request: HttpRequest, organization: Organization, pk: int) -> 
     )
 
 
-RECOMMENDATION_MESSAGES = {
-    "shortlist": _lazy("已加入收藏。"),
-    "unshortlist": _lazy("已取消收藏。"),
-    "dismiss": _lazy("已忽略该推荐，原因已反馈给平台协调员。"),
-    "restore": _lazy("已重新显示该推荐。"),
-    "request": _lazy("已请求平台协调员为您引荐。"),
-}
+def _recommendation_done(action: str) -> str:
+    return {
+        "shortlist": _("已加入收藏。"),
+        "unshortlist": _("已取消收藏。"),
+        "dismiss": _("已忽略该推荐，原因已反馈给平台协调员。"),
+        "restore": _("已重新显示该推荐。"),
+        "request": _("已请求平台协调员为您引荐。"),
+    }.get(action, _("已处理。"))
 
 
 @organization_required(ENTERPRISE)
@@ -188,7 +188,7 @@ def recommendation_action(
             raise Http404(error.message) from error
         messages.error(request, error.message)
         return redirect(safe_next(request, "enterprise:demands"))
-    messages.success(request, RECOMMENDATION_MESSAGES.get(action, _("已处理。")))
+    messages.success(request, _recommendation_done(action))
     return redirect(safe_next(request, reverse("enterprise:demand", args=[match.demand_id])))
 
 
