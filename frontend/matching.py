@@ -36,6 +36,7 @@ from apps.matching.selectors import (
     mismatch_flag_open_list,
     mismatch_snapshot_latest,
     mismatch_trend,
+    new_matches_by_demand,
     partner_suggestion_list,
     recommendation_dismissed_keys,
     recommendation_feedback_map,
@@ -543,6 +544,31 @@ def partner_suggestions(*, principal: Any, organization: Organization) -> dict[s
             for p in suggestions
         ],
         "computed_at": min(p.computed_at for p in suggestions),
+    }
+
+
+# --- my work ----------------------------------------------------------------------------
+
+WORK_LIST = 10
+
+
+def work_panels(*, principal: Any, organization: Organization, since: Any) -> dict[str, Any]:
+    """The matching side of a member's home: introductions waiting on my answer, recent
+    introductions, and demands with matches new since `since` (per role of the organisation)."""
+    introductions = introductions_for(principal=principal, organization=organization)
+    new = {}
+    for side, wanted in (
+        ("enterprise", organization.is_enterprise),
+        ("vendor", organization.is_vendor),
+    ):
+        if wanted:
+            new[side] = new_matches_by_demand(
+                principal, organization_id=organization.pk, side=side, since=since, limit=WORK_LIST
+            )
+    return {
+        "waiting": [i for i in introductions if i["can_respond"]][:WORK_LIST],
+        "introductions": [i for i in introductions if not i["can_respond"]][:WORK_LIST],
+        "new_matches": new,
     }
 
 

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path, reverse_lazy
 
-from .views import accounts, coordinator, enterprise, introductions, public, vendor
+from .views import accounts, coordinator, enterprise, introductions, public, vendor, work
 
 REGISTRATION = "frontend/accounts/registration/"
 
@@ -154,6 +154,7 @@ urlpatterns = [
     path("vendors/<int:pk>/", public.vendor, name="vendor"),
     path("regions/cities/", accounts.region_cities, name="region-cities"),
     path("accounts/", include(account_patterns)),
+    path("my-work/", work.my_work, name="my-work"),
     path("introductions/", introductions.introduction_list, name="introductions"),
     path(
         "introductions/<int:pk>/respond/",

@@ -5,9 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Greatest
 
 from apps.accounts.selectors import is_coordinator, principal_org_ids
@@ -163,6 +175,38 @@ def recommendation_shortlisted_keys(*, demand_id: int) -> QuerySet:
     return RecommendationFeedback.objects.filter(demand_id=demand_id, shortlisted=True).values(
         "pair_key"
     )
+
+
+def new_matches_by_demand(
+    principal: Any, *, organization_id: int, side: str, since: datetime, limit: int = 10
+) -> list[dict[str, Any]]:
+    """Demands with matches stored since `since`, most new matches first: for the enterprise
+    (`side` "enterprise") its own demands' recommendations, for a vendor the open demands its
+    offerings fit. Each row: demand_id, title, new (count). Dismissed recommendations and
+    rejected matches do not count."""
+    queryset = match_visible_queryset(principal).filter(created_at__gt=since)
+    if side == "enterprise":
+        queryset = queryset.filter(demand__organization_id=organization_id).exclude(
+            pair_key__in=RecommendationFeedback.objects.filter(
+                demand_id=OuterRef("demand_id")
+            )
+            .exclude(dismissed_reason="")
+            .values("pair_key")
+        )
+    else:
+        queryset = queryset.filter(
+            offering__organization_id=organization_id,
+            demand__status__in=(Demand.Status.PUBLISHED, Demand.Status.MATCHED),
+        )
+    rows = (
+        queryset.exclude(status=Match.Status.REJECTED)
+        .values("demand_id", "demand__title")
+        .annotate(new=Count("id"))
+        .order_by("-new", "-demand_id")[:limit]
+    )
+    return [
+        {"demand_id": r["demand_id"], "title": r["demand__title"], "new": r["new"]} for r in rows
+    ]
 
 
 def offering_for_matches(principal: Any, offering_id: int):
