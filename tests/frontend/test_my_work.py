@@ -100,3 +100,17 @@ def test_the_nav_links_the_role_home(world, web_for):
 def test_anonymous_visitors_are_sent_to_log_in():
     response = Client().get("/my-work/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_my_work_reads_in_english(world, web_for):
+    import re
+
+    factories.stored_match(world["demand"], world["offering"])
+    client = web_for(world["vendor_user"])
+    client.cookies["django_language"] = "en"
+    page = client.get("/my-work/").content.decode()
+    main = page[page.index("<main") : page.index("</main>")]
+    assert "My work" in main and "New demands my offerings fit" in main
+    for data in ("宁波水表", "未完成的 DTU", "石家庄智能水表"):
+        main = main.replace(data, "")
+    assert not re.search(r"[\u4e00-\u9fff]", main), re.findall(r"[\u4e00-\u9fff]+", main)

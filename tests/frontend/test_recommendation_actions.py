@@ -111,3 +111,22 @@ def test_another_enterprise_cannot_act_on_the_cards(cards, web_for):
     )
     assert response.status_code == 403
     assert not RecommendationFeedback.objects.exists()
+
+
+def test_the_cards_and_their_actions_read_in_english(cards, web_for):
+    import re
+
+    client = web_for(cards["enterprise_user"])
+    client.post(
+        f"/enterprise/recommendations/{cards['module'].pk}/dismiss/",
+        {"reason": "price", "note": "too dear"},
+    )
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/enterprise/demands/{cards['demand'].pk}/?show=dismissed").content.decode()
+    section = page[page.index('<section id="matches">') : page.index('<section id="bundles">')]
+    assert "Dismissed (1)" in section and "Show again" in section
+    assert "Dismissed by the enterprise: Price above budget — too dear" in section
+    # nothing of the interface is left in Chinese (the offerings' own names are data)
+    for name in ("BC260Y 模组", "宁波水表"):
+        section = section.replace(name, "")
+    assert not re.search(r"[\u4e00-\u9fff]", section), re.findall(r"[\u4e00-\u9fff]+", section)

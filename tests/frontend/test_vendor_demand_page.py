@@ -131,3 +131,22 @@ def test_a_partner_suggestion_links_the_partner_and_the_shared_demands(market, w
     page = web_for(market["vendor_user"]).get("/vendor/partners/").content.decode()
     assert f'href="/vendors/{partner.pk}/"' in page
     assert f'href="/vendor/demands/{market["demand"].pk}/"' in page
+
+
+def test_the_demand_page_reads_in_english(market, web_for):
+    import re
+
+    client = web_for(market["vendor_user"])
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/vendor/demands/{market['demand'].pk}/").content.decode()
+    main = page[page.index("<main") : page.index("</main>")]
+    assert "Anonymous" in main or "anonymous" in main
+    assert "Propose the chosen offering" in main
+    for data in (
+        "石家庄智能水表改造",
+        "20 万只 NB-IoT 水表，井下安装。",
+        "BC260Y 通用模组",
+        "NB-IoT 水表专用模组",
+    ):
+        main = main.replace(data, "")
+    assert not re.search(r"[\u4e00-\u9fff]", main), re.findall(r"[\u4e00-\u9fff]+", main)
