@@ -586,6 +586,7 @@ def coordinator_match_panels(
     origin: str = "",
     search: str = "",
     sort: str = "score",
+    feedback: str = "",
     page: int = 1,
 ) -> dict[str, Any]:
     """One page of the coordinators' match queue (`match_review_queue`); pages are counted
@@ -594,12 +595,15 @@ def coordinator_match_panels(
         status = Match.Status.SUGGESTED
     page = max(1, page)
     offset = (page - 1) * QUEUE_PAGE
-    queryset = match_review_queue(status=status, origin=origin, search=search, sort=sort)
+    queryset = match_review_queue(
+        status=status, origin=origin, search=search, sort=sort, feedback=feedback
+    )
     views = _views(queryset[offset : offset + QUEUE_PAGE + 1], principal=principal, feedback=True)
     return {
         "matches": views[:QUEUE_PAGE],
         "statuses": Match.Status.choices,
         "origins": Match.Origin.choices,
+        "feedback_choices": [("dismissed", _("需求方已忽略")), ("shortlisted", _("需求方已收藏"))],
         "page_number": page,
         "has_next": len(views) > QUEUE_PAGE,
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast, Coalesce
 
 from apps.accounts.models import Organization
@@ -13,7 +13,7 @@ from apps.catalog.models import Offering
 from apps.catalog.selectors import offering_review_queue
 from apps.demands.models import Demand
 from apps.demands.selectors import demand_review_queue
-from apps.matching.models import REQUEST_ORIGINS, Match
+from apps.matching.models import REQUEST_ORIGINS, Match, RecommendationFeedback
 
 from .models import AuditEvent, TypicalCase
 
@@ -134,15 +134,30 @@ def organization_verification_queue(
     )
 
 
+# The enterprise's verdicts a coordinator may narrow the match queue to.
+FEEDBACK_FILTERS = ("dismissed", "shortlisted")
+
+
 def match_review_queue(
-    *, status: str, origin: str = "", search: str = "", sort: str = "score"
+    *, status: str, origin: str = "", search: str = "", sort: str = "score", feedback: str = ""
 ) -> QuerySet[Match]:
     """Matches in one status for the coordinators' match queue, best score first by default;
-    `origin` keeps engine suggestions or vendor interest, `search` matches the demand's title
-    or the offering's name. Millions of rows: page it without COUNT (see the view)."""
+    `origin` keeps engine suggestions or requested introductions, `search` matches the demand's
+    title or the offering's name, `feedback` keeps the ones the enterprise dismissed (or
+    shortlisted). Millions of rows: page it without COUNT (see the view)."""
     queryset = Match.objects.filter(status=status)
     if origin in Match.Origin.values:
         queryset = queryset.filter(origin=origin)
+    if feedback in FEEDBACK_FILTERS:
+        verdicts = RecommendationFeedback.objects.filter(
+            demand_id=OuterRef("demand_id"), pair_key=OuterRef("pair_key")
+        )
+        verdicts = (
+            verdicts.exclude(dismissed_reason="")
+            if feedback == "dismissed"
+            else verdicts.filter(shortlisted=True)
+        )
+        queryset = queryset.filter(Exists(verdicts))
     if search:
         # Two semi-joins on the small sides rather than a join filter over every match.
         queryset = queryset.filter(

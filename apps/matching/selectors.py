@@ -187,9 +187,7 @@ def new_matches_by_demand(
     queryset = match_visible_queryset(principal).filter(created_at__gt=since)
     if side == "enterprise":
         queryset = queryset.filter(demand__organization_id=organization_id).exclude(
-            pair_key__in=RecommendationFeedback.objects.filter(
-                demand_id=OuterRef("demand_id")
-            )
+            pair_key__in=RecommendationFeedback.objects.filter(demand_id=OuterRef("demand_id"))
             .exclude(dismissed_reason="")
             .values("pair_key")
         )

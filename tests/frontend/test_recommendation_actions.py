@@ -130,3 +130,15 @@ def test_the_cards_and_their_actions_read_in_english(cards, web_for):
     for name in ("BC260Y 模组", "宁波水表"):
         section = section.replace(name, "")
     assert not re.search(r"[\u4e00-\u9fff]", section), re.findall(r"[\u4e00-\u9fff]+", section)
+
+
+def test_the_coordinator_narrows_the_match_queue_to_dismissed_recommendations(cards, web_for):
+    web_for(cards["enterprise_user"]).post(
+        f"/enterprise/recommendations/{cards['module'].pk}/dismiss/", {"reason": "region"}
+    )
+    coordinator = web_for(factories.coordinator())
+    page = coordinator.get("/coordinator/matches/?feedback=dismissed").content.decode()
+    assert f'id="match-{cards["module"].pk}"' in page
+    assert f'id="match-{cards["meter"].pk}"' not in page
+    everything = coordinator.get("/coordinator/matches/").content.decode()
+    assert f'id="match-{cards["meter"].pk}"' in everything
