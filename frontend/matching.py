@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -361,6 +362,10 @@ def _introduction_views(queryset: QuerySet[Match], *, side: str, principal: Any)
             {
                 "id": match.pk,
                 "title": title,
+                # Where the title leads: the demand's page for either side.
+                "url": reverse("vendor:demand", args=[match.demand_id])
+                if side == "vendor"
+                else reverse("enterprise:demand", args=[match.demand_id]),
                 "counterpart": counterpart,
                 "score": match.score,
                 "status": match.status,

@@ -150,3 +150,15 @@ def test_the_demand_page_reads_in_english(market, web_for):
     ):
         main = main.replace(data, "")
     assert not re.search(r"[\u4e00-\u9fff]", main), re.findall(r"[\u4e00-\u9fff]+", main)
+
+
+def test_a_vendor_opens_a_demand_from_search_and_from_its_introductions(market, web_for):
+    from apps.search.services import search_reindex
+
+    search_reindex()
+    client = web_for(market["vendor_user"])
+    found = client.get("/search/?entity=demand&q=水表").content.decode()
+    assert f'href="/vendor/demands/{market["demand"].pk}/"' in found
+    Match.objects.filter(pk=market["module"].pk).update(status=Match.Status.INTRODUCED)
+    introductions = client.get("/introductions/").content.decode()
+    assert f'href="/vendor/demands/{market["demand"].pk}/"' in introductions
