@@ -1258,6 +1258,16 @@ def _requested_origin(match: Match, origin: str) -> str:
     return origin if match.origin == Match.Origin.ENGINE else match.origin
 
 
+def _requested_note(match: Match, origin: str, note: str) -> str:
+    """A party's note replaces its own earlier one; when the other side asked first, both are
+    kept for the coordinator."""
+    if match.origin in (Match.Origin.ENGINE, origin) or not match.note:
+        return note
+    if not note:
+        return match.note
+    return f"{match.note} / {note}"[: Match._meta.get_field("note").max_length]
+
+
 def _require_demand_owner(actor: Any, match: Match) -> None:
     if match.demand.organization_id not in getattr(actor, "organization_ids", frozenset()):
         raise PermissionDenied("not_demand_owner", _("只有发布该需求的企业可以执行此操作。"))
@@ -1276,7 +1286,10 @@ def match_introduction_request(*, actor: Any, match: Match, note: str = "") -> M
 
     def decide(locked: Match) -> dict[str, Any]:
         _require_requestable(locked)
-        return {"origin": _requested_origin(locked, Match.Origin.ENTERPRISE_REQUEST)}
+        return {
+            "origin": _requested_origin(locked, Match.Origin.ENTERPRISE_REQUEST),
+            "note": _requested_note(locked, Match.Origin.ENTERPRISE_REQUEST, note),
+        }
 
     with transaction.atomic():
         requested = _transition(
@@ -1286,7 +1299,6 @@ def match_introduction_request(*, actor: Any, match: Match, note: str = "") -> M
             action="introduction_requested",
             data={"note": note},
             decide=decide,
-            note=note,
         )
         RecommendationFeedback.objects.filter(
             demand_id=match.demand_id, pair_key=match.pair_key
@@ -1405,8 +1417,8 @@ def interest_express(*, actor: Any, demand: Demand, offering: Offering, note: st
         )
         if existing is not None:
             _require_requestable(existing)
+            existing.note = _requested_note(existing, Match.Origin.VENDOR_INTEREST, note)
             existing.origin = _requested_origin(existing, Match.Origin.VENDOR_INTEREST)
-            existing.note = note
             existing.save(update_fields=["origin", "note", "updated_at"])
             match = existing
         else:

@@ -184,3 +184,24 @@ def test_a_public_demand_names_its_organisation_but_keeps_contacts(market):
     market["demand"].refresh_from_db()
     seen = demand_disclosure(market["vendor_user"], market["demand"])
     assert (seen.organization, seen.contacts) == (True, False)
+
+
+def test_when_the_vendor_asks_too_both_notes_reach_the_coordinator(market):
+    # given the enterprise asked first, with a note
+    services.match_introduction_request(
+        actor=market["enterprise_user"], match=market["match"], note="希望尽快对接"
+    )
+    # when the vendor expresses interest with the same offering
+    interest = services.interest_express(
+        actor=market["vendor_user"],
+        demand=market["demand"],
+        offering=market["match"].offering,
+        note="可提供样品",
+    )
+    # then the first to ask stays the origin and both notes are kept
+    assert interest.pk == market["match"].pk
+    assert (interest.origin, interest.note) == (
+        Match.Origin.ENTERPRISE_REQUEST,
+        "希望尽快对接 / 可提供样品",
+    )
+    assert AuditEvent.objects.filter(action="match.interest").count() == 1
