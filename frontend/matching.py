@@ -13,7 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -23,18 +24,25 @@ from apps.catalog.selectors import offering_visible_queryset
 from apps.coordination.selectors import match_review_queue
 from apps.core.exceptions import BusinessError
 from apps.demands.models import Demand
-from apps.demands.selectors import demand_reveals_organization
+from apps.demands.selectors import demand_reveals_organization, demand_visible_queryset
 from apps.matching import services
-from apps.matching.models import Match, MismatchFlag
+from apps.matching.models import Match, MismatchFlag, RecommendationFeedback
 from apps.matching.selectors import (
+    demand_disclosure,
     demand_for_matches,
+    demand_for_vendor,
     match_explanation,
     match_visible_queryset,
     mismatch_flag_open_counts,
     mismatch_flag_open_list,
     mismatch_snapshot_latest,
     mismatch_trend,
+    new_matches_by_demand,
     partner_suggestion_list,
+    recommendation_dismissed_keys,
+    recommendation_feedback_map,
+    recommendation_shortlisted_keys,
+    vendor_demand_matches,
 )
 
 # Pages list the best few; a demand's page does not need the long tail of weak suggestions.
@@ -108,6 +116,14 @@ class MatchView:
     parts: list[dict] = field(default_factory=list)
     # Each side's answer to an introduction ("需求方：待答复"), shown once introduced.
     responses: list[str] = field(default_factory=list)
+    # The enterprise's verdict (its own cards, and coordinators reading it beside the match).
+    shortlisted: bool = False
+    dismissed: bool = False
+    dismissed_reason: str = ""
+    dismissed_note: str = ""
+    # The enterprise may still ask for an introduction; it already did.
+    can_request: bool = False
+    requested: bool = False
 
 
 def _criteria(breakdown: dict) -> list[dict]:
@@ -187,10 +203,24 @@ def _responses(match: Match) -> list[str]:
     ]
 
 
-def _views(queryset: QuerySet[Match], *, principal: Any) -> list[MatchView]:
+def _views(queryset: QuerySet[Match], *, principal: Any, feedback: bool = False) -> list[MatchView]:
+    """Cards for the matches; `feedback` adds the enterprise's verdicts (one query more)."""
     matches = list(queryset.select_related("demand", "demand__organization"))
     offerings = _offerings_of(matches)
-    return [_match_view(m, offerings, principal=principal) for m in matches]
+    views = [_match_view(m, offerings, principal=principal) for m in matches]
+    if feedback:
+        verdicts = recommendation_feedback_map(matches)
+        reasons = dict(RecommendationFeedback.Reason.choices)
+        for match, view in zip(matches, views, strict=True):
+            verdict = verdicts.get((match.demand_id, match.pair_key))
+            if verdict is not None:
+                view.shortlisted = verdict.shortlisted
+                view.dismissed = verdict.dismissed
+                view.dismissed_reason = reasons.get(verdict.dismissed_reason, "")
+                view.dismissed_note = verdict.dismissed_note
+            view.requested = match.origin == Match.Origin.ENTERPRISE_REQUEST
+            view.can_request = match.status in services.REQUESTABLE_STATUSES and not view.requested
+    return views
 
 
 # --- public -----------------------------------------------------------------------------
@@ -246,26 +276,68 @@ def _flag_help() -> dict[str, str]:
     }
 
 
-def demand_panels(*, principal: Any, demand: Demand) -> dict[str, Any]:
-    """Recommended suppliers, bundles, mismatch flags and introductions of one demand."""
+RECOMMENDATION_VIEWS = ("", "shortlisted", "dismissed")
+
+
+def demand_panels(*, principal: Any, demand: Demand, show: str = "") -> dict[str, Any]:
+    """Recommended suppliers, bundles, mismatch flags and introductions of one demand.
+
+    `show` picks the recommendations: "" those not dismissed, "shortlisted" or "dismissed".
+    """
     live = (
         match_visible_queryset(principal)
         .filter(demand=demand)
         .exclude(status=Match.Status.REJECTED)
     )
-    singles = live.filter(offering__isnull=False).order_by("-score")[:TOP_MATCHES]
-    bundles = live.filter(offering__isnull=True).order_by("-score")[:5]
+    dismissed = recommendation_dismissed_keys(demand_id=demand.pk)
+    shortlisted = recommendation_shortlisted_keys(demand_id=demand.pk)
+    show = show if show in RECOMMENDATION_VIEWS else ""
+    if show == "dismissed":
+        listed = live.filter(pair_key__in=dismissed)
+    elif show == "shortlisted":
+        listed = live.filter(pair_key__in=shortlisted)
+    else:
+        listed = live.exclude(pair_key__in=dismissed)
+    singles = listed.filter(offering__isnull=False).order_by("-score")[:TOP_MATCHES]
+    bundles = listed.filter(offering__isnull=True).order_by("-score")[:5]
     flags = mismatch_flag_open_list(
         principal=principal, subject_type=MismatchFlag.Subject.DEMAND, demand_ids=[demand.pk]
     )
     return {
-        "matches": _views(singles, principal=principal),
-        "bundles": _views(bundles, principal=principal),
+        "show": show,
+        "counts": {
+            "shortlisted": live.filter(pair_key__in=shortlisted).count(),
+            "dismissed": live.filter(pair_key__in=dismissed).count(),
+        },
+        "dismiss_reasons": RecommendationFeedback.Reason.choices,
+        "matches": _views(singles, principal=principal, feedback=True),
+        "bundles": _views(bundles, principal=principal, feedback=True),
         "flags": [_flag_view(f) for f in flags],
         "introductions": _introduction_views(
             live.filter(status__in=INTRODUCED_STATUSES), side="enterprise", principal=principal
         ),
     }
+
+
+def recommendation_act(
+    *, principal: Any, match_id: int, action: str, reason: str = "", note: str = ""
+) -> Match:
+    """shortlist / unshortlist / dismiss / restore / request on one of the principal's
+    recommendations, through the matching services (which check it is the enterprise's own)."""
+    match = _visible_match(principal, match_id)
+    if action == "shortlist":
+        services.recommendation_shortlist(actor=principal, match=match)
+    elif action == "unshortlist":
+        services.recommendation_shortlist(actor=principal, match=match, shortlisted=False)
+    elif action == "dismiss":
+        services.recommendation_dismiss(actor=principal, match=match, reason=reason, note=note)
+    elif action == "restore":
+        services.recommendation_restore(actor=principal, match=match)
+    elif action == "request":
+        services.match_introduction_request(actor=principal, match=match, note=note)
+    else:
+        raise BusinessError("unknown_action", _("未知操作。"))
+    return match
 
 
 # --- introductions ----------------------------------------------------------------------
@@ -301,6 +373,10 @@ def _introduction_views(queryset: QuerySet[Match], *, side: str, principal: Any)
             {
                 "id": match.pk,
                 "title": title,
+                # Where the title leads: the demand's page for either side.
+                "url": reverse("vendor:demand", args=[match.demand_id])
+                if side == "vendor"
+                else reverse("enterprise:demand", args=[match.demand_id]),
                 "counterpart": counterpart,
                 "score": match.score,
                 "status": match.status,
@@ -378,12 +454,60 @@ def vendor_demand_panels(*, principal: Any, organization: Organization) -> dict[
         seen.add(view.demand_id)
         view.subtitle = view.enterprise
         view.title, view.demand_title = view.demand_title, view.title
-        # Interest turns a suggestion into a request for the coordinators (once, per offering).
-        view.can_express_interest = bool(
-            view.status == Match.Status.SUGGESTED and view.offering_id and not view.origin_label
-        )
         views.append(view)
-    return {"demand_matches": views[:QUEUE_PAGE]}
+    views = views[:QUEUE_PAGE]
+    # Every fitting offering of the vendor per demand: the card says how many, and the demand's
+    # page lets the vendor choose which one to propose.
+    fitting = dict(
+        Match.objects.filter(
+            demand_id__in=[v.demand_id for v in views], offering__organization=organization
+        )
+        .exclude(status=Match.Status.REJECTED)
+        .values("demand_id")
+        .annotate(n=Count("id"))
+        .values_list("demand_id", "n")
+    )
+    for view in views:
+        view.offering_count = fitting.get(view.demand_id, 1)  # type: ignore[attr-defined]
+    return {"demand_matches": views}
+
+
+def _can_propose(match: Match) -> bool:
+    """The vendor may still propose this offering: a suggestion not yet asked for by it."""
+    return (
+        match.status in services.REQUESTABLE_STATUSES
+        and match.origin != Match.Origin.VENDOR_INTEREST
+    )
+
+
+def vendor_demand(*, principal: Any, organization: Organization, demand_id: int) -> dict[str, Any]:
+    """One demand as a vendor reads it: the requirements, who posted it as far as it may know
+    (`demand_disclosure`), and every offering of its that fits, to choose which to propose.
+
+    Raises BusinessError `not_found` (404) for a demand the vendor may not open.
+    """
+    demand = demand_for_vendor(principal, demand_id)
+    if demand is None:
+        raise BusinessError("not_found", _("需求不存在。"), status=404)
+    disclosure = demand_disclosure(principal, demand)
+    matches = list(
+        vendor_demand_matches(principal, organization_id=organization.pk, demand_id=demand.pk)
+    )
+    offerings = _offerings_of(matches)
+    fitting = []
+    for match in matches:
+        view = _match_view(match, offerings, principal=principal)
+        view.can_express_interest = _can_propose(match)
+        fitting.append(view)
+    is_open = demand.status in (Demand.Status.PUBLISHED, Demand.Status.MATCHED)
+    return {
+        "demand": demand,
+        "organization_name": demand.organization.name if disclosure.organization else _("匿名企业"),
+        "contacts": _contact(demand.organization) if disclosure.contacts else "",
+        "fitting": fitting,
+        "is_open": is_open,
+        "can_propose": is_open and any(v.can_express_interest for v in fitting),
+    }
 
 
 def interest_express(
@@ -414,18 +538,53 @@ def partner_suggestions(*, principal: Any, organization: Organization) -> dict[s
         d.pk: d.title if demand_reveals_organization(principal, d) else _("匿名需求") + f" #{d.pk}"
         for d in Demand.objects.filter(pk__in=demand_ids)
     }
+    # The shared demands the vendor may open (to propose an offering there, together).
+    openable = set(
+        demand_visible_queryset(principal).filter(pk__in=demand_ids).values_list("pk", flat=True)
+    )
     return {
         "partners": [
             {
+                "id": p.partner_id,
                 "name": p.partner.name,
                 "kinds": "、".join(kinds.get(k, k) for k in p.kinds),
                 "score": p.demand_count,
                 "explanation": _text(p.explanation_zh, p.explanation_en),
                 "demands": [titles[d] for d in p.demand_ids[:5] if d in titles],
+                "demand_links": [
+                    {"id": d, "title": titles[d], "open": d in openable}
+                    for d in p.demand_ids[:5]
+                    if d in titles
+                ],
             }
             for p in suggestions
         ],
         "computed_at": min(p.computed_at for p in suggestions),
+    }
+
+
+# --- my work ----------------------------------------------------------------------------
+
+WORK_LIST = 10
+
+
+def work_panels(*, principal: Any, organization: Organization, since: Any) -> dict[str, Any]:
+    """The matching side of a member's home: introductions waiting on my answer, recent
+    introductions, and demands with matches new since `since` (per role of the organisation)."""
+    introductions = introductions_for(principal=principal, organization=organization)
+    new = {}
+    for side, wanted in (
+        ("enterprise", organization.is_enterprise),
+        ("vendor", organization.is_vendor),
+    ):
+        if wanted:
+            new[side] = new_matches_by_demand(
+                principal, organization_id=organization.pk, side=side, since=since, limit=WORK_LIST
+            )
+    return {
+        "waiting": [i for i in introductions if i["can_respond"]][:WORK_LIST],
+        "introductions": [i for i in introductions if not i["can_respond"]][:WORK_LIST],
+        "new_matches": new,
     }
 
 
@@ -446,6 +605,7 @@ def coordinator_match_panels(
     origin: str = "",
     search: str = "",
     sort: str = "score",
+    feedback: str = "",
     page: int = 1,
 ) -> dict[str, Any]:
     """One page of the coordinators' match queue (`match_review_queue`); pages are counted
@@ -454,12 +614,15 @@ def coordinator_match_panels(
         status = Match.Status.SUGGESTED
     page = max(1, page)
     offset = (page - 1) * QUEUE_PAGE
-    queryset = match_review_queue(status=status, origin=origin, search=search, sort=sort)
-    views = _views(queryset[offset : offset + QUEUE_PAGE + 1], principal=principal)
+    queryset = match_review_queue(
+        status=status, origin=origin, search=search, sort=sort, feedback=feedback
+    )
+    views = _views(queryset[offset : offset + QUEUE_PAGE + 1], principal=principal, feedback=True)
     return {
         "matches": views[:QUEUE_PAGE],
         "statuses": Match.Status.choices,
         "origins": Match.Origin.choices,
+        "feedback_choices": [("dismissed", _("需求方已忽略")), ("shortlisted", _("需求方已收藏"))],
         "page_number": page,
         "has_next": len(views) > QUEUE_PAGE,
     }

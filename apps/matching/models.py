@@ -28,6 +28,7 @@ class Match(models.Model):
     class Origin(models.TextChoices):
         ENGINE = "engine", _("匹配引擎")
         VENDOR_INTEREST = "vendor_interest", _("厂商意向")
+        ENTERPRISE_REQUEST = "enterprise_request", _("需求方请求引荐")
 
     class Response(models.TextChoices):
         PENDING = "pending", _("待答复")
@@ -74,7 +75,11 @@ class Match(models.Model):
         _("状态"), max_length=12, choices=Status.choices, default=Status.SUGGESTED
     )
     origin = models.CharField(
-        _("来源"), max_length=16, choices=Origin.choices, default=Origin.ENGINE
+        # Widening a varchar is a catalogue change in PostgreSQL (no table rewrite).
+        _("来源"),
+        max_length=20,
+        choices=Origin.choices,
+        default=Origin.ENGINE,
     )
     enterprise_response = models.CharField(
         _("需求方答复"), max_length=10, choices=Response.choices, default=Response.PENDING
@@ -96,12 +101,13 @@ class Match(models.Model):
             models.Index(fields=["demand", "-score"]),
             models.Index(fields=["offering", "-score"]),
             models.Index(fields=["status", "-score"]),
-            # The coordinators' vendor-interest queue and its badge on every coordinator page:
-            # a few hundred rows among millions of engine suggestions, so a partial index.
+            # The coordinators' queue of introduction requests (vendor interest, enterprise
+            # requests) and its badge on every coordinator page: a few hundred rows among
+            # millions of engine suggestions, so a partial index.
             models.Index(
                 fields=["status", "updated_at"],
-                condition=models.Q(origin="vendor_interest"),
-                name="match_vendor_interest_idx",
+                condition=models.Q(origin__in=["vendor_interest", "enterprise_request"]),
+                name="match_requested_idx",
             ),
         ]
 
@@ -111,6 +117,67 @@ class Match(models.Model):
     @property
     def is_bundle(self) -> bool:
         return self.offering_id is None
+
+
+# Who asked for an introduction: such matches wait in the coordinators' request queue.
+REQUEST_ORIGINS = (Match.Origin.VENDOR_INTEREST, Match.Origin.ENTERPRISE_REQUEST)
+
+
+class RecommendationFeedback(models.Model):
+    """What the enterprise made of one recommendation of its demand: shortlisted, or dismissed
+    with a reason (which coordinators read beside the match).
+
+    Keyed like the match (demand, pair_key) rather than by its row: a rematch may drop an
+    untouched suggestion and produce it again later, and the enterprise's verdict outlives that.
+    """
+
+    class Reason(models.TextChoices):
+        PRICE = "price", _("价格超出预算")
+        FUNCTION = "function", _("产品功能或参数不符")
+        REGION = "region", _("不覆盖部署区域")
+        CERTIFICATION = "certification", _("缺少所需认证")
+        VENDOR = "vendor", _("不考虑该厂商")
+        HAVE_SUPPLIER = "have_supplier", _("已有合作供应商")
+        OTHER = "other", _("其他原因")
+
+    demand = models.ForeignKey(
+        "demands.Demand",
+        verbose_name=_("需求"),
+        on_delete=models.CASCADE,
+        related_name="recommendation_feedback",
+    )
+    pair_key = models.CharField(_("匹配键"), max_length=200)
+    shortlisted = models.BooleanField(_("已收藏"), default=False)
+    dismissed_reason = models.CharField(
+        _("忽略原因"), max_length=20, choices=Reason.choices, blank=True
+    )
+    dismissed_note = models.CharField(_("忽略说明"), max_length=500, blank=True)
+    dismissed_at = models.DateTimeField(_("忽略时间"), null=True, blank=True)
+    updated_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("操作人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("推荐反馈")
+        verbose_name_plural = _("推荐反馈")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["demand", "pair_key"], name="recommendationfeedback_pair_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.demand_id} {self.pair_key}"
+
+    @property
+    def dismissed(self) -> bool:
+        return bool(self.dismissed_reason)
 
 
 class PartnerSuggestion(models.Model):

@@ -5,18 +5,36 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Greatest
 
 from apps.accounts.selectors import is_coordinator, principal_org_ids
 from apps.catalog.selectors import offering_visible_queryset, reference_name
 from apps.demands.models import Demand
-from apps.demands.selectors import demand_visible_queryset
+from apps.demands.selectors import demand_reveals_organization, demand_visible_queryset
 
 from .engine.explain import explain_breakdown, explain_unmet, summarise
-from .models import Match, MismatchFlag, MismatchSnapshot, PartnerSuggestion
+from .models import (
+    Match,
+    MismatchFlag,
+    MismatchSnapshot,
+    PartnerSuggestion,
+    RecommendationFeedback,
+)
 
 INTRODUCED_OR_LATER = (
     Match.Status.INTRODUCED,
@@ -74,6 +92,119 @@ def match_explanation(match: Match) -> MatchExplanation:
 def demand_for_matches(principal: Any, demand_id: int):
     """The demand if the principal may see it (else None)."""
     return demand_visible_queryset(principal).filter(pk=demand_id).first()
+
+
+# An introduction both sides accepted (and its outcome) discloses the parties to each other.
+DISCLOSED_STATUSES = (Match.Status.ACCEPTED, Match.Status.WON, Match.Status.LOST)
+
+
+@dataclass(frozen=True)
+class DemandDisclosure:
+    """What a principal may learn of who posted a demand: the organisation's name, and its
+    contacts."""
+
+    organization: bool
+    contacts: bool
+
+
+def demand_disclosure(principal: Any, demand: Demand) -> DemandDisclosure:
+    """The demand's owner and coordinators see everything. Others learn the organisation of a
+    public demand (`demand_reveals_organization`, the rule search follows too) and, once an
+    introduction on the demand involving them was accepted by both sides, the organisation of
+    any demand and its contacts."""
+    if is_coordinator(principal) or demand.organization_id in principal_org_ids(principal):
+        return DemandDisclosure(organization=True, contacts=True)
+    orgs = list(principal_org_ids(principal))
+    accepted = bool(orgs) and (
+        Match.objects.filter(
+            demand_id=demand.pk, vendor_ids__overlap=orgs, status__in=DISCLOSED_STATUSES
+        ).exists()
+    )
+    return DemandDisclosure(
+        organization=accepted or demand_reveals_organization(principal, demand),
+        contacts=accepted,
+    )
+
+
+def demand_for_vendor(principal: Any, demand_id: int) -> Demand | None:
+    """A demand a vendor may open: one visible to it, or one it was introduced on (a
+    coordinators-only demand included); None otherwise."""
+    demand = demand_for_matches(principal, demand_id)
+    if demand is not None:
+        return demand
+    if match_visible_queryset(principal).filter(demand_id=demand_id).exists():
+        return Demand.objects.select_related("organization", "sector", "scenario").get(pk=demand_id)
+    return None
+
+
+def vendor_demand_matches(principal: Any, *, organization_id: int, demand_id: int):
+    """The stored matches of one vendor's own offerings (not bundles) with one demand, best
+    first: every offering of its that fits the demand."""
+    return (
+        match_visible_queryset(principal)
+        .filter(demand_id=demand_id, offering__organization_id=organization_id)
+        .exclude(status=Match.Status.REJECTED)
+        .select_related("offering__kind", "offering__organization")
+        .order_by("-score", "id")
+    )
+
+
+def recommendation_feedback_map(
+    matches: Collection[Match],
+) -> dict[tuple[int, str], RecommendationFeedback]:
+    """(demand id, pair key) → the enterprise's feedback, for the given matches (one query)."""
+    demand_ids = {m.demand_id for m in matches}
+    keys = {m.pair_key for m in matches}
+    if not keys:
+        return {}
+    rows = RecommendationFeedback.objects.filter(demand_id__in=demand_ids, pair_key__in=keys)
+    return {(f.demand_id, f.pair_key): f for f in rows}
+
+
+def recommendation_dismissed_keys(*, demand_id: int) -> QuerySet:
+    """The pair keys the enterprise dismissed on a demand (a subquery)."""
+    return (
+        RecommendationFeedback.objects.filter(demand_id=demand_id)
+        .exclude(dismissed_reason="")
+        .values("pair_key")
+    )
+
+
+def recommendation_shortlisted_keys(*, demand_id: int) -> QuerySet:
+    """The pair keys the enterprise shortlisted on a demand (a subquery)."""
+    return RecommendationFeedback.objects.filter(demand_id=demand_id, shortlisted=True).values(
+        "pair_key"
+    )
+
+
+def new_matches_by_demand(
+    principal: Any, *, organization_id: int, side: str, since: datetime, limit: int = 10
+) -> list[dict[str, Any]]:
+    """Demands with matches stored since `since`, most new matches first: for the enterprise
+    (`side` "enterprise") its own demands' recommendations, for a vendor the open demands its
+    offerings fit. Each row: demand_id, title, new (count). Dismissed recommendations and
+    rejected matches do not count."""
+    queryset = match_visible_queryset(principal).filter(created_at__gt=since)
+    if side == "enterprise":
+        queryset = queryset.filter(demand__organization_id=organization_id).exclude(
+            pair_key__in=RecommendationFeedback.objects.filter(demand_id=OuterRef("demand_id"))
+            .exclude(dismissed_reason="")
+            .values("pair_key")
+        )
+    else:
+        queryset = queryset.filter(
+            offering__organization_id=organization_id,
+            demand__status__in=(Demand.Status.PUBLISHED, Demand.Status.MATCHED),
+        )
+    rows = (
+        queryset.exclude(status=Match.Status.REJECTED)
+        .values("demand_id", "demand__title")
+        .annotate(new=Count("id"))
+        .order_by("-new", "-demand_id")[:limit]
+    )
+    return [
+        {"demand_id": r["demand_id"], "title": r["demand__title"], "new": r["new"]} for r in rows
+    ]
 
 
 def offering_for_matches(principal: Any, offering_id: int):

@@ -365,6 +365,7 @@ def matches(request: HttpRequest) -> HttpResponse:
         "origin": request.GET.get("origin", ""),
         "search": request.GET.get("q", "").strip()[:100],
         "sort": request.GET.get("sort", "score"),
+        "feedback": request.GET.get("feedback", ""),
     }
     number = request.GET.get("page", "")
     kept = {key: value for key, value in request.GET.items() if key != "page" and value}

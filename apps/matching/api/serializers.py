@@ -6,11 +6,12 @@ from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.accounts.selectors import is_coordinator, principal_org_ids
 from apps.demands.models import CoverageDepth, Mobility, PowerSource
 from apps.demands.selectors import demand_reveals_organization
 
-from ..models import Match, MismatchFlag
-from ..selectors import MatchExplanation, match_explanation
+from ..models import Match, MismatchFlag, RecommendationFeedback
+from ..selectors import MatchExplanation, match_explanation, recommendation_feedback_map
 
 
 def _english() -> bool:
@@ -25,6 +26,7 @@ class MatchOutSerializer(serializers.ModelSerializer):
     explanation = serializers.SerializerMethodField()
     explanation_zh = serializers.SerializerMethodField()
     explanation_en = serializers.SerializerMethodField()
+    feedback = serializers.SerializerMethodField()
 
     class Meta:
         model = Match
@@ -49,6 +51,7 @@ class MatchOutSerializer(serializers.ModelSerializer):
             "enterprise_response",
             "vendor_response",
             "note",
+            "feedback",
         ]
         read_only_fields = fields
 
@@ -139,6 +142,45 @@ class MatchOutSerializer(serializers.ModelSerializer):
     def get_explanation_en(self, match: Match) -> str:
         return self._explained(match).summary_en
 
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "description": "The enterprise's verdict on this recommendation; shown to the "
+            "demand's organisation and coordinators only (null for others).",
+            "properties": {
+                "shortlisted": {"type": "boolean"},
+                "dismissed": {"type": "boolean"},
+                "dismissed_reason": {
+                    "type": "string",
+                    "enum": ["", *RecommendationFeedback.Reason.values],
+                },
+                "dismissed_note": {"type": "string"},
+                "dismissed_at": {"type": "string", "format": "date-time", "nullable": True},
+            },
+        }
+    )
+    def get_feedback(self, match: Match) -> dict | None:
+        principal = self.context["request"].user
+        if not (
+            is_coordinator(principal)
+            or match.demand.organization_id in principal_org_ids(principal)
+        ):
+            return None
+        verdicts = self.context.get("feedback")
+        if verdicts is None:  # one match: one query
+            verdicts = recommendation_feedback_map([match])
+        verdict = verdicts.get((match.demand_id, match.pair_key))
+        return {
+            "shortlisted": bool(verdict and verdict.shortlisted),
+            "dismissed": bool(verdict and verdict.dismissed),
+            "dismissed_reason": verdict.dismissed_reason if verdict else "",
+            "dismissed_note": verdict.dismissed_note if verdict else "",
+            "dismissed_at": verdict.dismissed_at.isoformat()
+            if verdict and verdict.dismissed_at
+            else None,
+        }
+
 
 class NoteInSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
@@ -151,6 +193,27 @@ class RespondInSerializer(serializers.Serializer):
 
 class CloseInSerializer(NoteInSerializer):
     won = serializers.BooleanField()
+
+
+class ShortlistInSerializer(serializers.Serializer):
+    shortlisted = serializers.BooleanField(
+        default=True, help_text="false removes the recommendation from the shortlist"
+    )
+
+
+class DismissInSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=RecommendationFeedback.Reason.choices)
+    note = serializers.CharField(
+        max_length=500,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Required when reason is other.",
+    )
+
+
+class EmptyInSerializer(serializers.Serializer):
+    pass
 
 
 class InterestInSerializer(NoteInSerializer):
