@@ -273,8 +273,38 @@ class MismatchSummaryView(APIView):
     scope_family = "matches"
 
     @extend_schema(
-        summary="Open flags by code and the latest sector × technology × province cells",
+        summary="The mismatch radar: the latest day's cells and roll-ups, the daily trend and "
+        "open flag counts",
+        description="Measures as on the coordinators' dashboard and in its Excel export, from "
+        "the same stored daily snapshot (see the field descriptions for their definitions).",
         responses=SummaryOutSerializer,
     )
     def get(self, request: Request) -> Response:
-        return Response(SummaryOutSerializer(selectors.mismatch_summary()).data)
+        radar = selectors.radar_latest()
+        data = {
+            "day": radar.day,
+            "snapshot_taken_at": radar.taken_at,
+            "total": radar.total,
+            "heatmap": radar.heatmap,
+            "provinces": radar.provinces,
+            "cells": radar.cells,
+            "trend": [
+                _TrendPoint(day, cell) for day, cell in selectors.radar_trend(days=TREND_DAYS)
+            ],
+            "open_flags": selectors.mismatch_open_flag_counts(),
+        }
+        return Response(SummaryOutSerializer(data).data)
+
+
+TREND_DAYS = 90
+
+
+class _TrendPoint:
+    """A trend cell with its day, for RadarTrendOutSerializer."""
+
+    def __init__(self, day, cell) -> None:
+        self.day = day
+        self.cell = cell
+
+    def __getattr__(self, name: str):
+        return getattr(self.cell, name)
