@@ -500,8 +500,8 @@ def figure(value: float | None) -> str:
 
 
 def percent(value: float | None) -> str:
-    """A share as a whole percentage (— without demand)."""
-    return "—" if value is None else f"{value:.0%}"
+    """A share as a percentage to one decimal (— without demand)."""
+    return "—" if value is None else f"{value:.1%}"
 
 
 def _balance_labels() -> dict[str, tuple[str, str]]:

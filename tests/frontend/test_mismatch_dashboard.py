@@ -36,7 +36,7 @@ def printed(figures) -> dict[str, str]:
         "demanded": grouped(figures.demanded),
         "covered": grouped(figures.covered),
         "unmet": grouped(figures.unmet),
-        "coverage": f"{figures.coverage:.0%}",
+        "coverage": f"{figures.coverage:.1%}",
         "demands": grouped(figures.demands),
         "unserved": grouped(figures.unserved),
     }

@@ -17,12 +17,12 @@
         tooltip: { position: "top", formatter: function (p) {
           return (p.data.tip || []).map(function (line) {
             return echarts.format.encodeHTML(line); }).join("<br>"); } },
-        grid: { left: narrow ? 80 : 110, right: 10, top: 10, bottom: narrow ? 90 : 70,
+        grid: { left: narrow ? 96 : 110, right: 10, top: 10, bottom: narrow ? 90 : 70,
           containLabel: false },
         xAxis: { type: "category", data: heat.technologies || [],
           axisLabel: { rotate: narrow ? 45 : 30, interval: 0 } },
         yAxis: { type: "category", data: heat.sectors || [],
-          axisLabel: { width: narrow ? 72 : 100, overflow: "truncate" } },
+          axisLabel: { width: narrow ? 88 : 100, overflow: "break" } },
         visualMap: { type: "piecewise", dimension: 2, show: false, pieces: heat.pieces || [] },
         series: [{ type: "heatmap", data: heat.cells || [], label: { show: false },
           itemStyle: { borderColor: "#fff", borderWidth: 1 },
@@ -43,7 +43,7 @@
       var trendChart = echarts.init(trendEl);
       trendChart.setOption({
         tooltip: { trigger: "axis", valueFormatter: function (v) { return grouped.format(v); } },
-        legend: { bottom: 0 },
+        legend: { type: "scroll", bottom: 0 },
         grid: { left: 10, right: 20, top: 20, bottom: 50, containLabel: true },
         xAxis: { type: "category", data: trend.dates || [] },
         yAxis: { type: "value", axisLabel: { formatter: function (v) { return grouped.format(v); } } },
@@ -59,7 +59,7 @@
       var provChart = echarts.init(provEl);
       provChart.setOption({
         tooltip: { trigger: "axis", valueFormatter: function (v) { return grouped.format(v); } },
-        legend: { bottom: 0 },
+        legend: { type: "scroll", bottom: 0 },
         grid: { left: 10, right: 20, top: 20, bottom: 70, containLabel: true },
         xAxis: { type: "category", data: prov.names || [], axisLabel: { rotate: 40 } },
         yAxis: { type: "value", axisLabel: { formatter: function (v) { return grouped.format(v); } } },
