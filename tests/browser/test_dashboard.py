@@ -93,7 +93,8 @@ def test_the_radar_shows_the_independent_figures_draws_its_charts_and_drills_dow
     with page.expect_download() as download:
         page.locator("#export-link").click()
     workbook = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
-    rows = {row[:3]: row[6] for row in workbook.worksheets[0].iter_rows(min_row=2, values_only=True)}
+    cells = workbook.worksheets[0].iter_rows(min_row=2, values_only=True)
+    rows = {row[:3]: row[6] for row in cells}
     assert rows[("municipal", "nb_iot", "130000")] == round(
         figures[("municipal", "nb_iot", "130000")].demanded
     )
