@@ -18,7 +18,13 @@ Definitions (the dashboard, the API and the export all read these, through store
 - **connections with feasible supply** (covered) of a demand: its volume × min(1, attributed
   capacity / yearly need); 0 when some needed kind has no feasible offering.
 - **unmet connections**: demanded − covered. **Demands without feasible supply**: demands some
-  needed kind of which has no feasible offering at all. **Coverage ratio**: covered ÷ demanded.
+  needed kind of which has no feasible offering at all (exactly those matching flags
+  no_supply, no_regional_supply, tech_unsupported or cert_gap). **Coverage ratio**: covered ÷
+  demanded.
+
+Feasibility is per kind: a multi-kind demand whose kinds each have feasible offerings that do
+not combine into a compatible bundle counts as supplied here; its incomplete_chain flag shows
+in the drill-down.
 
 Capacity no demand can use (an offering no open demand fits) is in no cell: that is the
 offering's own `no_demand` flag.
