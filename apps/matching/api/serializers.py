@@ -309,7 +309,16 @@ class RadarCellOutSerializer(serializers.Serializer):
 
 
 class RadarTrendOutSerializer(RadarCellOutSerializer):
+    """One day of the trend: a (day, whole-market cell) pair from selectors.radar_trend."""
+
     day = serializers.DateField(help_text="Day of the snapshot (Asia/Shanghai).")
+
+    def to_representation(self, point):
+        day, cell = point
+        return {
+            "day": self.fields["day"].to_representation(day),
+            **RadarCellOutSerializer(cell).data,
+        }
 
 
 class OpenFlagCountOutSerializer(serializers.Serializer):

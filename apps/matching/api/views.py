@@ -268,6 +268,10 @@ class MismatchListView(generics.ListAPIView):
         return selectors.mismatch_queryset(self.request.user)
 
 
+# Days of the whole market's trend in the summary (one snapshot a day).
+TREND_DAYS = 90
+
+
 class MismatchSummaryView(APIView):
     permission_classes = [IsAuthenticated, IsCoordinator, HasScope]
     scope_family = "matches"
@@ -288,23 +292,7 @@ class MismatchSummaryView(APIView):
             "heatmap": radar.heatmap,
             "provinces": radar.provinces,
             "cells": radar.cells,
-            "trend": [
-                _TrendPoint(day, cell) for day, cell in selectors.radar_trend(days=TREND_DAYS)
-            ],
+            "trend": selectors.radar_trend(days=TREND_DAYS),
             "open_flags": selectors.mismatch_open_flag_counts(),
         }
         return Response(SummaryOutSerializer(data).data)
-
-
-TREND_DAYS = 90
-
-
-class _TrendPoint:
-    """A trend cell with its day, for RadarTrendOutSerializer."""
-
-    def __init__(self, day, cell) -> None:
-        self.day = day
-        self.cell = cell
-
-    def __getattr__(self, name: str):
-        return getattr(self.cell, name)

@@ -283,9 +283,9 @@ def cell_flags(cells: list[RadarCell]) -> list[tuple[RadarCell, Flag]]:
                         "supply_shortage",
                         HIGH if balance == "shortfall_severe" else MEDIUM,
                         f"{cell.demanded:,.0f} 个需求连接中有 {cell.unmet:,.0f} 个没有可行供给"
-                        f"（覆盖率 {cell.coverage or 0:.0%}）。",
+                        f"（覆盖率 {cell.coverage or 0:.1%}）。",
                         f"{cell.unmet:,.0f} of {cell.demanded:,.0f} demanded connections have "
-                        f"no feasible supply (coverage {cell.coverage or 0:.0%}).",
+                        f"no feasible supply (coverage {cell.coverage or 0:.1%}).",
                         figures,
                     ),
                 )
