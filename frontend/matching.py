@@ -35,6 +35,7 @@ from apps.matching.selectors import (
     match_visible_queryset,
     mismatch_flag_open_list,
     partner_suggestion_list,
+    radar_breakdown,
     radar_cell,
     radar_cell_flag,
     radar_demands,
@@ -676,9 +677,16 @@ def mismatch_cell(*, principal: Any, sector: str, technology: str, province: str
         for axis, code in (("sector", sector), ("technology", technology), ("province", province))
         if code
     ]
+    detailed = bool(sector and technology and province)
     return {
         "title": " × ".join(parts),
         "cell": _cell_view(cell, names) if cell else None,
+        "breakdown": []
+        if detailed
+        else [
+            _cell_view(c, names)
+            for c in radar_breakdown(sector=sector, technology=technology, province=province)
+        ],
         "cell_flag": _flag_view(flag) if flag else None,
         "count": count,
         "shown": len(rows),

@@ -172,6 +172,23 @@ def radar_cell(*, sector: str = "", technology: str = "", province: str = "") ->
     return _radar_cell(row) if row is not None else None
 
 
+def radar_breakdown(
+    *, sector: str = "", technology: str = "", province: str = ""
+) -> list[RadarCell]:
+    """The sector × technology × province cells of the latest day inside a roll-up (a
+    sector × technology pair, or a province), the most unmet connections first."""
+    day = MismatchSnapshot.objects.order_by("-day").values_list("day", flat=True).first()
+    rows = MismatchSnapshot.objects.filter(day=day).exclude(sector="").exclude(province="")
+    if sector:
+        rows = rows.filter(sector=sector)
+    if technology:
+        rows = rows.filter(technology=technology)
+    if province:
+        rows = rows.filter(province=province)
+    cells = [_radar_cell(row) for row in rows]
+    return sorted(cells, key=lambda c: (-c.unmet, -c.demanded, c.sector, c.technology, c.province))
+
+
 def radar_trend(*, days: int = 90) -> list[tuple[date, RadarCell]]:
     """The whole market's figures per day over the last `days` days with a snapshot, oldest
     first."""

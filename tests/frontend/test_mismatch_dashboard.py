@@ -153,6 +153,22 @@ def test_a_drill_down_lists_the_demands_its_figures_are_summed_from_each_once(
         assert any('data-flag="' in row or "无可行供给" in row for _, row in rows)
 
 
+def test_a_province_lists_its_cells_each_with_its_own_figures(market, web_for):
+    figures = expected()
+    client = web_for(factories.coordinator())
+    # when the coordinator drills into Hebei
+    body = client.get("/coordinator/dashboard/cell/", {"province": "130000"}).content.decode()
+    # then the sector × technology cells inside it are listed with their figures
+    rows = dict(re.findall(r'<tr data-cell="([\w:]+)">(.*?)</tr>', body, re.S))
+    inside = {k: f for k, f in figures.items() if all(k) and k[2] == "130000"}
+    assert set(rows) == {":".join(k) for k in inside}
+    for key, f in inside.items():
+        numbers = re.findall(r'<td class="num">([^<]*)</td>', rows[":".join(key)])
+        assert numbers == [grouped(f.demanded), grouped(f.unmet), f"{f.coverage:.1%}"]
+        # and each leads to its own drill-down
+        assert f"sector={key[0]}&amp;technology={key[1]}&amp;province={key[2]}" in body
+
+
 def test_the_export_holds_the_same_figures(market, web_for):
     figures = expected()
     response = web_for(factories.coordinator()).get("/coordinator/dashboard/export.xlsx")
