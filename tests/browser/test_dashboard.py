@@ -83,11 +83,30 @@ def test_the_radar_shows_the_independent_figures_draws_its_charts_and_drills_dow
     # when Hebei is followed, the demands behind its figure load in place, each once
     hebei = figures[("", "", "130000")]
     page.locator('#province-table tr[data-province="130000"] a').click()
-    page.locator("#cell-detail table").wait_for()
+    page.locator("#cell-detail table.cell-demands").wait_for()
     detail = page.locator("#cell-detail")
     assert detail.locator('[data-measure="demanded"]').inner_text() == grouped(hebei.demanded)
     titles = detail.locator("tr[data-demand] td:first-child").all_inner_texts()
     assert sorted(titles) == sorted(hebei.titles)
+
+    # when a heatmap square is clicked (municipal × NB-IoT), its demands load in place
+    data = page.evaluate("() => JSON.parse(document.getElementById('dashboard-data').textContent)")
+    heat = data["heatmap"]
+    x, y = heat["tech_codes"].index("nb_iot"), heat["sector_codes"].index("municipal")
+    point = page.evaluate(
+        "([x, y]) => echarts.getInstanceByDom(document.getElementById('heatmap'))"
+        ".convertToPixel({seriesIndex: 0}, [x, y])",
+        [x, y],
+    )
+    page.locator("#heatmap").scroll_into_view_if_needed()
+    box = page.locator("#heatmap").bounding_box()
+    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    page.wait_for_function(
+        "() => document.querySelectorAll('#cell-detail tr[data-demand]').length === "
+        f"{len(figures[('municipal', 'nb_iot', '')].titles)}"
+    )
+    titles = detail.locator("tr[data-demand] td:first-child").all_inner_texts()
+    assert sorted(titles) == sorted(figures[("municipal", "nb_iot", "")].titles)
 
     # and the export is a workbook with the same cell figures
     with page.expect_download() as download:
@@ -115,6 +134,6 @@ def test_the_radar_fits_a_phone_in_both_languages(radar_market, new_page, langua
     # and nothing is wider than the screen, drill-down open or not
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     page.locator('#province-table tr[data-province="130000"] a').click()
-    page.locator("#cell-detail table").wait_for()
+    page.locator("#cell-detail table.cell-demands").wait_for()
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     screenshot(page, f"11-mismatch-radar-phone-{language}")
