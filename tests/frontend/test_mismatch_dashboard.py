@@ -11,10 +11,13 @@ from datetime import UTC, date, datetime
 from unittest import mock
 
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from apps.accounts.models import Organization
+from apps.demands.models import Demand
 from apps.matching import services
 from apps.matching.models import MismatchSnapshot
 from tests import factories
@@ -240,6 +243,62 @@ def test_one_snapshot_a_day_on_beijing_days_and_the_trend_has_a_point_a_day(refe
     client.force_authenticate(factories.coordinator())
     trend = client.get("/api/v1/mismatches/summary").json()["trend"]
     assert [p["day"] for p in trend] == [d.isoformat() for d in days]
+
+
+def test_on_a_seeded_demo_market_the_radar_adds_up_and_its_demand_side_matches_the_rows(
+    reference, web_for
+):
+    # given a small seed_demo market, aggregated
+    call_command("seed_demo", offerings=400, demands=120, seed=7, no_hooks=True, verbosity=0)
+    services.mismatch_aggregate()
+    # then the demanded connections and demands per province are those of the open demand
+    # rows themselves (volume split evenly over the provinces; nationwide in a row of its own)
+    now = timezone.now()
+    open_demands = Demand.objects.filter(
+        status__in=(Demand.Status.PUBLISHED, Demand.Status.MATCHED)
+    ).exclude(expires_at__lte=now)
+    by_province: dict[str, list[float]] = {}
+    for volume, regions in open_demands.values_list("volume", "regions"):
+        provinces = sorted({code[:2] + "0000" for code in regions}) or ["nationwide"]
+        for province in provinces:
+            entry = by_province.setdefault(province, [0.0, 0])
+            entry[0] += volume / len(provinces)
+            entry[1] += 1
+    client = APIClient()
+    client.force_authenticate(factories.coordinator())
+    data = client.get("/api/v1/mismatches/summary").json()
+    assert data["total"]["demanded"] == pytest.approx(
+        sum(v for v, _ in open_demands.values_list("volume", "regions"))
+    )
+    assert data["total"]["demands"] == open_demands.count()
+    shown = {p["province"]: p for p in data["provinces"]}
+    assert set(shown) == set(by_province)
+    for province, (demanded, count) in by_province.items():
+        assert shown[province]["demanded"] == pytest.approx(demanded, abs=0.01)
+        assert shown[province]["demands"] == count
+    # and every roll-up is the sum of what it rolls up, measure by measure (a demand in two
+    # provinces counts once in each: demand counts add up over sector × technology only)
+    shared = ("demanded", "covered", "unmet", "need", "capacity")
+    for measure in (*shared, "demands", "unserved"):
+        total = data["total"][measure]
+        # (the API rounds each figure to 0.01)
+        slack = 0.01 * (len(data["cells"]) + 1)
+        assert sum(h[measure] for h in data["heatmap"]) == pytest.approx(total, abs=slack)
+        if measure in shared:
+            assert sum(p[measure] for p in data["provinces"]) == pytest.approx(total, abs=slack)
+            for pair in data["heatmap"]:
+                inside = [
+                    c[measure]
+                    for c in data["cells"]
+                    if (c["sector"], c["technology"]) == (pair["sector"], pair["technology"])
+                ]
+                assert sum(inside) == pytest.approx(pair[measure], abs=slack)
+    # and the page prints the same province figures
+    body = web_for(factories.coordinator()).get("/coordinator/dashboard/").content.decode()
+    rows = dict(re.findall(r'<tr data-province="(\w+)">(.*?)</tr>', body, re.S))
+    for province, (demanded, count) in by_province.items():
+        assert measures(rows[province])["demanded"] == grouped(demanded)
+        assert measures(rows[province])["demands"] == grouped(count)
 
 
 def test_the_dashboard_before_any_aggregation_says_there_is_no_data(reference, web_for):
