@@ -172,9 +172,12 @@ def test_a_province_lists_its_cells_each_with_its_own_figures(market, web_for):
         assert f"sector={key[0]}&amp;technology={key[1]}&amp;province={key[2]}" in body
 
 
-def test_the_export_holds_the_same_figures(market, web_for):
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_export_holds_the_same_figures(market, web_for, language):
     figures = expected()
-    response = web_for(factories.coordinator()).get("/coordinator/dashboard/export.xlsx")
+    response = web_for(factories.coordinator()).get(
+        "/coordinator/dashboard/export.xlsx", HTTP_ACCEPT_LANGUAGE=language
+    )
     workbook = load_workbook(io.BytesIO(response.content))
     cells, heatmap, provinces, trend, flags = workbook.worksheets
 
@@ -199,7 +202,8 @@ def test_the_export_holds_the_same_figures(market, web_for):
     assert list(point[1:4]) == numbers(figures[("", "", "")])
     codes = {row[2] for row in flags.iter_rows(min_row=2, values_only=True)}
     assert {"capacity_shortfall", "supply_shortage", "supply_surplus"} <= codes
-    assert cells["D1"].value == "行业" and cells["G2"].number_format == "#,##0"
+    assert cells["D1"].value == ("Sector" if language == "en" else "行业")
+    assert cells["G2"].number_format == "#,##0" and cells["J2"].number_format == "0.0%"
 
 
 def test_the_summary_api_holds_the_same_figures(market):
