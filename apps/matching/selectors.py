@@ -272,18 +272,6 @@ def mismatch_open_flag_counts() -> list[dict[str, Any]]:
     )
 
 
-def mismatch_flag_open_counts() -> dict[str, int]:
-    """Open flags on the dashboard: aggregate cells flagged, and demands with a flag."""
-    open_flags = MismatchFlag.objects.filter(resolved_at__isnull=True)
-    return {
-        "cells": open_flags.filter(subject_type=MismatchFlag.Subject.CELL).count(),
-        "demands_flagged": open_flags.filter(subject_type=MismatchFlag.Subject.DEMAND)
-        .values("demand_id")
-        .distinct()
-        .count(),
-    }
-
-
 _SEVERITY_RANK = Case(
     When(severity=MismatchFlag.Severity.HIGH, then=Value(0)),
     When(severity=MismatchFlag.Severity.MEDIUM, then=Value(1)),
