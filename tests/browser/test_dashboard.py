@@ -107,6 +107,7 @@ def test_the_radar_shows_the_independent_figures_draws_its_charts_and_drills_dow
     )
     titles = detail.locator("tr[data-demand] td:first-child").all_inner_texts()
     assert sorted(titles) == sorted(figures[("municipal", "nb_iot", "")].titles)
+    page.locator("#cell-detail").screenshot(path=str(screenshot(page, "11-mismatch-radar-cell")))
 
     # and the export is a workbook with the same cell figures
     with page.expect_download() as download:
