@@ -13,8 +13,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -26,6 +28,7 @@ from apps.core.exceptions import BusinessError
 from apps.demands.models import Demand
 from apps.demands.selectors import demand_reveals_organization, demand_visible_queryset
 from apps.matching import services
+from apps.matching.engine.radar import BALANCE, NATIONWIDE, NO_TECHNOLOGY, RadarCell
 from apps.matching.models import Match, MismatchFlag, RecommendationFeedback
 from apps.matching.selectors import (
     demand_disclosure,
@@ -33,12 +36,15 @@ from apps.matching.selectors import (
     demand_for_vendor,
     match_explanation,
     match_visible_queryset,
-    mismatch_flag_open_counts,
     mismatch_flag_open_list,
-    mismatch_snapshot_latest,
-    mismatch_trend,
     new_matches_by_demand,
     partner_suggestion_list,
+    radar_breakdown,
+    radar_cell,
+    radar_cell_flag,
+    radar_demands,
+    radar_latest,
+    radar_trend,
     recommendation_dismissed_keys,
     recommendation_feedback_map,
     recommendation_shortlisted_keys,
@@ -654,75 +660,165 @@ def _visible_match(principal: Any, match_id: int) -> Match:
 # --- mismatch dashboard -----------------------------------------------------------------
 
 
-def mismatch_dashboard() -> dict[str, Any]:
-    """Heatmap sector × technology, provinces and trend, from the stored snapshots."""
-    sectors = {s.pk: s.name for s in Sector.objects.all()}
-    technologies = {t.pk: t.name for t in Technology.objects.all()}
-    provinces = {r.pk: r.name for r in Region.objects.filter(level=Region.Level.PROVINCE)}
-    latest = list(mismatch_snapshot_latest())
+# The balance scale's colours (ColorBrewer RdBu, 5 classes: red shortfall, blue surplus).
+BALANCE_COLOURS = {
+    "shortfall_severe": "#ca0020",
+    "shortfall": "#f4a582",
+    "balanced": "#f7f7f7",
+    "spare": "#92c5de",
+    "idle": "#0571b0",
+}
 
-    cells: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
-    by_province: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
-    for row in latest:
-        cells[(row.sector, row.technology)][0] += row.demanded
-        cells[(row.sector, row.technology)][1] += row.capacity
-        entry = by_province[row.province]
-        entry[0] += row.demanded
-        entry[1] += row.capacity
-        entry[2] += 1 if row.demanded > row.capacity else 0
-    sector_codes = [code for code in sectors if any(k[0] == code for k in cells)] or list(sectors)
-    tech_codes = [code for code in technologies if any(k[1] == code for k in cells)] or list(
-        technologies
-    )
-    heat_cells = [
-        [
-            tech_codes.index(tech),
-            sector_codes.index(sector),
-            round(demanded - capacity),
-            round(demanded),
-            round(capacity),
-        ]
-        for (sector, tech), (demanded, capacity) in cells.items()
-        if sector in sector_codes and tech in tech_codes
-    ]
-    province_rows = sorted(
-        (
-            {
-                "code": code,
-                "name": provinces.get(code, code),
-                "demanded": round(v[0]),
-                "capacity": round(v[1]),
-                "gap": round(max(v[0] - v[1], 0)),
-                "cells": v[2],
-            }
-            for code, v in by_province.items()
-            # Nationwide capacity reaches every province: list those with demand in them.
-            if v[0] > 0
-        ),
-        key=lambda row: -row["gap"],
-    )
-    labels = {"demanded": _("需求量"), "capacity": _("可行产能"), "gap": _("缺口")}
+
+def figure(value: float | None) -> str:
+    """A count with the active language's digit grouping (1,234,567), rounded to a whole."""
+    if value is None:
+        return "—"
+    return number_format(round(value), decimal_pos=0, use_l10n=True, force_grouping=True)
+
+
+def percent(value: float | None) -> str:
+    """A share as a percentage to one decimal (— without demand)."""
+    return "—" if value is None else f"{value:.1%}"
+
+
+def _balance_labels() -> dict[str, tuple[str, str]]:
     return {
-        "summary": {
-            **mismatch_flag_open_counts(),
-            "demanded": round(sum(r.demanded for r in latest)),
-            "capacity": round(sum(r.capacity for r in latest)),
+        "shortfall_severe": (
+            _("严重缺口"),
+            _("超过一半的需求连接没有可行供给"),
+        ),
+        "shortfall": (_("缺口"), _("部分需求连接没有可行供给")),
+        "balanced": (_("基本平衡"), _("需求连接都有可行供给，产能不足需求的 2 倍")),
+        "spare": (_("富余"), _("需求都有可行供给，归属产能为年需求量的 2–10 倍")),
+        "idle": (_("严重富余"), _("归属产能为年需求量的 10 倍以上")),
+    }
+
+
+def _legend() -> list[dict[str, Any]]:
+    labels = _balance_labels()
+    return [
+        {
+            "key": key,
+            "value": value,
+            "colour": BALANCE_COLOURS[key],
+            "label": labels[key][0],
+            "text": labels[key][1],
+        }
+        for key, value in BALANCE.items()
+    ]
+
+
+def _radar_names() -> dict[str, dict[str, str]]:
+    return {
+        "sector": {s.pk: s.name for s in Sector.objects.all()},
+        "technology": {
+            **{t.pk: t.name for t in Technology.objects.all()},
+            NO_TECHNOLOGY: _("无可行技术"),
         },
+        "province": {
+            **{r.pk: r.name for r in Region.objects.filter(level=Region.Level.PROVINCE)},
+            NATIONWIDE: _("全国部署（不分省份）"),
+        },
+    }
+
+
+def _cell_view(cell: RadarCell, names: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """A cell's figures as the page prints them (grouped digits, whole percentages)."""
+    labels = _balance_labels()
+    return {
+        "sector": cell.sector,
+        "technology": cell.technology,
+        "province": cell.province,
+        "sector_name": names["sector"].get(cell.sector, cell.sector),
+        "technology_name": names["technology"].get(cell.technology, cell.technology),
+        "province_name": names["province"].get(cell.province, cell.province),
+        "demanded": figure(cell.demanded),
+        "covered": figure(cell.covered),
+        "unmet": figure(cell.unmet),
+        "coverage": percent(cell.coverage),
+        "need": figure(cell.need),
+        "capacity": figure(cell.capacity),
+        "demands": figure(cell.demands),
+        "unserved": figure(cell.unserved),
+        "balance": cell.balance,
+        "balance_label": labels[cell.balance][0],
+        "balance_colour": BALANCE_COLOURS[cell.balance],
+    }
+
+
+def _is_short(cell: RadarCell) -> bool:
+    return cell.balance in ("shortfall", "shortfall_severe")
+
+
+def mismatch_dashboard() -> dict[str, Any]:
+    """The radar of the latest day: figures, heatmap sector × technology, provinces, the
+    daily trend (all from the stored snapshot, measures as in apps/matching/engine/radar.py)."""
+    radar = radar_latest()
+    names = _radar_names()
+    short_cells: dict[str, int] = defaultdict(int)
+    for cell in radar.cells:
+        if _is_short(cell):
+            short_cells[cell.province] += 1
+    sector_codes = [c for c in names["sector"] if any(h.sector == c for h in radar.heatmap)]
+    tech_codes = [c for c in names["technology"] if any(h.technology == c for h in radar.heatmap)]
+    heat_cells = []
+    for cell in radar.heatmap:
+        view = _cell_view(cell, names)
+        heat_cells.append(
+            {
+                "value": [
+                    tech_codes.index(cell.technology),
+                    sector_codes.index(cell.sector),
+                    BALANCE[cell.balance],
+                ],
+                "tip": [
+                    f"{view['sector_name']} × {view['technology_name']}",
+                    f"{_('需求连接数')}: {view['demanded']}",
+                    f"{_('有可行供给的连接数')}: {view['covered']}",
+                    f"{_('未满足连接数')}: {view['unmet']}",
+                    f"{_('覆盖率')}: {view['coverage']}",
+                    f"{_('归属的可行年产能')}: {view['capacity']}",
+                    f"{_('供需状态')}: {view['balance_label']}",
+                ],
+            }
+        )
+    provinces = sorted(radar.provinces, key=lambda c: (-c.unmet, -c.demanded, c.province))
+    province_rows = [
+        {**_cell_view(cell, names), "short_cells": figure(short_cells.get(cell.province, 0))}
+        for cell in provinces
+    ]
+    top = sorted(radar.provinces, key=lambda c: -c.demanded)[:15]
+    total = radar.total
+    return {
+        "day": radar.day,
+        "taken_at": radar.taken_at,
+        "summary": {
+            **(_cell_view(total, names) if total else {}),
+            "short_cells": figure(sum(1 for c in radar.cells if _is_short(c))),
+        }
+        if total
+        else None,
+        "legend": _legend(),
         "provinces": province_rows,
         "charts": {
             "heatmap": {
-                "sectors": [sectors[c] for c in sector_codes],
+                "sectors": [names["sector"][c] for c in sector_codes],
                 "sector_codes": sector_codes,
-                "technologies": [technologies[c] for c in tech_codes],
+                "technologies": [names["technology"][c] for c in tech_codes],
                 "tech_codes": tech_codes,
                 "cells": heat_cells,
-                "labels": labels,
+                "pieces": [
+                    {"value": item["value"], "color": item["colour"], "label": item["label"]}
+                    for item in _legend()
+                ],
             },
             "provinces": {
-                "names": [row["name"] for row in province_rows[:15]],
-                "demanded": [row["demanded"] for row in province_rows[:15]],
-                "capacity": [row["capacity"] for row in province_rows[:15]],
-                "labels": labels,
+                "names": [names["province"].get(c.province, c.province) for c in top],
+                "series": [
+                    {"name": _("需求连接数"), "data": [round(c.demanded) for c in top]},
+                    {"name": _("有可行供给的连接数"), "data": [round(c.covered) for c in top]},
+                ],
             },
             "trend": _trend(),
         },
@@ -730,69 +826,153 @@ def mismatch_dashboard() -> dict[str, Any]:
 
 
 def _trend() -> dict[str, Any]:
-    """Per snapshot: total demanded, feasible capacity and shortfall across the short cells."""
-    runs = mismatch_trend(points=60)
+    """The whole market per day (Asia/Shanghai days): demanded, covered, unmet connections."""
+    points = radar_trend(days=90)
     return {
-        "dates": [run["taken_at"].strftime("%m-%d %H:%M") for run in runs],
+        "dates": [day.isoformat() for day, _cell in points],
         "series": [
-            {"name": _("需求量"), "data": [round(run["demanded"]) for run in runs]},
-            {"name": _("可行产能"), "data": [round(run["capacity"]) for run in runs]},
-            {"name": _("缺口"), "data": [round(run["shortfall"]) for run in runs]},
+            {"name": _("需求连接数"), "data": [round(c.demanded) for _d, c in points]},
+            {"name": _("有可行供给的连接数"), "data": [round(c.covered) for _d, c in points]},
+            {"name": _("未满足连接数"), "data": [round(c.unmet) for _d, c in points]},
         ],
     }
 
 
 def mismatch_cell(*, principal: Any, sector: str, technology: str, province: str) -> dict[str, Any]:
-    """The open demands behind one cell (any of sector, technology, province may be empty)."""
-    demands = Demand.objects.filter(
-        status__in=(Demand.Status.PUBLISHED, Demand.Status.MATCHED)
-    ).select_related("organization")
-    parts = []
-    if sector:
-        demands = demands.filter(sector_id=sector)
-        parts.append(Sector.objects.filter(pk=sector).first())
-    if technology:
-        demands = demands.filter(Q(technologies__contains=[technology]) | Q(technologies=[]))
-        parts.append(Technology.objects.filter(pk=technology).first())
-    if province:
-        cities = list(Region.objects.filter(parent_id=province).values_list("pk", flat=True))
-        demands = demands.filter(regions__overlap=[province, *cities])
-        parts.append(Region.objects.filter(pk=province).first())
-    demands = list(demands.order_by("-volume")[:QUEUE_PAGE])
-    flags = mismatch_flag_open_list(
-        principal=principal,
-        subject_type=MismatchFlag.Subject.DEMAND,
-        demand_ids=[d.pk for d in demands],
-    )[:QUEUE_PAGE]
+    """The demands behind one radar figure (a cell, sector × technology, or a province), each
+    once with the connections it adds and its open flags; the figure itself from the snapshot."""
+    names = _radar_names()
+    cell = radar_cell(sector=sector, technology=technology, province=province)
+    rows, count = radar_demands(sector=sector, technology=technology, province=province)
+    flag = (
+        radar_cell_flag(sector=sector, technology=technology, province=province)
+        if sector and technology and province
+        else None
+    )
+    parts = [
+        names[axis].get(code, code)
+        for axis, code in (("sector", sector), ("technology", technology), ("province", province))
+        if code
+    ]
+    detailed = bool(sector and technology and province)
     return {
-        "title": " × ".join(p.name for p in parts if p is not None),
-        "demands": demands,
-        "flags": [_flag_view(f) for f in flags],
+        "title": " × ".join(parts),
+        "cell": _cell_view(cell, names) if cell else None,
+        "breakdown": []
+        if detailed
+        else [
+            _cell_view(c, names)
+            for c in radar_breakdown(sector=sector, technology=technology, province=province)
+        ],
+        "cell_flag": _flag_view(flag) if flag else None,
+        "count": count,
+        "shown": len(rows),
+        "demands": [
+            {
+                "demand": row.demand,
+                "counted": figure(row.counted),
+                "covered": figure(row.covered),
+                "feasible": row.coverage.feasible,
+                "flags": [_flag_view(f) for f in row.flags],
+            }
+            for row in rows
+        ],
     }
 
 
 def mismatch_workbook(*, principal: Any) -> bytes:
-    """The latest snapshot cells and the open flags as an xlsx."""
+    """The radar of the latest day (cells, sector × technology, provinces, daily trend) with
+    the same figures as the page, and the open flags, as an xlsx."""
     from openpyxl import Workbook
 
+    radar = radar_latest()
+    names = _radar_names()
+    labels = _balance_labels()
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("供需单元")
-    sheet.append(
-        [_("行业"), _("网络技术"), _("省份"), _("需求量"), _("可行产能"), _("缺口"), _("需求数")]
-    )
-    for row in mismatch_snapshot_latest():
-        sheet.append(
+    measures = [
+        _("需求连接数"),
+        _("有可行供给的连接数"),
+        _("未满足连接数"),
+        _("覆盖率"),
+        _("年需求量"),
+        _("归属的可行年产能"),
+        _("需求数"),
+        _("无可行供给的需求数"),
+        _("供需状态"),
+    ]
+
+    def figures(cell: RadarCell) -> list[Any]:
+        return [
+            round(cell.demanded),
+            round(cell.covered),
+            round(cell.unmet),
+            cell.coverage,
+            round(cell.need),
+            round(cell.capacity),
+            cell.demands,
+            cell.unserved,
+            labels[cell.balance][0],
+        ]
+
+    def sheet(title: str, header: list[str], rows: list[list[Any]], first: int):
+        out = workbook.create_sheet(title)
+        out.append(header + measures)
+        for row in rows:
+            out.append(row)
+        for column in out.iter_cols(min_col=first, max_col=first + 7, min_row=2):
+            for item in column:
+                item.number_format = "0.0%" if item.column == first + 3 else "#,##0"
+        return out
+
+    workbook.remove(workbook.active)
+
+    def name(axis: str, code: str) -> str:
+        return names[axis].get(code, code)
+
+    sheet(
+        _("供需单元"),
+        [_("行业代码"), _("网络技术代码"), _("省份代码"), _("行业"), _("网络技术"), _("省份")],
+        [
             [
-                row.sector,
-                row.technology,
-                row.province,
-                row.demanded,
-                row.capacity,
-                max(row.demanded - row.capacity, 0),
-                row.demands,
+                c.sector,
+                c.technology,
+                c.province,
+                name("sector", c.sector),
+                name("technology", c.technology),
+                name("province", c.province),
+                *figures(c),
             ]
-        )
+            for c in radar.cells
+        ],
+        7,
+    )
+    sheet(
+        _("行业×网络技术"),
+        [_("行业代码"), _("网络技术代码"), _("行业"), _("网络技术")],
+        [
+            [
+                c.sector,
+                c.technology,
+                name("sector", c.sector),
+                name("technology", c.technology),
+                *figures(c),
+            ]
+            for c in radar.heatmap
+        ],
+        5,
+    )
+    sheet(
+        _("按省份"),
+        [_("省份代码"), _("省份")],
+        [[c.province, name("province", c.province), *figures(c)] for c in radar.provinces],
+        3,
+    )
+    sheet(
+        _("趋势"),
+        [_("日期")],
+        [[day.isoformat(), *figures(c)] for day, c in radar_trend(days=90)],
+        2,
+    )
     flags = workbook.create_sheet(_("错配提示"))
     flags.append([_("对象类型"), _("对象键"), _("类型"), _("严重程度"), _("说明"), _("首次发现")])
     for flag in mismatch_flag_open_list(principal=principal)[:100_000]:
@@ -803,7 +983,7 @@ def mismatch_workbook(*, principal: Any) -> bytes:
                 flag.code,
                 flag.get_severity_display(),
                 _text(flag.message_zh, flag.message_en),
-                flag.first_seen.replace(tzinfo=None),
+                timezone.localtime(flag.first_seen).replace(tzinfo=None),
             ]
         )
     buffer = io.BytesIO()

@@ -54,8 +54,8 @@ class MismatchFlagAdmin(admin.ModelAdmin):
 
 @admin.register(MismatchSnapshot)
 class MismatchSnapshotAdmin(admin.ModelAdmin):
-    list_display = ("taken_at", "sector", "technology", "province", "demanded", "capacity")
-    list_filter = ("sector", "technology")
+    list_display = ("day", "sector", "technology", "province", "demanded", "covered", "capacity")
+    list_filter = ("day", "sector", "technology")
 
 
 class MatchRunSliceInline(admin.TabularInline):

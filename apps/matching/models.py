@@ -4,6 +4,7 @@ rematch runs and the outbox of listings waiting to be matched."""
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -247,7 +248,7 @@ class MismatchFlag(models.Model):
     )
     sector = models.CharField(_("行业"), max_length=40, blank=True)
     technology = models.CharField(_("网络技术"), max_length=40, blank=True)
-    province = models.CharField(_("省份"), max_length=6, blank=True)
+    province = models.CharField(_("省份"), max_length=10, blank=True)
     subject_key = models.CharField(_("对象键"), max_length=120)
     code = models.CharField(_("类型"), max_length=32, db_index=True)
     severity = models.CharField(_("严重程度"), max_length=8, choices=Severity.choices)
@@ -275,23 +276,66 @@ class MismatchFlag(models.Model):
 
 
 class MismatchSnapshot(models.Model):
-    """One aggregate cell at one aggregation run, kept for trends."""
+    """One radar cell on one day (Asia/Shanghai), kept for trends: the day's latest
+    aggregation replaces the day's rows. Measures as defined in engine/radar.py; an empty
+    sector, technology or province makes the row a roll-up over that axis."""
 
-    taken_at = models.DateTimeField(_("时间"), db_index=True)
-    sector = models.CharField(_("行业"), max_length=40)
-    technology = models.CharField(_("网络技术"), max_length=40)
-    province = models.CharField(_("省份"), max_length=6)
-    demanded = models.FloatField(_("年需求量"))
-    capacity = models.FloatField(_("可行年产能"))
+    day = models.DateField(_("日期"))
+    taken_at = models.DateTimeField(_("时间"))
+    sector = models.CharField(_("行业"), max_length=40, blank=True)
+    technology = models.CharField(_("网络技术"), max_length=40, blank=True)
+    province = models.CharField(_("省份"), max_length=10, blank=True)
+    demanded = models.FloatField(_("需求连接数"))
+    covered = models.FloatField(_("有可行供给的连接数"), default=0.0)
+    need = models.FloatField(_("年需求量"), default=0.0)
+    capacity = models.FloatField(_("归属的可行年产能"))
     demands = models.PositiveIntegerField(_("需求数"))
+    unserved = models.PositiveIntegerField(_("无可行供给的需求数"), default=0)
 
     class Meta:
         verbose_name = _("供需快照")
         verbose_name_plural = _("供需快照")
-        indexes = [models.Index(fields=["sector", "technology", "province", "taken_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "sector", "technology", "province"], name="mismatchsnapshot_day_cell"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.sector}/{self.technology}/{self.province} @ {self.taken_at:%Y-%m-%d %H:%M}"
+        return f"{self.sector or '*'}/{self.technology or '*'}/{self.province or '*'} @ {self.day}"
+
+
+class DemandCoverage(models.Model):
+    """An open demand's share of the latest radar (engine/radar.py: DemandSupply), so a cell's
+    drill-down lists exactly the demands its figures were summed from."""
+
+    demand = models.OneToOneField(
+        "demands.Demand",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("需求"),
+    )
+    sector = models.CharField(_("行业"), max_length=40)
+    technology = models.CharField(_("网络技术"), max_length=40)
+    provinces = ArrayField(models.CharField(max_length=10), verbose_name=_("省份"))
+    volume = models.FloatField(_("需求连接数"))
+    need = models.FloatField(_("年需求量"))
+    capacity = models.FloatField(_("归属的可行年产能"))
+    covered_share = models.FloatField(_("有可行供给的比例"))
+    feasible = models.BooleanField(_("有可行供给"))
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    class Meta:
+        verbose_name = _("需求供给覆盖")
+        verbose_name_plural = _("需求供给覆盖")
+        indexes = [
+            models.Index(fields=["sector", "technology"]),
+            GinIndex(fields=["provinces"], name="demandcoverage_provinces_gin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"demand {self.demand_id}: {self.covered_share:.0%}"
 
 
 class MatchRun(models.Model):

@@ -34,22 +34,24 @@ from . import loader
 from .engine import (
     ENGINE_VERSION,
     Bundle,
-    Cell,
     DemandAnalysis,
     Flag,
     MatchResult,
     OfferingIndex,
-    aggregate_cells,
+    RadarCell,
     analyse_demand,
     cell_flags,
+    demand_supplies,
     explain_ranked,
     match_demand,
     match_offering,
     offering_flags,
+    radar_cells,
     ranked_offerings,
 )
 from .engine.matcher import candidate_key
 from .models import (
+    DemandCoverage,
     Match,
     MatchingOutboxEvent,
     MatchRun,
@@ -360,7 +362,7 @@ class FlagSubject:
     flags: tuple[Flag, ...]
     demand_id: int | None = None
     offering_id: int | None = None
-    cell: Cell | None = None
+    cell: RadarCell | None = None
 
 
 def flags_sync(
@@ -371,7 +373,7 @@ def flags_sync(
     now,
     demand_id: int | None = None,
     offering_id: int | None = None,
-    cell: Cell | None = None,
+    cell: RadarCell | None = None,
 ) -> None:
     """Open or refresh the subject's raised flags; resolve its open flags not raised any more."""
     flags_sync_many(
@@ -987,23 +989,58 @@ def _chunk_store(analyses, index, *, weights, now: float, stamp) -> None:
 
 
 def mismatch_aggregate() -> int:
-    """Snapshot every sector × technology × province cell and sync the cell flags."""
+    """Compute the mismatch radar (engine/radar.py) over the open market: store today's
+    snapshot (Asia/Shanghai; a later run the same day replaces it), each open demand's share
+    for the drill-down, and sync the cell flags. Returns the number of cells."""
     state = loader.market()
-    cells = aggregate_cells(state.offerings, state.demands, volume_kinds=VOLUME_KINDS)
+    supplies = demand_supplies(state.offerings, state.demands)
+    cells = radar_cells(supplies)
     now = timezone.now()
+    day = timezone.localdate(now)
     flagged = {(c.sector, c.technology, c.province): f for c, f in cell_flags(cells)}
+    detailed = [c for c in cells if c.sector and c.technology and c.province]
     with transaction.atomic():
+        with connection.cursor() as cursor:
+            # Two runs at once would interleave their delete and insert of the day's rows.
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", ["radar"])
+        MismatchSnapshot.objects.filter(day=day).delete()
         MismatchSnapshot.objects.bulk_create(
-            MismatchSnapshot(
-                taken_at=now,
-                sector=c.sector,
-                technology=c.technology,
-                province=c.province,
-                demanded=c.demanded,
-                capacity=c.capacity,
-                demands=c.demands,
-            )
-            for c in cells
+            (
+                MismatchSnapshot(
+                    day=day,
+                    taken_at=now,
+                    sector=c.sector,
+                    technology=c.technology,
+                    province=c.province,
+                    demanded=c.demanded,
+                    covered=c.covered,
+                    need=c.need,
+                    capacity=c.capacity,
+                    demands=c.demands,
+                    unserved=c.unserved,
+                )
+                for c in cells
+            ),
+            batch_size=5000,
+        )
+        DemandCoverage.objects.all().delete()
+        DemandCoverage.objects.bulk_create(
+            (
+                DemandCoverage(
+                    demand_id=d.demand_id,
+                    sector=d.sector,
+                    technology=d.technology,
+                    provinces=list(d.provinces),
+                    volume=d.volume,
+                    need=d.need,
+                    capacity=d.capacity,
+                    covered_share=d.covered_share,
+                    feasible=d.feasible,
+                    computed_at=now,
+                )
+                for d in supplies
+            ),
+            batch_size=5000,
         )
         open_cells = set(
             MismatchFlag.objects.filter(
@@ -1011,7 +1048,7 @@ def mismatch_aggregate() -> int:
             ).values_list("subject_key", flat=True)
         )
         subjects = []
-        for cell in cells:
+        for cell in detailed:
             key = f"cell:{cell.sector}:{cell.technology}:{cell.province}"
             flag = flagged.get((cell.sector, cell.technology, cell.province))
             if flag is None and key not in open_cells:
@@ -1022,7 +1059,7 @@ def mismatch_aggregate() -> int:
             )
         subjects += [FlagSubject(MismatchFlag.Subject.CELL, key, ()) for key in open_cells]
         flags_sync_many(subjects=subjects, now=now)
-    return len(cells)
+    return len(detailed)
 
 
 # --- match lifecycle -------------------------------------------------------------------------

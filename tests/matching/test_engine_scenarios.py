@@ -9,11 +9,12 @@ from apps.matching.engine import (
     OfferingIndex,
     RequirementProfile,
     Weights,
-    aggregate_cells,
     analyse_demand,
     cell_flags,
+    demand_supplies,
     match_offering,
     offering_flags,
+    radar_cells,
     suggest_partners,
     technology_advice,
 )
@@ -197,24 +198,38 @@ def test_vendors_see_fitting_demands_and_offerings_are_flagged_no_demand_and_sta
     assert offering_flags(index, fits.id, fits=count, now=NOW) == []
 
 
-def test_aggregate_cells_show_demand_outrunning_capacity_by_province():
+def test_radar_shares_capacity_among_the_demands_it_can_serve_and_counts_it_once():
+    # given one Zhejiang module (50,000 a year) and demands in Zhejiang, Guangdong, nationwide
     index = build(offering(nationwide=False, regions=("330000",), annual_capacity=50_000))
-    demands = DemandIndex.build(
-        REF,
-        [demand(regions=("330000",), volume=200_000), demand(regions=("440000",))],
-        index.tokens,
+    zhejiang, guangdong, nationwide = (
+        demand(regions=("330000",), volume=200_000),
+        demand(regions=("440000",), volume=100_000),
+        demand(regions=(), volume=100_000),
     )
-    cells = {
-        (c.sector, c.technology, c.province): c
-        for c in aggregate_cells(index, demands, volume_kinds=("module",))
-    }
-    zhejiang = cells[("municipal", "nb_iot", "330000")]
-    assert (zhejiang.demanded, zhejiang.capacity, zhejiang.demands) == (200_000, 50_000, 1)
+    demands = DemandIndex.build(REF, [zhejiang, guangdong, nationwide], index.tokens)
+    # when the radar is computed
+    supplies = {d.demand_id: d for d in demand_supplies(index, demands)}
+    cells = {(c.sector, c.technology, c.province): c for c in radar_cells(supplies.values())}
+    # then the module's capacity is split 2:1 between the two demands it can serve
+    assert supplies[zhejiang.id].capacity == pytest.approx(50_000 * 2 / 3)
+    assert supplies[nationwide.id].capacity == pytest.approx(50_000 / 3)
+    assert not supplies[guangdong.id].feasible and supplies[guangdong.id].capacity == 0
+    here = cells[("municipal", "nb_iot", "330000")]
+    assert (here.demanded, here.demands, here.unserved) == (200_000, 1, 0)
+    assert here.covered == pytest.approx(200_000 / 6) and here.balance == "shortfall_severe"
+    assert cells[("municipal", "nb_iot", "440000")].covered == 0
+    assert cells[("municipal", "nb_iot", "440000")].unserved == 1
+    # and the nationwide demand is its own province, not spread over the others
+    assert cells[("municipal", "nb_iot", "nationwide")].demanded == 100_000
+    total = cells[("", "", "")]
+    assert total.demanded == 400_000 and total.capacity == pytest.approx(50_000)
+    assert total.covered == pytest.approx(50_000 / 3 + 200_000 / 6)
     flagged = {
         (cell.province, flag.code, flag.severity) for cell, flag in cell_flags(list(cells.values()))
     }
     assert ("330000", "supply_shortage", "high") in flagged
     assert ("440000", "supply_shortage", "high") in flagged
+    assert not any(province == "" for province, _, _ in flagged)  # roll-ups raise no flags
 
 
 def test_partner_suggestions_name_the_complementary_vendor():

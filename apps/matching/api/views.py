@@ -368,13 +368,31 @@ class MismatchListView(generics.ListAPIView):
         return selectors.mismatch_queryset(self.request.user)
 
 
+# Days of the whole market's trend in the summary (one snapshot a day).
+TREND_DAYS = 90
+
+
 class MismatchSummaryView(APIView):
     permission_classes = [IsAuthenticated, IsCoordinator, HasScope]
     scope_family = "matches"
 
     @extend_schema(
-        summary="Open flags by code and the latest sector × technology × province cells",
+        summary="The mismatch radar: the latest day's cells and roll-ups, the daily trend and "
+        "open flag counts",
+        description="Measures as on the coordinators' dashboard and in its Excel export, from "
+        "the same stored daily snapshot (see the field descriptions for their definitions).",
         responses=SummaryOutSerializer,
     )
     def get(self, request: Request) -> Response:
-        return Response(SummaryOutSerializer(selectors.mismatch_summary()).data)
+        radar = selectors.radar_latest()
+        data = {
+            "day": radar.day,
+            "snapshot_taken_at": radar.taken_at,
+            "total": radar.total,
+            "heatmap": radar.heatmap,
+            "provinces": radar.provinces,
+            "cells": radar.cells,
+            "trend": selectors.radar_trend(days=TREND_DAYS),
+            "open_flags": selectors.mismatch_open_flag_counts(),
+        }
+        return Response(SummaryOutSerializer(data).data)

@@ -344,6 +344,32 @@ def feasible_candidates(
     return rows, masks, coverage, numbers, candidates
 
 
+def feasible_rows(
+    index: OfferingIndex, c: CompiledDemand, kind: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Every row of `kind` the demand may be offered: its shared candidate set
+    (feasible_candidates) within the demand's price class; as feasible_candidates returns.
+
+    The one definition of "feasible supply" for a demand: matching scores these rows, and the
+    mismatch radar counts their capacity.
+    """
+    rows, masks, coverage, numbers, candidates = index.candidate_set(
+        candidate_key(c, kind), lambda: feasible_candidates(index, c, kind)
+    )
+    if c.budget > 0:
+        # The price class is the one part of the floor that depends on the budget, so it is
+        # checked here rather than in the candidate set demands of any budget share.
+        priced = in_price_class(numbers, c)
+        if not priced.all():
+            rows, masks, coverage, numbers = (
+                rows[priced],
+                masks[priced],
+                coverage[priced],
+                numbers[priced],
+            )
+    return rows, masks, coverage, numbers, candidates
+
+
 def evaluate_kind(
     index: OfferingIndex,
     c: CompiledDemand,
@@ -364,20 +390,7 @@ def evaluate_kind(
     depends on which side asked. Every other row's score is a lower bound.
     """
     layout = index.layout
-    rows, masks, coverage, numbers, candidates = index.candidate_set(
-        candidate_key(c, kind), lambda: feasible_candidates(index, c, kind)
-    )
-    if c.budget > 0:
-        # The price class is the one part of the floor that depends on the budget, so it is
-        # checked here rather than in the candidate set demands of any budget share.
-        priced = in_price_class(numbers, c)
-        if not priced.all():
-            rows, masks, coverage, numbers = (
-                rows[priced],
-                masks[priced],
-                coverage[priced],
-                numbers[priced],
-            )
+    rows, masks, coverage, numbers, candidates = feasible_rows(index, c, kind)
     d = compiled_columns(c, index.ref.kind_vocab.codes[kind])
     points = partial_points(masks, numbers, coverage, d, layout, weights, now)
     # The tolerance absorbs rounding between these sums and the exact formulas.
