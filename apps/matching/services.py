@@ -1262,24 +1262,10 @@ def interest_evaluate(*, demand_id: int, offering_id: int) -> MatchResult | None
         loader._cached_tokens(loader._offering_text(offering_fields), *offering_row[-2:]),
     )
     index = OfferingIndex.build(
-        _pair_reference(), [record], loader._vendors(Q(id=record.vendor_id))
+        loader.pair_reference(), [record], loader._vendors(Q(id=record.vendor_id))
     )
     matches = match_demand(index, spec, now=time.time(), weights=loader.weights(), limit=1)
     return next((r for r in matches.results if r.offering_id == offering_id), None)
-
-
-# Reference data changes only when an operator reloads it; reading it took 17 of 38 ms of a
-# pair's evaluation (the worker's index keeps its copy for a day).
-PAIR_REFERENCE_TTL_SECONDS = 300
-_pair_reference_cache: tuple[float, Any] | None = None
-
-
-def _pair_reference():
-    global _pair_reference_cache
-    now = time.monotonic()
-    if _pair_reference_cache is None or now - _pair_reference_cache[0] > PAIR_REFERENCE_TTL_SECONDS:
-        _pair_reference_cache = (now, loader.load_reference())
-    return _pair_reference_cache[1]
 
 
 # A listing's cached engine tokens (see models.ListingTokens), read beside its own columns.
