@@ -3,7 +3,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path, reverse_lazy
 
-from .views import accounts, cases, coordinator, enterprise, introductions, public, vendor
+from .views import (
+    accounts,
+    cases,
+    coordinator,
+    enterprise,
+    indicators,
+    introductions,
+    public,
+    vendor,
+)
 
 REGISTRATION = "frontend/accounts/registration/"
 
@@ -136,6 +145,7 @@ coordinator_patterns = (
         path("dashboard/export.xlsx", coordinator.dashboard_export, name="dashboard-export"),
         path("cases/", cases.coordinator_cases, name="cases"),
         path("cases/<int:pk>/", cases.coordinator_case, name="case"),
+        path("indicators/", indicators.indicators, name="indicators"),
     ],
     "coordinator",
 )

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from apps.accounts.selectors import is_coordinator, principal_org_ids
 
+from ..indicators import BROADBAND_TARGET, BROADBAND_TECHNOLOGIES
 from ..models import CASE_CRITERIA, TypicalCase
 
 _CONSENT_SCHEMA = {
@@ -138,3 +139,89 @@ class EditInSerializer(serializers.Serializer):
 
 class RejectInSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
+
+
+# --- monitoring indicators -------------------------------------------------------------------
+
+
+class _ShareField(serializers.FloatField):
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, allow_null=True, min_value=0, max_value=1, **kwargs)
+
+
+class BroadbandOutSerializer(serializers.Serializer):
+    target = serializers.SerializerMethodField(help_text="The 2027 goal: 0.95")
+    technologies = serializers.SerializerMethodField(help_text="What counts as 4G/5G")
+    connections = serializers.IntegerField(
+        read_only=True, help_text="Demanded connections with a counted technology"
+    )
+    broadband = serializers.IntegerField(read_only=True, help_text="Of which on 4G/5G")
+    share = _ShareField(help_text="broadband ÷ connections; null without connections")
+    without_technology = serializers.IntegerField(
+        read_only=True, help_text="Connections of demands no technology can serve"
+    )
+    by_technology = serializers.DictField(child=serializers.IntegerField(), read_only=True)
+
+    def get_target(self, _obj) -> float:
+        return BROADBAND_TARGET
+
+    def get_technologies(self, _obj) -> list[str]:
+        return list(BROADBAND_TECHNOLOGIES)
+
+
+class MonthBroadbandOutSerializer(serializers.Serializer):
+    month = serializers.CharField(read_only=True, help_text="YYYY-MM, Asia/Shanghai")
+    demands = serializers.IntegerField(read_only=True)
+    connections = serializers.IntegerField(read_only=True)
+    broadband = serializers.IntegerField(read_only=True)
+    share = _ShareField()
+
+
+class SectorMixOutSerializer(serializers.Serializer):
+    sector = serializers.CharField(read_only=True)
+    connections = serializers.IntegerField(read_only=True)
+    by_technology = serializers.DictField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text="Counted technology (or 'none') → connections",
+    )
+
+
+class ProvinceCoverageOutSerializer(serializers.Serializer):
+    province = serializers.CharField(
+        read_only=True, help_text="GB/T 2260 province code, or 'nationwide'"
+    )
+    demands = serializers.IntegerField(read_only=True, help_text="Open demands deployed there")
+    demands_with_supply = serializers.IntegerField(read_only=True)
+    coverage = _ShareField(help_text="demands_with_supply ÷ demands")
+    connections = serializers.FloatField(read_only=True)
+    vendors = serializers.IntegerField(read_only=True)
+    offerings = serializers.IntegerField(read_only=True)
+
+
+class IntroductionsOutSerializer(serializers.Serializer):
+    month = serializers.CharField(read_only=True, help_text="YYYY-MM; empty for all time")
+    introduced = serializers.IntegerField(read_only=True)
+    answered = serializers.IntegerField(read_only=True)
+    accepted = serializers.IntegerField(read_only=True)
+    acceptance_rate = _ShareField(help_text="accepted ÷ answered")
+    closed = serializers.IntegerField(read_only=True)
+    won = serializers.IntegerField(read_only=True)
+    won_rate = _ShareField(help_text="won ÷ closed (won + lost)")
+    median_days = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text="Median days from a demand's publication to its first introduction",
+    )
+
+
+class IndicatorsOutSerializer(serializers.Serializer):
+    computed_at = serializers.DateTimeField(read_only=True)
+    months = serializers.ListField(child=serializers.CharField(), read_only=True)
+    broadband = BroadbandOutSerializer(read_only=True)
+    broadband_trend = MonthBroadbandOutSerializer(many=True, read_only=True)
+    technologies = serializers.ListField(child=serializers.CharField(), read_only=True)
+    sector_mix = SectorMixOutSerializer(many=True, read_only=True)
+    provinces = ProvinceCoverageOutSerializer(many=True, read_only=True)
+    introductions = IntroductionsOutSerializer(read_only=True)
+    introduction_trend = IntroductionsOutSerializer(many=True, read_only=True)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("cases/<int:pk>/consent", views.CaseConsentView.as_view(), name="case-consent"),
     path("cases/<int:pk>/publish", views.CasePublishView.as_view(), name="case-publish"),
     path("cases/<int:pk>/reject", views.CaseRejectView.as_view(), name="case-reject"),
+    path("indicators", views.IndicatorsView.as_view(), name="indicators"),
 ]

@@ -17,11 +17,13 @@ from apps.core.exceptions import NotFound
 from apps.matching.selectors import match_visible_queryset
 
 from .. import selectors, services
+from ..indicators import indicators_compute
 from ..models import TypicalCase
 from .serializers import (
     CaseOutSerializer,
     ConsentInSerializer,
     EditInSerializer,
+    IndicatorsOutSerializer,
     NominateInSerializer,
     RejectInSerializer,
 )
@@ -157,3 +159,19 @@ class CaseRejectView(APIView):
             actor=request.user, case=_case(request, pk), reason=data.validated_data["reason"]
         )
         return _out(request, case)
+
+
+class IndicatorsView(APIView):
+    permission_classes = [IsAuthenticated, IsCoordinator, HasScope]
+    scope_family = "mismatches"
+
+    @extend_schema(
+        summary="Mobile-IoT monitoring indicators against the 2027 goals (coordinator)",
+        description="The platform's own figures: share of demanded connections on 4G/5G "
+        "against the 95 % target, the technology mix by sector, supply coverage by province, "
+        "days from publication to first introduction, introduction acceptance and won rates, "
+        "with monthly trends (Asia/Shanghai). Definitions: apps/coordination/indicators.py.",
+        responses=IndicatorsOutSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        return Response(IndicatorsOutSerializer(indicators_compute()).data)
