@@ -208,3 +208,29 @@ def test_only_coordinators_see_the_indicators(market, client_for, vendor_user):
     web = Client()
     web.force_login(vendor_user)
     assert web.get("/coordinator/indicators/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {},
+        {"technologies": ["cat1"], "technology_flexible": True},
+        {"technologies": ["nb_iot"], "technology_flexible": True, "needs_voice": True},
+        {"technologies": ["nb_iot"], "technology_flexible": False, "needs_video": True},
+        {"technologies": ["redcap", "nb_iot"], "technology_flexible": True},
+        {"needs_video": True, "mobility": 3},
+        {"uplink_kbps": 10_000_000, "max_latency_ms": 1},
+    ],
+)
+def test_a_demand_counts_under_the_technology_the_radar_counts_it_under(db, values):
+    """One definition: the indicators' counted technology is the engine's cell technology."""
+    from apps.matching import loader
+    from apps.matching.engine import TokenVocabulary
+    from apps.matching.engine.index import compile_demand, counted_technology
+
+    reference_load()
+    ref = loader.load_reference()
+    spec = loader.profile_spec({"sector_id": "municipal", **values})
+    compiled = compile_demand(ref, spec, TokenVocabulary())
+    expected = ref.tech_vocab.codes[compiled.cell_tech] if compiled.cell_tech >= 0 else None
+    assert counted_technology(ref, spec) == expected

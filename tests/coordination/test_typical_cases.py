@@ -397,3 +397,31 @@ def test_english_pages_name_codes_and_show_the_english_text(
     assert "Water meters in Hebei" in body and "English summary" in body
     assert "Municipal" in body and "NB-IoT" in body and "200,000 connections" in body
     assert "nb_iot" not in body and "河北水表" not in body and "中文摘要" not in body
+
+
+def test_case_pages_in_english_have_no_chinese_but_the_parties_own_text(
+    won_match, web_client, enterprise_user, coordinator_user, vendor_user
+):
+    import re
+
+    from apps.catalog.reference.loader import reference_load
+
+    reference_load()
+    case = services.case_nominate(actor=vendor_user, match=won_match, note="")
+    services.case_consent(actor=enterprise_user, case=case, grant=True)
+    own_text = ("石家庄智能水表", "河北水务（测试）", "移远通信（测试）", won_match.offering.name)
+    pages = [
+        (enterprise_user, "/cases/mine/"),
+        (enterprise_user, f"/cases/{case.pk}/"),
+        (coordinator_user, "/coordinator/cases/"),
+        (coordinator_user, f"/coordinator/cases/{case.pk}/"),
+    ]
+    for user, url in pages:
+        body = web_client(user).get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        main = body[body.index("<main") : body.index("</main>")]
+        for text in own_text:
+            main = main.replace(text, "")
+        assert not re.findall(r"[\u4e00-\u9fff]+", main), (
+            url,
+            re.findall(r"[\u4e00-\u9fff]+", main),
+        )
