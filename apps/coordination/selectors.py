@@ -6,7 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Coalesce
 
 from apps.accounts.models import Organization
@@ -97,12 +108,20 @@ CASE_QUEUE_ORDER = (
 
 
 def typical_case_queue(*, status: str = "") -> QuerySet[TypicalCase]:
-    """Every case for coordinators (`status` narrows), oldest waiting first, with its
-    consents."""
+    """Every case for coordinators (`status` narrows) in CASE_QUEUE_ORDER, oldest first
+    within a status, with its consents."""
     queryset = TypicalCase.objects.select_related("sector", "match", "match__demand")
     if status in TypicalCase.Status.values:
         queryset = queryset.filter(status=status)
-    return queryset.prefetch_related("consents__organization").order_by("created_at", "id")
+    priority = Case(
+        *(When(status=value, then=Value(rank)) for rank, value in enumerate(CASE_QUEUE_ORDER)),
+        default=Value(len(CASE_QUEUE_ORDER)),
+    )
+    return (
+        queryset.prefetch_related("consents__organization")
+        .annotate(queue_rank=priority)
+        .order_by("queue_rank", "created_at", "id")
+    )
 
 
 def typical_case_visible_get(*, principal: Any, case_id: int) -> TypicalCase | None:

@@ -147,7 +147,6 @@ def coordinator_cases(request: HttpRequest) -> HttpResponse:
     consent, then decided ones; and won introductions nobody has nominated yet."""
     status = request.GET.get("status", "")
     page = Paginator(typical_case_queue(status=status), CASE_PAGE).get_page(request.GET.get("page"))
-    rows = sorted(page, key=lambda case: CASE_QUEUE_ORDER.index(case.status))
     return render(
         request,
         "frontend/cases/coordinator_list.html",
@@ -155,7 +154,7 @@ def coordinator_cases(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": [
                 {"case": case, "text": case_text(case), "consents": case_consents(case)}
-                for case in rows
+                for case in page
             ],
             "status": status,
             "statuses": [(value, TypicalCase.Status(value).label) for value in CASE_QUEUE_ORDER],

@@ -425,3 +425,19 @@ def test_case_pages_in_english_have_no_chinese_but_the_parties_own_text(
             url,
             re.findall(r"[\u4e00-\u9fff]+", main),
         )
+
+
+def test_the_coordinators_queue_puts_cases_waiting_on_them_first(
+    enterprise_org, vendor_org, coordinator_user, enterprise_user, vendor_user, web_client
+):
+    waiting_on_parties = services.case_nominate(
+        actor=coordinator_user, match=_won(enterprise_org, vendor_org)
+    )
+    waiting_on_us = _in_review(
+        _won(enterprise_org, vendor_org), enterprise_user, vendor_user, coordinator_user
+    )
+    assert list(selectors.typical_case_queue()) == [waiting_on_us, waiting_on_parties]
+    page = web_client(coordinator_user).get("/coordinator/cases/").content.decode()
+    assert page.index(f"case-row-{waiting_on_us.pk}") < page.index(
+        f"case-row-{waiting_on_parties.pk}"
+    )
