@@ -9,8 +9,8 @@
     var chart = echarts.init(el);
     chart.setOption({
       tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
-      legend: { data: [data.labels.share, data.labels.target] },
-      grid: { left: 50, right: 20, top: 40, bottom: 40 },
+      legend: { top: 0, data: [data.labels.share, data.labels.target] },
+      grid: { left: 50, right: 20, top: 40, bottom: 30 },
       xAxis: { type: "category", data: data.months },
       yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
       series: [
