@@ -14,7 +14,7 @@ from apps.coordination.indicators import (
     MIX_TECHNOLOGIES,
     NATIONWIDE,
     NO_TECHNOLOGY,
-    indicators_compute,
+    indicators_get,
 )
 
 from ..access import coordinator_required
@@ -35,7 +35,7 @@ def _days(value: float | None) -> str:
 
 @coordinator_required
 def indicators(request: HttpRequest) -> HttpResponse:
-    figures = indicators_compute()
+    figures = indicators_get()
     names = reference_names()
     tech_names = {**names["technologies"], NO_TECHNOLOGY: _("无可行技术")}
     region_names = {**names["regions"], NATIONWIDE: _("全国（不限省份）")}

@@ -4,10 +4,12 @@ Content-Security-Policy and its figures read in English with thousands separator
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from apps.accounts.models import Organization
+from apps.coordination.indicators import INDICATORS_CACHE_KEY
 from tests import factories
 
 from .conftest import PASSWORD, screenshot
@@ -18,6 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_indicator_chart_and_figures(reference_data, new_page):
     # given a coordinator and two published demands: 1,200,000 NB-IoT, 300,000 Cat.1
+    cache.delete(INDICATORS_CACHE_KEY)
     coordinator = factories.coordinator("coordinator")
     coordinator.set_password(PASSWORD)
     coordinator.save()

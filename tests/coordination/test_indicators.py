@@ -8,11 +8,17 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from apps.accounts.models import Organization
 from apps.catalog.reference.loader import reference_load
-from apps.coordination.indicators import BROADBAND_TECHNOLOGIES, NATIONWIDE, indicators_compute
+from apps.coordination.indicators import (
+    BROADBAND_TECHNOLOGIES,
+    INDICATORS_CACHE_KEY,
+    NATIONWIDE,
+    indicators_compute,
+)
 from apps.coordination.models import AuditEvent
 from apps.demands.models import Demand
 from apps.matching.models import Match
@@ -50,6 +56,13 @@ INTRODUCTIONS = [
 
 def _month(moment: datetime) -> str:
     return moment.astimezone(SHANGHAI).strftime("%Y-%m")
+
+
+@pytest.fixture(autouse=True)
+def fresh_indicators():
+    cache.delete(INDICATORS_CACHE_KEY)
+    yield
+    cache.delete(INDICATORS_CACHE_KEY)
 
 
 @pytest.fixture
@@ -234,3 +247,15 @@ def test_a_demand_counts_under_the_technology_the_radar_counts_it_under(db, valu
     compiled = compile_demand(ref, spec, TokenVocabulary())
     expected = ref.tech_vocab.codes[compiled.cell_tech] if compiled.cell_tech >= 0 else None
     assert counted_technology(ref, spec) == expected
+
+
+def test_pages_reuse_a_recent_computation_and_say_when_it_was_made(market):
+    from apps.coordination.indicators import indicators_get
+
+    first = indicators_get()
+    Demand.objects.filter(pk=market["meters"].pk).update(volume=1)
+    again = indicators_get()
+    assert again.computed_at == first.computed_at
+    assert again.broadband.connections == first.broadband.connections
+    cache.delete(INDICATORS_CACHE_KEY)
+    assert indicators_get().broadband.connections == first.broadband.connections - 99_999

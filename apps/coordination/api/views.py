@@ -17,7 +17,7 @@ from apps.core.exceptions import NotFound
 from apps.matching.selectors import match_visible_queryset
 
 from .. import selectors, services
-from ..indicators import indicators_compute
+from ..indicators import indicators_get
 from ..models import TypicalCase
 from .serializers import (
     CaseOutSerializer,
@@ -170,8 +170,9 @@ class IndicatorsView(APIView):
         description="The platform's own figures: share of demanded connections on 4G/5G "
         "against the 95 % target, the technology mix by sector, supply coverage by province, "
         "days from publication to first introduction, introduction acceptance and won rates, "
-        "with monthly trends (Asia/Shanghai). Definitions: apps/coordination/indicators.py.",
+        "with monthly trends (Asia/Shanghai). Recomputed at most every 5 minutes (`computed_at`). "
+        "Definitions: apps/coordination/indicators.py.",
         responses=IndicatorsOutSerializer,
     )
     def get(self, request: Request) -> Response:
-        return Response(IndicatorsOutSerializer(indicators_compute()).data)
+        return Response(IndicatorsOutSerializer(indicators_get()).data)
