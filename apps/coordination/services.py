@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from apps.core.exceptions import BusinessError, Conflict, PermissionDenied
 
 from .models import CASE_CRITERIA, AuditEvent, CaseConsent, TypicalCase
+from .notifications import case_consent_request_notify
 
 
 def audit_record(
@@ -185,6 +186,7 @@ def case_nominate(
             organization_id=demand.organization_id,
             data={"match": locked.pk, "parties": [org for org, _side in parties]},
         )
+        case_consent_request_notify(case=case)
     return case
 
 

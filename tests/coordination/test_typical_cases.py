@@ -441,3 +441,14 @@ def test_the_coordinators_queue_puts_cases_waiting_on_them_first(
     assert page.index(f"case-row-{waiting_on_us.pk}") < page.index(
         f"case-row-{waiting_on_parties.pk}"
     )
+
+
+def test_every_party_is_asked_by_mail_in_both_languages(
+    won_match, vendor_user, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_nominate(actor=vendor_user, match=won_match)
+    assert len(mailoutbox) == 2  # the enterprise and the vendor
+    message = mailoutbox[0]
+    assert "石家庄智能水表" in message.subject and "do you consent" in message.subject
+    assert "/cases/mine/" in message.body
