@@ -145,7 +145,8 @@ AXES_LOCKOUT_CALLABLE = "frontend.views.accounts.login_locked_out"
 AXES_RESET_ON_SUCCESS = False
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are not logged row by row
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "/"
+# The role home: members see their work, coordinators are sent on to their "today" page.
+LOGIN_REDIRECT_URL = "my-work"
 LOGOUT_REDIRECT_URL = "/"
 
 LANGUAGE_CODE = "zh-hans"
@@ -154,6 +155,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# Locale formats overriding Django's where CLDR differs (zh-Hans digit grouping).
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"

@@ -82,7 +82,8 @@ def is_owner(request: HttpRequest, organization: Organization) -> bool:
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
-    """Where to go after a POST: `next` or the referring page when it is on this site."""
+    """Where to go after a POST: `next` or the referring page when it is on this site, else
+    `default` (a URL name, or a path)."""
     from django.urls import reverse
     from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -91,4 +92,4 @@ def safe_next(request: HttpRequest, default: str) -> str:
             candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
             return candidate
-    return reverse(default)
+    return default if default.startswith("/") else reverse(default)

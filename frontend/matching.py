@@ -13,7 +13,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -22,23 +25,35 @@ from apps.catalog.models import Offering, Region, Sector, SupplyKind, Technology
 from apps.coordination.selectors import match_review_queue, typical_case_list
 from apps.core.exceptions import BusinessError
 from apps.demands.models import Demand
-from apps.demands.selectors import demand_reveals_organization
+from apps.demands.selectors import demand_reveals_organization, demand_visible_queryset
 from apps.matching import services
-from apps.matching.models import Match, MismatchFlag
+from apps.matching.engine.radar import BALANCE, NATIONWIDE, NO_TECHNOLOGY, RadarCell
+from apps.matching.models import Match, MismatchFlag, RecommendationFeedback
 from apps.matching.selectors import (
+    demand_disclosure,
     demand_for_matches,
+    demand_for_vendor,
     match_explanation,
     match_visible_queryset,
-    mismatch_flag_open_counts,
     mismatch_flag_open_list,
-    mismatch_snapshot_latest,
-    mismatch_trend,
+    new_matches_by_demand,
     partner_suggestion_list,
+    radar_breakdown,
+    radar_cell,
+    radar_cell_flag,
+    radar_demands,
+    radar_latest,
+    radar_trend,
+    recommendation_dismissed_keys,
+    recommendation_feedback_map,
+    recommendation_shortlisted_keys,
+    vendor_demand_matches,
 )
 
 # Pages list the best few; a demand's page does not need the long tail of weak suggestions.
 TOP_MATCHES = 10
 QUEUE_PAGE = 50
+REVIEW_COUNT_CAP = 1000
 INTRODUCED_STATUSES = (
     Match.Status.INTRODUCED,
     Match.Status.ACCEPTED,
@@ -104,6 +119,16 @@ class MatchView:
     note: str = ""
     can_express_interest: bool = False
     parts: list[dict] = field(default_factory=list)
+    # Each side's answer to an introduction ("需求方：待答复"), shown once introduced.
+    responses: list[str] = field(default_factory=list)
+    # The enterprise's verdict (its own cards, and coordinators reading it beside the match).
+    shortlisted: bool = False
+    dismissed: bool = False
+    dismissed_reason: str = ""
+    dismissed_note: str = ""
+    # The enterprise may still ask for an introduction; it already did.
+    can_request: bool = False
+    requested: bool = False
 
 
 def _criteria(breakdown: dict) -> list[dict]:
@@ -172,13 +197,35 @@ def _match_view(match: Match, offerings: dict[int, Offering], *, principal: Any)
             }
             for o in parts
         ],
+        responses=_responses(match) if match.status in INTRODUCED_STATUSES else [],
     )
 
 
-def _views(queryset: QuerySet[Match], *, principal: Any) -> list[MatchView]:
+def _responses(match: Match) -> list[str]:
+    return [
+        _("需求方：%(answer)s") % {"answer": match.get_enterprise_response_display()},
+        _("供给方：%(answer)s") % {"answer": match.get_vendor_response_display()},
+    ]
+
+
+def _views(queryset: QuerySet[Match], *, principal: Any, feedback: bool = False) -> list[MatchView]:
+    """Cards for the matches; `feedback` adds the enterprise's verdicts (one query more)."""
     matches = list(queryset.select_related("demand", "demand__organization"))
     offerings = _offerings_of(matches)
-    return [_match_view(m, offerings, principal=principal) for m in matches]
+    views = [_match_view(m, offerings, principal=principal) for m in matches]
+    if feedback:
+        verdicts = recommendation_feedback_map(matches)
+        reasons = dict(RecommendationFeedback.Reason.choices)
+        for match, view in zip(matches, views, strict=True):
+            verdict = verdicts.get((match.demand_id, match.pair_key))
+            if verdict is not None:
+                view.shortlisted = verdict.shortlisted
+                view.dismissed = verdict.dismissed
+                view.dismissed_reason = reasons.get(verdict.dismissed_reason, "")
+                view.dismissed_note = verdict.dismissed_note
+            view.requested = match.origin == Match.Origin.ENTERPRISE_REQUEST
+            view.can_request = match.status in services.REQUESTABLE_STATUSES and not view.requested
+    return views
 
 
 # --- public -----------------------------------------------------------------------------
@@ -234,26 +281,68 @@ def _flag_help() -> dict[str, str]:
     }
 
 
-def demand_panels(*, principal: Any, demand: Demand) -> dict[str, Any]:
-    """Recommended suppliers, bundles, mismatch flags and introductions of one demand."""
+RECOMMENDATION_VIEWS = ("", "shortlisted", "dismissed")
+
+
+def demand_panels(*, principal: Any, demand: Demand, show: str = "") -> dict[str, Any]:
+    """Recommended suppliers, bundles, mismatch flags and introductions of one demand.
+
+    `show` picks the recommendations: "" those not dismissed, "shortlisted" or "dismissed".
+    """
     live = (
         match_visible_queryset(principal)
         .filter(demand=demand)
         .exclude(status=Match.Status.REJECTED)
     )
-    singles = live.filter(offering__isnull=False).order_by("-score")[:TOP_MATCHES]
-    bundles = live.filter(offering__isnull=True).order_by("-score")[:5]
+    dismissed = recommendation_dismissed_keys(demand_id=demand.pk)
+    shortlisted = recommendation_shortlisted_keys(demand_id=demand.pk)
+    show = show if show in RECOMMENDATION_VIEWS else ""
+    if show == "dismissed":
+        listed = live.filter(pair_key__in=dismissed)
+    elif show == "shortlisted":
+        listed = live.filter(pair_key__in=shortlisted)
+    else:
+        listed = live.exclude(pair_key__in=dismissed)
+    singles = listed.filter(offering__isnull=False).order_by("-score")[:TOP_MATCHES]
+    bundles = listed.filter(offering__isnull=True).order_by("-score")[:5]
     flags = mismatch_flag_open_list(
         principal=principal, subject_type=MismatchFlag.Subject.DEMAND, demand_ids=[demand.pk]
     )
     return {
-        "matches": _views(singles, principal=principal),
-        "bundles": _views(bundles, principal=principal),
+        "show": show,
+        "counts": {
+            "shortlisted": live.filter(pair_key__in=shortlisted).count(),
+            "dismissed": live.filter(pair_key__in=dismissed).count(),
+        },
+        "dismiss_reasons": RecommendationFeedback.Reason.choices,
+        "matches": _views(singles, principal=principal, feedback=True),
+        "bundles": _views(bundles, principal=principal, feedback=True),
         "flags": [_flag_view(f) for f in flags],
         "introductions": _introduction_views(
             live.filter(status__in=INTRODUCED_STATUSES), side="enterprise", principal=principal
         ),
     }
+
+
+def recommendation_act(
+    *, principal: Any, match_id: int, action: str, reason: str = "", note: str = ""
+) -> Match:
+    """shortlist / unshortlist / dismiss / restore / request on one of the principal's
+    recommendations, through the matching services (which check it is the enterprise's own)."""
+    match = _visible_match(principal, match_id)
+    if action == "shortlist":
+        services.recommendation_shortlist(actor=principal, match=match)
+    elif action == "unshortlist":
+        services.recommendation_shortlist(actor=principal, match=match, shortlisted=False)
+    elif action == "dismiss":
+        services.recommendation_dismiss(actor=principal, match=match, reason=reason, note=note)
+    elif action == "restore":
+        services.recommendation_restore(actor=principal, match=match)
+    elif action == "request":
+        services.match_introduction_request(actor=principal, match=match, note=note)
+    else:
+        raise BusinessError("unknown_action", _("未知操作。"))
+    return match
 
 
 # --- introductions ----------------------------------------------------------------------
@@ -289,6 +378,10 @@ def _introduction_views(queryset: QuerySet[Match], *, side: str, principal: Any)
             {
                 "id": match.pk,
                 "title": title,
+                # Where the title leads: the demand's page for either side.
+                "url": reverse("vendor:demand", args=[match.demand_id])
+                if side == "vendor"
+                else reverse("enterprise:demand", args=[match.demand_id]),
                 "counterpart": counterpart,
                 "score": match.score,
                 "status": match.status,
@@ -366,12 +459,60 @@ def vendor_demand_panels(*, principal: Any, organization: Organization) -> dict[
         seen.add(view.demand_id)
         view.subtitle = view.enterprise
         view.title, view.demand_title = view.demand_title, view.title
-        # Interest turns a suggestion into a request for the coordinators (once, per offering).
-        view.can_express_interest = bool(
-            view.status == Match.Status.SUGGESTED and view.offering_id and not view.origin_label
-        )
         views.append(view)
-    return {"demand_matches": views[:QUEUE_PAGE]}
+    views = views[:QUEUE_PAGE]
+    # Every fitting offering of the vendor per demand: the card says how many, and the demand's
+    # page lets the vendor choose which one to propose.
+    fitting = dict(
+        Match.objects.filter(
+            demand_id__in=[v.demand_id for v in views], offering__organization=organization
+        )
+        .exclude(status=Match.Status.REJECTED)
+        .values("demand_id")
+        .annotate(n=Count("id"))
+        .values_list("demand_id", "n")
+    )
+    for view in views:
+        view.offering_count = fitting.get(view.demand_id, 1)  # type: ignore[attr-defined]
+    return {"demand_matches": views}
+
+
+def _can_propose(match: Match) -> bool:
+    """The vendor may still propose this offering: a suggestion not yet asked for by it."""
+    return (
+        match.status in services.REQUESTABLE_STATUSES
+        and match.origin != Match.Origin.VENDOR_INTEREST
+    )
+
+
+def vendor_demand(*, principal: Any, organization: Organization, demand_id: int) -> dict[str, Any]:
+    """One demand as a vendor reads it: the requirements, who posted it as far as it may know
+    (`demand_disclosure`), and every offering of its that fits, to choose which to propose.
+
+    Raises BusinessError `not_found` (404) for a demand the vendor may not open.
+    """
+    demand = demand_for_vendor(principal, demand_id)
+    if demand is None:
+        raise BusinessError("not_found", _("需求不存在。"), status=404)
+    disclosure = demand_disclosure(principal, demand)
+    matches = list(
+        vendor_demand_matches(principal, organization_id=organization.pk, demand_id=demand.pk)
+    )
+    offerings = _offerings_of(matches)
+    fitting = []
+    for match in matches:
+        view = _match_view(match, offerings, principal=principal)
+        view.can_express_interest = _can_propose(match)
+        fitting.append(view)
+    is_open = demand.status in (Demand.Status.PUBLISHED, Demand.Status.MATCHED)
+    return {
+        "demand": demand,
+        "organization_name": demand.organization.name if disclosure.organization else _("匿名企业"),
+        "contacts": _contact(demand.organization) if disclosure.contacts else "",
+        "fitting": fitting,
+        "is_open": is_open,
+        "can_propose": is_open and any(v.can_express_interest for v in fitting),
+    }
 
 
 def interest_express(
@@ -402,14 +543,24 @@ def partner_suggestions(*, principal: Any, organization: Organization) -> dict[s
         d.pk: d.title if demand_reveals_organization(principal, d) else _("匿名需求") + f" #{d.pk}"
         for d in Demand.objects.filter(pk__in=demand_ids)
     }
+    # The shared demands the vendor may open (to propose an offering there, together).
+    openable = set(
+        demand_visible_queryset(principal).filter(pk__in=demand_ids).values_list("pk", flat=True)
+    )
     return {
         "partners": [
             {
+                "id": p.partner_id,
                 "name": p.partner.name,
                 "kinds": "、".join(kinds.get(k, k) for k in p.kinds),
                 "score": p.demand_count,
                 "explanation": _text(p.explanation_zh, p.explanation_en),
                 "demands": [titles[d] for d in p.demand_ids[:5] if d in titles],
+                "demand_links": [
+                    {"id": d, "title": titles[d], "open": d in openable}
+                    for d in p.demand_ids[:5]
+                    if d in titles
+                ],
             }
             for p in suggestions
         ],
@@ -417,11 +568,39 @@ def partner_suggestions(*, principal: Any, organization: Organization) -> dict[s
     }
 
 
+# --- my work ----------------------------------------------------------------------------
+
+WORK_LIST = 10
+
+
+def work_panels(*, principal: Any, organization: Organization, since: Any) -> dict[str, Any]:
+    """The matching side of a member's home: introductions waiting on my answer, recent
+    introductions, and demands with matches new since `since` (per role of the organisation)."""
+    introductions = introductions_for(principal=principal, organization=organization)
+    new = {}
+    for side, wanted in (
+        ("enterprise", organization.is_enterprise),
+        ("vendor", organization.is_vendor),
+    ):
+        if wanted:
+            new[side] = new_matches_by_demand(
+                principal, organization_id=organization.pk, side=side, since=since, limit=WORK_LIST
+            )
+    return {
+        "waiting": [i for i in introductions if i["can_respond"]][:WORK_LIST],
+        "introductions": [i for i in introductions if not i["can_respond"]][:WORK_LIST],
+        "new_matches": new,
+    }
+
+
 # --- coordinator ------------------------------------------------------------------------
 
 
 def review_queue_count() -> int:
-    return Match.objects.filter(status=Match.Status.SUGGESTED).count()
+    """Suggested matches waiting for review, counted up to REVIEW_COUNT_CAP + 1 (shown as
+    "1,000+"): an exact COUNT over hundreds of thousands of suggestions took 190–480 ms of
+    the today page at 100k offerings, and nobody reviews the thousandth one from there."""
+    return Match.objects.filter(status=Match.Status.SUGGESTED)[: REVIEW_COUNT_CAP + 1].count()
 
 
 def coordinator_match_panels(
@@ -431,6 +610,7 @@ def coordinator_match_panels(
     origin: str = "",
     search: str = "",
     sort: str = "score",
+    feedback: str = "",
     page: int = 1,
 ) -> dict[str, Any]:
     """One page of the coordinators' match queue (`match_review_queue`); pages are counted
@@ -439,12 +619,15 @@ def coordinator_match_panels(
         status = Match.Status.SUGGESTED
     page = max(1, page)
     offset = (page - 1) * QUEUE_PAGE
-    queryset = match_review_queue(status=status, origin=origin, search=search, sort=sort)
-    views = _views(queryset[offset : offset + QUEUE_PAGE + 1], principal=principal)
+    queryset = match_review_queue(
+        status=status, origin=origin, search=search, sort=sort, feedback=feedback
+    )
+    views = _views(queryset[offset : offset + QUEUE_PAGE + 1], principal=principal, feedback=True)
     return {
         "matches": views[:QUEUE_PAGE],
         "statuses": Match.Status.choices,
         "origins": Match.Origin.choices,
+        "feedback_choices": [("dismissed", _("需求方已忽略")), ("shortlisted", _("需求方已收藏"))],
         "page_number": page,
         "has_next": len(views) > QUEUE_PAGE,
     }
@@ -476,75 +659,165 @@ def _visible_match(principal: Any, match_id: int) -> Match:
 # --- mismatch dashboard -----------------------------------------------------------------
 
 
-def mismatch_dashboard() -> dict[str, Any]:
-    """Heatmap sector × technology, provinces and trend, from the stored snapshots."""
-    sectors = {s.pk: s.name for s in Sector.objects.all()}
-    technologies = {t.pk: t.name for t in Technology.objects.all()}
-    provinces = {r.pk: r.name for r in Region.objects.filter(level=Region.Level.PROVINCE)}
-    latest = list(mismatch_snapshot_latest())
+# The balance scale's colours (ColorBrewer RdBu, 5 classes: red shortfall, blue surplus).
+BALANCE_COLOURS = {
+    "shortfall_severe": "#ca0020",
+    "shortfall": "#f4a582",
+    "balanced": "#f7f7f7",
+    "spare": "#92c5de",
+    "idle": "#0571b0",
+}
 
-    cells: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
-    by_province: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
-    for row in latest:
-        cells[(row.sector, row.technology)][0] += row.demanded
-        cells[(row.sector, row.technology)][1] += row.capacity
-        entry = by_province[row.province]
-        entry[0] += row.demanded
-        entry[1] += row.capacity
-        entry[2] += 1 if row.demanded > row.capacity else 0
-    sector_codes = [code for code in sectors if any(k[0] == code for k in cells)] or list(sectors)
-    tech_codes = [code for code in technologies if any(k[1] == code for k in cells)] or list(
-        technologies
-    )
-    heat_cells = [
-        [
-            tech_codes.index(tech),
-            sector_codes.index(sector),
-            round(demanded - capacity),
-            round(demanded),
-            round(capacity),
-        ]
-        for (sector, tech), (demanded, capacity) in cells.items()
-        if sector in sector_codes and tech in tech_codes
-    ]
-    province_rows = sorted(
-        (
-            {
-                "code": code,
-                "name": provinces.get(code, code),
-                "demanded": round(v[0]),
-                "capacity": round(v[1]),
-                "gap": round(max(v[0] - v[1], 0)),
-                "cells": v[2],
-            }
-            for code, v in by_province.items()
-            # Nationwide capacity reaches every province: list those with demand in them.
-            if v[0] > 0
-        ),
-        key=lambda row: -row["gap"],
-    )
-    labels = {"demanded": _("需求量"), "capacity": _("可行产能"), "gap": _("缺口")}
+
+def figure(value: float | None) -> str:
+    """A count with the active language's digit grouping (1,234,567), rounded to a whole."""
+    if value is None:
+        return "—"
+    return number_format(round(value), decimal_pos=0, use_l10n=True, force_grouping=True)
+
+
+def percent(value: float | None) -> str:
+    """A share as a percentage to one decimal (— without demand)."""
+    return "—" if value is None else f"{value:.1%}"
+
+
+def _balance_labels() -> dict[str, tuple[str, str]]:
     return {
-        "summary": {
-            **mismatch_flag_open_counts(),
-            "demanded": round(sum(r.demanded for r in latest)),
-            "capacity": round(sum(r.capacity for r in latest)),
+        "shortfall_severe": (
+            _("严重缺口"),
+            _("超过一半的需求连接没有可行供给"),
+        ),
+        "shortfall": (_("缺口"), _("部分需求连接没有可行供给")),
+        "balanced": (_("基本平衡"), _("需求连接都有可行供给，产能不足需求的 2 倍")),
+        "spare": (_("富余"), _("需求都有可行供给，归属产能为年需求量的 2–10 倍")),
+        "idle": (_("严重富余"), _("归属产能为年需求量的 10 倍以上")),
+    }
+
+
+def _legend() -> list[dict[str, Any]]:
+    labels = _balance_labels()
+    return [
+        {
+            "key": key,
+            "value": value,
+            "colour": BALANCE_COLOURS[key],
+            "label": labels[key][0],
+            "text": labels[key][1],
+        }
+        for key, value in BALANCE.items()
+    ]
+
+
+def _radar_names() -> dict[str, dict[str, str]]:
+    return {
+        "sector": {s.pk: s.name for s in Sector.objects.all()},
+        "technology": {
+            **{t.pk: t.name for t in Technology.objects.all()},
+            NO_TECHNOLOGY: _("无可行技术"),
         },
+        "province": {
+            **{r.pk: r.name for r in Region.objects.filter(level=Region.Level.PROVINCE)},
+            NATIONWIDE: _("全国部署（不分省份）"),
+        },
+    }
+
+
+def _cell_view(cell: RadarCell, names: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """A cell's figures as the page prints them (grouped digits, whole percentages)."""
+    labels = _balance_labels()
+    return {
+        "sector": cell.sector,
+        "technology": cell.technology,
+        "province": cell.province,
+        "sector_name": names["sector"].get(cell.sector, cell.sector),
+        "technology_name": names["technology"].get(cell.technology, cell.technology),
+        "province_name": names["province"].get(cell.province, cell.province),
+        "demanded": figure(cell.demanded),
+        "covered": figure(cell.covered),
+        "unmet": figure(cell.unmet),
+        "coverage": percent(cell.coverage),
+        "need": figure(cell.need),
+        "capacity": figure(cell.capacity),
+        "demands": figure(cell.demands),
+        "unserved": figure(cell.unserved),
+        "balance": cell.balance,
+        "balance_label": labels[cell.balance][0],
+        "balance_colour": BALANCE_COLOURS[cell.balance],
+    }
+
+
+def _is_short(cell: RadarCell) -> bool:
+    return cell.balance in ("shortfall", "shortfall_severe")
+
+
+def mismatch_dashboard() -> dict[str, Any]:
+    """The radar of the latest day: figures, heatmap sector × technology, provinces, the
+    daily trend (all from the stored snapshot, measures as in apps/matching/engine/radar.py)."""
+    radar = radar_latest()
+    names = _radar_names()
+    short_cells: dict[str, int] = defaultdict(int)
+    for cell in radar.cells:
+        if _is_short(cell):
+            short_cells[cell.province] += 1
+    sector_codes = [c for c in names["sector"] if any(h.sector == c for h in radar.heatmap)]
+    tech_codes = [c for c in names["technology"] if any(h.technology == c for h in radar.heatmap)]
+    heat_cells = []
+    for cell in radar.heatmap:
+        view = _cell_view(cell, names)
+        heat_cells.append(
+            {
+                "value": [
+                    tech_codes.index(cell.technology),
+                    sector_codes.index(cell.sector),
+                    BALANCE[cell.balance],
+                ],
+                "tip": [
+                    f"{view['sector_name']} × {view['technology_name']}",
+                    f"{_('需求连接数')}: {view['demanded']}",
+                    f"{_('有可行供给的连接数')}: {view['covered']}",
+                    f"{_('未满足连接数')}: {view['unmet']}",
+                    f"{_('覆盖率')}: {view['coverage']}",
+                    f"{_('归属的可行年产能')}: {view['capacity']}",
+                    f"{_('供需状态')}: {view['balance_label']}",
+                ],
+            }
+        )
+    provinces = sorted(radar.provinces, key=lambda c: (-c.unmet, -c.demanded, c.province))
+    province_rows = [
+        {**_cell_view(cell, names), "short_cells": figure(short_cells.get(cell.province, 0))}
+        for cell in provinces
+    ]
+    top = sorted(radar.provinces, key=lambda c: -c.demanded)[:15]
+    total = radar.total
+    return {
+        "day": radar.day,
+        "taken_at": radar.taken_at,
+        "summary": {
+            **(_cell_view(total, names) if total else {}),
+            "short_cells": figure(sum(1 for c in radar.cells if _is_short(c))),
+        }
+        if total
+        else None,
+        "legend": _legend(),
         "provinces": province_rows,
         "charts": {
             "heatmap": {
-                "sectors": [sectors[c] for c in sector_codes],
+                "sectors": [names["sector"][c] for c in sector_codes],
                 "sector_codes": sector_codes,
-                "technologies": [technologies[c] for c in tech_codes],
+                "technologies": [names["technology"][c] for c in tech_codes],
                 "tech_codes": tech_codes,
                 "cells": heat_cells,
-                "labels": labels,
+                "pieces": [
+                    {"value": item["value"], "color": item["colour"], "label": item["label"]}
+                    for item in _legend()
+                ],
             },
             "provinces": {
-                "names": [row["name"] for row in province_rows[:15]],
-                "demanded": [row["demanded"] for row in province_rows[:15]],
-                "capacity": [row["capacity"] for row in province_rows[:15]],
-                "labels": labels,
+                "names": [names["province"].get(c.province, c.province) for c in top],
+                "series": [
+                    {"name": _("需求连接数"), "data": [round(c.demanded) for c in top]},
+                    {"name": _("有可行供给的连接数"), "data": [round(c.covered) for c in top]},
+                ],
             },
             "trend": _trend(),
         },
@@ -552,69 +825,153 @@ def mismatch_dashboard() -> dict[str, Any]:
 
 
 def _trend() -> dict[str, Any]:
-    """Per snapshot: total demanded, feasible capacity and shortfall across the short cells."""
-    runs = mismatch_trend(points=60)
+    """The whole market per day (Asia/Shanghai days): demanded, covered, unmet connections."""
+    points = radar_trend(days=90)
     return {
-        "dates": [run["taken_at"].strftime("%m-%d %H:%M") for run in runs],
+        "dates": [day.isoformat() for day, _cell in points],
         "series": [
-            {"name": _("需求量"), "data": [round(run["demanded"]) for run in runs]},
-            {"name": _("可行产能"), "data": [round(run["capacity"]) for run in runs]},
-            {"name": _("缺口"), "data": [round(run["shortfall"]) for run in runs]},
+            {"name": _("需求连接数"), "data": [round(c.demanded) for _d, c in points]},
+            {"name": _("有可行供给的连接数"), "data": [round(c.covered) for _d, c in points]},
+            {"name": _("未满足连接数"), "data": [round(c.unmet) for _d, c in points]},
         ],
     }
 
 
 def mismatch_cell(*, principal: Any, sector: str, technology: str, province: str) -> dict[str, Any]:
-    """The open demands behind one cell (any of sector, technology, province may be empty)."""
-    demands = Demand.objects.filter(
-        status__in=(Demand.Status.PUBLISHED, Demand.Status.MATCHED)
-    ).select_related("organization")
-    parts = []
-    if sector:
-        demands = demands.filter(sector_id=sector)
-        parts.append(Sector.objects.filter(pk=sector).first())
-    if technology:
-        demands = demands.filter(Q(technologies__contains=[technology]) | Q(technologies=[]))
-        parts.append(Technology.objects.filter(pk=technology).first())
-    if province:
-        cities = list(Region.objects.filter(parent_id=province).values_list("pk", flat=True))
-        demands = demands.filter(regions__overlap=[province, *cities])
-        parts.append(Region.objects.filter(pk=province).first())
-    demands = list(demands.order_by("-volume")[:QUEUE_PAGE])
-    flags = mismatch_flag_open_list(
-        principal=principal,
-        subject_type=MismatchFlag.Subject.DEMAND,
-        demand_ids=[d.pk for d in demands],
-    )[:QUEUE_PAGE]
+    """The demands behind one radar figure (a cell, sector × technology, or a province), each
+    once with the connections it adds and its open flags; the figure itself from the snapshot."""
+    names = _radar_names()
+    cell = radar_cell(sector=sector, technology=technology, province=province)
+    rows, count = radar_demands(sector=sector, technology=technology, province=province)
+    flag = (
+        radar_cell_flag(sector=sector, technology=technology, province=province)
+        if sector and technology and province
+        else None
+    )
+    parts = [
+        names[axis].get(code, code)
+        for axis, code in (("sector", sector), ("technology", technology), ("province", province))
+        if code
+    ]
+    detailed = bool(sector and technology and province)
     return {
-        "title": " × ".join(p.name for p in parts if p is not None),
-        "demands": demands,
-        "flags": [_flag_view(f) for f in flags],
+        "title": " × ".join(parts),
+        "cell": _cell_view(cell, names) if cell else None,
+        "breakdown": []
+        if detailed
+        else [
+            _cell_view(c, names)
+            for c in radar_breakdown(sector=sector, technology=technology, province=province)
+        ],
+        "cell_flag": _flag_view(flag) if flag else None,
+        "count": count,
+        "shown": len(rows),
+        "demands": [
+            {
+                "demand": row.demand,
+                "counted": figure(row.counted),
+                "covered": figure(row.covered),
+                "feasible": row.coverage.feasible,
+                "flags": [_flag_view(f) for f in row.flags],
+            }
+            for row in rows
+        ],
     }
 
 
 def mismatch_workbook(*, principal: Any) -> bytes:
-    """The latest snapshot cells and the open flags as an xlsx."""
+    """The radar of the latest day (cells, sector × technology, provinces, daily trend) with
+    the same figures as the page, and the open flags, as an xlsx."""
     from openpyxl import Workbook
 
+    radar = radar_latest()
+    names = _radar_names()
+    labels = _balance_labels()
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("供需单元")
-    sheet.append(
-        [_("行业"), _("网络技术"), _("省份"), _("需求量"), _("可行产能"), _("缺口"), _("需求数")]
-    )
-    for row in mismatch_snapshot_latest():
-        sheet.append(
+    measures = [
+        _("需求连接数"),
+        _("有可行供给的连接数"),
+        _("未满足连接数"),
+        _("覆盖率"),
+        _("年需求量"),
+        _("归属的可行年产能"),
+        _("需求数"),
+        _("无可行供给的需求数"),
+        _("供需状态"),
+    ]
+
+    def figures(cell: RadarCell) -> list[Any]:
+        return [
+            round(cell.demanded),
+            round(cell.covered),
+            round(cell.unmet),
+            cell.coverage,
+            round(cell.need),
+            round(cell.capacity),
+            cell.demands,
+            cell.unserved,
+            labels[cell.balance][0],
+        ]
+
+    def sheet(title: str, header: list[str], rows: list[list[Any]], first: int):
+        out = workbook.create_sheet(title)
+        out.append(header + measures)
+        for row in rows:
+            out.append(row)
+        for column in out.iter_cols(min_col=first, max_col=first + 7, min_row=2):
+            for item in column:
+                item.number_format = "0.0%" if item.column == first + 3 else "#,##0"
+        return out
+
+    workbook.remove(workbook.active)
+
+    def name(axis: str, code: str) -> str:
+        return names[axis].get(code, code)
+
+    sheet(
+        _("供需单元"),
+        [_("行业代码"), _("网络技术代码"), _("省份代码"), _("行业"), _("网络技术"), _("省份")],
+        [
             [
-                row.sector,
-                row.technology,
-                row.province,
-                row.demanded,
-                row.capacity,
-                max(row.demanded - row.capacity, 0),
-                row.demands,
+                c.sector,
+                c.technology,
+                c.province,
+                name("sector", c.sector),
+                name("technology", c.technology),
+                name("province", c.province),
+                *figures(c),
             ]
-        )
+            for c in radar.cells
+        ],
+        7,
+    )
+    sheet(
+        _("行业×网络技术"),
+        [_("行业代码"), _("网络技术代码"), _("行业"), _("网络技术")],
+        [
+            [
+                c.sector,
+                c.technology,
+                name("sector", c.sector),
+                name("technology", c.technology),
+                *figures(c),
+            ]
+            for c in radar.heatmap
+        ],
+        5,
+    )
+    sheet(
+        _("按省份"),
+        [_("省份代码"), _("省份")],
+        [[c.province, name("province", c.province), *figures(c)] for c in radar.provinces],
+        3,
+    )
+    sheet(
+        _("趋势"),
+        [_("日期")],
+        [[day.isoformat(), *figures(c)] for day, c in radar_trend(days=90)],
+        2,
+    )
     flags = workbook.create_sheet(_("错配提示"))
     flags.append([_("对象类型"), _("对象键"), _("类型"), _("严重程度"), _("说明"), _("首次发现")])
     for flag in mismatch_flag_open_list(principal=principal)[:100_000]:
@@ -625,7 +982,7 @@ def mismatch_workbook(*, principal: Any) -> bytes:
                 flag.code,
                 flag.get_severity_display(),
                 _text(flag.message_zh, flag.message_en),
-                flag.first_seen.replace(tzinfo=None),
+                timezone.localtime(flag.first_seen).replace(tzinfo=None),
             ]
         )
     buffer = io.BytesIO()

@@ -12,6 +12,7 @@ from .views import (
     introductions,
     public,
     vendor,
+    work,
 )
 
 REGISTRATION = "frontend/accounts/registration/"
@@ -87,6 +88,11 @@ enterprise_patterns = (
             enterprise.demand_action,
             name="demand-action",
         ),
+        path(
+            "recommendations/<int:pk>/<str:action>/",
+            enterprise.recommendation_action,
+            name="recommendation-action",
+        ),
         path("wizard/scenarios/", enterprise.wizard_scenarios, name="wizard-scenarios"),
         path("wizard/profile/", enterprise.wizard_profile, name="wizard-profile"),
         path("wizard/advice/", enterprise.wizard_advice, name="wizard-advice"),
@@ -109,6 +115,7 @@ vendor_patterns = (
         path("import/template.xlsx", vendor.import_template, name="import-template"),
         path("export.xlsx", vendor.export, name="export"),
         path("demands/", vendor.matching_demands, name="demands"),
+        path("demands/<int:demand_id>/", vendor.demand_detail, name="demand"),
         path("demands/<int:demand_id>/interest/", vendor.express_interest, name="express-interest"),
         path("partners/", vendor.partners, name="partners"),
     ],
@@ -162,6 +169,7 @@ urlpatterns = [
     path("vendors/<int:pk>/", public.vendor, name="vendor"),
     path("regions/cities/", accounts.region_cities, name="region-cities"),
     path("accounts/", include(account_patterns)),
+    path("my-work/", work.my_work, name="my-work"),
     path("introductions/", introductions.introduction_list, name="introductions"),
     path(
         "introductions/<int:pk>/respond/",

@@ -21,6 +21,7 @@ from apps.catalog.models import (
 )
 from apps.catalog.reference.functions import guess_function
 from apps.demands.models import Demand
+from apps.matching.models import Match
 
 _serial = itertools.count(1)
 
@@ -173,4 +174,23 @@ class DemandFactory(factory.django.DjangoModelFactory):
     # Pre-filled from the scenario, as the form and the API do.
     functions = factory.LazyAttribute(
         lambda d: list(d.scenario.functions) if getattr(d, "scenario", None) else []
+    )
+
+
+def stored_match(demand: Demand, offering: Offering, score: float = 80.0, **fields) -> Match:
+    """A match as the matching worker stores it (suggested by the engine) for one offering."""
+    from django.utils import timezone
+
+    return Match.objects.create(
+        demand=demand,
+        offering=offering,
+        vendor_ids=[offering.organization_id],
+        pair_key=f"o:{offering.pk}",
+        kind=offering.kind_id,
+        score=score,
+        explanation_zh=f"匹配度 {score:.0f} 分。",
+        explanation_en=f"Score {score:.0f}.",
+        engine_version="test",
+        computed_at=timezone.now(),
+        **fields,
     )

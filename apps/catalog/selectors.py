@@ -26,6 +26,7 @@ from .models import (
     SupplyKind,
     Technology,
 )
+from .reference.positioning import POSITIONING_METHODS
 
 REFERENCE_MODELS: dict[str, type[Model]] = {
     "sectors": Sector,
@@ -58,9 +59,12 @@ _names: tuple[float, dict[tuple[str, str], tuple[str, str]]] | None = None
 def reference_name_table() -> dict[tuple[str, str], tuple[str, str]]:
     """(dimension, code) → (zh, en) display names of every reference code, read now."""
     return {
-        (dimension, code): (zh, en)
-        for dimension, model in NAMED_DIMENSIONS.items()
-        for code, zh, en in model.objects.values_list("code", "name_zh", "name_en")
+        **{("positioning", code): (zh, en) for code, zh, en in POSITIONING_METHODS},
+        **{
+            (dimension, code): (zh, en)
+            for dimension, model in NAMED_DIMENSIONS.items()
+            for code, zh, en in model.objects.values_list("code", "name_zh", "name_en")
+        },
     }
 
 
@@ -189,6 +193,7 @@ def offering_review_queue_search(
     search: str = "",
     kind: str = "",
     sector: str = "",
+    scenario: str = "",
     technology: str = "",
     province: str = "",
     organization_id: int | None = None,
@@ -208,6 +213,8 @@ def offering_review_queue_search(
         queryset = queryset.filter(kind_id=kind)
     if sector:
         queryset = queryset.filter(sectors__contains=[sector])
+    if scenario:
+        queryset = queryset.filter(scenarios__contains=[scenario])
     if technology:
         queryset = queryset.filter(technologies__contains=[technology])
     if province:

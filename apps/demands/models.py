@@ -107,6 +107,13 @@ class Demand(models.Model):
     needs_voice = models.BooleanField(_("需要语音"), default=False)
     needs_video = models.BooleanField(_("需要视频"), default=False)
     needs_positioning = models.BooleanField(_("需要定位"), default=False)
+    # One of apps.catalog.reference.positioning.POSITIONING_CODES (the services check it).
+    positioning_method = models.CharField(
+        _("定位方式"),
+        max_length=12,
+        blank=True,
+        help_text=_("需要定位时要求的定位方式，向模组与终端提出；不填则不限。"),
+    )
 
     kinds_needed = ArrayField(
         models.CharField(max_length=40), default=list, verbose_name=_("所需供给类型")

@@ -56,6 +56,7 @@ def demand_review_queue_search(
     search: str = "",
     kind: str = "",
     sector: str = "",
+    scenario: str = "",
     technology: str = "",
     province: str = "",
     organization_id: int | None = None,
@@ -73,6 +74,8 @@ def demand_review_queue_search(
         queryset = queryset.filter(kinds_needed__contains=[kind])
     if sector:
         queryset = queryset.filter(sector_id=sector)
+    if scenario:
+        queryset = queryset.filter(scenario_id=scenario)
     if technology:
         queryset = queryset.filter(technologies__contains=[technology])
     if province:

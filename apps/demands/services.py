@@ -17,6 +17,7 @@ from apps.catalog.models import (
     Technology,
 )
 from apps.catalog.reference.kinds import kind_price_units
+from apps.catalog.reference.positioning import POSITIONING_CODES
 from apps.catalog.services import (
     listing_announce,
     listing_owner_check,
@@ -47,6 +48,7 @@ DEMAND_FIELDS = (
     "needs_voice",
     "needs_video",
     "needs_positioning",
+    "positioning_method",
     "kinds_needed",
     "nationwide",
     "regions",
@@ -98,6 +100,15 @@ def _demand_validate(values: dict[str, Any]) -> None:
         errors.setdefault("budget_unit", []).append(
             _("所需供给类型都不按该单位计价：%(kinds)s。")
             % {"kinds": "、".join(k.name for k in kinds)}
+        )
+    method = values.get("positioning_method") or ""
+    if method and method not in POSITIONING_CODES:
+        errors.setdefault("positioning_method", []).append(
+            _("未知的定位方式：%(code)s。") % {"code": method}
+        )
+    elif method and not values.get("needs_positioning"):
+        errors.setdefault("positioning_method", []).append(
+            _("定位方式只在需要定位时填写：请勾选“需要定位”，或清空定位方式。")
         )
     if values.get("power_source") == PowerSource.BATTERY and not values.get("battery_life_years"):
         errors.setdefault("battery_life_years", []).append(_("电池供电时请填写电池寿命要求。"))

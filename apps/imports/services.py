@@ -143,7 +143,7 @@ _EXAMPLE = {
     "attributes.chipset": "Hi2115",
     "attributes.form_factor": "LCC",
     "attributes.bands": ["B3", "B5", "B8"],
-    "attributes.gnss": False,
+    "attributes.positioning": ["cellular"],
     "attributes.psm_edrx": True,
     "attributes.operating_temp": "-40~85℃",
 }

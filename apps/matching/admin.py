@@ -1,5 +1,5 @@
-"""Admin views of matches, partner suggestions, mismatch flags, snapshots, rematch runs and
-the matching outbox (read-mostly)."""
+"""Admin views of matches, enterprises' verdicts on recommendations, partner suggestions,
+mismatch flags, snapshots, rematch runs and the matching outbox (read-mostly)."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +14,7 @@ from .models import (
     MismatchFlag,
     MismatchSnapshot,
     PartnerSuggestion,
+    RecommendationFeedback,
 )
 
 
@@ -24,6 +25,14 @@ class MatchAdmin(admin.ModelAdmin):
     search_fields = ("pair_key", "demand__title")
     raw_id_fields = ("demand", "offering")
     readonly_fields = ("breakdown", "unmet", "engine_version", "computed_at")
+
+
+@admin.register(RecommendationFeedback)
+class RecommendationFeedbackAdmin(admin.ModelAdmin):
+    list_display = ("demand", "pair_key", "shortlisted", "dismissed_reason", "updated_at")
+    list_filter = ("shortlisted", "dismissed_reason")
+    search_fields = ("demand__title", "pair_key", "dismissed_note")
+    raw_id_fields = ("demand", "updated_by")
 
 
 @admin.register(PartnerSuggestion)
@@ -45,8 +54,8 @@ class MismatchFlagAdmin(admin.ModelAdmin):
 
 @admin.register(MismatchSnapshot)
 class MismatchSnapshotAdmin(admin.ModelAdmin):
-    list_display = ("taken_at", "sector", "technology", "province", "demanded", "capacity")
-    list_filter = ("sector", "technology")
+    list_display = ("day", "sector", "technology", "province", "demanded", "covered", "capacity")
+    list_filter = ("day", "sector", "technology")
 
 
 class MatchRunSliceInline(admin.TabularInline):

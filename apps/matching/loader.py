@@ -32,6 +32,7 @@ from apps.catalog.models import (
 )
 from apps.catalog.reference.functions import keyword_stuffed
 from apps.catalog.reference.kinds import price_unit_of
+from apps.catalog.reference.positioning import POSITIONING_CODES
 from apps.catalog.selectors import reference_name_table
 from apps.coordination.selectors import typical_case_counts, typical_case_vendors_since
 from apps.core.upsert import copy_upsert
@@ -92,6 +93,7 @@ OFFERING_COLUMNS = (
     "function_id",
     "attributes__deployment",
     "attributes__price_unit",
+    "attributes__positioning",
 )
 DEMAND_COLUMNS = (
     "id",
@@ -124,6 +126,7 @@ DEMAND_COLUMNS = (
     "deployment",
     "budget_unit",
     "protocols",
+    "positioning_method",
 )
 
 
@@ -196,6 +199,12 @@ def load_reference() -> ReferenceData:
             for code, spec in SupplyKind.objects.values_list("code", "attribute_spec")
             if "deployment" in (spec or {})
         ],
+        positioning_methods=POSITIONING_CODES,
+        positioning_kinds=[
+            code
+            for code, spec in SupplyKind.objects.values_list("code", "attribute_spec")
+            if "positioning" in (spec or {})
+        ],
         protocol_kinds={
             code: tuple(kinds)
             for code, kinds in Protocol.objects.values_list("code", "kinds")
@@ -226,6 +235,7 @@ def _offering_record(row: tuple, tokens: tuple[str, ...] | None = None) -> Offer
         kind=kind,
         function=row[20],
         deployment=row[21] if isinstance(row[21], str) else None,
+        positioning=tuple(row[23]) if isinstance(row[23], list) else (),
         sectors=sectors,
         scenarios=scenarios,
         technologies=techs,
@@ -285,6 +295,7 @@ def demand_spec(row: tuple, typical: dict[str, tuple[str, ...]], now: datetime) 
         deployment,
         budget_unit,
         protocols,
+        positioning_method,
     ) = row
     return DemandSpec(
         id=did,
@@ -295,6 +306,7 @@ def demand_spec(row: tuple, typical: dict[str, tuple[str, ...]], now: datetime) 
         technologies=tuple(techs),
         technology_flexible=technology_flexible,
         deployment=deployment or None,
+        positioning_method=positioning_method or None,
         profile=RequirementProfile(
             uplink_kbps=uplink,
             max_latency_ms=latency,
@@ -348,6 +360,7 @@ def profile_spec(values: dict, *, demand_id: int = 0) -> DemandSpec:
         "deployment": "",
         "budget_unit": "device",
         "protocols": [],
+        "positioning_method": "",
     }
     row = tuple(
         value if value is not None else defaults.get(column)

@@ -4,6 +4,7 @@ rematch runs and the outbox of listings waiting to be matched."""
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,7 @@ class Match(models.Model):
     class Origin(models.TextChoices):
         ENGINE = "engine", _("匹配引擎")
         VENDOR_INTEREST = "vendor_interest", _("厂商意向")
+        ENTERPRISE_REQUEST = "enterprise_request", _("需求方请求引荐")
 
     class Response(models.TextChoices):
         PENDING = "pending", _("待答复")
@@ -74,7 +76,11 @@ class Match(models.Model):
         _("状态"), max_length=12, choices=Status.choices, default=Status.SUGGESTED
     )
     origin = models.CharField(
-        _("来源"), max_length=16, choices=Origin.choices, default=Origin.ENGINE
+        # Widening a varchar is a catalogue change in PostgreSQL (no table rewrite).
+        _("来源"),
+        max_length=20,
+        choices=Origin.choices,
+        default=Origin.ENGINE,
     )
     enterprise_response = models.CharField(
         _("需求方答复"), max_length=10, choices=Response.choices, default=Response.PENDING
@@ -96,12 +102,13 @@ class Match(models.Model):
             models.Index(fields=["demand", "-score"]),
             models.Index(fields=["offering", "-score"]),
             models.Index(fields=["status", "-score"]),
-            # The coordinators' vendor-interest queue and its badge on every coordinator page:
-            # a few hundred rows among millions of engine suggestions, so a partial index.
+            # The coordinators' queue of introduction requests (vendor interest, enterprise
+            # requests) and its badge on every coordinator page: a few hundred rows among
+            # millions of engine suggestions, so a partial index.
             models.Index(
                 fields=["status", "updated_at"],
-                condition=models.Q(origin="vendor_interest"),
-                name="match_vendor_interest_idx",
+                condition=models.Q(origin__in=["vendor_interest", "enterprise_request"]),
+                name="match_requested_idx",
             ),
         ]
 
@@ -111,6 +118,67 @@ class Match(models.Model):
     @property
     def is_bundle(self) -> bool:
         return self.offering_id is None
+
+
+# Who asked for an introduction: such matches wait in the coordinators' request queue.
+REQUEST_ORIGINS = (Match.Origin.VENDOR_INTEREST, Match.Origin.ENTERPRISE_REQUEST)
+
+
+class RecommendationFeedback(models.Model):
+    """What the enterprise made of one recommendation of its demand: shortlisted, or dismissed
+    with a reason (which coordinators read beside the match).
+
+    Keyed like the match (demand, pair_key) rather than by its row: a rematch may drop an
+    untouched suggestion and produce it again later, and the enterprise's verdict outlives that.
+    """
+
+    class Reason(models.TextChoices):
+        PRICE = "price", _("价格超出预算")
+        FUNCTION = "function", _("产品功能或参数不符")
+        REGION = "region", _("不覆盖部署区域")
+        CERTIFICATION = "certification", _("缺少所需认证")
+        VENDOR = "vendor", _("不考虑该厂商")
+        HAVE_SUPPLIER = "have_supplier", _("已有合作供应商")
+        OTHER = "other", _("其他原因")
+
+    demand = models.ForeignKey(
+        "demands.Demand",
+        verbose_name=_("需求"),
+        on_delete=models.CASCADE,
+        related_name="recommendation_feedback",
+    )
+    pair_key = models.CharField(_("匹配键"), max_length=200)
+    shortlisted = models.BooleanField(_("已收藏"), default=False)
+    dismissed_reason = models.CharField(
+        _("忽略原因"), max_length=20, choices=Reason.choices, blank=True
+    )
+    dismissed_note = models.CharField(_("忽略说明"), max_length=500, blank=True)
+    dismissed_at = models.DateTimeField(_("忽略时间"), null=True, blank=True)
+    updated_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("操作人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("推荐反馈")
+        verbose_name_plural = _("推荐反馈")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["demand", "pair_key"], name="recommendationfeedback_pair_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.demand_id} {self.pair_key}"
+
+    @property
+    def dismissed(self) -> bool:
+        return bool(self.dismissed_reason)
 
 
 class PartnerSuggestion(models.Model):
@@ -180,7 +248,7 @@ class MismatchFlag(models.Model):
     )
     sector = models.CharField(_("行业"), max_length=40, blank=True)
     technology = models.CharField(_("网络技术"), max_length=40, blank=True)
-    province = models.CharField(_("省份"), max_length=6, blank=True)
+    province = models.CharField(_("省份"), max_length=10, blank=True)
     subject_key = models.CharField(_("对象键"), max_length=120)
     code = models.CharField(_("类型"), max_length=32, db_index=True)
     severity = models.CharField(_("严重程度"), max_length=8, choices=Severity.choices)
@@ -208,23 +276,66 @@ class MismatchFlag(models.Model):
 
 
 class MismatchSnapshot(models.Model):
-    """One aggregate cell at one aggregation run, kept for trends."""
+    """One radar cell on one day (Asia/Shanghai), kept for trends: the day's latest
+    aggregation replaces the day's rows. Measures as defined in engine/radar.py; an empty
+    sector, technology or province makes the row a roll-up over that axis."""
 
-    taken_at = models.DateTimeField(_("时间"), db_index=True)
-    sector = models.CharField(_("行业"), max_length=40)
-    technology = models.CharField(_("网络技术"), max_length=40)
-    province = models.CharField(_("省份"), max_length=6)
-    demanded = models.FloatField(_("年需求量"))
-    capacity = models.FloatField(_("可行年产能"))
+    day = models.DateField(_("日期"))
+    taken_at = models.DateTimeField(_("时间"))
+    sector = models.CharField(_("行业"), max_length=40, blank=True)
+    technology = models.CharField(_("网络技术"), max_length=40, blank=True)
+    province = models.CharField(_("省份"), max_length=10, blank=True)
+    demanded = models.FloatField(_("需求连接数"))
+    covered = models.FloatField(_("有可行供给的连接数"), default=0.0)
+    need = models.FloatField(_("年需求量"), default=0.0)
+    capacity = models.FloatField(_("归属的可行年产能"))
     demands = models.PositiveIntegerField(_("需求数"))
+    unserved = models.PositiveIntegerField(_("无可行供给的需求数"), default=0)
 
     class Meta:
         verbose_name = _("供需快照")
         verbose_name_plural = _("供需快照")
-        indexes = [models.Index(fields=["sector", "technology", "province", "taken_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "sector", "technology", "province"], name="mismatchsnapshot_day_cell"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.sector}/{self.technology}/{self.province} @ {self.taken_at:%Y-%m-%d %H:%M}"
+        return f"{self.sector or '*'}/{self.technology or '*'}/{self.province or '*'} @ {self.day}"
+
+
+class DemandCoverage(models.Model):
+    """An open demand's share of the latest radar (engine/radar.py: DemandSupply), so a cell's
+    drill-down lists exactly the demands its figures were summed from."""
+
+    demand = models.OneToOneField(
+        "demands.Demand",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("需求"),
+    )
+    sector = models.CharField(_("行业"), max_length=40)
+    technology = models.CharField(_("网络技术"), max_length=40)
+    provinces = ArrayField(models.CharField(max_length=10), verbose_name=_("省份"))
+    volume = models.FloatField(_("需求连接数"))
+    need = models.FloatField(_("年需求量"))
+    capacity = models.FloatField(_("归属的可行年产能"))
+    covered_share = models.FloatField(_("有可行供给的比例"))
+    feasible = models.BooleanField(_("有可行供给"))
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    class Meta:
+        verbose_name = _("需求供给覆盖")
+        verbose_name_plural = _("需求供给覆盖")
+        indexes = [
+            models.Index(fields=["sector", "technology"]),
+            GinIndex(fields=["provinces"], name="demandcoverage_provinces_gin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"demand {self.demand_id}: {self.covered_share:.0%}"
 
 
 class MatchRun(models.Model):

@@ -5,18 +5,39 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Greatest
+from django.db.models import (
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from apps.accounts.selectors import is_coordinator, principal_org_ids
 from apps.catalog.selectors import offering_visible_queryset, reference_name
 from apps.demands.models import Demand
-from apps.demands.selectors import demand_visible_queryset
+from apps.demands.selectors import demand_reveals_organization, demand_visible_queryset
 
 from .engine.explain import explain_breakdown, explain_unmet, summarise
-from .models import Match, MismatchFlag, MismatchSnapshot, PartnerSuggestion
+from .engine.radar import RadarCell
+from .models import (
+    DemandCoverage,
+    Match,
+    MismatchFlag,
+    MismatchSnapshot,
+    PartnerSuggestion,
+    RecommendationFeedback,
+)
 
 INTRODUCED_OR_LATER = (
     Match.Status.INTRODUCED,
@@ -76,6 +97,119 @@ def demand_for_matches(principal: Any, demand_id: int):
     return demand_visible_queryset(principal).filter(pk=demand_id).first()
 
 
+# An introduction both sides accepted (and its outcome) discloses the parties to each other.
+DISCLOSED_STATUSES = (Match.Status.ACCEPTED, Match.Status.WON, Match.Status.LOST)
+
+
+@dataclass(frozen=True)
+class DemandDisclosure:
+    """What a principal may learn of who posted a demand: the organisation's name, and its
+    contacts."""
+
+    organization: bool
+    contacts: bool
+
+
+def demand_disclosure(principal: Any, demand: Demand) -> DemandDisclosure:
+    """The demand's owner and coordinators see everything. Others learn the organisation of a
+    public demand (`demand_reveals_organization`, the rule search follows too) and, once an
+    introduction on the demand involving them was accepted by both sides, the organisation of
+    any demand and its contacts."""
+    if is_coordinator(principal) or demand.organization_id in principal_org_ids(principal):
+        return DemandDisclosure(organization=True, contacts=True)
+    orgs = list(principal_org_ids(principal))
+    accepted = bool(orgs) and (
+        Match.objects.filter(
+            demand_id=demand.pk, vendor_ids__overlap=orgs, status__in=DISCLOSED_STATUSES
+        ).exists()
+    )
+    return DemandDisclosure(
+        organization=accepted or demand_reveals_organization(principal, demand),
+        contacts=accepted,
+    )
+
+
+def demand_for_vendor(principal: Any, demand_id: int) -> Demand | None:
+    """A demand a vendor may open: one visible to it, or one it was introduced on (a
+    coordinators-only demand included); None otherwise."""
+    demand = demand_for_matches(principal, demand_id)
+    if demand is not None:
+        return demand
+    if match_visible_queryset(principal).filter(demand_id=demand_id).exists():
+        return Demand.objects.select_related("organization", "sector", "scenario").get(pk=demand_id)
+    return None
+
+
+def vendor_demand_matches(principal: Any, *, organization_id: int, demand_id: int):
+    """The stored matches of one vendor's own offerings (not bundles) with one demand, best
+    first: every offering of its that fits the demand."""
+    return (
+        match_visible_queryset(principal)
+        .filter(demand_id=demand_id, offering__organization_id=organization_id)
+        .exclude(status=Match.Status.REJECTED)
+        .select_related("offering__kind", "offering__organization")
+        .order_by("-score", "id")
+    )
+
+
+def recommendation_feedback_map(
+    matches: Collection[Match],
+) -> dict[tuple[int, str], RecommendationFeedback]:
+    """(demand id, pair key) → the enterprise's feedback, for the given matches (one query)."""
+    demand_ids = {m.demand_id for m in matches}
+    keys = {m.pair_key for m in matches}
+    if not keys:
+        return {}
+    rows = RecommendationFeedback.objects.filter(demand_id__in=demand_ids, pair_key__in=keys)
+    return {(f.demand_id, f.pair_key): f for f in rows}
+
+
+def recommendation_dismissed_keys(*, demand_id: int) -> QuerySet:
+    """The pair keys the enterprise dismissed on a demand (a subquery)."""
+    return (
+        RecommendationFeedback.objects.filter(demand_id=demand_id)
+        .exclude(dismissed_reason="")
+        .values("pair_key")
+    )
+
+
+def recommendation_shortlisted_keys(*, demand_id: int) -> QuerySet:
+    """The pair keys the enterprise shortlisted on a demand (a subquery)."""
+    return RecommendationFeedback.objects.filter(demand_id=demand_id, shortlisted=True).values(
+        "pair_key"
+    )
+
+
+def new_matches_by_demand(
+    principal: Any, *, organization_id: int, side: str, since: datetime, limit: int = 10
+) -> list[dict[str, Any]]:
+    """Demands with matches stored since `since`, most new matches first: for the enterprise
+    (`side` "enterprise") its own demands' recommendations, for a vendor the open demands its
+    offerings fit. Each row: demand_id, title, new (count). Dismissed recommendations and
+    rejected matches do not count."""
+    queryset = match_visible_queryset(principal).filter(created_at__gt=since)
+    if side == "enterprise":
+        queryset = queryset.filter(demand__organization_id=organization_id).exclude(
+            pair_key__in=RecommendationFeedback.objects.filter(demand_id=OuterRef("demand_id"))
+            .exclude(dismissed_reason="")
+            .values("pair_key")
+        )
+    else:
+        queryset = queryset.filter(
+            offering__organization_id=organization_id,
+            demand__status__in=(Demand.Status.PUBLISHED, Demand.Status.MATCHED),
+        )
+    rows = (
+        queryset.exclude(status=Match.Status.REJECTED)
+        .values("demand_id", "demand__title")
+        .annotate(new=Count("id"))
+        .order_by("-new", "-demand_id")[:limit]
+    )
+    return [
+        {"demand_id": r["demand_id"], "title": r["demand__title"], "new": r["new"]} for r in rows
+    ]
+
+
 def offering_for_matches(principal: Any, offering_id: int):
     return offering_visible_queryset(principal).filter(pk=offering_id).first()
 
@@ -91,22 +225,6 @@ def mismatch_queryset(principal: Any) -> QuerySet[MismatchFlag]:
     )
 
 
-def mismatch_summary() -> dict:
-    """Open flags by code and severity, and the latest snapshot's cells (coordinators)."""
-    open_flags = (
-        MismatchFlag.objects.filter(resolved_at__isnull=True)
-        .values("subject_type", "code", "severity")
-        .annotate(count=Count("id"))
-        .order_by("subject_type", "code", "severity")
-    )
-    latest = mismatch_snapshot_latest()
-    cells = list(
-        latest.values("sector", "technology", "province", "demanded", "capacity", "demands")
-    )
-    taken_at = latest[0].taken_at if cells else None
-    return {"open_flags": list(open_flags), "snapshot_taken_at": taken_at, "cells": cells}
-
-
 def partner_suggestion_list(*, organization_id: int) -> QuerySet[PartnerSuggestion]:
     """A vendor's stored partner suggestions, most shared demands first (empty before the
     first refresh)."""
@@ -117,52 +235,162 @@ def partner_suggestion_list(*, organization_id: int) -> QuerySet[PartnerSuggesti
     )
 
 
-def mismatch_snapshot_latest() -> QuerySet[MismatchSnapshot]:
-    """The cells of the latest aggregation run by sector, technology, province (none before
-    the first run)."""
-    taken_at = (
-        MismatchSnapshot.objects.order_by("-taken_at").values_list("taken_at", flat=True).first()
-    )
-    if taken_at is None:
-        return MismatchSnapshot.objects.none()
-    return MismatchSnapshot.objects.filter(taken_at=taken_at).order_by(
-        "sector", "technology", "province"
+@dataclass(frozen=True)
+class Radar:
+    """The latest day's radar (engine/radar.py): the whole market, sector × technology over
+    every province, provinces over every sector and technology, and the cells themselves."""
+
+    day: date | None
+    taken_at: datetime | None
+    total: RadarCell | None
+    heatmap: list[RadarCell]
+    provinces: list[RadarCell]
+    cells: list[RadarCell]
+
+
+def _radar_cell(row: MismatchSnapshot) -> RadarCell:
+    return RadarCell(
+        sector=row.sector,
+        technology=row.technology,
+        province=row.province,
+        demanded=row.demanded,
+        covered=row.covered,
+        need=row.need,
+        capacity=row.capacity,
+        demands=row.demands,
+        unserved=row.unserved,
     )
 
 
-def mismatch_trend(*, points: int = 60) -> list[dict[str, Any]]:
-    """The last `points` aggregation runs, oldest first: taken_at, demanded, capacity and
-    shortfall (the gap summed over the cells short of capacity)."""
-    runs = (
-        MismatchSnapshot.objects.values("taken_at")
-        .annotate(
-            total_demanded=Sum("demanded"),
-            total_capacity=Sum("capacity"),
-            shortfall=Sum(Greatest(F("demanded") - F("capacity"), Value(0.0))),
-        )
-        .order_by("-taken_at")[:points]
+def radar_latest() -> Radar:
+    """The radar of the latest day with a snapshot (empty before the first aggregation)."""
+    day = MismatchSnapshot.objects.order_by("-day").values_list("day", flat=True).first()
+    if day is None:
+        return Radar(None, None, None, [], [], [])
+    rows = list(
+        MismatchSnapshot.objects.filter(day=day).order_by("sector", "technology", "province")
     )
-    return [
-        {
-            "taken_at": run["taken_at"],
-            "demanded": run["total_demanded"],
-            "capacity": run["total_capacity"],
-            "shortfall": run["shortfall"],
-        }
-        for run in reversed(runs)
+    total, heatmap, provinces, cells = None, [], [], []
+    for row in rows:
+        cell = _radar_cell(row)
+        if not row.sector and not row.province:
+            total = cell
+        elif not row.sector:
+            provinces.append(cell)
+        elif not row.province:
+            heatmap.append(cell)
+        else:
+            cells.append(cell)
+    return Radar(day, rows[0].taken_at, total, heatmap, provinces, cells)
+
+
+def radar_cell(*, sector: str = "", technology: str = "", province: str = "") -> RadarCell | None:
+    """One stored cell or roll-up of the latest day (None when it has no demand)."""
+    day = MismatchSnapshot.objects.order_by("-day").values_list("day", flat=True).first()
+    row = MismatchSnapshot.objects.filter(
+        day=day, sector=sector, technology=technology, province=province
+    ).first()
+    return _radar_cell(row) if row is not None else None
+
+
+def radar_breakdown(
+    *, sector: str = "", technology: str = "", province: str = ""
+) -> list[RadarCell]:
+    """The sector × technology × province cells of the latest day inside a roll-up (a
+    sector × technology pair, or a province), the most unmet connections first."""
+    day = MismatchSnapshot.objects.order_by("-day").values_list("day", flat=True).first()
+    rows = MismatchSnapshot.objects.filter(day=day).exclude(sector="").exclude(province="")
+    if sector:
+        rows = rows.filter(sector=sector)
+    if technology:
+        rows = rows.filter(technology=technology)
+    if province:
+        rows = rows.filter(province=province)
+    cells = [_radar_cell(row) for row in rows]
+    return sorted(cells, key=lambda c: (-c.unmet, -c.demanded, c.sector, c.technology, c.province))
+
+
+def radar_trend(*, days: int = 90) -> list[tuple[date, RadarCell]]:
+    """The whole market's figures per day over the last `days` days with a snapshot, oldest
+    first."""
+    rows = MismatchSnapshot.objects.filter(sector="", technology="", province="").order_by("-day")[
+        :days
     ]
+    return [(row.day, _radar_cell(row)) for row in reversed(rows)]
 
 
-def mismatch_flag_open_counts() -> dict[str, int]:
-    """Open flags on the dashboard: aggregate cells flagged, and demands with a flag."""
-    open_flags = MismatchFlag.objects.filter(resolved_at__isnull=True)
-    return {
-        "cells": open_flags.filter(subject_type=MismatchFlag.Subject.CELL).count(),
-        "demands_flagged": open_flags.filter(subject_type=MismatchFlag.Subject.DEMAND)
-        .values("demand_id")
-        .distinct()
-        .count(),
-    }
+@dataclass(frozen=True)
+class RadarDemand:
+    """A demand behind a radar figure: the connections it adds to the cell (its volume, or its
+    share of it in one province) and how many of them have feasible supply."""
+
+    demand: Demand
+    coverage: DemandCoverage
+    counted: float
+    covered: float
+    flags: list[MismatchFlag]
+
+
+def radar_demands(
+    *, sector: str = "", technology: str = "", province: str = "", limit: int = 50
+) -> tuple[list[RadarDemand], int]:
+    """The demands summed into a cell or roll-up (as radar_cells sums them), the most
+    connections first, each with its open flags; and how many there are in all."""
+    queryset = DemandCoverage.objects.all()
+    if sector:
+        queryset = queryset.filter(sector=sector)
+    if technology:
+        queryset = queryset.filter(technology=technology)
+    if province:
+        queryset = queryset.filter(provinces__contains=[province]).annotate(
+            counted=ExpressionWrapper(
+                F("volume") / Func(F("provinces"), function="cardinality"),
+                output_field=FloatField(),
+            )
+        )
+    else:
+        queryset = queryset.annotate(counted=F("volume"))
+    count = queryset.count()
+    rows = list(
+        queryset.select_related("demand__organization").order_by("-counted", "demand_id")[:limit]
+    )
+    flags: dict[int, list[MismatchFlag]] = {}
+    for flag in MismatchFlag.objects.filter(
+        subject_type=MismatchFlag.Subject.DEMAND,
+        resolved_at__isnull=True,
+        demand_id__in=[row.demand_id for row in rows],
+    ).order_by(_SEVERITY_RANK, "code"):
+        flags.setdefault(flag.demand_id, []).append(flag)
+    return (
+        [
+            RadarDemand(
+                demand=row.demand,
+                coverage=row,
+                counted=row.counted,
+                covered=row.counted * row.covered_share,
+                flags=flags.get(row.demand_id, []),
+            )
+            for row in rows
+        ],
+        count,
+    )
+
+
+def radar_cell_flag(*, sector: str, technology: str, province: str) -> MismatchFlag | None:
+    """The open flag of one cell (sector × technology × province), if it has one."""
+    return MismatchFlag.objects.filter(
+        subject_key=f"cell:{sector}:{technology}:{province}", resolved_at__isnull=True
+    ).first()
+
+
+def mismatch_open_flag_counts() -> list[dict[str, Any]]:
+    """Open flags by subject type, code and severity."""
+    return list(
+        MismatchFlag.objects.filter(resolved_at__isnull=True)
+        .values("subject_type", "code", "severity")
+        .annotate(count=Count("id"))
+        .order_by("subject_type", "code", "severity")
+    )
 
 
 _SEVERITY_RANK = Case(

@@ -129,7 +129,12 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "frontend/coordinator/index.html",
-        {"counts": counts, "queue_counts": queue_counts, "queues": queues},
+        {
+            "counts": counts,
+            "queue_counts": queue_counts,
+            "queues": queues,
+            "review_count_cap": matching.REVIEW_COUNT_CAP,
+        },
     )
 
 
@@ -190,6 +195,7 @@ def _queue_filters(request: HttpRequest) -> dict:
         "search": request.GET.get("q", "").strip()[:100],
         "kind": request.GET.get("kind", ""),
         "sector": request.GET.get("sector", ""),
+        "scenario": request.GET.get("scenario", ""),
         "technology": request.GET.get("technology", ""),
         "province": request.GET.get("province", ""),
         "organization_id": int(organization) if organization.isdigit() else None,
@@ -227,13 +233,21 @@ def _queue_page(request: HttpRequest, *, entity: str) -> HttpResponse:
             "filters": filters,
             "filtered": any(
                 kept.get(key)
-                for key in ("q", "kind", "sector", "technology", "province", "organization")
+                for key in (
+                    "q",
+                    "kind",
+                    "sector",
+                    "scenario",
+                    "technology",
+                    "province",
+                    "organization",
+                )
             ),
             "organization": organization,
             "querystring": urlencode(kept),
             "sorts": sorts,
             "kinds": SupplyKind.objects.all(),
-            "sectors": Sector.objects.all(),
+            "sectors": Sector.objects.prefetch_related("scenarios"),
             "technologies": Technology.objects.all(),
             "provinces": Region.objects.filter(level=Region.Level.PROVINCE),
             "queue_counts": coordinator_waiting_counts(),
@@ -351,6 +365,7 @@ def matches(request: HttpRequest) -> HttpResponse:
         "origin": request.GET.get("origin", ""),
         "search": request.GET.get("q", "").strip()[:100],
         "sort": request.GET.get("sort", "score"),
+        "feedback": request.GET.get("feedback", ""),
     }
     number = request.GET.get("page", "")
     kept = {key: value for key, value in request.GET.items() if key != "page" and value}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,7 +17,7 @@ from apps.demands.selectors import demand_visible_queryset
 from apps.demands.services import demand_close, demand_create, demand_submit, demand_update
 
 from .. import matching
-from ..access import organization_required
+from ..access import organization_required, safe_next
 from ..advice import advice_for
 from ..forms.base import form_add_business_error, scenario_choices_for
 from ..forms.listings import DemandForm, RequirementProfileForm, profile_initial_for
@@ -150,9 +151,45 @@ def demand_detail(request: HttpRequest, organization: Organization, pk: int) -> 
             "demand": demand,
             "names": reference_names(),
             "advice": _advice_or_none(DemandForm.initial_from(demand)),
-            **matching.demand_panels(principal=request.user, demand=demand),
+            **matching.demand_panels(
+                principal=request.user, demand=demand, show=request.GET.get("show", "")
+            ),
         },
     )
+
+
+def _recommendation_done(action: str) -> str:
+    return {
+        "shortlist": _("已加入收藏。"),
+        "unshortlist": _("已取消收藏。"),
+        "dismiss": _("已忽略该推荐，原因已反馈给平台协调员。"),
+        "restore": _("已重新显示该推荐。"),
+        "request": _("已请求平台协调员为您引荐。"),
+    }.get(action, _("已处理。"))
+
+
+@organization_required(ENTERPRISE)
+@require_POST
+def recommendation_action(
+    request: HttpRequest, organization: Organization, pk: int, action: str
+) -> HttpResponse:
+    """shortlist / unshortlist / dismiss (with a reason) / restore / request an introduction,
+    then back to the page the card was on."""
+    try:
+        match = matching.recommendation_act(
+            principal=request.user,
+            match_id=pk,
+            action=action,
+            reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", ""),
+        )
+    except BusinessError as error:
+        if error.status == 404:
+            raise Http404(error.message) from error
+        messages.error(request, error.message)
+        return redirect(safe_next(request, "enterprise:demands"))
+    messages.success(request, _recommendation_done(action))
+    return redirect(safe_next(request, reverse("enterprise:demand", args=[match.demand_id])))
 
 
 @organization_required(ENTERPRISE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,11 +13,20 @@ from apps.accounts.models import Organization
 from apps.core.exceptions import BusinessError
 
 from .. import matching
-from ..access import organization_required, safe_next
+from ..access import current_organization, organization_required, safe_next
+
+
+def introduction_list(request: HttpRequest) -> HttpResponse:
+    """A member's introductions; a coordinator who acts for no organisation is sent to the
+    introductions in the coordinators' match queue, where they are brokered."""
+    user = request.user
+    if user.is_authenticated and user.is_coordinator and current_organization(request) is None:
+        return redirect(f"{reverse('coordinator:matches')}?status=introduced")
+    return _member_introductions(request)
 
 
 @organization_required()
-def introduction_list(request: HttpRequest, organization: Organization) -> HttpResponse:
+def _member_introductions(request: HttpRequest, organization: Organization) -> HttpResponse:
     return render(
         request,
         "frontend/introductions.html",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -28,7 +28,7 @@ from apps.imports.services import (
 )
 
 from .. import matching
-from ..access import organization_required
+from ..access import organization_required, safe_next
 from ..forms.base import form_add_business_error
 from ..forms.listings import ImportForm, OfferingForm
 from ..names import reference_names
@@ -136,6 +136,23 @@ def matching_demands(request: HttpRequest, organization: Organization) -> HttpRe
 
 
 @organization_required(VENDOR)
+def demand_detail(request: HttpRequest, organization: Organization, demand_id: int) -> HttpResponse:
+    """A demand my offerings fit: its requirements, and every fitting offering of mine to
+    choose the one to propose (the organisation and contacts as far as I may know them)."""
+    try:
+        context = matching.vendor_demand(
+            principal=request.user, organization=organization, demand_id=demand_id
+        )
+    except BusinessError as error:
+        raise Http404(error.message) from error
+    return render(
+        request,
+        "frontend/vendor/demand_detail.html",
+        {"organization": organization, "names": reference_names(), **context},
+    )
+
+
+@organization_required(VENDOR)
 @require_POST
 def express_interest(
     request: HttpRequest, organization: Organization, demand_id: int
@@ -151,7 +168,7 @@ def express_interest(
         messages.success(request, _("已向平台协调员表达合作意向。"))
     except BusinessError as error:
         messages.error(request, error.message)
-    return redirect("vendor:demands")
+    return redirect(safe_next(request, "vendor:demands"))
 
 
 @organization_required(VENDOR)

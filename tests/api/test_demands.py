@@ -175,3 +175,40 @@ def test_a_budget_in_a_unit_no_needed_kind_is_priced_in_is_refused(
     assert right.status_code == 201, right.content
     assert right.json()["budget_unit"] == "device_year"
     assert Demand.objects.count() == 1
+
+
+def test_a_positioning_method_is_stored_and_only_with_the_need_for_positioning(
+    client_for, reference, enterprise_user
+):
+    client = client_for(enterprise_user)
+    # an unknown method is refused by name
+    unknown = client.post(
+        "/api/v1/demands",
+        demand_payload(needs_positioning=True, positioning_method="radar"),
+        format="json",
+    )
+    assert unknown.status_code == 400
+    assert unknown.json()["error"]["code"] == "invalid_choice"
+    assert "positioning_method" in unknown.json()["error"]["fields"]
+    # a method without the need for positioning says what to do, in the reader's language
+    orphan = client.post(
+        "/api/v1/demands",
+        demand_payload(needs_positioning=False, positioning_method="uwb"),
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert orphan.status_code == 400
+    assert orphan.json()["error"]["fields"]["positioning_method"] == [
+        "A positioning method goes with a need for positioning: tick "
+        "“Needs positioning”, or clear the method."
+    ]
+    assert not Demand.objects.exists()
+    # with the need it is stored and read back
+    created = client.post(
+        "/api/v1/demands",
+        demand_payload(needs_positioning=True, positioning_method="uwb"),
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["positioning_method"] == "uwb"
+    assert Demand.objects.get().positioning_method == "uwb"

@@ -184,6 +184,14 @@ MATRIX = [
     ("GET", "/api/v1/imports/{import_v}", None, (401, 404, 404, 200, 403, 401, 200)),
     ("GET", "/api/v1/matches/{match_av}", None, (401, 200, 404, 200, 403, 401, 200)),
     ("POST", "/api/v1/matches/{match_av}/approve", None, (401, 403, 403, 403, 403, 401, 200)),
+    # the enterprise's own verdicts: the vendor and coordinators see the match but may not judge
+    ("POST", "/api/v1/matches/{match_av}/shortlist", None, (401, 200, 404, 403, 403, 401, 403)),
+    (
+        "POST",
+        "/api/v1/matches/{match_av}/dismiss",
+        {"reason": "price"},
+        (401, 200, 404, 403, 403, 401, 403),
+    ),
     (
         "GET",
         "/api/v1/demands/{anonymous_demand_a}/matches",

@@ -1,5 +1,6 @@
-"""The coordinator's mismatch dashboard draws its charts from the stored snapshots, drills
-down into a cell, and exports to Excel."""
+"""The coordinator's mismatch radar in a real browser: its figures are the independently
+computed ones, the colour legend is there, the charts are drawn, a province drills down, the
+export downloads, and a phone shows it without sideways scrolling in Chinese and English."""
 
 from __future__ import annotations
 
@@ -9,12 +10,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from apps.accounts.models import Organization
-from apps.demands.models import Demand
-from apps.matching import services as matching_services
 from tests import factories
+from tests.matching.radar_market import build_market, expected, grouped
 
-from .conftest import PASSWORD, login, screenshot
+from .conftest import PASSWORD, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,60 +30,111 @@ CANVAS_INK = """(selector) => {
 
 
 @pytest.fixture
-def short_market(reference_data):
-    """Hebei wants far more NB-IoT water meters than the one small vendor can make."""
-    vendor = factories.OrganizationFactory(role=Organization.Role.VENDOR)
-    factories.OfferingFactory(
-        organization=vendor,
-        kind=factories.kind("module"),
-        sectors=["municipal"],
-        technologies=["nb_iot"],
-        annual_capacity=10_000,
-        attributes={"chipset": "Hi2115", "form_factor": "LCC"},
-    )
-    enterprise = factories.OrganizationFactory(role=Organization.Role.ENTERPRISE)
-    for title in ("石家庄智能水表 50 万只", "保定智能燃气表 30 万只"):
-        factories.DemandFactory(
-            organization=enterprise,
-            title=title,
-            sector=factories.sector("municipal"),
-            technologies=["nb_iot"],
-            kinds_needed=["module"],
-            regions=["130000"],
-            volume=500_000,
-            status=Demand.Status.PUBLISHED,
-        )
-    # The beat task's work, called directly (twice, so the trend has two points).
-    for demand in Demand.objects.all():
-        matching_services.demand_match(demand_id=demand.pk)
-    matching_services.mismatch_aggregate()
-    matching_services.mismatch_aggregate()
+def radar_market(reference_data):
+    build_market()
     coordinator = factories.coordinator("coordinator")
     coordinator.set_password(PASSWORD)
     coordinator.save()
 
 
-def test_the_dashboard_draws_heatmap_trend_and_provinces_and_drills_down(
-    short_market, new_page, tmp_path
-):
-    page = new_page()
-    login(page, "coordinator")
+def sign_in(page) -> None:
+    """Log in as the coordinator whatever the page's language."""
+    page.goto("/accounts/login/")
+    page.locator("#id_username").fill("coordinator")
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#id_password").press("Enter")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def open_radar(page) -> None:
     page.goto("/coordinator/dashboard/")
-    # then each chart is drawn on a canvas with something on it
     for chart in ("#heatmap", "#trend", "#provinces-chart"):
         page.locator(f"{chart} canvas").first.wait_for()
         page.wait_for_function(f"({CANVAS_INK})('{chart}') > 500")
-    assert "河北" in page.locator("#province-table").inner_text()
-    screenshot(page, "11-mismatch-dashboard")
 
-    # when the province row is followed, the demands behind it load in place
-    page.locator("#province-table a", has_text="河北").click()
-    page.locator("#cell-detail table").wait_for()
-    assert "石家庄智能水表" in page.locator("#cell-detail").inner_text()
 
-    # and the export is a workbook with the cells
+def test_the_radar_shows_the_independent_figures_draws_its_charts_and_drills_down(
+    radar_market, new_page
+):
+    figures = expected()
+    page = new_page()
+    sign_in(page)
+    open_radar(page)
+    # then the market's figures are those computed independently, digits grouped
+    total = figures[("", "", "")]
+    summary = page.locator("#radar-summary")
+    assert summary.locator('[data-measure="demanded"]').inner_text() == grouped(total.demanded)
+    assert summary.locator('[data-measure="covered"]').inner_text() == grouped(total.covered)
+    assert summary.locator('[data-measure="unmet"]').inner_text() == grouped(total.unmet)
+    assert summary.locator('[data-measure="coverage"]').inner_text() == f"{total.coverage:.1%}"
+    # and so is every province row
+    for (sector, _, province), f in figures.items():
+        if sector or not province:
+            continue
+        row = page.locator(f'#province-table tr[data-province="{province}"]')
+        assert row.locator('[data-measure="demanded"]').inner_text() == grouped(f.demanded)
+        assert row.locator('[data-measure="unmet"]').inner_text() == grouped(f.unmet)
+    # and the legend names the five colours of the scale
+    legend = page.locator("#radar-legend li")
+    assert legend.count() == 5 and legend.first.is_visible()
+    assert "严重缺口" in legend.first.inner_text() and "严重富余" in legend.last.inner_text()
+    screenshot(page, "11-mismatch-radar")
+
+    # when Hebei is followed, the demands behind its figure load in place, each once
+    hebei = figures[("", "", "130000")]
+    page.locator('#province-table tr[data-province="130000"] a').click()
+    page.locator("#cell-detail table.cell-demands").wait_for()
+    detail = page.locator("#cell-detail")
+    assert detail.locator('[data-measure="demanded"]').inner_text() == grouped(hebei.demanded)
+    titles = detail.locator("tr[data-demand] td:first-child").all_inner_texts()
+    assert sorted(titles) == sorted(hebei.titles)
+
+    # when a heatmap square is clicked (municipal × NB-IoT), its demands load in place
+    data = page.evaluate("() => JSON.parse(document.getElementById('dashboard-data').textContent)")
+    heat = data["heatmap"]
+    x, y = heat["tech_codes"].index("nb_iot"), heat["sector_codes"].index("municipal")
+    point = page.evaluate(
+        "([x, y]) => echarts.getInstanceByDom(document.getElementById('heatmap'))"
+        ".convertToPixel({seriesIndex: 0}, [x, y])",
+        [x, y],
+    )
+    page.locator("#heatmap").scroll_into_view_if_needed()
+    box = page.locator("#heatmap").bounding_box()
+    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    page.wait_for_function(
+        "() => document.querySelectorAll('#cell-detail tr[data-demand]').length === "
+        f"{len(figures[('municipal', 'nb_iot', '')].titles)}"
+    )
+    titles = detail.locator("tr[data-demand] td:first-child").all_inner_texts()
+    assert sorted(titles) == sorted(figures[("municipal", "nb_iot", "")].titles)
+    page.locator("#cell-detail").screenshot(path=str(screenshot(page, "11-mismatch-radar-cell")))
+
+    # and the export is a workbook with the same cell figures
     with page.expect_download() as download:
         page.locator("#export-link").click()
     workbook = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
-    rows = list(workbook.worksheets[0].iter_rows(values_only=True))
-    assert ("municipal", "nb_iot", "130000") in {row[:3] for row in rows[1:]}
+    cells = workbook.worksheets[0].iter_rows(min_row=2, values_only=True)
+    rows = {row[:3]: row[6] for row in cells}
+    assert rows[("municipal", "nb_iot", "130000")] == round(
+        figures[("municipal", "nb_iot", "130000")].demanded
+    )
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en-US"])
+def test_the_radar_fits_a_phone_in_both_languages(radar_market, new_page, language):
+    total = expected()[("", "", "")]
+    page = new_page(width=390, height=844, language=language)
+    sign_in(page)
+    open_radar(page)
+    # then the figures and the legend are on screen in the page's language
+    demanded = page.locator('#radar-summary [data-measure="demanded"]')
+    assert demanded.inner_text() == grouped(total.demanded)
+    legend = page.locator("#radar-legend").inner_text()
+    assert ("Severe shortfall" in legend) == (language == "en-US")
+    assert ("严重缺口" in legend) == (language == "zh-CN")
+    # and nothing is wider than the screen, drill-down open or not
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.locator('#province-table tr[data-province="130000"] a').click()
+    page.locator("#cell-detail table.cell-demands").wait_for()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    screenshot(page, f"11-mismatch-radar-phone-{language}")

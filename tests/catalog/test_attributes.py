@@ -12,7 +12,7 @@ MODULE = {
     "chipset": "移芯 EC618",
     "form_factor": "LCC",
     "bands": ["B3", "B5", "B8"],
-    "gnss": False,
+    "positioning": ["gnss", "cellular"],
     "psm_edrx": True,
     "operating_temp": "-40℃ ~ +85℃",
 }
@@ -23,7 +23,7 @@ def test_a_complete_module_is_valid():
 
 
 def test_optional_attributes_may_be_left_out_or_blank():
-    attributes = {"chipset": "移芯 EC618", "form_factor": "LGA", "bands": [], "gnss": None}
+    attributes = {"chipset": "移芯 EC618", "form_factor": "LGA", "bands": [], "positioning": None}
     assert validate_attributes(spec=SPECS["module"], attributes=attributes) == {}
 
 
@@ -34,14 +34,15 @@ def test_unknown_attribute_is_reported_with_the_ones_the_kind_has():
 
 
 def test_missing_required_attributes_are_reported_each():
-    errors = validate_attributes(spec=SPECS["module"], attributes={"gnss": True})
+    errors = validate_attributes(spec=SPECS["module"], attributes={"psm_edrx": True})
     assert errors == {"chipset": ["此属性为必填项。"], "form_factor": ["此属性为必填项。"]}
 
 
 @pytest.mark.parametrize(
     ("kind", "name", "value"),
     [
-        ("module", "gnss", "yes"),
+        ("module", "psm_edrx", "yes"),
+        ("module", "positioning", "gnss"),
         ("module", "bands", "B3,B5"),
         ("module", "bands", ["B3", 5]),
         ("module", "chipset", 618),
@@ -64,6 +65,10 @@ def test_wrong_types_are_rejected(kind, name, value):
 def test_values_outside_the_choices_are_named():
     errors = validate_attributes(spec=SPECS["module"], attributes={**MODULE, "form_factor": "QFN"})
     assert "QFN" in errors["form_factor"][0] and "Mini PCIe" in errors["form_factor"][0]
+    errors = validate_attributes(
+        spec=SPECS["module"], attributes={**MODULE, "positioning": ["gnss", "satellite-phone"]}
+    )
+    assert "satellite-phone" in errors["positioning"][0] and "uwb" in errors["positioning"][0]
     errors = validate_attributes(
         spec=SPECS["platform"],
         attributes={"deployment": "public_cloud", "features": ["ota", "teleport", "alarm"]},

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.models import Organization
-from apps.catalog.models import Offering
+from apps.catalog.models import Offering, Scenario
 from apps.coordination.models import AuditEvent
 from apps.demands.models import Demand
 from apps.matching.models import Match
@@ -19,6 +19,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+GRID_SCENARIO = "smart_grid.distribution_automation"
 OLD_OFFERINGS = 300
 OLD_DEMANDS = 200
 
@@ -68,12 +69,14 @@ def newcomers(reference, web_for):
         name="RG255C RedCap 模组",
         technologies=["redcap"],
         sectors=["smart_grid"],
+        scenarios=[GRID_SCENARIO],
         status=Offering.Status.DRAFT,
     )
     demand = factories.DemandFactory(
         organization=enterprise,
         title="广州配网终端 RedCap 改造",
         sector=factories.sector("smart_grid"),
+        scenario=Scenario.objects.get(pk=GRID_SCENARIO),
         technologies=["redcap"],
         regions=["440100"],
         status=Demand.Status.DRAFT,
@@ -121,6 +124,7 @@ def test_a_demand_submitted_today_is_first_when_sorted_newest_and_found_by_searc
     for filters in (
         {"technology": "redcap"},
         {"sector": "smart_grid"},
+        {"scenario": GRID_SCENARIO},
         {"province": "440000"},  # it names Guangzhou, a city of the province
         {"organization": demand.organization_id},
     ):
@@ -152,6 +156,7 @@ def test_a_listing_submitted_today_is_found_in_the_offering_queue(
         {"q": "今日新厂商"},
         {"technology": "redcap"},
         {"sector": "smart_grid"},
+        {"scenario": GRID_SCENARIO},
     ):
         found = client.get("/coordinator/offerings/", filters).content.decode()
         assert row_ids(found, "offering") == [offering.pk], filters
@@ -424,3 +429,31 @@ def test_the_match_queue_pages_past_the_first_fifty_and_filters_by_origin_and_te
     # the origin filter and a search by product name both find the interest alone
     for query in ({"origin": "vendor_interest"}, {"q": "候选模组 70"}):
         assert ids(client.get("/coordinator/matches/", query).content.decode()) == [interest.pk]
+
+
+def test_the_today_page_counts_suggested_matches_up_to_a_cap(
+    reference, web_for, coordinator_user, monkeypatch
+):
+    # given three suggested matches and a cap of two
+    from frontend import matching
+
+    monkeypatch.setattr(matching, "REVIEW_COUNT_CAP", 2)
+    demand = factories.DemandFactory()
+    for offering in factories.OfferingFactory.create_batch(3):
+        Match.objects.create(
+            demand=demand,
+            offering=offering,
+            vendor_ids=[offering.organization_id],
+            pair_key=f"o:{offering.pk}",
+            score=70,
+            engine_version="test",
+            computed_at=timezone.now(),
+        )
+    client = web_for(coordinator_user)
+
+    # then the today page says "more than two", not an exact figure it would have to count
+    assert "匹配审核 (2+)" in client.get("/coordinator/").content.decode()
+
+    # and an exact figure at or under the cap
+    Match.objects.filter(pk=Match.objects.order_by("pk").first().pk).update(status="approved")
+    assert "匹配审核 (2)" in client.get("/coordinator/").content.decode()

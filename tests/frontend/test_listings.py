@@ -144,7 +144,6 @@ def test_a_module_offering_keeps_its_kind_attributes_and_is_submitted(vendor, we
         "chipset": "Hi2115",
         "form_factor": "LCC",
         "bands": ["B3", "B5", "B8"],
-        "gnss": False,
         "psm_edrx": True,
     }
 

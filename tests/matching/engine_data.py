@@ -49,6 +49,7 @@ SCENARIOS = (
 )
 CERTIFICATIONS = ("ccc", "srrc", "cta", "cmcc", "ctcc", "explosion_proof", "ip68", "automotive")
 PROTOCOLS = ("mqtt", "coap", "lwm2m", "http")
+POSITIONING = ("gnss", "cellular", "wifi", "ble", "uwb")
 PROVINCES = ("110000", "310000", "320000", "330000", "440000", "510000")
 
 NAMES = {("technology", t.code): (t.name_zh, t.name_en) for t in TECHNOLOGIES} | {
@@ -59,6 +60,8 @@ NAMES = {("technology", t.code): (t.name_zh, t.name_en) for t in TECHNOLOGIES} |
     ("scenario", "water_meter"): ("智能水表", "smart water meters"),
     ("protocol", "mqtt"): ("MQTT", "MQTT"),
     ("protocol", "coap"): ("CoAP", "CoAP"),
+    ("positioning", "uwb"): ("UWB 高精度定位", "UWB (high precision)"),
+    ("positioning", "gnss"): ("卫星定位（北斗/GPS）", "Satellite (BeiDou/GPS)"),
 }
 
 
@@ -73,6 +76,8 @@ def reference() -> ReferenceData:
         provinces=PROVINCES,
         kind_chain={k: i for i, k in enumerate(KINDS)},
         names=NAMES,
+        positioning_methods=POSITIONING,
+        positioning_kinds=("module", "terminal"),
     )
 
 

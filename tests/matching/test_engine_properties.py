@@ -23,7 +23,7 @@ from apps.matching.engine import (
 from apps.matching.engine.naive import naive_match_demand
 from apps.matching.engine.scoring import PRICE_FAR_BELOW, PRICE_FLOOR, PRICE_LOW_RATIO
 
-from .engine_data import CERTIFICATIONS, DAY, NOW, PROTOCOLS, SECTORS, reference
+from .engine_data import CERTIFICATIONS, DAY, NOW, POSITIONING, PROTOCOLS, SECTORS, reference
 
 REF = reference()
 TECHS = [t.code for t in REF.technologies]
@@ -45,6 +45,7 @@ offerings_st = st.lists(
         regions=subset(REGIONS, 3),
         certifications=subset(CERTIFICATIONS, 3),
         protocols=subset(PROTOCOLS, 2),
+        positioning=subset(POSITIONING, 2),
         price_min=st.floats(0, 100, allow_nan=False),
         price_max=st.just(0.0),
         min_order=st.integers(1, 5000),
@@ -64,6 +65,7 @@ demand_st = st.builds(
     sector=st.sampled_from(SECTORS),
     scenario=st.sampled_from([None, "water_meter", "fleet"]),
     technologies=subset(TECHS, 2),
+    positioning_method=st.one_of(st.none(), st.sampled_from(POSITIONING)),
     profile=st.builds(
         RequirementProfile,
         uplink_kbps=st.one_of(st.none(), st.sampled_from([5, 50, 500, 20_000])),

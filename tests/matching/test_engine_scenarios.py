@@ -9,11 +9,12 @@ from apps.matching.engine import (
     OfferingIndex,
     RequirementProfile,
     Weights,
-    aggregate_cells,
     analyse_demand,
     cell_flags,
+    demand_supplies,
     match_offering,
     offering_flags,
+    radar_cells,
     suggest_partners,
     technology_advice,
 )
@@ -69,16 +70,15 @@ def test_a_vehicle_tracker_requested_on_nbiot_is_flagged_tech_misfit_suggesting_
     assert flag.figures["suggested"] == "cat1"
     assert "mobility" in flag.figures["failed_checks"]
     assert "LTE Cat.1" in flag.zh
-    # the Cat.1 terminal comes first, saying why it is shown instead of what was asked for;
-    # the NB-IoT terminal is still listed (they asked for it), below, saying why it misfits
-    assert [r.offering_id for r in analysis.results] == [cat1.id, nbiot.id]
+    # the Cat.1 terminal is shown, saying why instead of what was asked for; the NB-IoT one
+    # would not work, and the demand is open to alternatives, so it is not offered at all
+    assert [r.offering_id for r in analysis.results] == [cat1.id]
     first = explain_breakdown(analysis.results[0].breakdown(), REF.name)["technology"]
     assert first["en"] == (
         "You asked for NB-IoT, which falls short on mobility and positioning; this offering "
         "uses LTE Cat.1, which meets the profile."
     )
     assert "LTE Cat.1" in first["zh"] and "移动性" in first["zh"]
-    assert [u.code for u in analysis.results[1].unmet] == ["tech_misfit"]
 
 
 def test_a_demand_that_wants_only_its_technology_gets_only_that_technology():
@@ -198,24 +198,38 @@ def test_vendors_see_fitting_demands_and_offerings_are_flagged_no_demand_and_sta
     assert offering_flags(index, fits.id, fits=count, now=NOW) == []
 
 
-def test_aggregate_cells_show_demand_outrunning_capacity_by_province():
+def test_radar_shares_capacity_among_the_demands_it_can_serve_and_counts_it_once():
+    # given one Zhejiang module (50,000 a year) and demands in Zhejiang, Guangdong, nationwide
     index = build(offering(nationwide=False, regions=("330000",), annual_capacity=50_000))
-    demands = DemandIndex.build(
-        REF,
-        [demand(regions=("330000",), volume=200_000), demand(regions=("440000",))],
-        index.tokens,
+    zhejiang, guangdong, nationwide = (
+        demand(regions=("330000",), volume=200_000),
+        demand(regions=("440000",), volume=100_000),
+        demand(regions=(), volume=100_000),
     )
-    cells = {
-        (c.sector, c.technology, c.province): c
-        for c in aggregate_cells(index, demands, volume_kinds=("module",))
-    }
-    zhejiang = cells[("municipal", "nb_iot", "330000")]
-    assert (zhejiang.demanded, zhejiang.capacity, zhejiang.demands) == (200_000, 50_000, 1)
+    demands = DemandIndex.build(REF, [zhejiang, guangdong, nationwide], index.tokens)
+    # when the radar is computed
+    supplies = {d.demand_id: d for d in demand_supplies(index, demands)}
+    cells = {(c.sector, c.technology, c.province): c for c in radar_cells(supplies.values())}
+    # then the module's capacity is split 2:1 between the two demands it can serve
+    assert supplies[zhejiang.id].capacity == pytest.approx(50_000 * 2 / 3)
+    assert supplies[nationwide.id].capacity == pytest.approx(50_000 / 3)
+    assert not supplies[guangdong.id].feasible and supplies[guangdong.id].capacity == 0
+    here = cells[("municipal", "nb_iot", "330000")]
+    assert (here.demanded, here.demands, here.unserved) == (200_000, 1, 0)
+    assert here.covered == pytest.approx(200_000 / 6) and here.balance == "shortfall_severe"
+    assert cells[("municipal", "nb_iot", "440000")].covered == 0
+    assert cells[("municipal", "nb_iot", "440000")].unserved == 1
+    # and the nationwide demand is its own province, not spread over the others
+    assert cells[("municipal", "nb_iot", "nationwide")].demanded == 100_000
+    total = cells[("", "", "")]
+    assert total.demanded == 400_000 and total.capacity == pytest.approx(50_000)
+    assert total.covered == pytest.approx(50_000 / 3 + 200_000 / 6)
     flagged = {
         (cell.province, flag.code, flag.severity) for cell, flag in cell_flags(list(cells.values()))
     }
     assert ("330000", "supply_shortage", "high") in flagged
     assert ("440000", "supply_shortage", "high") in flagged
+    assert not any(province == "" for province, _, _ in flagged)  # roll-ups raise no flags
 
 
 def test_partner_suggestions_name_the_complementary_vendor():
@@ -376,3 +390,51 @@ def test_a_meter_that_does_not_speak_the_required_protocol_ranks_below_one_that_
     sentence = explain_breakdown(results[1].breakdown(), REF.name)["certification"]["en"]
     protocol = REF.name("protocol", "lwm2m")[1]
     assert sentence.endswith(f"Does not speak the required protocols: {protocol}.")
+
+
+def test_a_uwb_positioning_demand_gets_uwb_terminals_and_those_that_do_not_say_not_gnss_only():
+    # given three indoor tags on Cat.1: UWB, GNSS-only, and one that states no method
+    uwb = offering(kind="terminal", technologies=("cat1",), positioning=("uwb", "ble"))
+    gnss_only = offering(kind="terminal", technologies=("cat1",), positioning=("gnss",))
+    unstated = offering(kind="terminal", technologies=("cat1",))
+    # and a platform, which positions nothing and is never asked to
+    platform = offering(kind="platform", technologies=())
+    index = build(uwb, gnss_only, unstated, platform)
+    personnel = RequirementProfile(uplink_kbps=20, mobility=1, needs_positioning=True)
+
+    # when a mine asks for UWB personnel positioning
+    analysis = analyse_demand(
+        index,
+        demand(
+            profile=personnel,
+            positioning_method="uwb",
+            technologies=(),
+            kinds_needed=("terminal", "platform"),
+        ),
+        now=NOW,
+    )
+
+    # then the GNSS-only tag is not offered; the UWB one says it fits, the silent one says to ask
+    shown = {r.offering_id: r for r in analysis.results}
+    assert gnss_only.id not in shown
+    assert {uwb.id, unstated.id, platform.id} <= set(shown)
+    fits = explain_breakdown(shown[uwb.id].breakdown(), REF.name)["certification"]
+    assert "Supports the required UWB (high precision)." in fits["en"]
+    silent = explain_breakdown(shown[unstated.id].breakdown(), REF.name)["certification"]
+    assert "Does not state whether it supports the required UWB (high precision)" in silent["en"]
+    assert "UWB 高精度定位" in silent["zh"]
+    assert [u.code for u in shown[unstated.id].unmet] == ["positioning"]
+    assert "positioning" not in [u.code for u in shown[uwb.id].unmet]
+
+    # and without the need for positioning the method is not asked of anyone
+    anywhere = analyse_demand(
+        index,
+        demand(
+            profile=RequirementProfile(uplink_kbps=20),
+            positioning_method="uwb",
+            technologies=(),
+            kinds_needed=("terminal",),
+        ),
+        now=NOW,
+    )
+    assert gnss_only.id in {r.offering_id for r in anywhere.results}

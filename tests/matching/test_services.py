@@ -398,5 +398,9 @@ def test_mismatch_aggregation_snapshots_cells_and_flags_shortages(vendor, enterp
     assert cells >= 1
     cell = MismatchSnapshot.objects.get(sector="municipal", technology="nb_iot", province="330000")
     assert (cell.demanded, cell.capacity, cell.demands) == (500_000, 10_000, 1)
+    assert cell.covered == 10_000 and cell.day == timezone.localdate()
     flag = MismatchFlag.objects.get(subject_type="cell", province="330000")
     assert flag.code == "supply_shortage" and flag.severity == "high"
+    # a second run the same day replaces the day's snapshot rather than adding to it
+    services.mismatch_aggregate()
+    assert MismatchSnapshot.objects.filter(province="330000").count() == 2  # cell + province

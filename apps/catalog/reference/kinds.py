@@ -8,6 +8,8 @@ items (which are strings). `apps.catalog.attributes.validate_attributes` enforce
 
 from __future__ import annotations
 
+from .positioning import POSITIONING_CODES
+
 FORM_FACTORS = ["LCC", "LGA", "M.2", "Mini PCIe"]
 OPERATORS = ["cmcc", "ctcc", "cucc", "cbn"]
 
@@ -40,7 +42,9 @@ SUPPLY_KINDS = [
                 "string", "封装形式", "Form factor", required=True, choices=FORM_FACTORS
             ),
             "bands": _attr("list", "支持频段", "Bands"),
-            "gnss": _attr("boolean", "支持 GNSS 定位", "GNSS"),
+            "positioning": _attr(
+                "list", "定位方式", "Positioning methods", choices=POSITIONING_CODES
+            ),
             "psm_edrx": _attr("boolean", "支持 PSM/eDRX", "PSM/eDRX"),
             "operating_temp": _attr("string", "工作温度", "Operating temperature"),
         },
@@ -59,6 +63,9 @@ SUPPLY_KINDS = [
             ),
             "embedded_module": _attr("string", "内置模组", "Embedded module"),
             "battery_mah": _attr("integer", "电池容量 (mAh)", "Battery (mAh)", min=0, max=200000),
+            "positioning": _attr(
+                "list", "定位方式", "Positioning methods", choices=POSITIONING_CODES
+            ),
             "interfaces": _attr(
                 "list",
                 "接口",

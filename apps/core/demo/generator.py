@@ -723,7 +723,7 @@ class OfferingFactory:
                 if small
                 else rnd.choice(["LGA", "M.2", "Mini PCIe"]),
                 "bands": market.BANDS[tech],
-                "gnss": rnd.random() < 0.35,
+                "positioning": ["gnss", "cellular"] if rnd.random() < 0.35 else ["cellular"],
                 "psm_edrx": small,
                 "operating_temp": rnd.choice(["-40℃ ~ +85℃", "-30℃ ~ +75℃"]),
             },

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from apps.catalog.models import Scenario, Sector
+from apps.catalog.reference.positioning import POSITIONING_CODES
 from apps.core.api.fields import code_list, money
 
 from ..models import CoverageDepth, Demand, Mobility, PowerSource
@@ -39,6 +40,7 @@ class DemandOutSerializer(serializers.ModelSerializer):
             "needs_voice",
             "needs_video",
             "needs_positioning",
+            "positioning_method",
             "kinds_needed",
             "nationwide",
             "regions",
@@ -110,6 +112,13 @@ class DemandInSerializer(serializers.Serializer):
     needs_voice = serializers.BooleanField(required=False)
     needs_video = serializers.BooleanField(required=False)
     needs_positioning = serializers.BooleanField(required=False)
+    positioning_method = serializers.ChoiceField(
+        choices=POSITIONING_CODES,
+        required=False,
+        allow_blank=True,
+        help_text="With needs_positioning: the method modules and terminals must support "
+        "(gnss, cellular, wifi, ble, uwb); blank for any.",
+    )
     kinds_needed = code_list(max_items=7)
     nationwide = serializers.BooleanField(required=False)
     regions = code_list(max_items=400, max_length=6, required=False)

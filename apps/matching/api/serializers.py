@@ -6,11 +6,13 @@ from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.accounts.selectors import is_coordinator, principal_org_ids
 from apps.demands.models import CoverageDepth, Mobility, PowerSource
 from apps.demands.selectors import demand_reveals_organization
 
-from ..models import Match, MismatchFlag
-from ..selectors import MatchExplanation, match_explanation
+from ..engine.radar import BALANCE
+from ..models import Match, MismatchFlag, RecommendationFeedback
+from ..selectors import MatchExplanation, match_explanation, recommendation_feedback_map
 
 
 def _english() -> bool:
@@ -25,6 +27,7 @@ class MatchOutSerializer(serializers.ModelSerializer):
     explanation = serializers.SerializerMethodField()
     explanation_zh = serializers.SerializerMethodField()
     explanation_en = serializers.SerializerMethodField()
+    feedback = serializers.SerializerMethodField()
 
     class Meta:
         model = Match
@@ -49,6 +52,7 @@ class MatchOutSerializer(serializers.ModelSerializer):
             "enterprise_response",
             "vendor_response",
             "note",
+            "feedback",
         ]
         read_only_fields = fields
 
@@ -139,6 +143,45 @@ class MatchOutSerializer(serializers.ModelSerializer):
     def get_explanation_en(self, match: Match) -> str:
         return self._explained(match).summary_en
 
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "description": "The enterprise's verdict on this recommendation; shown to the "
+            "demand's organisation and coordinators only (null for others).",
+            "properties": {
+                "shortlisted": {"type": "boolean"},
+                "dismissed": {"type": "boolean"},
+                "dismissed_reason": {
+                    "type": "string",
+                    "enum": ["", *RecommendationFeedback.Reason.values],
+                },
+                "dismissed_note": {"type": "string"},
+                "dismissed_at": {"type": "string", "format": "date-time", "nullable": True},
+            },
+        }
+    )
+    def get_feedback(self, match: Match) -> dict | None:
+        principal = self.context["request"].user
+        if not (
+            is_coordinator(principal)
+            or match.demand.organization_id in principal_org_ids(principal)
+        ):
+            return None
+        verdicts = self.context.get("feedback")
+        if verdicts is None:  # one match: one query
+            verdicts = recommendation_feedback_map([match])
+        verdict = verdicts.get((match.demand_id, match.pair_key))
+        return {
+            "shortlisted": bool(verdict and verdict.shortlisted),
+            "dismissed": bool(verdict and verdict.dismissed),
+            "dismissed_reason": verdict.dismissed_reason if verdict else "",
+            "dismissed_note": verdict.dismissed_note if verdict else "",
+            "dismissed_at": verdict.dismissed_at.isoformat()
+            if verdict and verdict.dismissed_at
+            else None,
+        }
+
 
 class NoteInSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
@@ -151,6 +194,27 @@ class RespondInSerializer(serializers.Serializer):
 
 class CloseInSerializer(NoteInSerializer):
     won = serializers.BooleanField()
+
+
+class ShortlistInSerializer(serializers.Serializer):
+    shortlisted = serializers.BooleanField(
+        default=True, help_text="false removes the recommendation from the shortlist"
+    )
+
+
+class DismissInSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=RecommendationFeedback.Reason.choices)
+    note = serializers.CharField(
+        max_length=500,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Required when reason is other.",
+    )
+
+
+class EmptyInSerializer(serializers.Serializer):
+    pass
 
 
 class InterestInSerializer(NoteInSerializer):
@@ -257,7 +321,94 @@ class MismatchOutSerializer(serializers.ModelSerializer):
         return flag.message_en if _english() else flag.message_zh
 
 
+class FigureField(serializers.FloatField):
+    """A radar figure rounded to two decimals (connections and units are whole in the data;
+    a multi-province demand's share of a province may not be)."""
+
+    def to_representation(self, value: float) -> float:
+        return round(float(value), 2)
+
+
+class RadarCellOutSerializer(serializers.Serializer):
+    """One radar cell or roll-up; the measures are defined in apps/matching/engine/radar.py."""
+
+    sector = serializers.CharField(help_text="Sector code; empty in a roll-up over every sector.")
+    technology = serializers.CharField(
+        help_text="Technology the demands count under (their preferred one); 'none' when no "
+        "technology meets their profile; empty in a roll-up."
+    )
+    province = serializers.CharField(
+        help_text="GB/T 2260 province code; 'nationwide' for demands deployed nationwide "
+        "(not spread over the provinces); empty in a roll-up over every province."
+    )
+    demanded = FigureField(
+        help_text="Demanded connections (a demand's volume split evenly over its provinces)."
+    )
+    covered = FigureField(help_text="Connections with feasible supply.")
+    unmet = FigureField(help_text="demanded − covered.")
+    coverage = serializers.FloatField(
+        allow_null=True, help_text="covered ÷ demanded, 0–1 (null without demand)."
+    )
+    need = FigureField(help_text="Yearly need of the demands (units a year).")
+    capacity = FigureField(
+        help_text="Yearly feasible capacity attributed to the cell: each offering's capacity "
+        "shared among the demands it is feasible for, in proportion to their yearly need."
+    )
+    demands = serializers.IntegerField(help_text="Open demands summed into the cell.")
+    unserved = serializers.IntegerField(
+        help_text="Demands some needed kind of which has no feasible offering at all."
+    )
+    balance = serializers.ChoiceField(
+        choices=list(BALANCE),
+        help_text="The diverging scale: shortfall_severe (coverage < 50 %), shortfall, "
+        "balanced, spare (capacity ≥ 2 × need), idle (capacity ≥ 10 × need).",
+    )
+
+    def to_representation(self, cell):
+        data = super().to_representation(cell)
+        if data["coverage"] is not None:
+            data["coverage"] = round(data["coverage"], 4)
+        return data
+
+
+class RadarTrendOutSerializer(RadarCellOutSerializer):
+    """One day of the trend: a (day, whole-market cell) pair from selectors.radar_trend."""
+
+    day = serializers.DateField(help_text="Day of the snapshot (Asia/Shanghai).")
+
+    def to_representation(self, point):
+        day, cell = point
+        return {
+            "day": self.fields["day"].to_representation(day),
+            **RadarCellOutSerializer(cell).data,
+        }
+
+
+class OpenFlagCountOutSerializer(serializers.Serializer):
+    subject_type = serializers.ChoiceField(choices=MismatchFlag.Subject.choices)
+    code = serializers.CharField()
+    severity = serializers.ChoiceField(choices=MismatchFlag.Severity.choices)
+    count = serializers.IntegerField()
+
+
 class SummaryOutSerializer(serializers.Serializer):
-    open_flags = serializers.ListField(child=serializers.DictField())
-    snapshot_taken_at = serializers.DateTimeField(allow_null=True)
-    cells = serializers.ListField(child=serializers.DictField())
+    day = serializers.DateField(
+        allow_null=True, help_text="Day of the latest snapshot (Asia/Shanghai)."
+    )
+    snapshot_taken_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the latest snapshot was computed."
+    )
+    total = RadarCellOutSerializer(allow_null=True, help_text="The whole market.")
+    heatmap = RadarCellOutSerializer(
+        many=True, help_text="Sector × technology, over every province."
+    )
+    provinces = RadarCellOutSerializer(
+        many=True, help_text="Provinces (and 'nationwide'), over every sector and technology."
+    )
+    cells = RadarCellOutSerializer(many=True, help_text="Sector × technology × province.")
+    trend = RadarTrendOutSerializer(
+        many=True, help_text="The whole market per day, oldest first (last 90 days)."
+    )
+    open_flags = OpenFlagCountOutSerializer(
+        many=True, help_text="Open mismatch flags by subject type, code and severity."
+    )

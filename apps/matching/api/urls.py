@@ -21,6 +21,14 @@ urlpatterns = [
     path("matches/<int:pk>/introduce", views.MatchIntroduceView.as_view(), name="match-introduce"),
     path("matches/<int:pk>/respond", views.MatchRespondView.as_view(), name="match-respond"),
     path("matches/<int:pk>/close", views.MatchCloseView.as_view(), name="match-close"),
+    path("matches/<int:pk>/shortlist", views.MatchShortlistView.as_view(), name="match-shortlist"),
+    path("matches/<int:pk>/dismiss", views.MatchDismissView.as_view(), name="match-dismiss"),
+    path("matches/<int:pk>/restore", views.MatchRestoreView.as_view(), name="match-restore"),
+    path(
+        "matches/<int:pk>/request-introduction",
+        views.MatchIntroductionRequestView.as_view(),
+        name="match-request-introduction",
+    ),
     path("mismatches", views.MismatchListView.as_view(), name="mismatches"),
     path("mismatches/summary", views.MismatchSummaryView.as_view(), name="mismatch-summary"),
 ]

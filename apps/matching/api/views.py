@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -23,12 +23,15 @@ from ..models import Match, MismatchFlag
 from .serializers import (
     AdviceOutSerializer,
     CloseInSerializer,
+    DismissInSerializer,
+    EmptyInSerializer,
     InterestInSerializer,
     MatchOutSerializer,
     MismatchOutSerializer,
     NoteInSerializer,
     ProfileInSerializer,
     RespondInSerializer,
+    ShortlistInSerializer,
     SummaryOutSerializer,
     advice_data,
 )
@@ -57,25 +60,77 @@ class _MatchList(generics.ListAPIView):
             "demand__organization", "offering__organization"
         )
 
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        # The enterprise's verdicts on the page's matches in one query (see `feedback`).
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = self.get_serializer_context()
+        context["feedback"] = selectors.recommendation_feedback_map(page)
+        data = self.get_serializer_class()(page, many=True, context=context).data
+        return self.get_paginated_response(data)
 
-@extend_schema(summary="Recommended offerings for a demand, best first, with explanations")
+
+_TRUE, _FALSE = ("true", "1"), ("false", "0")
+FEEDBACK_FILTERS = [
+    OpenApiParameter(
+        "shortlisted", bool, description="true: only the enterprise's shortlisted ones"
+    ),
+    OpenApiParameter(
+        "dismissed",
+        bool,
+        description="true: only the dismissed ones; false: all but the dismissed ones",
+    ),
+]
+
+
+def _feedback_filtered(queryset: QuerySet[Match], request: Request, demand_id: int):
+    """`?shortlisted=` and `?dismissed=`, the web page's recommendation views."""
+    shortlisted = request.query_params.get("shortlisted", "").lower()
+    dismissed = request.query_params.get("dismissed", "").lower()
+    if shortlisted in _TRUE:
+        queryset = queryset.filter(
+            pair_key__in=selectors.recommendation_shortlisted_keys(demand_id=demand_id)
+        )
+    elif shortlisted in _FALSE:
+        queryset = queryset.exclude(
+            pair_key__in=selectors.recommendation_shortlisted_keys(demand_id=demand_id)
+        )
+    if dismissed in _TRUE:
+        queryset = queryset.filter(
+            pair_key__in=selectors.recommendation_dismissed_keys(demand_id=demand_id)
+        )
+    elif dismissed in _FALSE:
+        queryset = queryset.exclude(
+            pair_key__in=selectors.recommendation_dismissed_keys(demand_id=demand_id)
+        )
+    return queryset
+
+
+@extend_schema(
+    summary="Recommended offerings for a demand, best first, with explanations",
+    parameters=FEEDBACK_FILTERS,
+)
 class DemandMatchesView(_MatchList):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Match.objects.none()
         if selectors.demand_for_matches(self.request.user, self.kwargs["pk"]) is None:
             raise _not_found()
-        return self.base().filter(demand_id=self.kwargs["pk"], offering__isnull=False)
+        queryset = self.base().filter(demand_id=self.kwargs["pk"], offering__isnull=False)
+        return _feedback_filtered(queryset, self.request, self.kwargs["pk"])
 
 
-@extend_schema(summary="Solution bundles (compatible offerings along the chain) for a demand")
+@extend_schema(
+    summary="Solution bundles (compatible offerings along the chain) for a demand",
+    parameters=FEEDBACK_FILTERS,
+)
 class DemandBundlesView(_MatchList):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Match.objects.none()
         if selectors.demand_for_matches(self.request.user, self.kwargs["pk"]) is None:
             raise _not_found()
-        return self.base().filter(demand_id=self.kwargs["pk"], offering__isnull=True)
+        queryset = self.base().filter(demand_id=self.kwargs["pk"], offering__isnull=True)
+        return _feedback_filtered(queryset, self.request, self.kwargs["pk"])
 
 
 @extend_schema(summary="Open demands an offering fits (for its vendor)")
@@ -215,6 +270,51 @@ class MatchCloseView(_MatchAction):
         )
 
 
+@_action(
+    "Shortlist a recommendation of one's demand (or remove it: shortlisted=false) (enterprise)",
+    ShortlistInSerializer,
+    coordinator=False,
+)
+class MatchShortlistView(_MatchAction):
+    def run(self, request, match, values):
+        services.recommendation_shortlist(
+            actor=request.user, match=match, shortlisted=values["shortlisted"]
+        )
+        return match
+
+
+@_action(
+    "Dismiss a recommendation of one's demand with a reason, passed on to the coordinators "
+    "(enterprise)",
+    DismissInSerializer,
+    coordinator=False,
+)
+class MatchDismissView(_MatchAction):
+    def run(self, request, match, values):
+        services.recommendation_dismiss(
+            actor=request.user, match=match, reason=values["reason"], note=values["note"]
+        )
+        return match
+
+
+@_action("Show a dismissed recommendation again (enterprise)", EmptyInSerializer, coordinator=False)
+class MatchRestoreView(_MatchAction):
+    def run(self, request, match, values):
+        services.recommendation_restore(actor=request.user, match=match)
+        return match
+
+
+@_action(
+    "Ask the coordinators for an introduction to a recommendation of one's demand (enterprise)",
+    coordinator=False,
+)
+class MatchIntroductionRequestView(_MatchAction):
+    def run(self, request, match, values):
+        return services.match_introduction_request(
+            actor=request.user, match=match, note=values["note"]
+        )
+
+
 class InterestView(APIView):
     permission_classes = [IsAuthenticated, HasScope]
     scope_family = "matches"
@@ -268,13 +368,31 @@ class MismatchListView(generics.ListAPIView):
         return selectors.mismatch_queryset(self.request.user)
 
 
+# Days of the whole market's trend in the summary (one snapshot a day).
+TREND_DAYS = 90
+
+
 class MismatchSummaryView(APIView):
     permission_classes = [IsAuthenticated, IsCoordinator, HasScope]
     scope_family = "matches"
 
     @extend_schema(
-        summary="Open flags by code and the latest sector × technology × province cells",
+        summary="The mismatch radar: the latest day's cells and roll-ups, the daily trend and "
+        "open flag counts",
+        description="Measures as on the coordinators' dashboard and in its Excel export, from "
+        "the same stored daily snapshot (see the field descriptions for their definitions).",
         responses=SummaryOutSerializer,
     )
     def get(self, request: Request) -> Response:
-        return Response(SummaryOutSerializer(selectors.mismatch_summary()).data)
+        radar = selectors.radar_latest()
+        data = {
+            "day": radar.day,
+            "snapshot_taken_at": radar.taken_at,
+            "total": radar.total,
+            "heatmap": radar.heatmap,
+            "provinces": radar.provinces,
+            "cells": radar.cells,
+            "trend": selectors.radar_trend(days=TREND_DAYS),
+            "open_flags": selectors.mismatch_open_flag_counts(),
+        }
+        return Response(SummaryOutSerializer(data).data)

@@ -28,12 +28,13 @@ from .matcher import (
     match_offering,
     ranked_offerings,
 )
-from .mismatch import Cell, Flag, aggregate_cells, cell_flags, demand_flags, offering_flags
+from .mismatch import Flag, cell_flags, demand_flags, offering_flags
+from .radar import DemandSupply, RadarCell, demand_supplies, radar_cells
 from .reference import FunctionSpec, ReferenceData, RequirementProfile, TechnologySpec
 from .scoring import CRITERIA, Weights
 from .text import TokenVocabulary, tokenize
 
-ENGINE_VERSION = "2.0.0"
+ENGINE_VERSION = "2.1.0"
 
 
 @dataclass(frozen=True)
@@ -79,19 +80,20 @@ __all__ = [
     "CRITERIA",
     "ENGINE_VERSION",
     "Bundle",
-    "Cell",
     "CompiledDemand",
     "Criterion",
     "DemandAnalysis",
     "DemandIndex",
     "DemandMatches",
     "DemandSpec",
+    "DemandSupply",
     "Flag",
     "FunctionSpec",
     "MatchResult",
     "OfferingIndex",
     "OfferingRecord",
     "PartnerSuggestion",
+    "RadarCell",
     "ReferenceData",
     "RequirementProfile",
     "TechnologyAdvice",
@@ -100,17 +102,18 @@ __all__ = [
     "Unmet",
     "VendorRecord",
     "Weights",
-    "aggregate_cells",
     "analyse_demand",
     "annual_need",
     "assess_technology",
     "cell_flags",
     "compile_demand",
     "demand_flags",
+    "demand_supplies",
     "explain_ranked",
     "match_demand",
     "match_offering",
     "offering_flags",
+    "radar_cells",
     "ranked_offerings",
     "solution_bundles",
     "suggest_partners",

@@ -257,6 +257,14 @@ def explain(
         pv = ref.protocol_vocab
         facts["certification"]["protocols_missing"] = _codes(pv, unspoken, 6)
         unmet.append({"code": "protocol", "figures": {"missing": _codes(pv, unspoken, len(pv))}})
+    if asked.posit_need:
+        # Below the floor when it states other methods only; here it states the one asked
+        # for, or none at all (then the buyer should ask).
+        method = ref.positioning_vocab.codes[asked.posit_need.bit_length() - 1]
+        stated = int(row["posit"][position]) & asked.posit_need
+        facts["certification"]["positioning" if stated else "positioning_unstated"] = method
+        if not stated:
+            unmet.append({"code": "positioning", "figures": {"method": method}})
 
     query_idf, query_tokens = query
     if query_idf <= 0 or not len(c.tokens):
@@ -470,6 +478,18 @@ def _price(f: Mapping, name: Names) -> tuple[str, str]:
 
 
 def _certification(f: Mapping, name: Names) -> tuple[str, str]:
+    for key, zh_text, en_text in (
+        ("positioning", "支持需求要求的{method}。", "Supports the required {method}."),
+        (
+            "positioning_unstated",
+            "未说明是否支持需求要求的{method}，请向厂商确认。",
+            "Does not state whether it supports the required {method}; ask the vendor.",
+        ),
+    ):
+        if f.get(key):
+            zh, en = name("positioning", f[key])
+            czh, cen = _certification({k: v for k, v in f.items() if k != key}, name)
+            return (f"{czh}{zh_text.format(method=zh)}", f"{cen} {en_text.format(method=en)}")
     if f.get("protocols_missing"):
         pzh, pen = _joined(name, "protocol", f["protocols_missing"])
         czh, cen = _certification({k: v for k, v in f.items() if k != "protocols_missing"}, name)
@@ -544,6 +564,7 @@ UNMET_CRITERION = {
     "price": "price",
     "certification": "certification",
     "protocol": "certification",
+    "positioning": "certification",
 }
 
 

@@ -81,6 +81,8 @@ class OfferingRecord:
     regions: Sequence[str] = ()
     certifications: Sequence[str] = ()
     protocols: Sequence[str] = ()
+    # The positioning methods a module or terminal states (empty: not stated).
+    positioning: Sequence[str] = ()
     price_min: float = 0.0
     price_max: float = 0.0
     min_order: int = 1
@@ -108,9 +110,11 @@ class DemandSpec:
 
     `functions` are what it needs supplied (any kind; an offering fits when its kind has none
     of them, its function is one, or its function is general-purpose). With
-    `technology_flexible` (open to alternatives), every technology that meets the profile is
-    a candidate besides the requested ones: ranked after them, or first when no requested
-    technology can meet the profile.
+    `technology_flexible` (open to alternatives), the candidates are the technologies that
+    meet the profile: the requested ones that do first, no-dearer alternatives after them, or
+    every feasible one (the advised first) when no requested technology can meet the profile;
+    a requested technology that cannot is left out. Without it ("this technology only"), the
+    requested technologies are the candidates, misfits included.
     """
 
     id: int
@@ -121,6 +125,8 @@ class DemandSpec:
     technologies: Sequence[str] = ()
     technology_flexible: bool = True
     deployment: str | None = None
+    # With profile.needs_positioning: the method the devices must position by (None: any).
+    positioning_method: str | None = None
     profile: RequirementProfile = field(default_factory=RequirementProfile)
     kinds_needed: Sequence[str] = ()
     regions: Sequence[str] = ()
@@ -353,6 +359,7 @@ class OfferingIndex:
             "function": function,
             "general": function >= 0 and bool(ref.general_function_bits >> function & 1),
             "deploy": DEPLOYMENT_BITS.get(record.deployment or "", 0),
+            "posit": ref.positioning_vocab.bits(record.positioning),
             "unit": PRICE_UNIT_POSITION.get(record.price_unit, -1),
             "stuffed": bool(record.stuffed),
             "tech": ref.tech_vocab.bits(record.technologies),
@@ -402,6 +409,7 @@ class OfferingIndex:
             "function": np.fromiter((r["function"] for r in rows), np.int16, n),
             "general": np.fromiter((r["general"] for r in rows), bool, n),
             "deploy": np.fromiter((r["deploy"] for r in rows), np.int8, n),
+            "posit": np.fromiter((r["posit"] for r in rows), np.int8, n),
             "unit": np.fromiter((r["unit"] for r in rows), np.int8, n),
             "stuffed": np.fromiter((r["stuffed"] for r in rows), bool, n),
             "nationwide": np.fromiter((r["nationwide"] for r in rows), bool, n),
@@ -699,6 +707,7 @@ class CompiledDemand:
     cell_tech: int  # technology the demand's volume counts under in aggregate cells
     requested_misfit: bool
     deploy_need: int  # DEPLOYMENT_BITS of the platform deployment it requires, 0 for none
+    posit_need: int  # bit of the positioning method it requires (positioning_vocab), 0 for none
     ref: ReferenceData = field(repr=False, compare=False)
 
     def for_kind(self, kind: str) -> KindRequirements:
@@ -718,6 +727,7 @@ class CompiledDemand:
             found = cache[kind] = KindRequirements(
                 required_protocols=self.required_protocols & protocols,
                 deploy_need=self.deploy_need if kind in ref.deployment_kinds else 0,
+                posit_need=self.posit_need if kind in ref.positioning_kinds else 0,
                 required_certs=self.required_certs & certs,
                 wanted_certs=self.wanted_certs & certs,
                 kind_functions=masks_from_ints([kind_functions], ref.function_vocab.words),
@@ -752,11 +762,12 @@ class KindRequirements:
     """A compiled demand's requirements of one supply kind: the certifications asked of that
     kind, whether it names functions of it, and the function sub-score per function position
     (NaN: not a candidate; the last slot is for offerings without a function), and the
-    deployment it requires of it (DEPLOYMENT_BITS, 0 for none), and the protocols its
-    specialised products must speak."""
+    deployment it requires of it (DEPLOYMENT_BITS, 0 for none), the positioning method (its
+    bit, 0 for none), and the protocols its specialised products must speak."""
 
     required_protocols: np.ndarray
     deploy_need: int
+    posit_need: int
     required_certs: np.ndarray
     wanted_certs: np.ndarray
     kind_functions: np.ndarray
@@ -784,10 +795,13 @@ def _technology_bits(
         # Open to alternatives: a technology that meets the profile at no more cost than the
         # requested one is a candidate too, after it (the high–low mix: nobody asking for
         # Cat.1 wants a 5G module); when no requested one fits, every feasible one is, and
-        # the advised one is preferred.
+        # the advised one is preferred. A requested technology that cannot meet the profile
+        # is not offered to a demand open to alternatives: its offerings would only pad the
+        # list below the ones that work (the tech_misfit flag and each result's explanation
+        # say why it is missing).
         fitting = requested_bits & feasible_bits
         cheaper = (1 << fitting.bit_length()) - 1 if fitting else -1
-        return requested_bits | (feasible_bits & cheaper), fitting or recommended_bits
+        return feasible_bits & cheaper, fitting or recommended_bits
     if requested_bits:
         return requested_bits, requested_bits & feasible_bits
     return feasible_bits, recommended_bits
@@ -861,6 +875,9 @@ def compile_demand(
         cell_tech=cell_tech,
         requested_misfit=bool(requested_bits) and not (requested_bits & feasible_bits),
         deploy_need=DEPLOYMENT_BITS.get(spec.deployment or "", 0),
+        posit_need=ref.positioning_vocab.bits([spec.positioning_method])
+        if spec.positioning_method and spec.profile.needs_positioning
+        else 0,
         ref=ref,
     )
 
@@ -924,6 +941,7 @@ class DemandIndex:
             updated_at=np.zeros(0, np.float64),
             cell_tech=np.zeros(0, np.int16),
             deploy_need=np.zeros(0, np.int8),
+            posit_need=np.zeros(0, np.int8),
             active=np.zeros(0, bool),
         )
         return data
@@ -979,6 +997,7 @@ class DemandIndex:
             updated_at=float(spec.updated_at),
             cell_tech=c.cell_tech,
             deploy_need=c.deploy_need,
+            posit_need=c.posit_need,
             active=True,
         )
         position = self.cols.append(values)

@@ -127,6 +127,7 @@ def offering_columns(index: OfferingIndex, rows: np.ndarray | slice) -> dict[str
         "function": index.col("function")[rows],
         "general": index.col("general")[rows],
         "deploy": index.col("deploy")[rows],
+        "posit": index.col("posit")[rows],
         "unit": index.col("unit")[rows],
         "protocol": index.col("protocol")[rows],
         "tech": index.col("tech")[rows],
@@ -167,6 +168,7 @@ def compiled_columns(c: CompiledDemand, kind: str) -> dict[str, np.ndarray]:
         "budget_unit": np.array([c.budget_unit], dtype=np.int8),
         "active": np.array([bool(c.spec.open)]),
         "deploy_need": np.array([asked.deploy_need], dtype=np.int8),
+        "posit_need": np.array([asked.posit_need], dtype=np.int8),
     }
 
 
@@ -189,6 +191,7 @@ def demand_columns(index: DemandIndex, rows: np.ndarray) -> dict[str, np.ndarray
             "budget_unit",
             "active",
             "deploy_need",
+            "posit_need",
         )
     }
 
@@ -285,7 +288,9 @@ def relevant_rows(
 ) -> np.ndarray:
     """The rows (of `kind`) above the relevance floor for the demand (see relevance_floor),
     but for the price class, which depends on the budget (see in_price_class)."""
-    o = {name: index.col(name)[rows] for name in ("function", "general", "sector", "deploy")}
+    o = {
+        name: index.col(name)[rows] for name in ("function", "general", "sector", "deploy", "posit")
+    }
     return rows[relevance_floor(o, compiled_columns(c, kind), price=False)]
 
 
@@ -306,6 +311,7 @@ def candidate_key(c: CompiledDemand, kind: int) -> tuple:
         c.regions,
         mask_to_int(asked.required_certs[0]),
         asked.deploy_need,
+        asked.posit_need,
         bits["functions"] & mask_to_int(asked.kind_functions[0]),
     )
 
@@ -338,6 +344,32 @@ def feasible_candidates(
     return rows, masks, coverage, numbers, candidates
 
 
+def feasible_rows(
+    index: OfferingIndex, c: CompiledDemand, kind: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Every row of `kind` the demand may be offered: its shared candidate set
+    (feasible_candidates) within the demand's price class; as feasible_candidates returns.
+
+    The one definition of "feasible supply" for a demand: matching scores these rows, and the
+    mismatch radar counts their capacity.
+    """
+    rows, masks, coverage, numbers, candidates = index.candidate_set(
+        candidate_key(c, kind), lambda: feasible_candidates(index, c, kind)
+    )
+    if c.budget > 0:
+        # The price class is the one part of the floor that depends on the budget, so it is
+        # checked here rather than in the candidate set demands of any budget share.
+        priced = in_price_class(numbers, c)
+        if not priced.all():
+            rows, masks, coverage, numbers = (
+                rows[priced],
+                masks[priced],
+                coverage[priced],
+                numbers[priced],
+            )
+    return rows, masks, coverage, numbers, candidates
+
+
 def evaluate_kind(
     index: OfferingIndex,
     c: CompiledDemand,
@@ -358,20 +390,7 @@ def evaluate_kind(
     depends on which side asked. Every other row's score is a lower bound.
     """
     layout = index.layout
-    rows, masks, coverage, numbers, candidates = index.candidate_set(
-        candidate_key(c, kind), lambda: feasible_candidates(index, c, kind)
-    )
-    if c.budget > 0:
-        # The price class is the one part of the floor that depends on the budget, so it is
-        # checked here rather than in the candidate set demands of any budget share.
-        priced = in_price_class(numbers, c)
-        if not priced.all():
-            rows, masks, coverage, numbers = (
-                rows[priced],
-                masks[priced],
-                coverage[priced],
-                numbers[priced],
-            )
+    rows, masks, coverage, numbers, candidates = feasible_rows(index, c, kind)
     d = compiled_columns(c, index.ref.kind_vocab.codes[kind])
     points = partial_points(masks, numbers, coverage, d, layout, weights, now)
     # The tolerance absorbs rounding between these sums and the exact formulas.
@@ -625,6 +644,7 @@ def match_offering(
         masks_from_ints([ref.kind_certification_bits.get(kind, 0)], ref.cert_vocab.words),
         masks_from_ints([ref.kind_protocol_bits.get(kind, 0)], ref.protocol_vocab.words),
         deploys=kind in ref.deployment_kinds,
+        positions=kind in ref.positioning_kinds,
     )
     ok = feasible_pairs(o, d, coverage)
     rows, coverage = rows[ok], coverage[ok]

@@ -7,16 +7,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .bundles import Bundle
-from .index import ALL_REGIONS, ANY_TECH, DemandIndex, OfferingIndex
+from .index import ALL_REGIONS, ANY_TECH, OfferingIndex
 from .matcher import DemandMatches, coverage_for_demand, relevant_rows, union
+from .radar import ALL, SURPLUS_RATIO, RadarCell
 from .reference import mask_to_int
 from .scoring import PRICE, UNIT, covers
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 STALE_DAYS = 180
-# A cell is short when demand exceeds feasible capacity, and idle when capacity is at least
-# this many times the demand.
-SURPLUS_RATIO = 10.0
 
 
 @dataclass(frozen=True)
@@ -259,131 +257,51 @@ def offering_flags(
     return flags
 
 
-@dataclass(frozen=True)
-class Cell:
-    sector: str
-    technology: str
-    province: str
-    demanded: float
-    capacity: float
-    demands: int
-
-
-def _unpack(masks: np.ndarray, bits: int) -> np.ndarray:
-    """(m, words) uint64 → (m, bits) float32 0/1 (bit i of word w is column 64 w + i)."""
-    as_bytes = np.ascontiguousarray(masks).view(np.uint8).reshape(len(masks), -1)
-    return np.unpackbits(as_bytes, axis=1, bitorder="little")[:, :bits].astype(np.float32)
-
-
-# Rows per chunk of the cell aggregation: 200k rows × 60 sector-technology pairs of float32
-# ≈ 48 MB of scratch.
-CELL_CHUNK = 200_000
-
-
-def aggregate_cells(
-    offerings: OfferingIndex, demands: DemandIndex, *, volume_kinds: tuple[str, ...]
-) -> list[Cell]:
-    """Yearly demanded volume vs feasible capacity per sector × technology × province.
-
-    An offering's capacity is shared, so it is split evenly over the cells it serves (an
-    unspecified sector counts as every sector, nationwide as every province); a demand's
-    yearly need is split over its regions and counted under its preferred technology.
-    """
-    ref = offerings.ref
-    ns, nt, np_ = len(ref.sector_vocab), len(ref.tech_vocab), len(ref.province_vocab)
-    capacity = np.zeros((ns, nt, np_))
-    kind_ok = np.isin(
-        offerings.col("kind"),
-        [ref.kind_vocab.position[k] for k in volume_kinds if k in ref.kind_vocab.position],
-    )
-    live = offerings.col("eligible") & kind_ok
-    rows = np.flatnonzero(live)
-    for start in range(0, len(rows), CELL_CHUNK):
-        chunk = rows[start : start + CELL_CHUNK]
-        sectors = _unpack(offerings.col("sector")[chunk], ns)
-        sectors[sectors.sum(axis=1) == 0] = 1.0
-        techs = _unpack(offerings.col("tech")[chunk], nt)
-        provinces = _unpack(
-            offerings.col("prov_full")[chunk] | offerings.col("prov_city")[chunk], np_
-        )
-        provinces[offerings.col("nationwide")[chunk]] = 1.0
-        spread = sectors.sum(axis=1) * techs.sum(axis=1) * provinces.sum(axis=1)
-        share = np.divide(
-            offerings.col("capacity")[chunk], spread, out=np.zeros(len(chunk)), where=spread > 0
-        ).astype(np.float32)
-        pairs = (share[:, None, None] * sectors[:, :, None] * techs[:, None, :]).reshape(
-            len(chunk), ns * nt
-        )
-        capacity += (pairs.T @ provinces).reshape(ns, nt, np_)
-
-    demanded = np.zeros((ns, nt, np_))
-    counted = np.zeros((ns, nt, np_), dtype=np.int64)
-    sector_pos = ref.sector_vocab.position
-    for position in np.flatnonzero(demands.col("active")).tolist():
-        c = demands.compiled[position]
-        s = sector_pos.get(c.spec.sector)
-        if s is None or c.cell_tech < 0:
-            continue
-        provinces = [p for p, _ in c.regions if p >= 0] or list(range(np_))
-        share = c.need / len(provinces)
-        for p in provinces:
-            demanded[s, c.cell_tech, p] += share
-        for p in set(provinces):
-            counted[s, c.cell_tech, p] += 1
-
-    cells = []
-    for s, t, p in zip(*np.nonzero((capacity > 0) | (demanded > 0)), strict=True):
-        cells.append(
-            Cell(
-                sector=ref.sector_vocab.codes[s],
-                technology=ref.tech_vocab.codes[t],
-                province=ref.province_vocab.codes[p],
-                demanded=round(float(demanded[s, t, p]), 2),
-                capacity=round(float(capacity[s, t, p]), 2),
-                demands=int(counted[s, t, p]),
-            )
-        )
-    return cells
-
-
-def cell_flags(cells: list[Cell]) -> list[tuple[Cell, Flag]]:
-    """Cells where demand outruns feasible capacity, or capacity idles far above demand."""
+def cell_flags(cells: list[RadarCell]) -> list[tuple[RadarCell, Flag]]:
+    """Cells (sector × technology × province, not roll-ups) where connections lack feasible
+    supply, or where the capacity attributed to them idles far above their yearly need; the
+    thresholds are the radar's balance scale (radar.RadarCell.balance)."""
     out = []
     for cell in cells:
-        if cell.demanded > cell.capacity:
-            severity = HIGH if cell.capacity == 0 or cell.demanded > 2 * cell.capacity else MEDIUM
+        if ALL in (cell.sector, cell.technology, cell.province):
+            continue
+        figures = {
+            "demanded": round(cell.demanded, 2),
+            "covered": round(cell.covered, 2),
+            "unmet": round(cell.unmet, 2),
+            "need": round(cell.need, 2),
+            "capacity": round(cell.capacity, 2),
+            "demands": cell.demands,
+            "unserved": cell.unserved,
+        }
+        balance = cell.balance
+        if balance in ("shortfall", "shortfall_severe"):
             out.append(
                 (
                     cell,
                     Flag(
                         "supply_shortage",
-                        severity,
-                        f"需求量 {cell.demanded:,.0f} 超过可行产能 {cell.capacity:,.0f}。",
-                        f"Demand of {cell.demanded:,.0f} exceeds feasible capacity of "
-                        f"{cell.capacity:,.0f}.",
-                        {
-                            "demanded": cell.demanded,
-                            "capacity": cell.capacity,
-                            "demands": cell.demands,
-                        },
+                        HIGH if balance == "shortfall_severe" else MEDIUM,
+                        f"{cell.demanded:,.0f} 个需求连接中有 {cell.unmet:,.0f} 个没有可行供给"
+                        f"（覆盖率 {cell.coverage or 0:.1%}）。",
+                        f"{cell.unmet:,.0f} of {cell.demanded:,.0f} demanded connections have "
+                        f"no feasible supply (coverage {cell.coverage or 0:.1%}).",
+                        figures,
                     ),
                 )
             )
-        elif cell.demanded > 0 and cell.capacity >= SURPLUS_RATIO * cell.demanded:
+        elif balance == "idle":
             out.append(
                 (
                     cell,
                     Flag(
                         "supply_surplus",
                         LOW,
-                        f"可行产能 {cell.capacity:,.0f} 远超需求量 {cell.demanded:,.0f}。",
-                        f"Feasible capacity of {cell.capacity:,.0f} far exceeds demand of "
-                        f"{cell.demanded:,.0f}.",
-                        {
-                            "demanded": cell.demanded,
-                            "capacity": cell.capacity,
-                            "demands": cell.demands,
-                        },
+                        f"归属该单元的可行年产能 {cell.capacity:,.0f} 是年需求量 "
+                        f"{cell.need:,.0f} 的 {SURPLUS_RATIO:.0f} 倍以上。",
+                        f"Feasible capacity of {cell.capacity:,.0f} a year attributed to the cell "
+                        f"is over {SURPLUS_RATIO:.0f} times its yearly need of {cell.need:,.0f}.",
+                        figures,
                     ),
                 )
             )

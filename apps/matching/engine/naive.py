@@ -84,7 +84,7 @@ def pair_score(
         rank = {t.code: t.cost_rank for t in ref.technologies}
         ceiling = max((rank[t] for t in fitting), default=None)
         cheaper = {t for t in feasible if ceiling is None or rank[t] <= ceiling}
-        allowed, preferred = requested | cheaper, fitting or recommended
+        allowed, preferred = cheaper, fitting or recommended
     elif requested:
         allowed, preferred = requested, requested & feasible
     else:
@@ -109,6 +109,16 @@ def pair_score(
         return None
     need = DEPLOYMENT_BITS.get(d.deployment or "", 0) if o.kind in ref.deployment_kinds else 0
     if need and not DEPLOYMENT_BITS.get(o.deployment or "", 0) & need:
+        return None
+    # A module or terminal that states its positioning methods must state the required one.
+    stated_methods = set(o.positioning) & set(ref.positioning_methods)
+    if (
+        d.profile.needs_positioning
+        and d.positioning_method in ref.positioning_methods
+        and o.kind in ref.positioning_kinds
+        and stated_methods
+        and d.positioning_method not in stated_methods
+    ):
         return None
     # The protocols the demand requires of this kind (scored with the certificates below).
     protocols = {

@@ -132,6 +132,10 @@ class ReferenceData:
     deployment_kinds: Sequence[str] = ()
     # Protocol code → the kinds it is asked of; a code not listed is asked of every kind.
     protocol_kinds: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # How devices can find where they are (GNSS, cellular, Wi-Fi, …), and the kinds that state
+    # it (a demand's positioning method is asked of those kinds only).
+    positioning_methods: Sequence[str] = ()
+    positioning_kinds: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         technologies = sorted(self.technologies, key=lambda t: (t.cost_rank, t.code))
@@ -142,6 +146,9 @@ class ReferenceData:
         object.__setattr__(self, "scenario_vocab", Vocabulary(self.scenarios))
         object.__setattr__(self, "cert_vocab", Vocabulary(self.certifications))
         object.__setattr__(self, "protocol_vocab", Vocabulary(self.protocols))
+        object.__setattr__(self, "positioning_vocab", Vocabulary(self.positioning_methods))
+        if len(self.positioning_methods) > 7:
+            raise ValueError("the engine supports at most 7 positioning methods")
         object.__setattr__(self, "functions", tuple(self.functions))
         object.__setattr__(self, "function_vocab", Vocabulary(f.code for f in self.functions))
         kind_functions = {kind: 0 for kind in self.kinds}
@@ -178,6 +185,7 @@ class ReferenceData:
     scenario_vocab: Vocabulary = field(init=False, repr=False, compare=False)
     cert_vocab: Vocabulary = field(init=False, repr=False, compare=False)
     protocol_vocab: Vocabulary = field(init=False, repr=False, compare=False)
+    positioning_vocab: Vocabulary = field(init=False, repr=False, compare=False)
     province_vocab: Vocabulary = field(init=False, repr=False, compare=False)
     function_vocab: Vocabulary = field(init=False, repr=False, compare=False)
     # Per kind: the bits of its functions, and of the certifications asked of it.

@@ -35,10 +35,10 @@ FUNCTION_GENERAL = 0.7
 FUNCTION_UNSTATED = 0.6
 # Sub-scores of technology fit: the preferred technology (requested and feasible, or the
 # cheapest feasible one) beats one that merely works; a technology-agnostic offering
-# (a platform) fits any. A requested technology that cannot meet the profile is still shown
-# (the demand asked for it) but below every offering that can: its negative sub-score costs
-# 4 × the technology weight (48 points at the default weights), more than the rest of the
-# relevance criteria can make up.
+# (a platform) fits any. A requested technology that cannot meet the profile is a candidate
+# only for a demand that wants that technology alone (open to alternatives, it is left out),
+# and then below every offering that can: its negative sub-score costs 4 × the technology
+# weight (48 points at the default weights), more than the other criteria can make up.
 TECH_PREFERRED = 1.0
 TECH_FEASIBLE = 0.7
 TECH_AGNOSTIC = 0.85
@@ -171,10 +171,12 @@ def scope_to_kind(
     kind_protocols: np.ndarray,
     *,
     deploys: bool,
+    positions: bool,
 ) -> dict[str, np.ndarray]:
     """Demand columns as they apply to offerings of one kind: only the certifications asked
-    of that kind are required or wanted, `stated` says whether it names a function of it, and
-    a deployment requirement counts only for kinds that are deployed (`deploys`)."""
+    of that kind are required or wanted, `stated` says whether it names a function of it, a
+    deployment requirement counts only for kinds that are deployed (`deploys`), a
+    positioning method only for kinds that position (`positions`)."""
     return {
         **d,
         "required_certs": d["required_certs"] & kind_certs,
@@ -182,6 +184,7 @@ def scope_to_kind(
         "stated": intersects(d["functions"], kind_functions),
         "required_protocols": d["required_protocols"] & kind_protocols,
         "deploy_need": d["deploy_need"] if deploys else np.zeros_like(d["deploy_need"]),
+        "posit_need": d["posit_need"] if positions else np.zeros_like(d["posit_need"]),
     }
 
 
@@ -204,14 +207,17 @@ def relevance_floor(
 
     Its function fits (see function_fit); it is made for the demand's sector (a
     general-purpose function, or a listing naming no sector, serves any); it can be deployed
-    as the demand requires (public cloud / private, for kinds that are deployed); and it is
+    as the demand requires (public cloud / private, for kinds that are deployed); a module or
+    terminal that states its positioning methods states the one the demand requires (one
+    that states none may still: the explanation says it is unconfirmed); and it is
     priced within reach of the budget where both are in the same unit (price_in_class).
     `d` is scoped to the offerings' kind by `scope_to_kind`. Without `price` the price class
     is left for the caller to check (candidate sets shared by demands of any budget).
     """
     for_sector = o["general"] | empty(o["sector"]) | intersects(o["sector"], d["sector"])
     deployable = (d["deploy_need"] == 0) | ((o["deploy"] & d["deploy_need"]) != 0)
-    relevant = ~np.isnan(pair_function_fit(o, d)) & for_sector & deployable
+    positions = (d["posit_need"] == 0) | (o["posit"] == 0) | ((o["posit"] & d["posit_need"]) != 0)
+    relevant = ~np.isnan(pair_function_fit(o, d)) & for_sector & deployable & positions
     if price:
         relevant &= price_in_class(
             (o["price_min"] + o["price_max"]) / 2.0,

@@ -1,0 +1,78 @@
+"""The role home after login ("my work"): drafts, what waits on me, new matches, introductions.
+
+Coordinators have their own ("today", /coordinator/); members of an organisation land here.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from apps.catalog.models import Offering
+from apps.catalog.selectors import offering_visible_queryset
+from apps.demands.models import Demand
+from apps.demands.selectors import demand_visible_queryset
+
+from .. import matching
+from ..access import current_organization
+
+# "New since my last visit" on a first visit (or once the remembered visit has expired).
+FIRST_VISIT_WINDOW = timedelta(days=7)
+# Last visits are remembered in the cache; losing one only widens "new" to the window above.
+LAST_VISIT_TTL_SECONDS = 90 * 86400
+DRAFT_STATUSES = ("draft", "rejected")
+DRAFTS_SHOWN = 10
+
+
+def _last_visit_swap(request: HttpRequest, organization_id: int):
+    """When this member last opened its home for this organisation; remembers now instead."""
+    key = f"frontend:work-seen:{request.user.pk}:{organization_id}"
+    now = timezone.now()
+    seen = cache.get(key)
+    cache.set(key, now.isoformat(), LAST_VISIT_TTL_SECONDS)
+    if seen:
+        try:
+            return timezone.datetime.fromisoformat(seen)
+        except ValueError:
+            pass
+    return now - FIRST_VISIT_WINDOW
+
+
+def my_work(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if request.user.is_coordinator:
+        return redirect("coordinator:index")
+    organization = current_organization(request)
+    if organization is None:
+        return render(request, "frontend/work.html", {"organization": None})
+    since = _last_visit_swap(request, organization.pk)
+    drafts: dict[str, list] = {}
+    if organization.is_enterprise:
+        drafts["demands"] = list(
+            demand_visible_queryset(request.user)
+            .filter(organization=organization, status__in=DRAFT_STATUSES)
+            .order_by("-updated_at")[:DRAFTS_SHOWN]
+        )
+    if organization.is_vendor:
+        drafts["offerings"] = list(
+            offering_visible_queryset(request.user)
+            .filter(organization=organization, status__in=DRAFT_STATUSES)
+            .order_by("-updated_at")[:DRAFTS_SHOWN]
+        )
+    return render(
+        request,
+        "frontend/work.html",
+        {
+            "organization": organization,
+            "since": since,
+            "drafts": drafts,
+            "rejected": (Demand.Status.REJECTED, Offering.Status.REJECTED),
+            **matching.work_panels(principal=request.user, organization=organization, since=since),
+        },
+    )

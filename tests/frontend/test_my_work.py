@@ -1,0 +1,116 @@
+"""The role home after login: drafts, what waits on me, new matches since my last visit and
+introductions; coordinators go on to their own page."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from apps.accounts.models import Organization
+from apps.demands.models import Demand
+from apps.matching.models import Match
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_remembered_visits(settings):
+    """Last visits live in the cache: a fresh one per test, so ids reused across runs of the
+    test database find nothing remembered."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+
+
+@pytest.fixture
+def world(reference):
+    enterprise = factories.OrganizationFactory(name="河北水务", role=Organization.Role.ENTERPRISE)
+    vendor = factories.OrganizationFactory(name="宁波水表", role=Organization.Role.VENDOR)
+    demand = factories.DemandFactory(organization=enterprise, title="石家庄智能水表")
+    factories.DemandFactory(organization=enterprise, title="保定燃气表（草稿）", status="draft")
+    offering = factories.OfferingFactory(organization=vendor, name="NB-IoT 智能水表")
+    factories.OfferingFactory(organization=vendor, name="未完成的 DTU", status="draft")
+    return {
+        "demand": demand,
+        "offering": offering,
+        "enterprise_user": factories.member(enterprise, "water"),
+        "vendor_user": factories.member(vendor, "meters"),
+    }
+
+
+def test_login_lands_members_on_their_work_and_coordinators_on_today(world):
+    client = Client()
+    response = client.post(
+        "/accounts/login/",
+        {"username": "water", "password": "pass-2026-secret"},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == "/my-work/"
+    assert "我的工作台" in response.content.decode()
+    factories.coordinator("coord")
+    coordinator = Client()
+    response = coordinator.post(
+        "/accounts/login/", {"username": "coord", "password": "pass-2026-secret"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == "/coordinator/"
+
+
+def test_the_enterprise_sees_drafts_new_recommendations_and_introductions_to_answer(world, web_for):
+    # given a new recommendation and an introduction waiting on the enterprise's answer
+    factories.stored_match(world["demand"], world["offering"], status=Match.Status.INTRODUCED)
+    client = web_for(world["enterprise_user"])
+    page = client.get("/my-work/").content.decode()
+    drafts = page[page.index('id="work-drafts"') : page.index('id="work-new-matches"')]
+    assert "保定燃气表（草稿）" in drafts and "石家庄智能水表" not in drafts
+    waiting = page[page.index('id="work-waiting"') : page.index('id="work-drafts"')]
+    assert "接受对接" in waiting
+    new = page[page.index('id="work-new-matches"') : page.index('id="work-introductions"')]
+    assert f'href="/enterprise/demands/{world["demand"].pk}/#matches"' in new
+    assert "新增 1" in new
+    # and on the next visit that match is no longer new
+    again = client.get("/my-work/").content.decode()
+    assert "上次访问以来没有新的匹配。" in again
+
+
+def test_a_dismissed_recommendation_is_not_counted_as_new(world, web_for):
+    match = factories.stored_match(world["demand"], world["offering"])
+    client = web_for(world["enterprise_user"])
+    client.post(f"/enterprise/recommendations/{match.pk}/dismiss/", {"reason": "price"})
+    assert "上次访问以来没有新的匹配。" in client.get("/my-work/").content.decode()
+
+
+def test_the_vendor_sees_its_draft_offerings_and_new_demands_to_open(world, web_for):
+    factories.stored_match(world["demand"], world["offering"])
+    page = web_for(world["vendor_user"]).get("/my-work/").content.decode()
+    assert "未完成的 DTU" in page
+    assert f'href="/vendor/demands/{world["demand"].pk}/"' in page
+    # a demand closed meanwhile is no news
+    Demand.objects.filter(pk=world["demand"].pk).update(status=Demand.Status.CLOSED)
+    cache.clear()
+    page = web_for(world["vendor_user"]).get("/my-work/").content.decode()
+    assert f'href="/vendor/demands/{world["demand"].pk}/"' not in page
+
+
+def test_the_nav_links_the_role_home(world, web_for):
+    page = web_for(world["vendor_user"]).get("/").content.decode()
+    assert 'href="/my-work/"' in page
+
+
+def test_anonymous_visitors_are_sent_to_log_in():
+    response = Client().get("/my-work/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_my_work_reads_in_english(world, web_for):
+    import re
+
+    factories.stored_match(world["demand"], world["offering"])
+    client = web_for(world["vendor_user"])
+    client.cookies["django_language"] = "en"
+    page = client.get("/my-work/").content.decode()
+    main = page[page.index("<main") : page.index("</main>")]
+    assert "My work" in main and "New demands my offerings fit" in main
+    for data in ("宁波水表", "未完成的 DTU", "石家庄智能水表"):
+        main = main.replace(data, "")
+    assert not re.search(r"[\u4e00-\u9fff]", main), re.findall(r"[\u4e00-\u9fff]+", main)
