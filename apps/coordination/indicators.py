@@ -42,6 +42,7 @@ from apps.catalog.models import Offering, Region
 from apps.demands.models import Demand
 from apps.matching import loader
 from apps.matching.engine.index import counted_technology
+from apps.matching.engine.radar import NATIONWIDE, NO_TECHNOLOGY
 from apps.matching.models import Match
 
 # The 2027 goal of MIIT's 2024 notice (万物智联): 95 % of mobile IoT connections on 4G/5G —
@@ -50,8 +51,6 @@ BROADBAND_TARGET = 0.95
 BROADBAND_TECHNOLOGIES = ("cat1", "cat4", "redcap", "nr_embb", "nr_urllc")
 # The three the notice's "high–low mix" names; the page highlights them in the sector mix.
 MIX_TECHNOLOGIES = ("nb_iot", "cat1", "redcap")
-NATIONWIDE = "nationwide"
-NO_TECHNOLOGY = "none"
 TREND_MONTHS = 12
 # Computing takes ~0.2 ms a published demand (3–4 s at 15k demands and 20k offerings on the
 # shared development machine): pages and the API reuse a computation this many seconds old.
