@@ -28,7 +28,7 @@ from apps.demands.models import Demand
 from apps.demands.selectors import demand_review_queue
 from apps.matching.models import REQUEST_ORIGINS, Match, RecommendationFeedback
 
-from .models import AuditEvent, TypicalCase
+from .models import AuditEvent, CaseConsent, TypicalCase
 
 # A party's request for an introduction (a vendor's interest, an enterprise's request) waits
 # on a coordinator until it is approved (or rejected) and then until the parties are introduced.
@@ -147,6 +147,15 @@ def typical_case_list_of_organization(*, organization_id: int) -> QuerySet[Typic
         .prefetch_related("consents__organization")
         .order_by("-created_at", "-id")
     )
+
+
+def typical_case_awaiting_consent(*, organization_id: int) -> QuerySet[TypicalCase]:
+    """Nominated cases still waiting for this organisation's consent, oldest first."""
+    return TypicalCase.objects.filter(
+        status=TypicalCase.Status.NOMINATED,
+        consents__organization_id=organization_id,
+        consents__decision=CaseConsent.Decision.PENDING,
+    ).order_by("created_at", "id")
 
 
 def case_nominable_matches(*, organization_id: int | None = None) -> QuerySet[Match]:

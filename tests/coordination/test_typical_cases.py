@@ -452,3 +452,15 @@ def test_every_party_is_asked_by_mail_in_both_languages(
     message = mailoutbox[0]
     assert "石家庄智能水表" in message.subject and "do you consent" in message.subject
     assert "/cases/mine/" in message.body
+
+
+def test_a_partys_home_lists_the_cases_awaiting_its_consent(
+    won_match, coordinator_user, enterprise_user, web_client
+):
+    case = services.case_nominate(actor=coordinator_user, match=won_match)
+    home = web_client(enterprise_user).get("/my-work/").content.decode()
+    assert f'href="/cases/mine/#my-case-{case.pk}"' in home
+    services.case_consent(actor=enterprise_user, case=case, grant=True)
+    assert (
+        f"#my-case-{case.pk}" not in web_client(enterprise_user).get("/my-work/").content.decode()
+    )
