@@ -108,6 +108,7 @@ DEMAND_COLUMNS = [
     "deployment",
     "budget_unit",
     "protocols",
+    "positioning_method",
 ]
 
 DEMO_VENDOR_NAME = "智联物联网科技（河北）有限公司"
@@ -1266,5 +1267,6 @@ def demand_lines(
                     "",
                     "device",
                     code_array([]),
+                    "",
                 )
             )
