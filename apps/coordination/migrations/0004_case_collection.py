@@ -133,12 +133,19 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="typicalcase",
-            index=models.Index(fields=["status", "-created_at"], name="coordinatio_status_1fb9c6_idx"),
+            index=models.Index(
+                fields=["status", "-created_at"], name="coordinatio_status_1fb9c6_idx"
+            ),
         ),
         migrations.CreateModel(
             name="CaseConsent",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 (
                     "side",
                     models.CharField(
@@ -150,13 +157,20 @@ class Migration(migrations.Migration):
                 (
                     "decision",
                     models.CharField(
-                        choices=[("pending", "待答复"), ("granted", "同意"), ("declined", "不同意")],
+                        choices=[
+                            ("pending", "待答复"),
+                            ("granted", "同意"),
+                            ("declined", "不同意"),
+                        ],
                         default="pending",
                         max_length=10,
                         verbose_name="答复",
                     ),
                 ),
-                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="答复时间")),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="答复时间"),
+                ),
                 (
                     "case",
                     models.ForeignKey(
@@ -191,9 +205,15 @@ class Migration(migrations.Migration):
                 "verbose_name": "案例授权",
                 "verbose_name_plural": "案例授权",
                 "constraints": [
-                    models.UniqueConstraint(fields=("case", "organization"), name="caseconsent_unique")
+                    models.UniqueConstraint(
+                        fields=("case", "organization"), name="caseconsent_unique"
+                    )
                 ],
-                "indexes": [models.Index(fields=["organization", "decision"], name="coordinatio_organiz_784833_idx")],
+                "indexes": [
+                    models.Index(
+                        fields=["organization", "decision"], name="coordinatio_organiz_784833_idx"
+                    )
+                ],
             },
         ),
     ]
