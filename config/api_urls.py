@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("apps.catalog.api.urls")),
     path("", include("apps.demands.api.urls")),
     path("", include("apps.matching.api.urls")),
+    path("", include("apps.coordination.api.urls")),
     path("", include("apps.search.api.urls")),
     path("", include("apps.integrations.api.urls")),
     path("", include("apps.imports.api.urls")),

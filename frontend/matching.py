@@ -1,5 +1,5 @@
 """What the web UI shows from the matching app: matches, bundles, flags, introductions, the
-mismatch dashboard and typical cases — shaped for templates, in the active language.
+mismatch dashboard — shaped for templates, in the active language.
 
 Pages call only this module for matching data and actions, so a change in the matching app
 touches one file here. Writes go through the matching app's services; reads use its models
@@ -22,8 +22,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Organization
 from apps.catalog.models import Offering, Region, Sector, SupplyKind, Technology
-from apps.catalog.selectors import offering_visible_queryset
-from apps.coordination.selectors import match_review_queue
+from apps.coordination.selectors import match_review_queue, typical_case_list
 from apps.core.exceptions import BusinessError
 from apps.demands.models import Demand
 from apps.demands.selectors import demand_reveals_organization, demand_visible_queryset
@@ -235,7 +234,7 @@ def _views(queryset: QuerySet[Match], *, principal: Any, feedback: bool = False)
 def headline_figures() -> dict[str, int]:
     return {
         "introductions": Match.objects.filter(status__in=INTRODUCED_STATUSES).count(),
-        "cases": len(published_cases()),
+        "cases": typical_case_list().count(),
     }
 
 
@@ -989,58 +988,3 @@ def mismatch_workbook(*, principal: Any) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-# --- typical cases ----------------------------------------------------------------------
-
-
-def case_candidates() -> list[MatchView]:
-    won = Match.objects.filter(status=Match.Status.WON).order_by("-updated_at")[:QUEUE_PAGE]
-    views = _views(won, principal=None)
-    for view in views:
-        view.suggested_title = f"{view.demand_title} · {view.title}"  # type: ignore[attr-defined]
-        view.suggested_summary = view.explanation  # type: ignore[attr-defined]
-    return views
-
-
-def published_cases() -> list[dict]:
-    """Published typical cases, when the coordination app provides `typical_case_list()`."""
-    try:
-        from apps.coordination import selectors
-    except ImportError:  # the coordination app has no reads of its own yet
-        return []
-    case_list = getattr(selectors, "typical_case_list", None)
-    return list(case_list()) if case_list else []
-
-
-def case_offerings(cases: list[Any], *, principal: Any) -> dict[int, list[Offering]]:
-    """Case id → the offerings of its match (a bundle's parts) that the principal may open,
-    with their vendors: cases link to offering and vendor pages, never to the enterprise."""
-    wanted = {
-        case.pk: [case.match.offering_id]
-        if case.match.offering_id
-        else case.match.bundle_offering_ids
-        for case in cases
-    }
-    visible = {
-        o.pk: o
-        for o in offering_visible_queryset(principal).filter(
-            pk__in={pk for ids in wanted.values() for pk in ids},
-            status=Offering.Status.PUBLISHED,
-        )
-    }
-    return {
-        case_id: [visible[pk] for pk in ids if pk in visible] for case_id, ids in wanted.items()
-    }
-
-
-def case_publish(*, principal: Any, match_id: int, title: str, summary: str) -> None:
-    """Publish a won match as a typical case through `typical_case_publish` (coordination)."""
-    from apps.coordination import services as coordination_services
-
-    publish = getattr(coordination_services, "typical_case_publish", None)
-    if publish is None:
-        raise BusinessError("cases_unavailable", _("典型案例功能尚未就绪。"), status=503)
-    publish(
-        actor=principal, match=_visible_match(principal, match_id), title=title, summary=summary
-    )

@@ -3,7 +3,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path, reverse_lazy
 
-from .views import accounts, coordinator, enterprise, introductions, public, vendor, work
+from .views import (
+    accounts,
+    cases,
+    coordinator,
+    enterprise,
+    indicators,
+    introductions,
+    public,
+    vendor,
+    work,
+)
 
 REGISTRATION = "frontend/accounts/registration/"
 
@@ -140,8 +150,9 @@ coordinator_patterns = (
         path("dashboard/", coordinator.dashboard, name="dashboard"),
         path("dashboard/cell/", coordinator.dashboard_cell, name="dashboard-cell"),
         path("dashboard/export.xlsx", coordinator.dashboard_export, name="dashboard-export"),
-        path("cases/", coordinator.cases, name="cases"),
-        path("cases/<int:match_id>/publish/", coordinator.case_publish, name="case-publish"),
+        path("cases/", cases.coordinator_cases, name="cases"),
+        path("cases/<int:pk>/", cases.coordinator_case, name="case"),
+        path("indicators/", indicators.indicators, name="indicators"),
     ],
     "coordinator",
 )
@@ -149,7 +160,11 @@ coordinator_patterns = (
 urlpatterns = [
     path("", public.home, name="home"),
     path("search/", public.search, name="search"),
-    path("cases/", public.cases, name="cases"),
+    path("cases/", cases.case_list, name="cases"),
+    path("cases/mine/", cases.my_cases, name="my-cases"),
+    path("cases/<int:pk>/", cases.case_detail, name="case"),
+    path("cases/<int:pk>/consent/", cases.case_consent, name="case-consent"),
+    path("cases/nominate/<int:match_id>/", cases.case_nominate, name="case-nominate"),
     path("offerings/<int:pk>/", public.offering, name="offering"),
     path("vendors/<int:pk>/", public.vendor, name="vendor"),
     path("regions/cities/", accounts.region_cities, name="region-cities"),

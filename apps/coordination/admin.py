@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import AuditEvent, TypicalCase
+from .models import AuditEvent, CaseConsent, TypicalCase
 
 
 @admin.register(AuditEvent)
@@ -29,9 +29,27 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
 
+class CaseConsentInline(admin.TabularInline):
+    model = CaseConsent
+    fields = ["organization", "side", "decision", "decided_by", "decided_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
 @admin.register(TypicalCase)
 class TypicalCaseAdmin(admin.ModelAdmin):
-    list_display = ["title", "sector", "volume", "published_at", "published_by"]
-    list_filter = ["sector"]
+    """Read-only: cases change through the collection's services (the coordinator pages)."""
+
+    list_display = ["title", "status", "sector", "volume", "created_at", "published_at"]
+    list_filter = ["status", "sector"]
+    inlines = [CaseConsentInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
     search_fields = ["title", "summary"]
     raw_id_fields = ["match"]

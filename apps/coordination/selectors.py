@@ -1,21 +1,34 @@
-"""Coordination reads: the public case library and what it says of vendors, and what waits
-on a coordinator (review queues, vendor interest)."""
+"""Coordination reads: typical cases (the public library, what it says of vendors, the
+collection's queues) and what waits on a coordinator (review queues, vendor interest)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Coalesce
 
 from apps.accounts.models import Organization
+from apps.accounts.selectors import is_coordinator, principal_org_ids
 from apps.catalog.models import Offering
 from apps.catalog.selectors import offering_review_queue
 from apps.demands.models import Demand
 from apps.demands.selectors import demand_review_queue
 from apps.matching.models import REQUEST_ORIGINS, Match, RecommendationFeedback
 
-from .models import AuditEvent, TypicalCase
+from .models import AuditEvent, CaseConsent, TypicalCase
 
 # A party's request for an introduction (a vendor's interest, an enterprise's request) waits
 # on a coordinator until it is approved (or rejected) and then until the parties are introduced.
@@ -41,10 +54,17 @@ INTEREST_QUEUE_ORDERINGS: dict[str, tuple[str, ...]] = {
 
 
 def typical_case_list(*, sector: str | None = None) -> QuerySet[TypicalCase]:
-    """Published typical cases, newest first; never names the parties (the summary does, if
-    the coordinator chose to)."""
-    queryset = TypicalCase.objects.select_related("sector", "match")
+    """Published typical cases, newest first; never names the enterprise (the text does, if
+    the coordinator chose to and the enterprise consented)."""
+    queryset = TypicalCase.objects.filter(status=TypicalCase.Status.PUBLISHED).select_related(
+        "sector", "match"
+    )
     return queryset.filter(sector_id=sector) if sector else queryset
+
+
+def typical_case_public_get(*, case_id: int) -> TypicalCase | None:
+    """A published case, or None."""
+    return typical_case_list().filter(pk=case_id).first()
 
 
 def typical_case_list_of_vendor(*, vendor_id: int) -> QuerySet[TypicalCase]:
@@ -55,8 +75,9 @@ def typical_case_list_of_vendor(*, vendor_id: int) -> QuerySet[TypicalCase]:
 
 def typical_case_counts(*, vendor_ids: list[int] | None = None) -> dict[int, int]:
     """Published typical cases per vendor organisation (a case counts for every vendor of its
-    match, a bundle's included); vendors without cases are absent."""
-    cases = TypicalCase.objects.all()
+    match, a bundle's included); vendors without cases are absent. Cases still collecting
+    consent or in review, and rejected ones, never count."""
+    cases = TypicalCase.objects.filter(status=TypicalCase.Status.PUBLISHED)
     if vendor_ids is not None:
         cases = cases.filter(match__vendor_ids__overlap=list(vendor_ids))
     wanted = None if vendor_ids is None else set(vendor_ids)
@@ -71,12 +92,84 @@ def typical_case_counts(*, vendor_ids: list[int] | None = None) -> dict[int, int
 def typical_case_vendors_since(*, since: datetime | None) -> tuple[set[int], datetime | None]:
     """Vendors of cases published after `since`, and the latest publication time among them
     (None when there are none). One query: the matching worker asks before every task."""
-    cases = TypicalCase.objects.all()
+    cases = TypicalCase.objects.filter(status=TypicalCase.Status.PUBLISHED)
     if since is not None:
         cases = cases.filter(published_at__gt=since)
     rows = list(cases.values_list("match__vendor_ids", "published_at"))
     vendors = {vendor for vendor_ids, _ in rows for vendor in vendor_ids}
     return vendors, max((at for _, at in rows), default=None)
+
+
+# The coordinators' case queue: what waits on them first, then what waits on the parties.
+CASE_QUEUE_ORDER = (
+    TypicalCase.Status.IN_REVIEW,
+    TypicalCase.Status.NOMINATED,
+    TypicalCase.Status.PUBLISHED,
+    TypicalCase.Status.REJECTED,
+    TypicalCase.Status.DECLINED,
+)
+
+
+def typical_case_queue(*, status: str = "") -> QuerySet[TypicalCase]:
+    """Every case for coordinators (`status` narrows) in CASE_QUEUE_ORDER, oldest first
+    within a status, with its consents."""
+    queryset = TypicalCase.objects.select_related("sector", "match", "match__demand")
+    if status in TypicalCase.Status.values:
+        queryset = queryset.filter(status=status)
+    priority = Case(
+        *(When(status=value, then=Value(rank)) for rank, value in enumerate(CASE_QUEUE_ORDER)),
+        default=Value(len(CASE_QUEUE_ORDER)),
+    )
+    return (
+        queryset.prefetch_related("consents__organization")
+        .annotate(queue_rank=priority)
+        .order_by("queue_rank", "created_at", "id")
+    )
+
+
+def typical_case_visible_get(*, principal: Any, case_id: int) -> TypicalCase | None:
+    """A case as the principal may see it: coordinators any, parties theirs (whatever its
+    state), everyone else a published one only."""
+    queryset = TypicalCase.objects.select_related("sector", "match", "match__demand")
+    if not is_coordinator(principal):
+        queryset = queryset.filter(
+            Q(status=TypicalCase.Status.PUBLISHED)
+            | Q(consents__organization_id__in=principal_org_ids(principal))
+        ).distinct()
+    return queryset.prefetch_related("consents__organization").filter(pk=case_id).first()
+
+
+def typical_case_list_of_organization(*, organization_id: int) -> QuerySet[TypicalCase]:
+    """Cases an organisation is a party to (asked for consent), newest first."""
+    return (
+        TypicalCase.objects.filter(consents__organization_id=organization_id)
+        .select_related("sector", "match", "match__demand")
+        .prefetch_related("consents__organization")
+        .order_by("-created_at", "-id")
+    )
+
+
+def typical_case_awaiting_consent(*, organization_id: int) -> QuerySet[TypicalCase]:
+    """Nominated cases still waiting for this organisation's consent, oldest first."""
+    return TypicalCase.objects.filter(
+        status=TypicalCase.Status.NOMINATED,
+        consents__organization_id=organization_id,
+        consents__decision=CaseConsent.Decision.PENDING,
+    ).order_by("created_at", "id")
+
+
+def case_nominable_matches(*, organization_id: int | None = None) -> QuerySet[Match]:
+    """Won introductions without a live case (nominated, in review or published), newest
+    first; `organization_id` keeps those the organisation took part in."""
+    live = TypicalCase.objects.filter(match=OuterRef("pk")).exclude(
+        status__in=(TypicalCase.Status.REJECTED, TypicalCase.Status.DECLINED)
+    )
+    queryset = Match.objects.filter(status=Match.Status.WON).exclude(Exists(live))
+    if organization_id is not None:
+        queryset = queryset.filter(
+            Q(demand__organization_id=organization_id) | Q(vendor_ids__contains=[organization_id])
+        )
+    return queryset.select_related("demand", "offering").order_by("-updated_at", "-id")
 
 
 def vendor_interest_queue(*, status: str = "", sort: str = "oldest") -> QuerySet[Match]:

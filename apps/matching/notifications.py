@@ -19,7 +19,7 @@ from .models import Match
 LANGUAGES = ("zh-hans", "en")
 
 
-def _addresses(organization: Organization) -> list[str]:
+def organization_addresses(organization: Organization) -> list[str]:
     """The organisation's contact address and its owners' addresses, without duplicates."""
     owners = Membership.objects.filter(
         organization=organization, role=Membership.Role.OWNER
@@ -27,7 +27,8 @@ def _addresses(organization: Organization) -> list[str]:
     return list(dict.fromkeys(a for a in (organization.contact_email, *owners) if a))
 
 
-def _render(template: str, context: dict) -> tuple[str, str]:
+def bilingual_message(template: str, context: dict) -> tuple[str, str]:
+    """(subject, body) of a message template's first line and the rest, zh-Hans then English."""
     subjects, bodies = [], []
     for language in LANGUAGES:
         with translation.override(language):
@@ -56,17 +57,17 @@ def introduction_notify(*, match: Match) -> int:
         else gettext_lazy("匿名企业")
     )
     messages = []
-    enterprise_to = _addresses(demand.organization)
+    enterprise_to = organization_addresses(demand.organization)
     if enterprise_to:
-        subject, body = _render(
+        subject, body = bilingual_message(
             "frontend/emails/introduction.txt",
             {**base, "side": "enterprise", "counterparts": sorted(v.name for v in vendors)},
         )
         messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, enterprise_to))
     for vendor in vendors:
-        to = _addresses(vendor)
+        to = organization_addresses(vendor)
         if to:
-            subject, body = _render(
+            subject, body = bilingual_message(
                 "frontend/emails/introduction.txt",
                 {**base, "side": "vendor", "counterparts": [enterprise_name]},
             )

@@ -443,28 +443,3 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="mismatch-dashboard.xlsx"'
     return response
-
-
-@coordinator_required
-def cases(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "frontend/coordinator/cases.html",
-        {"candidates": matching.case_candidates(), "cases": matching.published_cases()},
-    )
-
-
-@coordinator_required
-@require_POST
-def case_publish(request: HttpRequest, match_id: int) -> HttpResponse:
-    try:
-        matching.case_publish(
-            principal=request.user,
-            match_id=match_id,
-            title=request.POST.get("title", "").strip(),
-            summary=request.POST.get("summary", "").strip(),
-        )
-        messages.success(request, _("典型案例已发布。"))
-    except BusinessError as error:
-        messages.error(request, error.message)
-    return redirect("coordinator:cases")

@@ -1,5 +1,5 @@
-"""Public pages: home with headline figures, listing search with facets, the case library,
-offering pages and vendor profiles."""
+"""Public pages: home with headline figures, listing search with facets, offering pages and
+vendor profiles (the case library is in views/cases.py)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from apps.search.documents import DEMAND, OFFERING, PRICE_BANDS, VOLUME_BANDS
 from apps.search.selectors import search_listings
 
 from .. import matching
+from ..cases import case_meta, case_text
 from ..names import reference_names
 
 # Facet key in the search result → (query parameter, reference-name dimension).
@@ -187,28 +188,6 @@ def search(request: HttpRequest) -> HttpResponse:
     )
 
 
-def cases(request: HttpRequest) -> HttpResponse:
-    """The library of published typical cases (典型案例)."""
-    cases = matching.published_cases()
-    offerings = matching.case_offerings(cases, principal=request.user)
-    names = reference_names()
-    return render(
-        request,
-        "frontend/public/cases.html",
-        {
-            "cases": [
-                {
-                    "case": case,
-                    "meta": _case_meta(case, names),
-                    "offerings": offerings.get(case.pk, []),
-                }
-                for case in cases
-            ],
-            "names": names,
-        },
-    )
-
-
 # --- offering pages and vendor profiles ----------------------------------------------------
 
 VENDOR_PAGE_SIZE = 20
@@ -240,17 +219,6 @@ def _price(offering: Offering) -> str:
     amount = _amount(low) if low == high else f"{_amount(low)}–{_amount(high)}"
     zh, en = PRICE_UNITS.get(unit, PRICE_UNITS["device"])
     return f"¥{amount} {en}" if _english() else f"{amount} {zh}"
-
-
-def _case_meta(case, names: dict) -> str:
-    """A case's line for listings: sector · technologies · scale · date, codes as names."""
-    parts = [
-        case.sector.name,
-        _names(names["technologies"], case.technologies),
-        f"{case.volume:,}" if case.volume else "",
-        case.published_at.date().isoformat(),
-    ]
-    return " · ".join(part for part in parts if part)
 
 
 def offering(request: HttpRequest, pk: int) -> HttpResponse:
@@ -311,7 +279,10 @@ def vendor(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "certifications": _names(names["certifications"], coverage["certifications"]),
             "regions": _regions_served(names, coverage["nationwide"], coverage["regions"]),
-            "cases": [{"case": case, "meta": _case_meta(case, names)} for case in cases],
+            "cases": [
+                {"case": case, "text": case_text(case), "meta": case_meta(case, names)}
+                for case in cases
+            ],
             "contacts": organization_can_see_contacts(request.user, found),
         },
     )

@@ -15,11 +15,13 @@ from django.utils import timezone
 
 from apps.catalog.models import Offering
 from apps.catalog.selectors import offering_visible_queryset
+from apps.coordination.selectors import typical_case_awaiting_consent
 from apps.demands.models import Demand
 from apps.demands.selectors import demand_visible_queryset
 
 from .. import matching
 from ..access import current_organization
+from ..cases import case_text
 
 # "New since my last visit" on a first visit (or once the remembered visit has expired).
 FIRST_VISIT_WINDOW = timedelta(days=7)
@@ -73,6 +75,10 @@ def my_work(request: HttpRequest) -> HttpResponse:
             "since": since,
             "drafts": drafts,
             "rejected": (Demand.Status.REJECTED, Offering.Status.REJECTED),
+            "cases_waiting": [
+                {"case": case, "text": case_text(case)}
+                for case in typical_case_awaiting_consent(organization_id=organization.pk)[:10]
+            ],
             **matching.work_panels(principal=request.user, organization=organization, since=since),
         },
     )

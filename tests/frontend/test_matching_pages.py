@@ -229,8 +229,9 @@ def test_a_won_introduction_becomes_a_case_candidate(pair, web_for, coordinator_
     client = web_for(coordinator_user)
     # when the coordinator records it as won
     client.post(f"/coordinator/matches/{pair['match'].pk}/won/")
-    # then it is offered for publication as a typical case
+    # then it is offered for nomination as a typical case
     pair["match"].refresh_from_db()
     assert pair["match"].status == Match.Status.WON
     body = client.get("/coordinator/cases/").content.decode()
-    assert 'value="石家庄智能水表 · BC260Y 模组"' in body
+    assert f'action="/cases/nominate/{pair["match"].pk}/"' in body
+    assert "石家庄智能水表" in body

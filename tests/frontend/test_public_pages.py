@@ -235,6 +235,8 @@ def test_typical_cases_link_to_the_offering_and_vendor_and_show_on_the_profile(m
         sector_id="municipal",
         technologies=["nb_iot"],
         volume=50_000,
+        status=TypicalCase.Status.PUBLISHED,
+        published_at=timezone.now(),
     )
     body = client.get("/cases/").content.decode()
     assert f'href="/offerings/{meter.pk}/"' in body

@@ -111,7 +111,12 @@ def test_typical_cases_raise_a_vendors_credibility_and_rank(vendor, enterprise):
             status=Match.Status.WON,
         )
         TypicalCase.objects.create(
-            match=won, title=f"案例 {n}", summary="十万只水表上线", sector_id="municipal"
+            match=won,
+            title=f"案例 {n}",
+            summary="十万只水表上线",
+            sector_id="municipal",
+            status=TypicalCase.Status.PUBLISHED,
+            published_at=timezone.now(),
         )
     # when the demand is matched again (the market refreshes incrementally)
     services.demand_match(demand_id=demand.id)

@@ -783,14 +783,10 @@ class KindRequirements:
         }
 
 
-def compile_demand(
-    ref: ReferenceData,
-    spec: DemandSpec,
-    tokens: TokenVocabulary,
-    advice: TechnologyAdvice | None = None,
-) -> CompiledDemand:
-    """Masks and advice for one demand. Requested technologies, when given, are what it allows."""
-    advice = advice or technology_advice(spec.profile, ref.technologies)
+def _technology_bits(
+    ref: ReferenceData, spec: DemandSpec, advice: TechnologyAdvice
+) -> tuple[int, int]:
+    """(allowed, preferred) technology bits of a demand; bits in cost order (cheapest first)."""
     tv = ref.tech_vocab
     feasible_bits = tv.bits(advice.feasible)
     requested_bits = tv.bits(spec.technologies)
@@ -805,14 +801,37 @@ def compile_demand(
         # say why it is missing).
         fitting = requested_bits & feasible_bits
         cheaper = (1 << fitting.bit_length()) - 1 if fitting else -1
-        allowed_bits = feasible_bits & cheaper
-        preferred_bits = fitting or recommended_bits
-    elif requested_bits:
-        allowed_bits = requested_bits
-        preferred_bits = requested_bits & feasible_bits
-    else:
-        allowed_bits = feasible_bits
-        preferred_bits = recommended_bits
+        return feasible_bits & cheaper, fitting or recommended_bits
+    if requested_bits:
+        return requested_bits, requested_bits & feasible_bits
+    return feasible_bits, recommended_bits
+
+
+def counted_technology(
+    ref: ReferenceData, spec: DemandSpec, advice: TechnologyAdvice | None = None
+) -> str | None:
+    """The technology a demand's connections count under in aggregate figures (the same as
+    `CompiledDemand.cell_tech`): its preferred technology, else the cheapest it allows; None
+    when it allows none. Cheap (no text, no masks): for reading many demands outside the
+    market index."""
+    advice = advice or technology_advice(spec.profile, ref.technologies)
+    allowed, preferred = _technology_bits(ref, spec, advice)
+    bits = preferred or allowed
+    return ref.tech_vocab.codes[(bits & -bits).bit_length() - 1] if bits else None
+
+
+def compile_demand(
+    ref: ReferenceData,
+    spec: DemandSpec,
+    tokens: TokenVocabulary,
+    advice: TechnologyAdvice | None = None,
+) -> CompiledDemand:
+    """Masks and advice for one demand. Requested technologies, when given, are what it allows."""
+    advice = advice or technology_advice(spec.profile, ref.technologies)
+    tv = ref.tech_vocab
+    feasible_bits = tv.bits(advice.feasible)
+    requested_bits = tv.bits(spec.technologies)
+    allowed_bits, preferred_bits = _technology_bits(ref, spec, advice)
     cell_bits = preferred_bits or allowed_bits
     cell_tech = (cell_bits & -cell_bits).bit_length() - 1 if cell_bits else -1
     regions = []
