@@ -128,7 +128,10 @@ def offering_function_resolve(values: dict[str, Any]) -> dict[str, list[str]]:
     return {}
 
 
-def _offering_validate(values: dict[str, Any]) -> None:
+def offering_errors(values: dict[str, Any]) -> dict[str, list[str]]:
+    """Every problem of a listing's values at once, by field (empty when it is valid):
+    unknown codes, a function of another kind, no sector, no region, price min above max,
+    kind-specific attributes. Resolves `values["function"]` as `offering_function_resolve`."""
     from .attributes import validate_attributes
 
     errors = validate_codes(values, _CODE_FIELDS)
@@ -147,6 +150,11 @@ def _offering_validate(values: dict[str, Any]) -> None:
         )
         for name, messages in attribute_errors.items():
             errors.setdefault(f"attributes.{name}", []).extend(messages)
+    return errors
+
+
+def _offering_validate(values: dict[str, Any]) -> None:
+    errors = offering_errors(values)
     if errors:
         code = {"price_min": "price_range_invalid", "function": "function_invalid"}.get(
             next(iter(errors)) if len(errors) == 1 else "", "invalid"

@@ -25,6 +25,7 @@ from apps.imports.services import (
     import_offerings,
     import_template_workbook,
     offerings_export,
+    offerings_submit_for_review,
 )
 
 from .. import matching
@@ -169,6 +170,8 @@ def partners(request: HttpRequest, organization: Organization) -> HttpResponse:
 # --- Excel/CSV import and export ---------------------------------------------------------
 
 SESSION_IMPORT = "frontend_import_upload"
+# Offering id → sheet row of the last committed import, for "submit all for review".
+SESSION_IMPORTED = "frontend_import_rows"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -220,6 +223,9 @@ def import_page(request: HttpRequest, organization: Organization) -> HttpRespons
                 form_add_business_error(form, error)
             else:
                 if report.committed:
+                    request.session[SESSION_IMPORTED] = {
+                        str(row.offering_id): row.row for row in report.rows if row.offering_id
+                    }
                     messages.success(
                         request,
                         _("导入完成：新增 %(c)s 条，更新 %(u)s 条（新增的供给为草稿）。")
@@ -238,6 +244,32 @@ def import_page(request: HttpRequest, organization: Organization) -> HttpRespons
             "form": form,
             "report": report,
             "row_errors": _errors_by_row(report) if report else {},
+        },
+    )
+
+
+@organization_required(VENDOR)
+@require_POST
+def import_submit(request: HttpRequest, organization: Organization) -> HttpResponse:
+    """Submit every offering of the last import for review in one action, row by row."""
+    rows = request.session.pop(SESSION_IMPORTED, {})
+    results = offerings_submit_for_review(
+        actor=request.user,
+        organization=organization,
+        offering_ids=[int(offering_id) for offering_id in rows],
+    )
+    submitted = [result for result in results if result.submitted]
+    if submitted:
+        messages.success(request, _("已提交 %(n)d 条供给审核。") % {"n": len(submitted)})
+    elif not results:
+        messages.info(request, _("没有可提交的导入记录，请先导入文件。"))
+    return render(
+        request,
+        "frontend/vendor/import.html",
+        {
+            "organization": organization,
+            "form": ImportForm(),
+            "submitted": [(rows.get(str(result.offering_id)), result) for result in results],
         },
     )
 

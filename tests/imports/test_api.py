@@ -79,6 +79,7 @@ def test_bad_rows_fail_the_job_and_nothing_is_imported(
             "field": "price_min",
             "column": "单价下限（元） (price_min)",
             "message": "单价下限不能高于上限。",
+            "value": "50",
         }
     ]
     assert not Offering.objects.exists()

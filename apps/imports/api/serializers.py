@@ -26,6 +26,7 @@ class RowErrorSerializer(serializers.Serializer):
     field = serializers.CharField(help_text="列代码，如 price_min、attributes.chipset；空为整行")
     column = serializers.CharField()
     message = serializers.CharField()
+    value = serializers.CharField(help_text="该单元格填写的内容（截取前 200 字）", default="")
 
 
 class RowResultSerializer(serializers.Serializer):

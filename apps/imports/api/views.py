@@ -123,6 +123,7 @@ FAILED_EXAMPLE = OpenApiExample(
                     "field": "price_min",
                     "column": "单价下限（元） (price_min)",
                     "message": "单价下限不能高于上限。",
+                    "value": "50",
                 }
             ],
             "rows": [
