@@ -61,12 +61,15 @@ def _is_blank(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
-def validate_attributes(*, spec: dict, attributes: object) -> dict[str, list[str]]:
+def validate_attributes(
+    *, spec: dict, attributes: object, complete: bool = True
+) -> dict[str, list[str]]:
     """Check `attributes` against a SupplyKind.attribute_spec.
 
     Returns a map of attribute name to translated error messages (empty when valid); problems
     with the whole value (not an object) are reported under "attributes". A value of None,
-    "" or [] counts as not given. Raises ValueError only for a malformed spec.
+    "" or [] counts as not given; a required one is reported only when `complete`. Raises
+    ValueError only for a malformed spec.
     """
     if not isinstance(attributes, dict):
         return {NON_FIELD: [_("类型属性必须是一个 JSON 对象。")]}
@@ -80,7 +83,7 @@ def validate_attributes(*, spec: dict, attributes: object) -> dict[str, list[str
     for name, rule in spec.items():
         value = attributes.get(name)
         if _is_blank(value):
-            if rule.get("required"):
+            if rule.get("required") and complete:
                 errors.setdefault(name, []).append(_("此属性为必填项。"))
             continue
         type_name = rule.get("type", "string")

@@ -30,7 +30,7 @@ from apps.imports.services import (
 
 from .. import matching
 from ..access import organization_required
-from ..forms.base import form_add_business_error
+from ..forms.base import business_error_text, form_add_business_error
 from ..forms.listings import ImportForm, OfferingForm
 from ..names import reference_names
 
@@ -71,15 +71,24 @@ def offering_edit(
 ) -> HttpResponse:
     offering = _own_offering(request, organization, pk) if pk else None
     initial = OfferingForm.initial_from(offering) if offering else {}
-    form = OfferingForm(request.POST or None, initial=initial)
+    submitting = "submit" in request.POST
+    form = OfferingForm(
+        request.POST or None, initial=initial, listing=offering, complete=submitting
+    )
     if request.method == "POST" and form.is_valid():
         try:
             values = form.service_values()
+            # "Save" keeps a draft even when it is incomplete; submitting needs all of it.
+            draft = not submitting
             if offering is None:
-                offering = offering_create(actor=request.user, organization=organization, **values)
+                offering = offering_create(
+                    actor=request.user, organization=organization, incomplete_ok=draft, **values
+                )
             else:
-                offering = offering_update(actor=request.user, offering=offering, **values)
-            if "submit" in request.POST and offering.status in (
+                offering = offering_update(
+                    actor=request.user, offering=offering, incomplete_ok=draft, **values
+                )
+            if submitting and offering.status in (
                 Offering.Status.DRAFT,
                 Offering.Status.REJECTED,
             ):
@@ -119,7 +128,7 @@ def offering_action(
             offering_archive(actor=request.user, offering=offering)
             messages.success(request, _("“%(name)s”已下架。") % {"name": offering.name})
     except BusinessError as error:
-        messages.error(request, error.message)
+        messages.error(request, business_error_text(error))
     return redirect("vendor:offerings")
 
 
