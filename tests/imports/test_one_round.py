@@ -219,9 +219,7 @@ def test_export_writes_names_and_reads_back_unchanged(reference, vendor_org, ven
     assert offering.sectors == ["municipal"] and offering.regions == ["130000"]
 
 
-def test_submit_all_sends_every_draft_of_the_import_for_review(
-    reference, vendor_org, vendor_user
-):
+def test_submit_all_sends_every_draft_of_the_import_for_review(reference, vendor_org, vendor_user):
     # given a committed import of two rows, and an offering already published
     report = run(
         vendor_user,

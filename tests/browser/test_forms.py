@@ -1,0 +1,85 @@
+"""The demand form on a phone: no sideways scrolling, the region picker searches, and a
+refused submission puts the focus on the error summary, whose links lead to the fields."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from apps.accounts.models import Organization
+from apps.demands.models import Demand
+from tests import factories
+
+from .conftest import PASSWORD, login, screenshot
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PHONE = 390
+
+
+@pytest.fixture
+def enterprise_page(reference_data, new_page):
+    organization = factories.OrganizationFactory(
+        name="河北水务（演示）", role=Organization.Role.ENTERPRISE
+    )
+    user = factories.member(organization, "hbwater")
+    user.set_password(PASSWORD)
+    user.save()
+    page = new_page(width=PHONE, height=844)
+    login(page, "hbwater")
+    return page
+
+
+def scroll_width(page) -> int:
+    return page.evaluate("() => document.documentElement.scrollWidth")
+
+
+def test_demand_form_fits_a_phone_and_the_error_summary_takes_the_focus(enterprise_page):
+    page = enterprise_page
+    page.goto("/enterprise/demands/new/")
+    # the form, region picker included, fits 390 px
+    assert scroll_width(page) <= PHONE
+    # the picker finds a city by name and by pinyin, and 全国 folds it away
+    search = page.locator("#id_regions_search")
+    search.fill("石家庄")
+    shijiazhuang = page.locator("input[name=regions][value='130100']")
+    expect(shijiazhuang).to_be_visible()
+    expect(page.locator("input[name=regions][value='440000']")).to_be_hidden()
+    search.fill("shijiazhuang")
+    shijiazhuang.check()
+    expect(page.locator("[data-region-chosen]")).to_contain_text("石家庄市")
+    assert scroll_width(page) <= PHONE
+    page.locator(".region-nationwide input").check()
+    expect(search).to_be_hidden()
+    page.locator(".region-nationwide input").uncheck()
+
+    # a title over the limit is counted, not cut
+    title = page.get_by_label("需求标题")
+    title.fill("水" * 205)
+    assert len(title.input_value()) == 205
+    expect(page.locator("#id_title_count")).to_contain_text("超出 5 字")
+
+    # when submitted with problems
+    page.get_by_label("规模（连接数/台数）").fill("0")
+    page.get_by_role("button", name="提交审核").click()
+    page.wait_for_load_state()
+    # then the summary has the focus and lists every problem at once
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    text = summary.inner_text()
+    for expected in ("最多 200 字", "规模至少为 1", "请选择行业", "至少选择一种所需供给类型"):
+        assert expected in text, text
+    assert scroll_width(page) <= PHONE
+    screenshot(page, "03b-demand-errors-390")
+    # and a link leads to its field
+    summary.get_by_role("link", name="规模至少为 1").click()
+    expect(page.get_by_label("规模（连接数/台数）")).to_be_focused()
+    assert not Demand.objects.exists()
+
+    # when the title is fixed, the volume left for later and the form saved as a draft, it is kept
+    page.get_by_label("需求标题").fill("石家庄 NB-IoT 智能水表")
+    page.get_by_label("规模（连接数/台数）").fill("")
+    page.get_by_role("button", name="保存草稿").click()
+    page.wait_for_url("**/enterprise/demands/*/")
+    demand = Demand.objects.get()
+    assert demand.status == Demand.Status.DRAFT and demand.regions == ["130100"]
