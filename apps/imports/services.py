@@ -723,6 +723,26 @@ def offerings_submit_for_review(
     return results
 
 
+def import_job_submit(*, actor: Any, job: ImportJob) -> list[tuple[int | None, SubmitResult]]:
+    """Submit for review every offering a finished import wrote, as
+    `offerings_submit_for_review` does; each result with its sheet row. Raises BusinessError
+    `import_not_committed` (409) for a job that wrote nothing (failed, dry run, not run yet)."""
+    report = job.report or {}
+    if job.status != ImportJob.Status.SUCCEEDED or not report.get("committed"):
+        raise BusinessError(
+            "import_not_committed",
+            _("这次导入没有写入任何供给（失败、仅预检或尚未完成），没有可提交审核的内容。"),
+            status=409,
+        )
+    rows = {
+        row["offering_id"]: row["row"] for row in report.get("rows", []) if row.get("offering_id")
+    }
+    results = offerings_submit_for_review(
+        actor=actor, organization=job.organization, offering_ids=list(rows)
+    )
+    return [(rows.get(result.offering_id), result) for result in results]
+
+
 # --- jobs -------------------------------------------------------------------------------------
 
 

@@ -195,12 +195,6 @@ def business_error_text(error: BusinessError) -> str:
     return _("%(message)s %(details)s") % {"message": error.message, "details": " ".join(details)}
 
 
-class CheckboxGrid(forms.CheckboxSelectMultiple):
-    """Checkboxes laid out in a responsive grid (long lists such as provinces)."""
-
-    template_name = "frontend/widgets/checkbox_grid.html"
-
-
 class RegionPicker(forms.CheckboxSelectMultiple):
     """Provinces, each with its cities folded under it, and a search box that filters both
     (by Chinese or English name or code). Works without scripts as a plain checkbox list."""

@@ -90,3 +90,15 @@ class ImportJobDetailSerializer(ImportJobOutSerializer):
     @extend_schema_field(ImportReportSerializer(allow_null=True))
     def get_report(self, job: ImportJob) -> dict | None:
         return job.report or None
+
+
+class SubmitResultSerializer(serializers.Serializer):
+    row = serializers.IntegerField(allow_null=True, help_text="表格中的行号")
+    offering_id = serializers.IntegerField()
+    name = serializers.CharField()
+    submitted = serializers.BooleanField(help_text="是否已提交审核")
+    message = serializers.CharField(help_text="结果说明（未提交时说明原因）")
+
+
+class ImportSubmitOutSerializer(serializers.Serializer):
+    results = SubmitResultSerializer(many=True)
