@@ -68,6 +68,7 @@ def newcomers(reference, web_for):
         name="RG255C RedCap 模组",
         technologies=["redcap"],
         sectors=["smart_grid"],
+        attributes={"chipset": "SDX35", "form_factor": "LGA"},  # a module's required ones
         status=Offering.Status.DRAFT,
     )
     demand = factories.DemandFactory(
