@@ -83,3 +83,39 @@ def test_demand_form_fits_a_phone_and_the_error_summary_takes_the_focus(enterpri
     page.wait_for_url("**/enterprise/demands/*/")
     demand = Demand.objects.get()
     assert demand.status == Demand.Status.DRAFT and demand.regions == ["130100"]
+
+
+@pytest.fixture
+def vendor_page(reference_data, new_page):
+    organization = factories.OrganizationFactory(name="移远（演示）", role=Organization.Role.VENDOR)
+    user = factories.member(organization, "quectel")
+    user.set_password(PASSWORD)
+    user.save()
+    page = new_page(width=PHONE, height=844)
+    login(page, "quectel")
+    return page
+
+
+def test_offering_form_fits_a_phone_and_reports_the_price_range_with_the_rest(vendor_page):
+    page = vendor_page
+    page.goto("/vendor/offerings/new/")
+    # choosing the kind brings its attributes, their choices named in Chinese
+    page.get_by_label("供给类型").select_option("connectivity")
+    operator = page.get_by_label("运营商")
+    operator.wait_for()
+    assert "中国移动" in operator.inner_text() and "cmcc" not in operator.inner_text()
+    assert scroll_width(page) <= PHONE
+    # when submitted with the price range upside down and other fields missing
+    page.get_by_label("名称").fill("全国物联网卡")
+    page.get_by_label("单价下限（元）").fill("30")
+    page.get_by_label("单价上限（元）").fill("10")
+    page.get_by_role("button", name="保存并提交发布").click()
+    page.wait_for_load_state()
+    # then the price range is in the same summary as the missing fields, and it has the focus
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    text = summary.inner_text()
+    for expected in ("单价下限不能高于上限", "至少选择一个行业", "请选择产品功能", "运营商"):
+        assert expected in text, text
+    assert scroll_width(page) <= PHONE
+    screenshot(page, "07b-offering-errors-390")
