@@ -36,6 +36,7 @@ from apps.catalog.services import (
     listing_owner_check,
     offering_create,
     offering_errors,
+    offering_missing,
     offering_submit,
     offering_update,
     supply_kind_get,
@@ -558,11 +559,20 @@ class _RowImporter:
         that passed those (price range, attributes, regions …); each field is reported by the
         first of these that fails it."""
         errors = {field: list(messages) for field, messages in problems.items()}
+        # An empty required cell in the catalogue's words ("请填写名称。"), not DRF's.
+        missing = offering_missing({})
         for field_name, detail in serializer.errors.items():
             if field_name in errors:
                 continue
             messages = _messages(detail)
-            if field_name == "kind" and data.get("kind"):
+            codes = (
+                {getattr(item, "code", "") for item in detail}
+                if isinstance(detail, list)
+                else set()
+            )
+            if codes & {"required", "blank", "null"} and field_name in missing:
+                messages = missing[field_name]
+            elif field_name == "kind" and data.get("kind"):
                 # The catalog's wording ("未知供给类型") rather than DRF's primary-key jargon.
                 try:
                     supply_kind_get(str(data["kind"]))

@@ -58,6 +58,7 @@ def test_a_row_with_several_problems_reports_them_all_with_column_and_value(
         ("attributes.form_factor", "DIP"),
     ]
     by_field = {e.field: e for e in report.errors}
+    assert by_field["name"].message == "请填写名称。"
     assert "采矿" in by_field["sectors"].message
     assert by_field["price_min"].message == "单价下限不能高于上限。"
     assert by_field["price_min"].column == "单价下限（元） (price_min)"
