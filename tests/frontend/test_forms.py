@@ -133,6 +133,7 @@ def test_an_offering_draft_needs_only_a_kind_and_a_name(vendor, web_for):
     offering = Offering.objects.get(organization=organization)
     assert offering.status == Offering.Status.DRAFT and offering.price_min is None
     assert "草稿模组" in client.get("/vendor/offerings/").content.decode()
+    assert client.get(f"/offerings/{offering.pk}/").status_code == 200  # its own page, no price
     page = client.post(f"/vendor/offerings/{offering.pk}/submit/", follow=True)
     assert "请填写单价下限（元）。" in page.content.decode()
     offering.refresh_from_db()
