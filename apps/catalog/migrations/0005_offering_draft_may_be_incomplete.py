@@ -5,25 +5,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0004_protocols'),
+        ("catalog", "0004_protocols"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='offering',
-            name='annual_capacity',
-            field=models.PositiveBigIntegerField(blank=True, null=True, verbose_name='年产能/服务能力'),
+            model_name="offering",
+            name="annual_capacity",
+            field=models.PositiveBigIntegerField(
+                blank=True, null=True, verbose_name="年产能/服务能力"
+            ),
         ),
         migrations.AlterField(
-            model_name='offering',
-            name='price_max',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='单价上限（元）'),
+            model_name="offering",
+            name="price_max",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                max_digits=12,
+                null=True,
+                validators=[django.core.validators.MinValueValidator(0)],
+                verbose_name="单价上限（元）",
+            ),
         ),
         migrations.AlterField(
-            model_name='offering',
-            name='price_min',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='单价下限（元）'),
+            model_name="offering",
+            name="price_min",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                max_digits=12,
+                null=True,
+                validators=[django.core.validators.MinValueValidator(0)],
+                verbose_name="单价下限（元）",
+            ),
         ),
     ]

@@ -6,21 +6,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0005_offering_draft_may_be_incomplete'),
-        ('demands', '0006_protocols'),
+        ("catalog", "0005_offering_draft_may_be_incomplete"),
+        ("demands", "0006_protocols"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='demand',
-            name='sector',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.sector', verbose_name='行业'),
+            model_name="demand",
+            name="sector",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="catalog.sector",
+                verbose_name="行业",
+            ),
         ),
         migrations.AlterField(
-            model_name='demand',
-            name='volume',
-            field=models.PositiveBigIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1)], verbose_name='规模（连接数/台数）'),
+            model_name="demand",
+            name="volume",
+            field=models.PositiveBigIntegerField(
+                blank=True,
+                null=True,
+                validators=[django.core.validators.MinValueValidator(1)],
+                verbose_name="规模（连接数/台数）",
+            ),
         ),
     ]
