@@ -119,3 +119,29 @@ def test_offering_form_fits_a_phone_and_reports_the_price_range_with_the_rest(ve
         assert expected in text, text
     assert scroll_width(page) <= PHONE
     screenshot(page, "07b-offering-errors-390")
+
+
+def test_the_english_demand_form_fits_a_phone_and_speaks_english(reference_data, new_page):
+    organization = factories.OrganizationFactory(name="Water Co", role=Organization.Role.ENTERPRISE)
+    user = factories.member(organization, "waterco")
+    user.set_password(PASSWORD)
+    user.save()
+    page = new_page(width=PHONE, height=844, language="en-US")
+    page.goto("/accounts/login/")
+    page.locator("#id_username").fill("waterco")
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto("/enterprise/demands/new/")
+    assert scroll_width(page) <= PHONE
+    page.locator("#id_regions_search").fill("hebei")
+    expect(page.locator("input[name=regions][value='130000']")).to_be_visible()
+    page.get_by_role("button", name="Submit for review").click()
+    page.wait_for_load_state()
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    text = summary.inner_text()
+    assert "Choose a sector." in text and "things to fix" in text, text
+    assert not any("\u4e00" <= char <= "\u9fff" for char in text), text
+    assert scroll_width(page) <= PHONE
+    screenshot(page, "03c-demand-errors-390-en")
