@@ -112,6 +112,7 @@ vendor_patterns = (
             name="offering-action",
         ),
         path("import/", vendor.import_page, name="import"),
+        path("import/submit/", vendor.import_submit, name="import-submit"),
         path("import/template.xlsx", vendor.import_template, name="import-template"),
         path("export.xlsx", vendor.export, name="export"),
         path("demands/", vendor.matching_demands, name="demands"),

@@ -5,9 +5,30 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 NON_FIELD = "attributes"
+
+
+def choice_name(rule: dict, choice: str) -> str:
+    """An attribute choice as people read it in the active language (the code when it is its
+    own name, such as IP67)."""
+    names = (rule.get("choice_names") or {}).get(choice)
+    if not names:
+        return choice
+    return names[1] if (get_language() or "").startswith("en") else names[0]
+
+
+def enumeration(items: Any) -> str:
+    """Items joined the way the active language lists them (、 in Chinese, ", " in English)."""
+    return pgettext("enumeration", "、").join(str(item) for item in items)
+
+
+def attribute_label(rule: dict, name: str) -> str:
+    """An attribute's label in the active language."""
+    english = (get_language() or "").startswith("en")
+    return rule.get("label_en" if english else "label_zh") or name
 
 
 def _is_type(value: Any, type_name: str) -> bool:
@@ -40,26 +61,29 @@ def _is_blank(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
-def validate_attributes(*, spec: dict, attributes: object) -> dict[str, list[str]]:
+def validate_attributes(
+    *, spec: dict, attributes: object, complete: bool = True
+) -> dict[str, list[str]]:
     """Check `attributes` against a SupplyKind.attribute_spec.
 
     Returns a map of attribute name to translated error messages (empty when valid); problems
     with the whole value (not an object) are reported under "attributes". A value of None,
-    "" or [] counts as not given. Raises ValueError only for a malformed spec.
+    "" or [] counts as not given; a required one is reported only when `complete`. Raises
+    ValueError only for a malformed spec.
     """
     if not isinstance(attributes, dict):
         return {NON_FIELD: [_("类型属性必须是一个 JSON 对象。")]}
     errors: dict[str, list[str]] = {}
     for name in attributes:
         if name not in spec:
-            allowed = "、".join(spec) or _("无")
+            allowed = enumeration(spec) or _("无")
             errors.setdefault(str(name), []).append(
                 _("未知属性。该类型可用的属性：%(allowed)s") % {"allowed": allowed}
             )
     for name, rule in spec.items():
         value = attributes.get(name)
         if _is_blank(value):
-            if rule.get("required"):
+            if rule.get("required") and complete:
                 errors.setdefault(name, []).append(_("此属性为必填项。"))
             continue
         type_name = rule.get("type", "string")
@@ -75,7 +99,10 @@ def validate_attributes(*, spec: dict, attributes: object) -> dict[str, list[str
             if invalid:
                 errors.setdefault(name, []).append(
                     _("取值 %(value)s 不在可选范围内（%(choices)s）。")
-                    % {"value": "、".join(map(str, invalid)), "choices": "、".join(choices)}
+                    % {
+                        "value": enumeration(invalid),
+                        "choices": enumeration(choice_name(rule, choice) for choice in choices),
+                    }
                 )
         if type_name in ("integer", "number"):
             if "min" in rule and value < rule["min"]:

@@ -228,14 +228,25 @@ class Offering(models.Model):
     protocols = ArrayField(
         models.CharField(max_length=40), default=list, blank=True, verbose_name=_("协议")
     )
+    # Empty only in a draft saved incomplete: `offering_submit` asks for them.
     price_min = models.DecimalField(
-        _("单价下限（元）"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+        _("单价下限（元）"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+        null=True,
+        blank=True,
     )
     price_max = models.DecimalField(
-        _("单价上限（元）"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+        _("单价上限（元）"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+        null=True,
+        blank=True,
     )
     min_order = models.PositiveIntegerField(_("最小起订量"), default=1)
-    annual_capacity = models.PositiveBigIntegerField(_("年产能/服务能力"))
+    annual_capacity = models.PositiveBigIntegerField(_("年产能/服务能力"), null=True, blank=True)
     lead_time_days = models.PositiveIntegerField(_("交付周期（天）"), default=30)
     attributes = models.JSONField(_("类型属性"), default=dict, blank=True)
     status = models.CharField(

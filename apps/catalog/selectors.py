@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -80,6 +81,29 @@ def reference_names() -> dict[tuple[str, str], tuple[str, str]]:
 def reference_name(dimension: str, code: str) -> tuple[str, str]:
     """(zh, en) display names of one code; the code itself when it is unknown."""
     return reference_names().get((dimension, code), (code, code))
+
+
+def lookup_key(text: str) -> str:
+    """How a typed code or name is compared: full-width forms folded (ＮＢ → nb), case and
+    surrounding blanks ignored."""
+    return " ".join(unicodedata.normalize("NFKC", str(text)).casefold().split())
+
+
+def reference_code_lookup(model: type[Model]) -> dict[str, list[str]]:
+    """`lookup_key` of every code, Chinese name and English name of a reference table → the
+    codes it names: one, or several for a name two rows share (Suzhou, Taizhou …). A key that
+    is a code names only that code."""
+    lookup: dict[str, list[str]] = {}
+    rows = list(model.objects.values_list("code", "name_zh", "name_en"))
+    for code, zh, en in rows:
+        for name in (zh, en):
+            if name:
+                codes = lookup.setdefault(lookup_key(name), [])
+                if code not in codes:
+                    codes.append(code)
+    for code, _zh, _en in rows:
+        lookup[lookup_key(code)] = [code]
+    return lookup
 
 
 def unknown_codes(model: type[Model], codes: Iterable[str]) -> list[str]:

@@ -20,6 +20,7 @@ from apps.integrations.services import webhook_event_emit
 from apps.matching.services import matching_schedule
 from apps.search.services import outbox_enqueue
 
+from .fields import OFFERING_FIELD_LIST
 from .models import (
     Certification,
     Function,
@@ -128,25 +129,54 @@ def offering_function_resolve(values: dict[str, Any]) -> dict[str, list[str]]:
     return {}
 
 
-def _offering_validate(values: dict[str, Any]) -> None:
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def offering_missing(values: dict[str, Any]) -> dict[str, list[str]]:
+    """The fields a listing needs before review that `values` leave empty (by field)."""
+    errors: dict[str, list[str]] = {}
+    for spec in OFFERING_FIELD_LIST:
+        if not spec.required or not _blank(values.get(spec.code)):
+            continue
+        if spec.code == "sectors":
+            errors["sectors"] = [_("至少选择一个行业。")]
+        elif spec.reference:
+            errors[spec.code] = [_("请选择%(label)s。") % {"label": spec.label}]
+        else:
+            errors[spec.code] = [_("请填写%(label)s。") % {"label": spec.label}]
+    if not values.get("nationwide") and not values.get("regions"):
+        errors["regions"] = [_("请选择服务区域，或勾选“全国服务”。")]
+    return errors
+
+
+def offering_errors(values: dict[str, Any], *, complete: bool = True) -> dict[str, list[str]]:
+    """Every problem of a listing's values at once, by field (empty when it is valid):
+    unknown codes, a function of another kind, price min above max, kind-specific attributes,
+    and — when `complete` (a listing for review, not a draft) — every field left empty that a
+    listing needs. Resolves `values["function"]` as `offering_function_resolve`."""
     from .attributes import validate_attributes
 
     errors = validate_codes(values, _CODE_FIELDS)
     errors.update(offering_function_resolve(values))
-    if not values.get("sectors"):
-        errors.setdefault("sectors", []).append(_("至少选择一个行业。"))
-    if not values.get("nationwide") and not values.get("regions"):
-        errors.setdefault("regions", []).append(_("请选择服务区域，或勾选“全国服务”。"))
+    if complete:
+        for field, messages in offering_missing(values).items():
+            errors.setdefault(field, []).extend(messages)
     price_min, price_max = values.get("price_min"), values.get("price_max")
     if price_min is not None and price_max is not None and Decimal(price_min) > Decimal(price_max):
         errors.setdefault("price_min", []).append(_("单价下限不能高于上限。"))
     kind = values.get("kind")
     if kind is not None:
         attribute_errors = validate_attributes(
-            spec=kind.attribute_spec, attributes=values.get("attributes") or {}
+            spec=kind.attribute_spec, attributes=values.get("attributes") or {}, complete=complete
         )
         for name, messages in attribute_errors.items():
             errors.setdefault(f"attributes.{name}", []).extend(messages)
+    return errors
+
+
+def _offering_validate(values: dict[str, Any], *, complete: bool = True) -> None:
+    errors = offering_errors(values, complete=complete)
     if errors:
         code = {"price_min": "price_range_invalid", "function": "function_invalid"}.get(
             next(iter(errors)) if len(errors) == 1 else "", "invalid"
@@ -154,8 +184,18 @@ def _offering_validate(values: dict[str, Any]) -> None:
         raise BusinessError(code, _("供给信息有误，请检查标出的字段。"), fields=errors)
 
 
-def offering_create(*, actor: Any, organization: Organization, **values: Any) -> Offering:
-    """Create a draft offering for a vendor organisation the actor acts for."""
+# Listings a vendor is still preparing: saved as drafts, they may leave fields empty.
+DRAFT_STATUSES = {Offering.Status.DRAFT, Offering.Status.REJECTED}
+
+
+def offering_create(
+    *, actor: Any, organization: Organization, incomplete_ok: bool = False, **values: Any
+) -> Offering:
+    """Create a draft offering for a vendor organisation the actor acts for.
+
+    With `incomplete_ok` (saving a draft) fields a listing needs may be left empty;
+    `offering_submit` asks for them. Raises BusinessError with every problem by field.
+    """
     listing_owner_check(actor=actor, organization=organization)
     if not organization.is_vendor:
         raise PermissionDenied("vendor_role_required", _("只有供给方组织可以发布供给。"))
@@ -165,7 +205,7 @@ def offering_create(*, actor: Any, organization: Organization, **values: Any) ->
             "unknown_fields", _("未知字段：%(f)s") % {"f": ", ".join(sorted(unknown))}
         )
     values.setdefault("attributes", {})
-    _offering_validate(values)
+    _offering_validate(values, complete=not incomplete_ok)
     with transaction.atomic():
         offering = Offering.objects.create(organization=organization, **values)
         audit_record(
@@ -178,8 +218,14 @@ def offering_create(*, actor: Any, organization: Organization, **values: Any) ->
     return offering
 
 
-def offering_update(*, actor: Any, offering: Offering, **changes: Any) -> Offering:
-    """Change an offering's fields; the whole listing is re-validated before anything is saved."""
+def offering_update(
+    *, actor: Any, offering: Offering, incomplete_ok: bool = False, **changes: Any
+) -> Offering:
+    """Change an offering's fields; the whole listing is re-validated before anything is saved.
+
+    A draft (or rejected) listing may be saved incomplete with `incomplete_ok`; one waiting
+    for review or published stays complete.
+    """
     listing_owner_check(actor=actor, organization=offering.organization)
     if offering.status not in EDITABLE_STATUSES:
         raise BusinessError("not_editable", _("已下架的供给不能修改。"), status=409)
@@ -191,7 +237,7 @@ def offering_update(*, actor: Any, offering: Offering, **changes: Any) -> Offeri
     values = {field: getattr(offering, field) for field in OFFERING_FIELDS} | changes
     if "function" not in changes and not offering.function_confirmed:
         values["function"] = None  # still the platform's guess: guess again from the changes
-    _offering_validate(values)
+    _offering_validate(values, complete=not (incomplete_ok and offering.status in DRAFT_STATUSES))
     if "function" not in changes and offering.function_confirmed:
         values["function_confirmed"] = True  # kept as the vendor confirmed it
     with transaction.atomic():
@@ -294,8 +340,18 @@ def _transition(*, offering: Offering, **kwargs: Any) -> Offering:
 
 
 def offering_submit(*, actor: Any, offering: Offering) -> Offering:
-    """Send a draft (or a rejected listing after edits) to the coordinators' review queue."""
+    """Send a draft (or a rejected listing after edits) to the coordinators' review queue.
+
+    Raises BusinessError `incomplete` with every missing or wrong field when the listing is
+    not complete (a draft saved with fields left empty).
+    """
     listing_owner_check(actor=actor, organization=offering.organization)
+    values = {field: getattr(offering, field) for field in OFFERING_FIELDS}
+    errors = offering_errors(values, complete=True)
+    if errors:
+        raise BusinessError(
+            "incomplete", _("供给还有未填写或有误的内容，不能提交审核。"), fields=errors
+        )
     return _transition(
         actor=actor,
         offering=offering,

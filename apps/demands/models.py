@@ -52,7 +52,12 @@ class Demand(models.Model):
     title = models.CharField(_("标题"), max_length=200)
     description = models.TextField(_("描述"), max_length=10000, blank=True)
     sector = models.ForeignKey(
-        "catalog.Sector", verbose_name=_("行业"), on_delete=models.PROTECT, related_name="+"
+        "catalog.Sector",
+        verbose_name=_("行业"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     scenario = models.ForeignKey(
         "catalog.Scenario",
@@ -124,8 +129,9 @@ class Demand(models.Model):
     regions = ArrayField(
         models.CharField(max_length=6), default=list, blank=True, verbose_name=_("部署区域")
     )
+    # Empty only in a draft saved incomplete (as is the sector): `demand_submit` asks for it.
     volume = models.PositiveBigIntegerField(
-        _("规模（连接数/台数）"), validators=[MinValueValidator(1)]
+        _("规模（连接数/台数）"), validators=[MinValueValidator(1)], null=True, blank=True
     )
     unit_budget = models.DecimalField(
         _("单位预算（元）"),

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
+from apps.catalog.attributes import attribute_label, enumeration
+from apps.catalog.fields import OFFERING_FIELD_LIST, ListingField
 from apps.catalog.models import SupplyKind
 
 ATTRIBUTE_PREFIX = "attributes."
@@ -28,7 +30,9 @@ class Column:
     """One column of the offerings sheet.
 
     `value` is the cell type: string, integer, number, boolean or list (items separated by
-    LIST_SEPARATORS). Attribute columns carry the supply kinds whose spec defines them.
+    LIST_SEPARATORS). `reference` names the reference table whose codes or names the cells
+    hold. Attribute columns carry the supply kinds whose spec defines them and their choices,
+    with `choice_names` (code, zh, en) for the choices that have names.
     """
 
     code: str
@@ -36,8 +40,10 @@ class Column:
     value: str = "string"
     required: bool = False
     help: str = ""
+    reference: str = ""
     kinds: tuple[str, ...] = field(default=())
     choices: tuple[str, ...] = field(default=())
+    choice_names: tuple[tuple[str, str, str], ...] = field(default=())
 
     @property
     def header(self) -> str:
@@ -52,62 +58,78 @@ class Column:
         return self.code.removeprefix(ATTRIBUTE_PREFIX)
 
 
+def _column_help(spec: ListingField) -> str:
+    """What to type in a listing field's column, from the field's own definition."""
+    parts: list[str] = []
+    if spec.reference:
+        parts.append(
+            _("填写名称或代码，多个用逗号分隔（见“填写说明”）")
+            if spec.type == "list"
+            else _("填写名称或代码（见“填写说明”）")
+        )
+    if spec.code == "function":
+        parts.append(_("须属于该行的类型；留空则由平台推测，待确认"))
+    if spec.code == "regions":
+        parts.append(_("省级或地级；全国服务时可留空"))
+    if spec.type == "boolean":
+        parts.append(_("填“是”或“否”"))
+    if spec.max_length and not spec.reference:
+        parts.append(_("不超过 %(n)d 字") % {"n": spec.max_length})
+    if spec.default not in (None, False):
+        parts.append(_("留空为 %(default)s") % {"default": spec.default})
+    return pgettext("clause separator", "；").join(parts)
+
+
 def _base_columns() -> list[Column]:
-    return [
-        Column(
-            "id", _("编号"), "integer", help=_("留空则新增；填写本组织已有供给的编号则更新该条")
-        ),
-        Column("kind", _("类型"), required=True, help=_("供给类型代码，见“填写说明”")),
-        Column("name", _("名称"), required=True, help=_("不超过 200 字")),
-        Column(
-            "function",
-            _("产品功能"),
-            help=_("产品功能代码（须属于该行的类型），见“产品功能代码”；留空则由平台推测，待确认"),
-        ),
-        Column("model_number", _("型号")),
-        Column("description", _("描述"), help=_("不超过 10000 字")),
-        Column("sectors", _("行业"), "list", required=True, help=_("行业代码，多个用逗号分隔")),
-        Column("scenarios", _("场景"), "list", help=_("场景代码，多个用逗号分隔")),
-        Column("technologies", _("网络技术"), "list", help=_("网络技术代码，多个用逗号分隔")),
-        Column("nationwide", _("全国服务"), "boolean", help=_("填“是”或“否”")),
-        Column(
-            "regions",
-            _("服务区域"),
-            "list",
-            help=_("行政区划代码（省级或地级，6 位），多个用逗号分隔；全国服务时可留空"),
-        ),
-        Column("certifications", _("认证"), "list", help=_("认证代码，多个用逗号分隔")),
-        Column("protocols", _("协议"), "list", help=_("协议代码，多个用逗号分隔")),
-        Column("price_min", _("单价下限（元）"), "number", required=True),
-        Column("price_max", _("单价上限（元）"), "number", required=True),
-        Column("min_order", _("最小起订量"), "integer", help=_("留空为 1")),
-        Column("annual_capacity", _("年产能/服务能力"), "integer", required=True),
-        Column("lead_time_days", _("交付周期（天）"), "integer", help=_("留空为 30")),
+    """The id column, then one column per listing field (the same list as the form and the
+    API: `apps.catalog.fields`)."""
+    columns = [
+        Column("id", _("编号"), "integer", help=_("留空则新增；填写本组织已有供给的编号则更新该条"))
     ]
+    for spec in OFFERING_FIELD_LIST:
+        columns.append(
+            Column(
+                spec.code,
+                str(spec.label),
+                "string" if spec.type == "text" else spec.type,
+                required=spec.required,
+                help=_column_help(spec),
+                reference=spec.reference,
+            )
+        )
+    return columns
 
 
 def _attribute_columns() -> list[Column]:
     """One column per attribute name over all supply kinds, in chain order."""
-    english = (get_language() or "").startswith("en")
     by_name: dict[str, dict[str, Any]] = {}
     for kind in SupplyKind.objects.order_by("chain_position", "code"):
         spec = kind.attribute_spec or {}
         # jsonb keeps keys shortest first; show each kind's required attributes before the rest.
         for name, rule in sorted(spec.items(), key=lambda item: not item[1].get("required")):
-            entry = by_name.setdefault(name, {"rule": rule, "kinds": []})
+            entry = by_name.setdefault(
+                name, {"rule": rule, "kinds": [], "kind_names": [], "choices": {}}
+            )
             entry["kinds"].append(kind.code)
+            entry["kind_names"].append(kind.name)
+            for choice in rule.get("choices") or ():
+                entry["choices"][choice] = (rule.get("choice_names") or {}).get(choice)
     columns = []
     for name, entry in by_name.items():
         rule = entry["rule"]
-        label = rule.get("label_en" if english else "label_zh") or name
         columns.append(
             Column(
                 f"{ATTRIBUTE_PREFIX}{name}",
-                _("属性：%(label)s") % {"label": label},
+                _("属性：%(label)s") % {"label": attribute_label(rule, name)},
                 rule.get("type", "string"),
-                help=_("适用类型：%(kinds)s") % {"kinds": "、".join(entry["kinds"])},
+                help=_("适用类型：%(kinds)s") % {"kinds": enumeration(entry["kind_names"])},
                 kinds=tuple(entry["kinds"]),
-                choices=tuple(rule.get("choices") or ()),
+                choices=tuple(entry["choices"]),
+                choice_names=tuple(
+                    (choice, names[0], names[1])
+                    for choice, names in entry["choices"].items()
+                    if names
+                ),
             )
         )
     return columns

@@ -7,6 +7,7 @@ always describes every row and the catalogue changes only when all rows are good
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from functools import partial
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import Organization
 from apps.catalog.api.serializers import OfferingInSerializer
+from apps.catalog.attributes import attribute_label, choice_name, enumeration
 from apps.catalog.models import (
     Certification,
     Function,
@@ -30,8 +32,12 @@ from apps.catalog.models import (
     Technology,
 )
 from apps.catalog.services import (
+    OFFERING_FIELDS,
     listing_owner_check,
     offering_create,
+    offering_errors,
+    offering_missing,
+    offering_submit,
     offering_update,
     supply_kind_get,
 )
@@ -50,6 +56,7 @@ from .layout import (
 )
 from .models import ImportJob
 from .reading import MAX_FILE_BYTES, MAX_ROWS, Table, table_read
+from .vocabulary import UnknownName, Vocabulary
 from .workbooks import instructions_section, offerings_workbook
 
 ACTION_CREATE = "create"
@@ -58,12 +65,14 @@ ACTION_UPDATE = "update"
 
 @dataclass
 class RowError:
-    """One problem of one row: `field` is the column code ("" for the whole row)."""
+    """One problem of one row: `field` is the column code ("" for the whole row), `column` its
+    header and `value` the cell as it was typed."""
 
     row: int
     field: str
     column: str
     message: str
+    value: str = ""
 
 
 @dataclass
@@ -122,12 +131,11 @@ class ImportReport:
 
 # --- template and export ----------------------------------------------------------------------
 
+# The example row, in codes; the template writes the codes' names in the reader's language.
 _EXAMPLE = {
     "kind": "module",
     "function": "module_lpwa",
-    "name": "BC260Y NB-IoT 模组（示例）",
     "model_number": "BC260Y-CN",
-    "description": "超低功耗 NB-IoT 模组，适用于智能水表、燃气表等场景。",
     "sectors": ["municipal", "smart_grid"],
     "scenarios": ["municipal.water_meter", "municipal.gas_meter"],
     "technologies": ["nb_iot"],
@@ -156,6 +164,48 @@ _FORMATS = {
 }
 
 
+def _example() -> dict[str, Any]:
+    return {
+        **_EXAMPLE,
+        "name": _("BC260Y NB-IoT 模组（示例）"),
+        "description": _("超低功耗 NB-IoT 模组，适用于智能水表、燃气表等场景。"),
+    }
+
+
+def _named_row(row: dict[str, Any], columns: list[Column], vocabulary: Vocabulary) -> dict:
+    """A row keyed by column code with its reference codes and attribute choices written as
+    names in the active language (the importer reads either back)."""
+    named = dict(row)
+    for column in columns:
+        value = row.get(column.code)
+        if value in (None, "", []) or not (column.reference or column.choice_names):
+            continue
+        if isinstance(value, list):
+            named[column.code] = [vocabulary.name(column, str(item)) for item in value]
+        elif isinstance(value, str):
+            named[column.code] = vocabulary.name(column, value)
+    return named
+
+
+def _cell_choices(columns: list[Column], vocabulary: Vocabulary) -> dict[str, list[str]]:
+    """The drop-down options of the kind column and of single-choice attribute columns."""
+    options: dict[str, list[str]] = {}
+    for column in columns:
+        if column.code == "kind":
+            codes = SupplyKind.objects.order_by("chain_position").values_list("code", flat=True)
+            options[column.code] = [vocabulary.name(column, code) for code in codes]
+        elif column.is_attribute and column.choices and column.value == "string":
+            options[column.code] = [vocabulary.name(column, code) for code in column.choices]
+    return options
+
+
+def _name_columns() -> tuple[list[str], tuple[str, str, str]]:
+    """Headers and value_list fields of a code table, the reader's language first."""
+    if (translation.get_language() or "").startswith("en"):
+        return [_("英文名称"), _("中文名称"), _("代码")], ("name_en", "name_zh", "code")
+    return [_("中文名称"), _("英文名称"), _("代码")], ("name_zh", "name_en", "code")
+
+
 def _instructions(columns: list[Column]) -> list[list[Any]]:
     lines: list[list[Any]] = [
         [_("填写说明：")],
@@ -165,7 +215,12 @@ def _instructions(columns: list[Column]) -> list[list[Any]]:
                 "列的顺序可以调整，用不到的属性列可以删除。"
             )
         ],
-        [_("2. 黄色表头的列为必填项。多个代码之间用逗号、分号或顿号分隔；“是/否”列填“是”或“否”。")],
+        [
+            _(
+                "2. 黄色表头的列为必填项。行业、技术、区域等列填写名称（中文或英文）或代码，"
+                "多个之间用逗号、分号或顿号分隔；“是/否”列填“是”或“否”。"
+            )
+        ],
         [
             _(
                 "3. 编号列留空表示新增（导入后为草稿，需提交审核后发布）；填写本组织已有供给的编号"
@@ -174,8 +229,9 @@ def _instructions(columns: list[Column]) -> list[list[Any]]:
         ],
         [
             _(
-                "4. 导入整体生效：只要有一行出错，整个文件都不会导入，并列出每一行的错误。"
-                "可以先选择“仅预检”确认无误后再正式导入。"
+                "4. 导入整体生效：只要有一行出错，整个文件都不会导入，并一次列出每一行的"
+                "全部错误（列、填写的值和原因）。可以先选择“仅预检”确认无误后再正式导入；"
+                "导入后可一次提交全部新供给审核。"
             )
         ],
         [
@@ -208,50 +264,56 @@ def _instructions(columns: list[Column]) -> list[list[Any]]:
     )
     kind_lines: list[list[Any]] = []
     for kind in SupplyKind.objects.order_by("chain_position", "code"):
-        kind_lines.append([kind.code, kind.name_zh, kind.name_en])
+        kind_lines.append([kind.name, kind.code])
         spec = kind.attribute_spec or {}
         for name, rule in sorted(spec.items(), key=lambda item: not item[1].get("required")):
             kind_lines.append(
                 [
                     "",
                     f"{ATTRIBUTE_PREFIX}{name}",
-                    rule.get("label_zh") or name,
+                    attribute_label(rule, name),
                     _("必填") if rule.get("required") else "",
                     _FORMATS[rule.get("type", "string")](),
-                    "、".join(rule.get("choices") or ()),
+                    enumeration(choice_name(rule, choice) for choice in rule.get("choices") or ()),
                 ]
             )
     lines += instructions_section(
         _("供给类型与属性："),
-        [_("类型代码"), _("属性列代码"), _("名称"), _("必填"), _("格式"), _("可选值")],
+        [_("类型"), _("属性列代码"), _("属性"), _("必填"), _("格式"), _("可选值")],
         kind_lines,
     )
-    names = [_("代码"), _("中文名称"), _("英文名称")]
+    names, fields = _name_columns()
     for title, model in (
-        (_("行业代码："), Sector),
-        (_("网络技术代码："), Technology),
-        (_("认证代码："), Certification),
-        (_("协议代码："), Protocol),
+        (_("行业："), Sector),
+        (_("网络技术："), Technology),
+        (_("认证："), Certification),
+        (_("协议："), Protocol),
     ):
-        lines += instructions_section(
-            title, names, model.objects.values_list("code", "name_zh", "name_en")
-        )
+        lines += instructions_section(title, names, model.objects.values_list(*fields))
+    kind_names = {kind.code: kind.name for kind in SupplyKind.objects.all()}
     lines += instructions_section(
-        _("产品功能代码："),
+        _("产品功能："),
         [*names, _("所属类型")],
-        Function.objects.order_by("kind__chain_position", "sort_order").values_list(
-            "code", "name_zh", "name_en", "kind_id"
+        (
+            [*row[:3], kind_names.get(row[3], row[3])]
+            for row in Function.objects.order_by("kind__chain_position", "sort_order").values_list(
+                *fields, "kind_id"
+            )
+        ),
+    )
+    sector_names = {sector.code: sector.name for sector in Sector.objects.all()}
+    lines += instructions_section(
+        _("场景："),
+        [*names, _("所属行业")],
+        (
+            [*row[:3], sector_names.get(row[3], row[3])]
+            for row in Scenario.objects.values_list(*fields, "sector_id")
         ),
     )
     lines += instructions_section(
-        _("场景代码："),
-        [*names, _("所属行业")],
-        Scenario.objects.values_list("code", "name_zh", "name_en", "sector_id"),
-    )
-    lines += instructions_section(
-        _("行政区划代码（省级、地级）："),
+        _("行政区划（省级、地级）："),
         [*names, _("上级代码")],
-        Region.objects.values_list("code", "name_zh", "name_en", "parent_id"),
+        Region.objects.values_list(*fields, "parent_id"),
     )
     return lines
 
@@ -260,11 +322,12 @@ def import_template_workbook() -> bytes:
     """The xlsx to fill in: the offerings sheet (header only), an example sheet with one
     filled row, and instructions listing every column and the allowed codes."""
     columns = offering_columns()
+    vocabulary = Vocabulary(columns)
     return offerings_workbook(
         columns=columns,
         rows=[],
-        kinds=list(SupplyKind.objects.order_by("chain_position").values_list("code", flat=True)),
-        example=_EXAMPLE,
+        choices=_cell_choices(columns, vocabulary),
+        example=_named_row(_example(), columns, vocabulary),
         instructions=_instructions(columns),
     )
 
@@ -303,10 +366,15 @@ def offerings_export(*, organization: Organization) -> bytes:
     offerings = Offering.objects.filter(organization=organization).exclude(
         status=Offering.Status.ARCHIVED
     )
+    columns = offering_columns()
+    vocabulary = Vocabulary(columns)
     return offerings_workbook(
-        columns=offering_columns(),
-        rows=(_offering_row(offering) for offering in offerings.order_by("id").iterator()),
-        kinds=list(SupplyKind.objects.order_by("chain_position").values_list("code", flat=True)),
+        columns=columns,
+        rows=(
+            _named_row(_offering_row(offering), columns, vocabulary)
+            for offering in offerings.order_by("id").iterator()
+        ),
+        choices=_cell_choices(columns, vocabulary),
     )
 
 
@@ -362,20 +430,47 @@ def _table_read_mapped(
     return table, columns, mapping, ignored
 
 
-def _serializer_input(cells: dict[str, tuple[Column, Any]], offering: Offering | None) -> dict:
-    """The row as OfferingInSerializer input. Blank numeric cells are left out (defaults on
+def _row_values(
+    cells: dict[str, tuple[Column, Any]], offering: Offering | None, vocabulary: Vocabulary
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The row as OfferingInSerializer input, and the cells whose names or codes are unknown
+    (by column code). Codes and names in either language are read as codes; the known items
+    of a list are kept beside an unknown one. Blank numeric cells are left out (defaults on
     create, unchanged on update); attribute cells replace those attributes of the offering."""
     data: dict[str, Any] = {}
+    problems: dict[str, list[str]] = {}
     attributes = dict(offering.attributes or {}) if offering is not None else {}
+    kind = offering.kind_id if offering is not None else None
+    if "kind" in cells and cell_text(cells["kind"][1]):
+        # An unknown kind is reported with the other reference cells below.
+        with contextlib.suppress(UnknownName):
+            kind = vocabulary.code(cells["kind"][0], cell_text(cells["kind"][1]))
     for code, (column, raw) in cells.items():
         blank = cell_text(raw) == ""
         if column.is_attribute:
             if blank:
                 attributes.pop(column.attribute, None)
-            else:
-                attributes[column.attribute] = attribute_value(raw, column.value)
-        elif column.value == "list":
-            data[code] = split_list(raw)
+                continue
+            value = attribute_value(raw, column.value)
+            if column.choices and isinstance(value, list):
+                value = [vocabulary.choice_code(column, item) for item in value]
+            elif column.choices and isinstance(value, str):
+                value = vocabulary.choice_code(column, value)
+            attributes[column.attribute] = value
+        elif column.reference:
+            items = split_list(raw) if column.value == "list" else [cell_text(raw)] * (not blank)
+            codes = []
+            for item in items:
+                try:
+                    codes.append(vocabulary.code(column, item, kind=kind))
+                except UnknownName as exc:
+                    problems.setdefault(code, []).append(str(exc))
+            if column.value == "list":
+                data[code] = codes
+            elif codes:
+                data[code] = codes[0]
+            elif blank and not column.required:
+                data[code] = ""
         elif column.value == "boolean":
             data[code] = False if blank else parse_boolean(raw)
         elif column.value in ("integer", "number"):
@@ -384,7 +479,7 @@ def _serializer_input(cells: dict[str, tuple[Column, Any]], offering: Offering |
         elif not (blank and column.required):
             data[code] = cell_text(raw)
     data["attributes"] = attributes
-    return data
+    return data, problems
 
 
 def _messages(detail: Any) -> list[str]:
@@ -403,27 +498,28 @@ class _RowImporter:
         self.actor = actor
         self.organization = organization
         self.headers = {column.code: column.header for column in columns}
+        self.order = {column.code: index for index, column in enumerate(columns)}
+        self.vocabulary = Vocabulary(columns)
         self.seen_ids: dict[int, int] = {}
 
-    def _error(self, row: int, field: str, message: Any) -> RowError:
+    def _error(
+        self, row: int, field: str, message: Any, cells: dict[str, tuple[Column, Any]] | None = None
+    ) -> RowError:
+        raw = (cells or {}).get(field, (None, None))[1]
         return RowError(
-            row=row, field=field, column=self.headers.get(field, ""), message=str(message)
+            row=row,
+            field=field,
+            column=self.headers.get(field, ""),
+            message=str(message),
+            value=cell_text(raw)[:200],
         )
-
-    def _errors(self, row: int, exc: BusinessError) -> list[RowError]:
-        if not exc.fields:
-            return [self._error(row, "", exc.message)]
-        return [
-            self._error(row, name, message)
-            for name, messages in exc.fields.items()
-            for message in messages
-        ]
 
     def _target(self, row: int, raw_id: Any, errors: list[RowError]) -> Offering | None:
         """The offering an `id` cell names, if it is one of this organisation's."""
+        cells = {"id": (None, raw_id)}
         offering_id = parse_number(raw_id, "integer")
         if not isinstance(offering_id, int) or isinstance(offering_id, bool) or offering_id < 1:
-            errors.append(self._error(row, "id", _("编号必须是正整数。")))
+            errors.append(self._error(row, "id", _("编号必须是正整数。"), cells))
             return None
         if offering_id in self.seen_ids:
             errors.append(
@@ -432,6 +528,7 @@ class _RowImporter:
                     "id",
                     _("编号 %(id)s 与第 %(row)d 行重复。")
                     % {"id": offering_id, "row": self.seen_ids[offering_id]},
+                    cells,
                 )
             )
             return None
@@ -444,9 +541,57 @@ class _RowImporter:
         )
         if offering is None:
             errors.append(
-                self._error(row, "id", _("本组织没有编号为 %(id)s 的供给。") % {"id": offering_id})
+                self._error(
+                    row, "id", _("本组织没有编号为 %(id)s 的供给。") % {"id": offering_id}, cells
+                )
             )
         return offering
+
+    def _field_errors(
+        self,
+        data: dict[str, Any],
+        problems: dict[str, list[str]],
+        offering: Offering | None,
+        serializer: Any,
+    ) -> dict[str, list[str]]:
+        """Every problem of a row that failed a check, at once: unknown names, the API's field
+        checks (`serializer`, already validated), then the catalogue's checks of the values
+        that passed those (price range, attributes, regions …); each field is reported by the
+        first of these that fails it."""
+        errors = {field: list(messages) for field, messages in problems.items()}
+        # An empty required cell in the catalogue's words ("请填写名称。"), not DRF's.
+        missing = offering_missing({})
+        for field_name, detail in serializer.errors.items():
+            if field_name in errors:
+                continue
+            messages = _messages(detail)
+            codes = (
+                {getattr(item, "code", "") for item in detail}
+                if isinstance(detail, list)
+                else set()
+            )
+            if codes & {"required", "blank", "null"} and field_name in missing:
+                messages = missing[field_name]
+            elif field_name == "kind" and data.get("kind"):
+                # The catalog's wording ("未知供给类型") rather than DRF's primary-key jargon.
+                try:
+                    supply_kind_get(str(data["kind"]))
+                except BusinessError as exc:
+                    messages = [str(exc.message)]
+            errors[field_name] = messages
+        good = {name: value for name, value in data.items() if name not in errors}
+        partial = OfferingInSerializer(data=good, partial=True)
+        valid_values = partial.validated_data if partial.is_valid() else {}
+        values: dict[str, Any] = {}
+        if offering is not None:
+            values = {name: getattr(offering, name) for name in OFFERING_FIELDS}
+            values["function"] = offering.function_id if offering.function_confirmed else None
+        values |= dict(valid_values)
+        values.pop("organization", None)
+        for field_name, messages in offering_errors(values).items():
+            if field_name not in errors:
+                errors[field_name] = messages
+        return errors
 
     def row(self, number: int, cells: dict[str, tuple[Column, Any]]) -> tuple[RowResult, list]:
         errors: list[RowError] = []
@@ -460,18 +605,12 @@ class _RowImporter:
             offering_id=offering.pk if offering is not None else None,
             name=name,
         )
-        serializer = OfferingInSerializer(data=_serializer_input(cells, offering))
-        if not serializer.is_valid():
-            for field_name, detail in serializer.errors.items():
-                messages = _messages(detail)
-                if field_name == "kind" and serializer.initial_data.get("kind"):
-                    # The catalog's wording ("未知供给类型") rather than DRF's primary-key jargon.
-                    try:
-                        supply_kind_get(str(serializer.initial_data["kind"]))
-                    except BusinessError as exc:
-                        messages = [str(exc.message)]
-                errors += [self._error(number, field_name, message) for message in messages]
-        if not errors:
+        data, problems = _row_values(cells, offering, self.vocabulary)
+        serializer = OfferingInSerializer(data=data)
+        field_errors = {}
+        if not serializer.is_valid() or problems:
+            field_errors = self._field_errors(data, problems, offering, serializer)
+        if not errors and not field_errors:
             values = dict(serializer.validated_data)
             values.pop("organization", None)
             # No savepoint of our own: the services raise before writing, and write inside
@@ -485,7 +624,13 @@ class _RowImporter:
                     saved = offering_update(actor=self.actor, offering=offering, **values)
                 result.offering_id = saved.pk
             except BusinessError as exc:
-                errors += self._errors(number, exc)
+                field_errors = exc.fields or {"": [str(exc.message)]}
+        ordered = sorted(field_errors.items(), key=lambda item: self.order.get(item[0], 999))
+        errors += [
+            self._error(number, field_name, message, cells)
+            for field_name, messages in ordered
+            for message in messages
+        ]
         result.ok = not errors
         return result, errors
 
@@ -530,6 +675,82 @@ def import_offerings(
             if result.action == ACTION_CREATE:
                 result.offering_id = None  # its insert was rolled back
     return report
+
+
+# --- after an import --------------------------------------------------------------------------
+
+
+@dataclass
+class SubmitResult:
+    """What submitting one imported offering did: `submitted`, or why not (`message`)."""
+
+    offering_id: int
+    name: str
+    submitted: bool
+    message: str
+
+
+SUBMITTABLE = (Offering.Status.DRAFT, Offering.Status.REJECTED)
+
+
+def offerings_submit_for_review(
+    *, actor: Any, organization: Organization, offering_ids: list[int]
+) -> list[SubmitResult]:
+    """Submit for review, one by one through `offering_submit`, each of the organisation's
+    offerings among `offering_ids` that is a draft or was rejected; the others (already
+    waiting, published, archived) are reported with their status. Ids of other organisations'
+    offerings are skipped. The result follows the order of `offering_ids`."""
+    import_permission_check(actor=actor, organization=organization)
+    wanted = list(dict.fromkeys(offering_ids))
+    offerings = {
+        offering.pk: offering
+        for offering in Offering.objects.filter(
+            organization=organization, pk__in=wanted
+        ).select_related("organization")
+    }
+    results = []
+    for offering_id in wanted:
+        offering = offerings.get(offering_id)
+        if offering is None:
+            continue
+        if offering.status not in SUBMITTABLE:
+            results.append(
+                SubmitResult(
+                    offering_id,
+                    offering.name,
+                    False,
+                    _("状态为“%(status)s”，不需要提交。")
+                    % {"status": offering.get_status_display()},
+                )
+            )
+            continue
+        try:
+            offering_submit(actor=actor, offering=offering)
+        except BusinessError as exc:
+            results.append(SubmitResult(offering_id, offering.name, False, str(exc.message)))
+        else:
+            results.append(SubmitResult(offering_id, offering.name, True, _("已提交审核。")))
+    return results
+
+
+def import_job_submit(*, actor: Any, job: ImportJob) -> list[tuple[int | None, SubmitResult]]:
+    """Submit for review every offering a finished import wrote, as
+    `offerings_submit_for_review` does; each result with its sheet row. Raises BusinessError
+    `import_not_committed` (409) for a job that wrote nothing (failed, dry run, not run yet)."""
+    report = job.report or {}
+    if job.status != ImportJob.Status.SUCCEEDED or not report.get("committed"):
+        raise BusinessError(
+            "import_not_committed",
+            _("这次导入没有写入任何供给（失败、仅预检或尚未完成），没有可提交审核的内容。"),
+            status=409,
+        )
+    rows = {
+        row["offering_id"]: row["row"] for row in report.get("rows", []) if row.get("offering_id")
+    }
+    results = offerings_submit_for_review(
+        actor=actor, organization=job.organization, offering_ids=list(rows)
+    )
+    return [(rows.get(result.offering_id), result) for result in results]
 
 
 # --- jobs -------------------------------------------------------------------------------------

@@ -56,11 +56,16 @@ def _write_rows(sheet: Worksheet, columns: Sequence[Column], rows: Iterable[dict
             _set(sheet, number, index, export_cell(row.get(column.code), column.value))
 
 
-def _add_choices(sheet: Worksheet, columns: Sequence[Column], kinds: Sequence[str]) -> None:
-    """Drop-down lists for the kind and yes/no cells (Excel still accepts typed values)."""
+def _add_choices(
+    sheet: Worksheet, columns: Sequence[Column], choices: dict[str, Sequence[str]]
+) -> None:
+    """Drop-down lists for the columns with `choices` and the yes/no cells (Excel still
+    accepts typed values)."""
     for index, column in enumerate(columns, start=1):
-        if column.code == "kind" and kinds:
-            options = ",".join(kinds)
+        if choices.get(column.code):
+            options = ",".join(str(option).replace(",", " ") for option in choices[column.code])
+            if len(options) > 250:  # Excel's limit for an inline list
+                continue
         elif column.value == "boolean":
             options = f"{_('是')},{_('否')}"
         else:
@@ -75,19 +80,20 @@ def offerings_workbook(
     *,
     columns: Sequence[Column],
     rows: Iterable[dict],
-    kinds: Sequence[str] = (),
+    choices: dict[str, Sequence[str]] | None = None,
     example: dict | None = None,
     instructions: Iterable[Sequence[Any]] = (),
 ) -> bytes:
     """An xlsx whose first sheet is the offerings table (header and `rows` keyed by column
-    code); with `example`, a second sheet shows one filled row; with `instructions`, a last
-    sheet holds those lines (a line whose single cell ends with "：" is a section title)."""
+    code, `choices` its drop-down options by column code); with `example`, a second sheet
+    shows one filled row; with `instructions`, a last sheet holds those lines (a line whose
+    single cell ends with "：" is a section title)."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("供给")
     _write_header(sheet, columns)
     _write_rows(sheet, columns, rows)
-    _add_choices(sheet, columns, kinds)
+    _add_choices(sheet, columns, choices or {})
     if example is not None:
         example_sheet = workbook.create_sheet(_("示例"))
         _write_header(example_sheet, columns)

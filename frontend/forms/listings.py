@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.utils.translation import get_language
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.catalog.models import Function, Region, Scenario, Sector, SupplyKind
+from apps.catalog.attributes import attribute_label, choice_name
+from apps.catalog.fields import OFFERING_FIELD_LIST, OFFERING_FIELD_SPECS, ListingField
+from apps.catalog.models import Function, Scenario, Sector, SupplyKind
+from apps.catalog.services import DRAFT_STATUSES as OFFERING_DRAFT_STATUSES
+from apps.catalog.services import offering_errors
 from apps.demands.models import CoverageDepth, Demand, Mobility, PowerSource
+from apps.demands.services import DRAFT_STATUSES as DEMAND_DRAFT_STATUSES
+from apps.demands.services import demand_errors
 
 from .base import (
-    CheckboxGrid,
+    ListingFormMixin,
+    RegionPicker,
     certification_choices,
     kind_choices,
     protocol_choices,
-    province_choices,
+    region_choices,
     scenario_choices_for,
     sector_choices,
     technology_choices,
@@ -67,14 +75,21 @@ class RequirementProfileForm(forms.Form):
     needs_positioning = forms.BooleanField(label=_("需要定位"), required=False)
 
 
-class DemandForm(RequirementProfileForm):
-    """The whole demand, shown as the wizard's four steps."""
+class DemandForm(ListingFormMixin, RequirementProfileForm):
+    """The whole demand, shown as the wizard's four steps.
+
+    `complete` asks the service's checks for a demand going to review (submit, or a demand
+    already waiting or published) rather than a draft; `listing` is the demand being edited.
+    """
+
+    needed_fields = ("title", "sector", "kinds_needed", "volume", "regions")
+    draft_fields = ("title",)
 
     title = forms.CharField(label=_("需求标题"), max_length=200)
     description = forms.CharField(
         label=_("需求描述"), widget=forms.Textarea, required=False, max_length=10000
     )
-    sector = forms.ChoiceField(label=_("行业"), choices=sector_choices)
+    sector = forms.ChoiceField(label=_("行业"), choices=sector_choices, required=False)
     scenario = forms.ChoiceField(label=_("应用场景"), required=False)
     technologies = forms.MultipleChoiceField(
         label=_("指定网络技术"),
@@ -104,9 +119,9 @@ class DemandForm(RequirementProfileForm):
     )
     nationwide = forms.BooleanField(label=_("全国部署"), required=False)
     regions = forms.MultipleChoiceField(
-        label=_("部署区域"), choices=province_choices, required=False, widget=CheckboxGrid
+        label=_("部署区域"), choices=region_choices, required=False, widget=RegionPicker
     )
-    volume = forms.IntegerField(label=_("规模（连接数/台数）"), min_value=1)
+    volume = forms.IntegerField(label=_("规模（连接数/台数）"), min_value=1, max_value=10**10)
     unit_budget = forms.DecimalField(
         label=_("单位预算（元）"), required=False, min_value=0, decimal_places=2
     )
@@ -120,7 +135,7 @@ class DemandForm(RequirementProfileForm):
         label=_("计划启动日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     rollout_months = forms.IntegerField(
-        label=_("部署周期（月）"), min_value=1, max_value=120, initial=12
+        label=_("部署周期（月）"), min_value=1, max_value=120, initial=12, required=False
     )
     certifications = forms.MultipleChoiceField(
         label=_("必需认证"),
@@ -139,14 +154,31 @@ class DemandForm(RequirementProfileForm):
         label=_("可见性"), choices=Demand.Visibility.choices, initial=Demand.Visibility.PUBLIC
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, listing: Demand | None = None, complete: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.listing = listing
+        self.complete = complete or (
+            listing is not None and listing.status not in DEMAND_DRAFT_STATUSES
+        )
+        self.fields["sector"].choices = [("", "—"), *sector_choices()]
         sector = self.data.get("sector") if self.is_bound else self.initial.get("sector")
         self.fields["scenario"].choices = [("", "—"), *scenario_choices_for(sector)]
         scenario = self.data.get("scenario") if self.is_bound else self.initial.get("scenario")
         chosen = self.data.getlist("functions") if self.is_bound else self.initial.get("functions")
         self.fields["functions"].choices = function_choices_for(scenario, chosen or [])
-        keep_city_regions(self)
+        self.fields["start_date"].widget.attrs["min"] = timezone.localdate().isoformat()
+        self.fields["regions"].widget.attrs["data-anchor"] = "id_regions_search"
+        self.setup_fields()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        previous = self.listing.start_date if self.listing is not None else None
+        self.add_service_errors(
+            demand_errors(self.service_values(), complete=self.complete, previous_start=previous)
+        )
+        return cleaned
 
     @classmethod
     def initial_from(cls, demand: Demand) -> dict[str, Any]:
@@ -156,15 +188,16 @@ class DemandForm(RequirementProfileForm):
         return initial
 
     def service_values(self) -> dict[str, Any]:
-        """Keyword arguments for demand_create / demand_update."""
+        """Keyword arguments for demand_create / demand_update (of the fields that passed
+        their checks, while the form is being cleaned)."""
         values = dict(self.cleaned_data)
-        values["sector"] = Sector.objects.get(pk=values["sector"])
-        values["scenario"] = (
-            Scenario.objects.filter(pk=values["scenario"]).first() if values["scenario"] else None
-        )
+        sector = values.get("sector")
+        values["sector"] = Sector.objects.filter(pk=sector).first() if sector else None
+        scenario = values.get("scenario")
+        values["scenario"] = Scenario.objects.filter(pk=scenario).first() if scenario else None
         values["budget_unit"] = values.get("budget_unit") or "device"
-        if values["power_source"] != PowerSource.BATTERY and values["battery_life_years"] is None:
-            values["battery_life_years"] = None
+        if values.get("rollout_months") is None:
+            values["rollout_months"] = 12
         return values
 
 
@@ -181,16 +214,6 @@ def function_choices_for(scenario_code: str | None, chosen: list[str]) -> list[t
     ]
 
 
-def keep_city_regions(form: forms.Form) -> None:
-    """The region checkboxes list provinces; a listing that names cities (API, import) keeps
-    them as extra choices, so editing it in the browser does not drop them."""
-    codes = form.data.getlist("regions") if form.is_bound else form.initial.get("regions") or []
-    cities = [code for code in codes if not str(code).endswith("0000")]
-    if cities:
-        extra = [(r.pk, r.name) for r in Region.objects.filter(pk__in=cities)]
-        form.fields["regions"].choices = [*province_choices(), *extra]
-
-
 def profile_initial_for(scenario: Scenario | None) -> dict[str, Any]:
     """The wizard's profile step pre-filled from a scenario's typical profile and the
     functions it needs."""
@@ -202,61 +225,75 @@ def profile_initial_for(scenario: Scenario | None) -> dict[str, Any]:
     return initial
 
 
-class OfferingForm(forms.Form):
-    """An offering with its kind-specific attributes as extra `attr_<name>` fields."""
+_REFERENCE_CHOICES = {
+    "kinds": kind_choices,
+    "sectors": sector_choices,
+    "technologies": technology_choices,
+    "certifications": certification_choices,
+    "protocols": protocol_choices,
+    "regions": region_choices,
+}
 
-    kind = forms.ChoiceField(label=_("供给类型"), choices=kind_choices)
-    function = forms.ChoiceField(
-        label=_("产品功能"),
-        help_text=_("产品是做什么的：决定它会被推荐给哪些场景的需求。"),
-    )
-    name = forms.CharField(label=_("名称"), max_length=200)
-    model_number = forms.CharField(label=_("型号"), max_length=100, required=False)
-    description = forms.CharField(
-        label=_("描述"), widget=forms.Textarea, required=False, max_length=10000
-    )
-    sectors = forms.MultipleChoiceField(
-        label=_("适用行业"), choices=sector_choices, widget=forms.CheckboxSelectMultiple
-    )
-    scenarios = forms.MultipleChoiceField(
-        label=_("服务场景"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("只勾选有实际案例或专门设计的场景：勾选过多不会提高推荐排名。"),
-    )
-    technologies = forms.MultipleChoiceField(
-        label=_("网络技术"),
-        choices=technology_choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    nationwide = forms.BooleanField(label=_("全国服务"), required=False)
-    regions = forms.MultipleChoiceField(
-        label=_("服务区域"), choices=province_choices, required=False, widget=CheckboxGrid
-    )
-    certifications = forms.MultipleChoiceField(
-        label=_("已获认证"),
-        choices=certification_choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    protocols = forms.MultipleChoiceField(
-        label=_("支持协议"),
-        choices=protocol_choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    price_min = forms.DecimalField(label=_("单价下限（元）"), min_value=0, decimal_places=2)
-    price_max = forms.DecimalField(label=_("单价上限（元）"), min_value=0, decimal_places=2)
-    min_order = forms.IntegerField(label=_("最小起订量"), min_value=1, initial=1)
-    annual_capacity = forms.IntegerField(label=_("年产能/服务能力"), min_value=0)
-    lead_time_days = forms.IntegerField(label=_("交付周期（天）"), min_value=0, initial=30)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+def listing_form_field(spec: ListingField) -> forms.Field:
+    """The web form's field for one listing field (`apps.catalog.fields`): its label, help,
+    limits; required only for what a draft needs (see ListingFormMixin)."""
+    common: dict[str, Any] = {"label": spec.label, "required": spec.required}
+    if spec.help:
+        common["help_text"] = spec.help
+    choices = _REFERENCE_CHOICES.get(spec.reference, [])
+    if spec.type == "list":
+        widget = RegionPicker if spec.reference == "regions" else forms.CheckboxSelectMultiple
+        return forms.MultipleChoiceField(choices=choices, widget=widget, **common)
+    if spec.reference:
+        return forms.ChoiceField(choices=choices, **common)
+    if spec.type == "number":
+        return forms.DecimalField(
+            min_value=spec.min_value, max_value=spec.max_value, decimal_places=2, **common
+        )
+    if spec.type == "integer":
+        return forms.IntegerField(
+            min_value=spec.min_value, max_value=spec.max_value, initial=spec.default, **common
+        )
+    if spec.type == "boolean":
+        return forms.BooleanField(**{**common, "required": False})
+    widget = forms.Textarea if spec.type == "text" else None
+    return forms.CharField(max_length=spec.max_length, widget=widget, **common)
+
+
+# The offering's fields, built from the one list the API serializer and the import use.
+_OfferingFields = type(forms.Form)(
+    "_OfferingFields",
+    (forms.Form,),
+    {
+        "__module__": __name__,
+        **{spec.code: listing_form_field(spec) for spec in OFFERING_FIELD_LIST},
+    },
+)
+
+
+class OfferingForm(ListingFormMixin, _OfferingFields):
+    """An offering with its kind-specific attributes as extra `attr_<name>` fields.
+
+    `complete` asks the service's checks for a listing going to review (submit, or one
+    already waiting or published) rather than a draft.
+    """
+
+    # The web form asks the vendor what the product does (the API and the import may leave
+    # it to the platform's guess, marked unconfirmed).
+    needed_fields = (*(spec.code for spec in OFFERING_FIELD_LIST if spec.required), "function")
+    draft_fields = ("kind", "name")
+
+    def __init__(
+        self, *args: Any, listing: Any = None, complete: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.listing = listing
+        self.complete = complete or (
+            listing is not None and listing.status not in OFFERING_DRAFT_STATUSES
+        )
         kind_code = self.data.get("kind") if self.is_bound else self.initial.get("kind")
         self.kind = SupplyKind.objects.filter(pk=kind_code).first() if kind_code else None
-        keep_city_regions(self)
         self.fields["scenarios"].choices = [
             (s.code, _("%(sector)s：%(scenario)s") % {"sector": s.sector.name, "scenario": s.name})
             for s in Scenario.objects.select_related("sector").order_by(
@@ -273,6 +310,16 @@ class OfferingForm(forms.Form):
         for name, field in attribute_fields(self.kind).items():
             self.fields[f"attr_{name}"] = field
         self.attribute_names = [f"attr_{name}" for name in attribute_fields(self.kind)]
+        self.fields["regions"].widget.attrs["data-anchor"] = "id_regions_search"
+        self.setup_fields()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        values = self.service_values()
+        if self.complete and self.kind is not None and not values["function"]:
+            self.add_error("function", self.fields["function"].error_messages["required"])
+        self.add_service_errors(offering_errors(values, complete=self.complete))
+        return cleaned
 
     @property
     def function_choosable(self) -> bool:
@@ -290,21 +337,30 @@ class OfferingForm(forms.Form):
         }
         initial["kind"] = offering.kind_id
         initial["function"] = offering.function_id or ""
+        spec = offering.kind.attribute_spec or {}
         for name, value in (offering.attributes or {}).items():
-            initial[f"attr_{name}"] = ", ".join(value) if isinstance(value, list) else value
+            listed = isinstance(value, list) and not (spec.get(name) or {}).get("choices")
+            initial[f"attr_{name}"] = ", ".join(value) if listed else value
         return initial
 
     def service_values(self) -> dict[str, Any]:
-        """Keyword arguments for offering_create / offering_update."""
+        """Keyword arguments for offering_create / offering_update (of the fields that passed
+        their checks, while the form is being cleaned)."""
         values = {k: v for k, v in self.cleaned_data.items() if not k.startswith("attr_")}
+        for name, value in list(values.items()):
+            default = OFFERING_FIELD_SPECS[name].default
+            if value is None and default is not None:
+                values[name] = default
         values["kind"] = self.kind
         values["function"] = values.get("function") or None
         attributes: dict[str, Any] = {}
         spec = self.kind.attribute_spec if self.kind else {}
         for name, rule in spec.items():
             value = self.cleaned_data.get(f"attr_{name}")
-            if rule.get("type") == "list":
-                value = [item.strip() for item in (value or "").split(",") if item.strip()]
+            if rule.get("type") == "list" and not isinstance(value, list):
+                value = [
+                    item.strip() for item in re.split(r"[,，、;；]", value or "") if item.strip()
+                ]
             if rule.get("type") == "boolean":
                 value = bool(value)
             if isinstance(value, Decimal):
@@ -319,17 +375,16 @@ def attribute_fields(kind: SupplyKind | None) -> dict[str, forms.Field]:
     """Form fields for a supply kind's attribute spec, labelled in the active language."""
     if kind is None:
         return {}
-    english = (get_language() or "").startswith("en")
     fields: dict[str, forms.Field] = {}
     for name, rule in kind.attribute_spec.items():
-        label = rule.get("label_en" if english else "label_zh") or name
+        label = attribute_label(rule, name)
         required = bool(rule.get("required"))
         type_name = rule.get("type", "string")
         if rule.get("choices") and type_name == "string":
             field: forms.Field = forms.ChoiceField(
                 label=label,
                 required=required,
-                choices=[("", "—"), *((c, c) for c in rule["choices"])],
+                choices=[("", "—"), *((c, choice_name(rule, c)) for c in rule["choices"])],
             )
         elif type_name == "integer":
             field = forms.IntegerField(
@@ -341,15 +396,22 @@ def attribute_fields(kind: SupplyKind | None) -> dict[str, forms.Field]:
             )
         elif type_name == "boolean":
             field = forms.BooleanField(label=label, required=False)
-        elif type_name == "list":
-            field = forms.CharField(
+        elif type_name == "list" and rule.get("choices"):
+            field = forms.MultipleChoiceField(
                 label=label,
                 required=required,
-                help_text=_("多个值用英文逗号分隔。")
-                + (f" ({', '.join(rule['choices'])})" if rule.get("choices") else ""),
+                choices=[(c, choice_name(rule, c)) for c in rule["choices"]],
+                widget=forms.CheckboxSelectMultiple,
+            )
+        elif type_name == "list":
+            field = forms.CharField(
+                label=label, required=required, help_text=_("多个值用逗号分隔。")
             )
         else:
             field = forms.CharField(label=label, required=required, max_length=200)
+        # A draft may leave a required attribute empty: marked, and asked for on submit.
+        field.required = False
+        field.needed = required
         fields[name] = field
     return fields
 

@@ -19,7 +19,7 @@ from apps.demands.services import demand_close, demand_create, demand_submit, de
 from .. import matching
 from ..access import organization_required, safe_next
 from ..advice import advice_for
-from ..forms.base import form_add_business_error, scenario_choices_for
+from ..forms.base import business_error_text, form_add_business_error, scenario_choices_for
 from ..forms.listings import DemandForm, RequirementProfileForm, profile_initial_for
 from ..names import reference_names
 
@@ -49,12 +49,16 @@ def _save_demand(
     request: HttpRequest, organization: Organization, form: DemandForm, demand: Demand | None
 ) -> Demand | None:
     """Create or update from a valid form, submitting when asked; None on a business error."""
+    # "Save draft" keeps a draft even when it is incomplete; submitting needs all of it.
+    draft = "submit" not in request.POST
     try:
         values = form.service_values()
         if demand is None:
-            demand = demand_create(actor=request.user, organization=organization, **values)
+            demand = demand_create(
+                actor=request.user, organization=organization, incomplete_ok=draft, **values
+            )
         else:
-            demand = demand_update(actor=request.user, demand=demand, **values)
+            demand = demand_update(actor=request.user, demand=demand, incomplete_ok=draft, **values)
         if "submit" in request.POST and demand.status in (
             Demand.Status.DRAFT,
             Demand.Status.REJECTED,
@@ -76,7 +80,9 @@ def demand_edit(
     """The wizard: sector → scenario → profile (with live advice) → regions, volume, budget …"""
     demand = _own_demand(request, organization, pk) if pk else None
     initial = DemandForm.initial_from(demand) if demand else {}
-    form = DemandForm(request.POST or None, initial=initial)
+    form = DemandForm(
+        request.POST or None, initial=initial, listing=demand, complete="submit" in request.POST
+    )
     if request.method == "POST" and form.is_valid():
         saved = _save_demand(request, organization, form, demand)
         if saved is not None:
@@ -206,5 +212,5 @@ def demand_action(
             demand_close(actor=request.user, demand=demand)
             messages.success(request, _("需求已关闭。"))
     except BusinessError as error:
-        messages.error(request, error.message)
+        messages.error(request, business_error_text(error))
     return redirect("enterprise:demand", pk=demand.pk)

@@ -213,6 +213,8 @@ def _amount(value: Decimal | float) -> str:
 
 def _price(offering: Offering) -> str:
     """The price range in the unit the platform compares it in (a monthly price as yearly)."""
+    if offering.price_min is None or offering.price_max is None:
+        return "—"  # a draft saved without its price
     unit, factor = price_unit_of(offering.kind_id, offering.attributes)
     low = offering.price_min * Decimal(str(factor))
     high = offering.price_max * Decimal(str(factor))
@@ -240,7 +242,10 @@ def offering(request: HttpRequest, pk: int) -> HttpResponse:
         (_("协议"), _names(names["protocols"], found.protocols) or "—"),
         (_("价格"), _price(found)),
         (_("最小起订量"), f"{found.min_order:,}"),
-        (_("年产能/服务能力"), f"{found.annual_capacity:,}"),
+        (
+            _("年产能/服务能力"),
+            f"{found.annual_capacity:,}" if found.annual_capacity is not None else "—",
+        ),
         (_("交付周期"), ngettext("%(n)s 天", "%(n)s 天", days) % {"n": days}),
     ]
     return render(

@@ -25,11 +25,12 @@ from apps.imports.services import (
     import_offerings,
     import_template_workbook,
     offerings_export,
+    offerings_submit_for_review,
 )
 
 from .. import matching
 from ..access import organization_required, safe_next
-from ..forms.base import form_add_business_error
+from ..forms.base import business_error_text, form_add_business_error
 from ..forms.listings import ImportForm, OfferingForm
 from ..names import reference_names
 
@@ -70,15 +71,24 @@ def offering_edit(
 ) -> HttpResponse:
     offering = _own_offering(request, organization, pk) if pk else None
     initial = OfferingForm.initial_from(offering) if offering else {}
-    form = OfferingForm(request.POST or None, initial=initial)
+    submitting = "submit" in request.POST
+    form = OfferingForm(
+        request.POST or None, initial=initial, listing=offering, complete=submitting
+    )
     if request.method == "POST" and form.is_valid():
         try:
             values = form.service_values()
+            # "Save" keeps a draft even when it is incomplete; submitting needs all of it.
+            draft = not submitting
             if offering is None:
-                offering = offering_create(actor=request.user, organization=organization, **values)
+                offering = offering_create(
+                    actor=request.user, organization=organization, incomplete_ok=draft, **values
+                )
             else:
-                offering = offering_update(actor=request.user, offering=offering, **values)
-            if "submit" in request.POST and offering.status in (
+                offering = offering_update(
+                    actor=request.user, offering=offering, incomplete_ok=draft, **values
+                )
+            if submitting and offering.status in (
                 Offering.Status.DRAFT,
                 Offering.Status.REJECTED,
             ):
@@ -118,7 +128,7 @@ def offering_action(
             offering_archive(actor=request.user, offering=offering)
             messages.success(request, _("“%(name)s”已下架。") % {"name": offering.name})
     except BusinessError as error:
-        messages.error(request, error.message)
+        messages.error(request, business_error_text(error))
     return redirect("vendor:offerings")
 
 
@@ -186,6 +196,8 @@ def partners(request: HttpRequest, organization: Organization) -> HttpResponse:
 # --- Excel/CSV import and export ---------------------------------------------------------
 
 SESSION_IMPORT = "frontend_import_upload"
+# Offering id → sheet row of the last committed import, for "submit all for review".
+SESSION_IMPORTED = "frontend_import_rows"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -237,6 +249,9 @@ def import_page(request: HttpRequest, organization: Organization) -> HttpRespons
                 form_add_business_error(form, error)
             else:
                 if report.committed:
+                    request.session[SESSION_IMPORTED] = {
+                        str(row.offering_id): row.row for row in report.rows if row.offering_id
+                    }
                     messages.success(
                         request,
                         _("导入完成：新增 %(c)s 条，更新 %(u)s 条（新增的供给为草稿）。")
@@ -255,6 +270,32 @@ def import_page(request: HttpRequest, organization: Organization) -> HttpRespons
             "form": form,
             "report": report,
             "row_errors": _errors_by_row(report) if report else {},
+        },
+    )
+
+
+@organization_required(VENDOR)
+@require_POST
+def import_submit(request: HttpRequest, organization: Organization) -> HttpResponse:
+    """Submit every offering of the last import for review in one action, row by row."""
+    rows = request.session.pop(SESSION_IMPORTED, {})
+    results = offerings_submit_for_review(
+        actor=request.user,
+        organization=organization,
+        offering_ids=[int(offering_id) for offering_id in rows],
+    )
+    submitted = [result for result in results if result.submitted]
+    if submitted:
+        messages.success(request, _("已提交 %(n)d 条供给审核。") % {"n": len(submitted)})
+    elif not results:
+        messages.info(request, _("没有可提交的导入记录，请先导入文件。"))
+    return render(
+        request,
+        "frontend/vendor/import.html",
+        {
+            "organization": organization,
+            "form": ImportForm(),
+            "submitted": [(rows.get(str(result.offering_id)), result) for result in results],
         },
     )
 

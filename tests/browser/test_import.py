@@ -124,3 +124,52 @@ def test_a_good_file_previews_then_imports_on_confirmation(vendor_page, tmp_path
     page.goto("/vendor/offerings/")
     assert "BC660K NB-IoT 模组" in page.locator("main").inner_text()
     screenshot(page, "06-vendor-catalogue")
+
+
+def test_a_file_with_several_errors_per_row_is_fixed_in_one_round_and_submitted(
+    vendor_page, tmp_path
+):
+    page = vendor_page
+    page.goto("/vendor/import/")
+    with page.expect_download() as download:
+        page.locator("#template-link").click()
+    template = Path(download.value.path()).read_bytes()
+    # given a file in names (not codes) whose second row is wrong in three ways
+    good = module_row(kind="模组", sectors="市政", technologies="NB-IoT", nationwide="是")
+    bad = {**good, "name": "", "technologies": "LoRa", "price_min": 30, "price_max": 10}
+    upload = filled(template, [good, bad], tmp_path / "offerings.xlsx")
+    page.get_by_label("供给文件").set_input_files(upload)
+    page.get_by_label("仅预检").uncheck()
+    page.get_by_role("button", name="上传").click()
+    # then the report lists all three problems of that row at once, with what was typed
+    page.locator("#import-report").wait_for()
+    errors = page.locator("#row-report tr.row-errors .row-error")
+    assert errors.count() == 3
+    assert [errors.nth(i).get_attribute("data-field") for i in range(3)] == [
+        "name",
+        "technologies",
+        "price_min",
+    ]
+    assert "LoRa" in errors.nth(1).locator(".error-value").inner_text()
+    assert "共 3 处错误" in page.locator("#error-count").inner_text()
+    screenshot(page, "05b-import-all-errors")
+    assert Offering.objects.count() == 0
+
+    # when every problem is fixed in one round and the file imported again
+    fixed = {**bad, "name": "BC660K NB-IoT 模组", "technologies": "NB-IoT", "price_min": 10,
+             "price_max": 30}  # fmt: skip
+    upload = filled(template, [good, fixed], tmp_path / "fixed.xlsx")
+    page.get_by_label("供给文件").set_input_files(upload)
+    page.get_by_label("仅预检").uncheck()
+    page.get_by_role("button", name="上传").click()
+    page.locator("#import-report").wait_for()
+    assert "已全部导入" in page.locator("#import-report").inner_text()
+
+    # and all of it is submitted for review in one action
+    page.locator("#submit-all").click()
+    report = page.locator("#submit-report")
+    report.wait_for()
+    assert report.locator("tr.submitted").count() == 2
+    assert "已提交审核" in report.inner_text()
+    screenshot(page, "05c-import-submitted")
+    assert set(Offering.objects.values_list("status", flat=True)) == {"pending_review"}

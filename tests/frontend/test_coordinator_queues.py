@@ -70,6 +70,7 @@ def newcomers(reference, web_for):
         technologies=["redcap"],
         sectors=["smart_grid"],
         scenarios=[GRID_SCENARIO],
+        attributes={"chipset": "SDX35", "form_factor": "LGA"},  # a module's required ones
         status=Offering.Status.DRAFT,
     )
     demand = factories.DemandFactory(

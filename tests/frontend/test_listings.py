@@ -59,9 +59,9 @@ def test_the_wizard_creates_a_draft_and_submitting_sends_it_for_review(enterpris
 
 
 def test_the_services_rules_show_on_the_wizards_fields(enterprise, web_for):
-    # a battery-powered demand without a battery life is refused by demand_create
+    # a battery-powered demand without a battery life is refused for review by the service
     response = web_for(enterprise[1]).post(
-        "/enterprise/demands/new/", demand_data(battery_life_years="")
+        "/enterprise/demands/new/", demand_data(battery_life_years="", submit="")
     )
     assert response.status_code == 200
     assert "电池供电时请填写电池寿命要求。" in response.content.decode()
@@ -162,6 +162,7 @@ def test_a_missing_required_attribute_is_shown_on_its_field(vendor, web_for):
             "annual_capacity": "1",
             "lead_time_days": "1",
             "attr_chipset": "Hi2115",
+            "submit": "",
         },
     )
     assert response.status_code == 200
@@ -224,7 +225,7 @@ def test_an_offering_says_what_it_does_with_a_function_of_its_own_kind(vendor, w
     # the attribute step of a terminal offers terminal functions only, named in Chinese
     step = client.get("/vendor/offerings/attributes/?kind=terminal").content.decode()
     assert "智能水表" in step and "NB-IoT / LPWA 模组" not in step
-    # a terminal posted without a function is sent back with the field marked
+    # a terminal submitted without a function is sent back with the field marked
     response = client.post(
         "/vendor/offerings/new/",
         {
@@ -238,7 +239,7 @@ def test_an_offering_says_what_it_does_with_a_function_of_its_own_kind(vendor, w
             "min_order": "1",
             "annual_capacity": "500000",
             "lead_time_days": "30",
-            "save": "",
+            "submit": "",
         },
     )
     assert response.status_code == 200

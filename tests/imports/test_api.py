@@ -79,6 +79,7 @@ def test_bad_rows_fail_the_job_and_nothing_is_imported(
             "field": "price_min",
             "column": "单价下限（元） (price_min)",
             "message": "单价下限不能高于上限。",
+            "value": "50",
         }
     ]
     assert not Offering.objects.exists()
@@ -235,3 +236,27 @@ def test_job_fails_with_a_code_when_the_uploader_lost_access(reference, vendor_o
     assert job.error_code == "not_owner" and job.error_message
     assert job.finished_at is not None
     assert not Offering.objects.exists()
+
+
+def test_submit_sends_every_offering_of_a_finished_import_for_review(
+    reference, vendor_org, vendor_user, client_for, eager_worker
+):
+    # given a finished import of two rows, and a dry run
+    client = client_for(vendor_user)
+    content = fill_template([good_row(name="甲"), good_row(name="乙")])
+    job_id = eager_worker(client, "/api/v1/imports", upload(content)).json()["id"]
+    dry_id = eager_worker(client, "/api/v1/imports", upload(content, dry_run="true")).json()["id"]
+    # when
+    response = client.post(f"/api/v1/imports/{job_id}/submit")
+    again = client.post(f"/api/v1/imports/{job_id}/submit")
+    refused = client.post(f"/api/v1/imports/{dry_id}/submit")
+    # then both rows are waiting for review, a second call explains, a dry run is refused
+    assert response.status_code == 200, response.content
+    assert [(r["row"], r["name"], r["submitted"]) for r in response.json()["results"]] == [
+        (2, "甲", True),
+        (3, "乙", True),
+    ]
+    assert not any(r["submitted"] for r in again.json()["results"])
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "import_not_committed"
+    assert set(Offering.objects.values_list("status", flat=True)) == {"pending_review"}

@@ -29,12 +29,12 @@ def run(user, org, content: bytes, *, filename: str = "offerings.xlsx", dry_run:
     )
 
 
-def test_template_has_coded_chinese_headers_instructions_and_an_example(reference):
+def test_template_has_coded_chinese_headers_instructions_and_a_named_example(reference):
     # when
     workbook = load_workbook(io.BytesIO(import_template_workbook()))
     # then
     header = [cell.value for cell in workbook.worksheets[0][1]]
-    assert header[:3] == ["编号 (id)", "类型 (kind)", "名称 (name)"]
+    assert header[:3] == ["编号 (id)", "供给类型 (kind)", "名称 (name)"]
     assert "单价下限（元） (price_min)" in header
     assert "属性：芯片平台 (attributes.chipset)" in header
     assert workbook.worksheets[0].max_row == 1  # nothing to delete before filling it in
@@ -53,8 +53,11 @@ def test_template_has_coded_chinese_headers_instructions_and_an_example(referenc
         "water_meter",
     ):
         assert code in instructions
+    # the example speaks the reader's words, not codes
     example = [cell.value for cell in workbook["示例"][2]]
-    assert example[header.index("类型 (kind)")] == "module"
+    assert example[header.index("供给类型 (kind)")] == "模组"
+    assert example[header.index("网络技术 (technologies)")] == "NB-IoT"
+    assert example[header.index("服务区域 (regions)")] == "河北省, 北京市"
 
 
 def test_the_example_row_itself_imports(reference, vendor_org, vendor_user):
@@ -158,6 +161,7 @@ def test_one_bad_row_imports_nothing_and_every_bad_row_is_reported(
         (5, "technologies"),
         (6, "name"),
         (6, "annual_capacity"),
+        (6, "attributes.form_factor"),
     }
     messages = {(error.row, error.field): error.message for error in report.errors}
     assert messages[(3, "price_min")] == "单价下限不能高于上限。"
@@ -340,7 +344,7 @@ def test_missing_columns_are_named(reference, vendor_org, vendor_user):
     with pytest.raises(BusinessError) as refused:
         run(vendor_user, vendor_org, plain_xlsx(["名称 (name)", "kind"], [["x", "module"]]))
     assert refused.value.fields["columns"] == [
-        "行业 (sectors)",
+        "适用行业 (sectors)",
         "单价下限（元） (price_min)",
         "单价上限（元） (price_max)",
         "年产能/服务能力 (annual_capacity)",

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from apps.core.api.fields import code_list, money
 
+from ..fields import OFFERING_FIELD_LIST, ListingField
 from ..models import (
     Certification,
     Function,
@@ -64,32 +65,50 @@ class OfferingOutSerializer(serializers.ModelSerializer):
         ]
 
 
-class OfferingInSerializer(serializers.Serializer):
-    organization = serializers.IntegerField(required=False, write_only=True)
-    kind = serializers.PrimaryKeyRelatedField(queryset=SupplyKind.objects.all())
-    function = serializers.CharField(
-        max_length=40,
-        required=False,
-        allow_blank=True,
-        help_text="What the product does, a function of its kind (reference/functions); "
-        "omitted: the platform's guess, marked unconfirmed.",
+def _in_field(spec: ListingField) -> serializers.Field:
+    """The API input field of one listing field."""
+    if spec.code == "kind":
+        return serializers.PrimaryKeyRelatedField(queryset=SupplyKind.objects.all())
+    if spec.type == "list":
+        return code_list(
+            max_items=spec.max_items or 50,
+            max_length=6 if spec.reference == "regions" else 40,
+            required=spec.required,
+        )
+    if spec.type == "number":
+        return money(required=spec.required)
+    if spec.type == "integer":
+        return serializers.IntegerField(
+            min_value=spec.min_value, max_value=spec.max_value, required=spec.required
+        )
+    if spec.type == "boolean":
+        return serializers.BooleanField(required=False)
+    extra = {}
+    if spec.code == "function":
+        extra["help_text"] = (
+            "What the product does, a function of its kind (reference/functions); "
+            "omitted: the platform's guess, marked unconfirmed."
+        )
+    return serializers.CharField(
+        max_length=spec.max_length,
+        required=spec.required,
+        allow_blank=not spec.required,
+        **extra,
     )
-    name = serializers.CharField(max_length=200)
-    model_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    description = serializers.CharField(max_length=10000, required=False, allow_blank=True)
-    sectors = code_list(max_items=10)
-    scenarios = code_list(max_items=30, required=False)
-    technologies = code_list(max_items=10, required=False)
-    nationwide = serializers.BooleanField(required=False)
-    regions = code_list(max_items=400, max_length=6, required=False)
-    certifications = code_list(max_items=30, required=False)
-    protocols = code_list(max_items=20, required=False)
-    price_min = money()
-    price_max = money()
-    min_order = serializers.IntegerField(min_value=1, max_value=10**9, required=False)
-    annual_capacity = serializers.IntegerField(min_value=0, max_value=10**12)
-    lead_time_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
-    attributes = serializers.DictField(required=False)
+
+
+# Built from the one field list the web form and the import template also use.
+OfferingInSerializer = type(
+    "OfferingInSerializer",
+    (serializers.Serializer,),
+    {
+        "__module__": __name__,
+        "__doc__": "An offering as a client sends it (create, or partial update).",
+        "organization": serializers.IntegerField(required=False, write_only=True),
+        **{spec.code: _in_field(spec) for spec in OFFERING_FIELD_LIST},
+        "attributes": serializers.DictField(required=False),
+    },
+)
 
 
 class ReviewInSerializer(serializers.Serializer):

@@ -2,8 +2,9 @@
 
 Each kind's `attribute_spec` maps an attribute name to
 `{"type": "string|integer|number|boolean|list", "required": bool, "choices": [...],
-"min": n, "max": n, "label_zh": ..., "label_en": ...}`; for lists, `choices` constrain the
-items (which are strings). `apps.catalog.attributes.validate_attributes` enforces it.
+"choice_names": {choice: [zh, en]}, "min": n, "max": n, "label_zh": ..., "label_en": ...}`;
+for lists, `choices` constrain the items (which are strings).
+`apps.catalog.attributes.validate_attributes` enforces it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,59 @@ FORM_FACTORS = ["LCC", "LGA", "M.2", "Mini PCIe"]
 OPERATORS = ["cmcc", "ctcc", "cucc", "cbn"]
 
 
+# Display names of the attribute choices that are codes rather than the words people use
+# (IP67, RS485 or LCC are their own names): [zh, en]. Templates, forms and error messages show
+# these names; the importer accepts them in either language as well as the codes.
+CHOICE_NAMES = {
+    "cmcc": ["中国移动", "China Mobile"],
+    "ctcc": ["中国电信", "China Telecom"],
+    "cucc": ["中国联通", "China Unicom"],
+    "cbn": ["中国广电", "China Broadnet"],
+    "monthly": ["月套餐", "Monthly plan"],
+    "annual": ["年套餐", "Annual plan"],
+    "pooled": ["流量池", "Pooled data"],
+    "directed": ["定向流量", "Directed data"],
+    "voice_sms": ["语音短信", "Voice and SMS"],
+    "slice": ["网络切片", "Network slice"],
+    "plug_in": ["插拔卡", "Plug-in SIM"],
+    "mff2": ["贴片卡 (MFF2)", "Embedded SIM (MFF2)"],
+    "esim": ["eSIM", "eSIM"],
+    "card_month": ["元/卡/月", "per card-month"],
+    "card_year": ["元/卡/年", "per card-year"],
+    "public_cloud": ["公有云", "Public cloud"],
+    "private": ["私有化部署", "Private deployment"],
+    "hybrid": ["混合部署", "Hybrid"],
+    "device_management": ["设备管理", "Device management"],
+    "ota": ["远程升级 (OTA)", "Over-the-air update (OTA)"],
+    "rules_engine": ["规则引擎", "Rules engine"],
+    "data_analytics": ["数据分析", "Data analytics"],
+    "video": ["视频", "Video"],
+    "location": ["定位", "Location"],
+    "alarm": ["告警", "Alarms"],
+    "digital_twin": ["数字孪生", "Digital twin"],
+    "device_year": ["元/设备/年", "per device-year"],
+    "device_month": ["元/设备/月", "per device-month"],
+    "project": ["按项目", "per project"],
+    "turnkey": ["交钥匙工程", "Turnkey"],
+    "saas": ["SaaS 订阅", "SaaS subscription"],
+    "module": ["模组", "Module"],
+    "terminal": ["终端", "Terminal"],
+    "connectivity": ["连接（物联网卡）", "Connectivity (IoT SIM)"],
+    "platform": ["平台", "Platform"],
+    "installation": ["安装", "Installation"],
+    "operation": ["运维", "Operation and maintenance"],
+    "integration": ["系统集成", "System integration"],
+    "testing": ["测试", "Testing"],
+    "certification_support": ["认证辅导", "Certification support"],
+    "consulting": ["咨询", "Consulting"],
+}
+
+
 def _attr(type_: str, zh: str, en: str, **extra: object) -> dict:
+    choices = extra.get("choices") or ()
+    names = {code: CHOICE_NAMES[code] for code in choices if code in CHOICE_NAMES}  # type: ignore[union-attr]
+    if names:
+        extra["choice_names"] = names
     return {"type": type_, "label_zh": zh, "label_en": en, **extra}
 
 

@@ -26,6 +26,7 @@ class RowErrorSerializer(serializers.Serializer):
     field = serializers.CharField(help_text="列代码，如 price_min、attributes.chipset；空为整行")
     column = serializers.CharField()
     message = serializers.CharField()
+    value = serializers.CharField(help_text="该单元格填写的内容（截取前 200 字）", default="")
 
 
 class RowResultSerializer(serializers.Serializer):
@@ -89,3 +90,15 @@ class ImportJobDetailSerializer(ImportJobOutSerializer):
     @extend_schema_field(ImportReportSerializer(allow_null=True))
     def get_report(self, job: ImportJob) -> dict | None:
         return job.report or None
+
+
+class SubmitResultSerializer(serializers.Serializer):
+    row = serializers.IntegerField(allow_null=True, help_text="表格中的行号")
+    offering_id = serializers.IntegerField()
+    name = serializers.CharField()
+    submitted = serializers.BooleanField(help_text="是否已提交审核")
+    message = serializers.CharField(help_text="结果说明（未提交时说明原因）")
+
+
+class ImportSubmitOutSerializer(serializers.Serializer):
+    results = SubmitResultSerializer(many=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -29,7 +30,12 @@ from apps.integrations.api.serializers import ErrorOutSerializer
 
 from .. import selectors, services
 from ..reading import MAX_FILE_BYTES, file_check_size
-from .serializers import ImportJobDetailSerializer, ImportJobOutSerializer, ImportUploadSerializer
+from .serializers import (
+    ImportJobDetailSerializer,
+    ImportJobOutSerializer,
+    ImportSubmitOutSerializer,
+    ImportUploadSerializer,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Room for the multipart envelope and the other form fields around the file itself.
@@ -123,6 +129,7 @@ FAILED_EXAMPLE = OpenApiExample(
                     "field": "price_min",
                     "column": "单价下限（元） (price_min)",
                     "message": "单价下限不能高于上限。",
+                    "value": "50",
                 }
             ],
             "rows": [
@@ -215,6 +222,29 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             ImportJobDetailSerializer(job).data,
             status=status.HTTP_202_ACCEPTED,
             headers={"Location": f"/api/v1/imports/{job.pk}"},
+        )
+
+    @extend_schema(
+        summary="Submit every offering a finished import wrote for review",
+        description=(
+            "导入成功后一次提交该任务写入的全部供给审核（逐条经供给提交服务）；"
+            "已在审核中、已发布或已下架的供给不提交并说明原因。"
+        ),
+        request=None,
+        responses={
+            200: ImportSubmitOutSerializer,
+            409: _error("任务没有写入任何供给（失败、仅预检或未完成）"),
+            **COMMON_ERRORS,
+        },
+    )
+    @action(detail=True, methods=["post"], parser_classes=[])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        job = self.get_object()
+        results = services.import_job_submit(actor=request.user, job=job)
+        return Response(
+            ImportSubmitOutSerializer(
+                {"results": [{"row": row, **asdict(result)} for row, result in results]}
+            ).data
         )
 
     @extend_schema(
