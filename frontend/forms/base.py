@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Model
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from apps.catalog.models import (
@@ -19,6 +20,7 @@ from apps.catalog.models import (
     SupplyKind,
     Technology,
 )
+from apps.catalog.reference.positioning import POSITIONING_METHODS
 from apps.core.exceptions import BusinessError
 
 
@@ -38,6 +40,12 @@ protocol_choices = reference_choices(Protocol)
 kind_choices = reference_choices(SupplyKind)
 province_choices = reference_choices(Region, level=Region.Level.PROVINCE)
 region_choices = reference_choices(Region)
+
+
+def positioning_choices() -> list[tuple[str, str]]:
+    """The positioning methods, named in the active language."""
+    english = (get_language() or "").startswith("en")
+    return [(code, en if english else zh) for code, zh, en in POSITIONING_METHODS]
 
 
 def scenario_choices_for(sector_code: str | None) -> list[tuple[str, str]]:

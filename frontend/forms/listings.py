@@ -24,6 +24,7 @@ from .base import (
     RegionPicker,
     certification_choices,
     kind_choices,
+    positioning_choices,
     protocol_choices,
     region_choices,
     scenario_choices_for,
@@ -73,6 +74,12 @@ class RequirementProfileForm(forms.Form):
     needs_voice = forms.BooleanField(label=_("需要语音"), required=False)
     needs_video = forms.BooleanField(label=_("需要视频"), required=False)
     needs_positioning = forms.BooleanField(label=_("需要定位"), required=False)
+    positioning_method = forms.ChoiceField(
+        label=_("定位方式"),
+        required=False,
+        choices=lambda: [("", _("不限")), *positioning_choices()],
+        help_text=_("需要定位时要求的定位方式，向模组与终端提出；不填则不限。"),
+    )
 
 
 class DemandForm(ListingFormMixin, RequirementProfileForm):

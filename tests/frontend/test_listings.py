@@ -244,3 +244,34 @@ def test_an_offering_says_what_it_does_with_a_function_of_its_own_kind(vendor, w
     )
     assert response.status_code == 200
     assert response.context["form"].errors["function"]
+
+
+def test_a_demand_names_its_positioning_method_and_a_tracker_lists_its_own(
+    enterprise, vendor, web_for
+):
+    # given an enterprise that needs UWB positioning, choosing it by name
+    organization, user = enterprise
+    client = web_for(user)
+    page = client.get("/enterprise/demands/new/").content.decode()
+    assert ">UWB 高精度定位<" in page and 'value="uwb"' in page
+    # when it saves the demand with the method but forgets to tick "needs positioning"
+    refused = client.post(
+        "/enterprise/demands/new/", demand_data(positioning_method="uwb", save="")
+    )
+    # then it is told what to do, and nothing is stored
+    assert refused.status_code == 200
+    assert "请勾选“需要定位”" in refused.content.decode()
+    assert not Demand.objects.exists()
+    # and with the box ticked the method is kept
+    client.post(
+        "/enterprise/demands/new/",
+        demand_data(positioning_method="uwb", needs_positioning="on", save=""),
+    )
+    assert Demand.objects.get(organization=organization).positioning_method == "uwb"
+    # a vendor's terminal offers its methods by name in either language
+    vendor_client = web_for(vendor[1])
+    step = vendor_client.get("/vendor/offerings/attributes/?kind=terminal").content.decode()
+    assert "卫星定位（北斗/GPS）" in step and ">gnss<" not in step
+    vendor_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    english = vendor_client.get("/vendor/offerings/attributes/?kind=module").content.decode()
+    assert "Bluetooth beacons" in english and "蓝牙" not in english

@@ -9,7 +9,7 @@ for lists, `choices` constrain the items (which are strings).
 
 from __future__ import annotations
 
-from .positioning import POSITIONING_CODES
+from .positioning import POSITIONING_CODES, POSITIONING_METHODS
 
 FORM_FACTORS = ["LCC", "LGA", "M.2", "Mini PCIe"]
 OPERATORS = ["cmcc", "ctcc", "cucc", "cbn"]
@@ -60,6 +60,7 @@ CHOICE_NAMES = {
     "testing": ["测试", "Testing"],
     "certification_support": ["认证辅导", "Certification support"],
     "consulting": ["咨询", "Consulting"],
+    **{code: [zh, en] for code, zh, en in POSITIONING_METHODS},
 }
 
 
