@@ -376,3 +376,20 @@ def test_a_meter_that_does_not_speak_the_required_protocol_ranks_below_one_that_
     sentence = explain_breakdown(results[1].breakdown(), REF.name)["certification"]["en"]
     protocol = REF.name("protocol", "lwm2m")[1]
     assert sentence.endswith(f"Does not speak the required protocols: {protocol}.")
+
+
+def test_battery_advice_in_english_says_year_in_the_singular_and_years_in_the_plural():
+    # given a battery device that must last one year, and one that must last eight
+    one_year = RequirementProfile(uplink_kbps=1, power_source="battery", battery_life_years=1)
+    # when the technologies are assessed
+    sentences = [
+        check.en
+        for profile in (one_year, WATER_METER)
+        for assessment in technology_advice(profile, REF.technologies).assessments
+        for check in assessment.checks
+        if check.code == "battery"
+    ]
+    # then English counts years properly
+    assert any(s.startswith("battery life need 1 year,") for s in sentences), sentences
+    assert any(s.startswith("battery life need 8 years,") for s in sentences), sentences
+    assert not [s for s in sentences if " 1 years" in s]
