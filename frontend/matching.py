@@ -50,6 +50,8 @@ from apps.matching.selectors import (
     vendor_demand_matches,
 )
 
+from .names import enumeration
+
 # Pages list the best few; a demand's page does not need the long tail of weak suggestions.
 TOP_MATCHES = 10
 QUEUE_PAGE = 50
@@ -161,7 +163,7 @@ def _match_view(match: Match, offerings: dict[int, Offering], *, principal: Any)
         subtitle = f"{offering.organization.name} · {offering.kind.name}"
     else:
         title = " + ".join(o.name for o in parts) or _("组合方案")
-        subtitle = "、".join(dict.fromkeys(o.organization.name for o in parts))
+        subtitle = enumeration(dict.fromkeys(o.organization.name for o in parts))
     demand = match.demand
     reveals = demand_reveals_organization(principal, demand)
     explained = match_explanation(match)
@@ -552,7 +554,7 @@ def partner_suggestions(*, principal: Any, organization: Organization) -> dict[s
             {
                 "id": p.partner_id,
                 "name": p.partner.name,
-                "kinds": "、".join(kinds.get(k, k) for k in p.kinds),
+                "kinds": enumeration(kinds.get(k, k) for k in p.kinds),
                 "score": p.demand_count,
                 "explanation": _text(p.explanation_zh, p.explanation_en),
                 "demands": [titles[d] for d in p.demand_ids[:5] if d in titles],

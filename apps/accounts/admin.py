@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from rest_framework_api_key.admin import APIKeyModelAdmin
 
 from . import services
@@ -37,8 +38,11 @@ class OrganizationAdmin(admin.ModelAdmin):
             services.organization_verify(
                 actor=request.user, organization=organization, approve=True
             )
+        n = queryset.count()
         self.message_user(
-            request, _("已认证 %(n)d 个组织。") % {"n": queryset.count()}, messages.SUCCESS
+            request,
+            ngettext("已认证 %(n)d 个组织。", "已认证 %(n)d 个组织。", n) % {"n": n},
+            messages.SUCCESS,
         )
 
 

@@ -10,21 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.coordination.services import audit_record
+from apps.core.api.scopes import scope_is_valid
 from apps.core.exceptions import BusinessError, Conflict, PermissionDenied
 from apps.search.services import outbox_enqueue_organization
 
 from .models import APIKey, Membership, Organization, User
-
-API_KEY_SCOPE_FAMILIES = (
-    "organizations",
-    "offerings",
-    "demands",
-    "matches",
-    "search",
-    "mismatches",
-    "webhooks",
-    "imports",
-)
 
 
 def organization_register(
@@ -149,10 +139,10 @@ def apikey_create(
 ) -> tuple[APIKey, str]:
     """Issue a key; returns the stored key and the secret, which is shown only this once.
 
-    Scopes are `<family>:read`, `<family>:write`, `<family>:*` or `*`.
+    Scopes are `<family>:read`, `<family>:write`, `<family>:*` or `*` (apps.core.api.scopes).
     """
     scopes = scopes if scopes is not None else ["*"]
-    invalid = [scope for scope in scopes if not _scope_is_valid(scope)]
+    invalid = [scope for scope in scopes if not scope_is_valid(scope)]
     if invalid:
         raise BusinessError(
             "invalid_scope",
@@ -192,10 +182,3 @@ def apikey_revoke(*, actor: Any, key: APIKey) -> APIKey:
             data={"prefix": key.prefix},
         )
     return key
-
-
-def _scope_is_valid(scope: str) -> bool:
-    if scope == "*":
-        return True
-    family, _sep, action = scope.partition(":")
-    return family in API_KEY_SCOPE_FAMILIES and action in ("read", "write", "*")

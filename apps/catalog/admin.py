@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import services
 from .models import (
@@ -81,4 +82,8 @@ class OfferingAdmin(admin.ModelAdmin):
         for offering in queryset.filter(status=Offering.Status.PENDING_REVIEW):
             services.offering_review(actor=request.user, offering=offering, approve=True)
             done += 1
-        self.message_user(request, _("已发布 %(n)d 条供给。") % {"n": done}, messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("已发布 %(n)d 条供给。", "已发布 %(n)d 条供给。", done) % {"n": done},
+            messages.SUCCESS,
+        )

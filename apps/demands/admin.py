@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import services
 from .models import Demand
@@ -32,4 +33,8 @@ class DemandAdmin(admin.ModelAdmin):
         for demand in queryset.filter(status=Demand.Status.PENDING_REVIEW):
             services.demand_review(actor=request.user, demand=demand, approve=True)
             done += 1
-        self.message_user(request, _("已发布 %(n)d 条需求。") % {"n": done}, messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("已发布 %(n)d 条需求。", "已发布 %(n)d 条需求。", done) % {"n": done},
+            messages.SUCCESS,
+        )

@@ -210,6 +210,17 @@ def new_matches_by_demand(
     ]
 
 
+def demand_matches_readable(principal: Any, demand_id: int) -> bool:
+    """Whether the principal has any of the demand's matches to read: its own organisation and
+    coordinators always (even before the first match), a vendor once one involves it."""
+    if is_coordinator(principal):
+        return True
+    orgs = list(principal_org_ids(principal))
+    if Demand.objects.filter(pk=demand_id, organization_id__in=orgs).exists():
+        return True
+    return match_visible_queryset(principal).filter(demand_id=demand_id).exists()
+
+
 def offering_for_matches(principal: Any, offering_id: int):
     return offering_visible_queryset(principal).filter(pk=offering_id).first()
 

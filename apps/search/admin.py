@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import services
 from .models import OutboxEvent
@@ -65,6 +66,7 @@ class OutboxEventAdmin(admin.ModelAdmin):
         done = services.outbox_retry_failed(ids=queryset.values_list("id", flat=True))
         self.message_user(
             request,
-            _("已重新排队 %(n)d 个失败事件。") % {"n": done},
+            ngettext("已重新排队 %(n)d 个失败事件。", "已重新排队 %(n)d 个失败事件。", done)
+            % {"n": done},
             messages.SUCCESS,
         )

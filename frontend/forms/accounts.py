@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Membership, Organization, User
-from apps.accounts.services import API_KEY_SCOPE_FAMILIES
+from apps.core.api.scopes import SCOPE_ACTIONS, SCOPE_FAMILIES
 
 from .base import city_choices_for, province_choices
 
@@ -66,8 +66,8 @@ class MemberAddForm(forms.Form):
 def scope_choices() -> list[tuple[str, str]]:
     return [("*", _("全部权限"))] + [
         (f"{family}:{action}", f"{family}:{action}")
-        for family in API_KEY_SCOPE_FAMILIES
-        for action in ("read", "write")
+        for family in SCOPE_FAMILIES
+        for action in SCOPE_ACTIONS
     ]
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 
 from ..access import current_organization
+from ..names import enumeration as join_enumeration
 
 register = template.Library()
 
@@ -31,8 +33,14 @@ def bilingual(value: Any, suffix: str = "") -> str:
 
 @register.filter
 def names(codes: Any, lookup: dict) -> str:
-    """Reference codes shown as their names, joined with the Chinese enumeration comma."""
-    return "、".join(str(lookup.get(code, code)) for code in codes or [])
+    """Reference codes shown as their names, joined the reader's way (、 or ", ")."""
+    return join_enumeration(lookup.get(code, code) for code in codes or [])
+
+
+@register.filter
+def enumeration(items: Any) -> str:
+    """A list of names joined the reader's way (、 in Chinese, ", " in English)."""
+    return join_enumeration(items or [])
 
 
 @register.filter
@@ -49,3 +57,14 @@ def percent(value: Any) -> str:
         return f"{float(value) * 100:.0f}%"
     except (TypeError, ValueError):
         return ""
+
+
+@register.filter
+def number(value: Any) -> str:
+    """A figure with the language's digit grouping (120,000), for reading, not for inputs."""
+    if value is None or value == "":
+        return ""
+    try:
+        return number_format(value, use_l10n=True, force_grouping=True)
+    except (TypeError, ValueError):
+        return str(value)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from apps.accounts.models import APIKey, Organization
@@ -69,7 +70,13 @@ def login_locked_out(request: HttpRequest, response=None, credentials=None) -> H
     too many failures for this account or from this address. 429, like any rate limit."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     messages.error(
-        request, _("登录失败次数过多，请 %(minutes)d 分钟后再试。") % {"minutes": minutes}
+        request,
+        ngettext(
+            "登录失败次数过多，请 %(minutes)d 分钟后再试。",
+            "登录失败次数过多，请 %(minutes)d 分钟后再试。",
+            minutes,
+        )
+        % {"minutes": minutes},
     )
     form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
     return render(

@@ -31,7 +31,7 @@ from apps.search.selectors import search_listings
 
 from .. import matching
 from ..cases import case_meta, case_text
-from ..names import reference_names
+from ..names import enumeration, reference_names
 
 # Facet key in the search result → (query parameter, reference-name dimension).
 FACET_PARAMS = {
@@ -150,7 +150,7 @@ def search(request: HttpRequest) -> HttpResponse:
                     ],
                     "regions": _("全国")
                     if document.get("nationwide")
-                    else "、".join(names["regions"].get(c, c) for c in document["regions"][:6]),
+                    else _names(names["regions"], document["regions"][:6]),
                     "price": document.get("price"),
                     "price_max": document.get("price_max"),
                     "capacity": document.get("capacity"),
@@ -200,7 +200,7 @@ def _english() -> bool:
 def _names(lookup: dict[str, str], codes: list[str]) -> str:
     """Reference codes as their names (`lookup` from `reference_names`, in the active
     language), joined the language's way."""
-    return (", " if _english() else "、").join(lookup.get(code, code) for code in codes)
+    return enumeration(lookup.get(code, code) for code in codes)
 
 
 def _regions_served(names: dict, nationwide: bool, regions: list[str]) -> str:

@@ -139,7 +139,7 @@ def test_a_demand_submitted_today_is_first_when_sorted_newest_and_found_by_searc
     )
 
     # names, never codes
-    assert "智能电网" in found and "smart_grid" not in found.split("<main>")[1].split("<select")[0]
+    assert "智能电网" in found and "smart_grid" not in found.split("<main")[1].split("<select")[0]
 
 
 def test_a_listing_submitted_today_is_found_in_the_offering_queue(

@@ -122,3 +122,85 @@ def test_mismatch_summary_is_for_coordinators(client_for, market):
     assert client_for(market["vendor"]).get("/api/v1/mismatches/summary").status_code == 403
     response = client_for(market["coordinator"]).get("/api/v1/mismatches/summary")
     assert response.status_code == 200 and "open_flags" in response.json()
+
+
+def test_another_organisations_demand_matches_are_a_404_like_a_match(client_for, market):
+    # given an enterprise that is not the demand's, and a vendor with one offering on it
+    stranger = factories.member(
+        factories.OrganizationFactory(name="保定水务", role="enterprise"), "e2"
+    )
+    url = f"/api/v1/demands/{market['demand'].id}/matches"
+    one_match = Match.objects.filter(demand=market["demand"]).first()
+    # when each asks for the demand's recommendations
+    refused = client_for(stranger).get(url)
+    rival = client_for(market["rival"]).get(url)
+    # then the stranger learns nothing (404, as for /matches/{id}), the vendor sees only its own
+    assert refused.status_code == 404
+    assert refused.json()["error"]["code"] == "not_found"
+    assert client_for(stranger).get(f"/api/v1/matches/{one_match.id}").status_code == 404
+    assert rival.status_code == 200
+    assert [r["offering"]["id"] for r in rival.json()["results"]] == [market["theirs"].id]
+
+
+def _flag(*, demand=None, offering=None, code="no_supply"):
+    from django.utils import timezone
+
+    from apps.matching.models import MismatchFlag
+
+    subject = f"demand:{demand.id}" if demand else f"offering:{offering.id}"
+    return MismatchFlag.objects.create(
+        subject_type="demand" if demand else "offering",
+        demand=demand,
+        offering=offering,
+        subject_key=subject,
+        code=code,
+        severity="high",
+        first_seen=timezone.now(),
+        last_seen=timezone.now(),
+    )
+
+
+def test_mismatches_filter_by_demand_and_offering(client_for, market):
+    # given flags on two of the enterprise's demands and on an offering
+    other_demand = water_meters(market["demand"].organization, visibility="anonymous")
+    wanted = _flag(demand=market["demand"])
+    _flag(demand=other_demand)
+    on_offering = _flag(offering=market["ours"], code="no_demand")
+    client = client_for(market["coordinator"])
+    # when a caller filters by one demand, then by one offering
+    by_demand = client.get(f"/api/v1/mismatches?demand={market['demand'].id}").json()
+    by_offering = client.get(f"/api/v1/mismatches?offering={market['ours'].id}").json()
+    # then only that subject's flags come back
+    assert [row["id"] for row in by_demand["results"]] == [wanted.id]
+    assert [row["id"] for row in by_offering["results"]] == [on_offering.id]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/mismatches?demnad=1",
+        "/api/v1/offerings?sectr=municipal",
+        "/api/v1/demands?colour=blue",
+        "/api/v1/demands/{demand}/matches?minimum_score=80",
+    ],
+)
+def test_unknown_query_filters_are_refused_not_ignored(client_for, market, url):
+    # when a list is asked for with a misspelt or unsupported filter, in English
+    response = client_for(market["enterprise"]).get(
+        url.format(demand=market["demand"].id), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    # then the API refuses it and names the parameter and the ones it knows
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "unknown_query_parameter"
+    unknown = url.split("?")[1].split("=")[0]
+    assert list(error["fields"]) == [unknown]
+    assert error["message"].startswith(f"Unsupported query parameter: {unknown}.")
+    assert "cursor" in error["message"]
+
+
+def test_known_filters_and_paging_parameters_still_work(client_for, market):
+    client = client_for(market["enterprise"])
+    assert client.get("/api/v1/demands?mine=true&page_size=5").status_code == 200
+    assert client.get("/api/v1/offerings?technology=nb_iot&format=json").status_code == 200
+    assert client.get("/api/v1/mismatches?open=true&severity=high").status_code == 200

@@ -438,3 +438,20 @@ def test_a_uwb_positioning_demand_gets_uwb_terminals_and_those_that_do_not_say_n
         now=NOW,
     )
     assert gnss_only.id in {r.offering_id for r in anywhere.results}
+
+
+def test_battery_advice_in_english_says_year_in_the_singular_and_years_in_the_plural():
+    # given a battery device that must last one year, and one that must last eight
+    one_year = RequirementProfile(uplink_kbps=1, power_source="battery", battery_life_years=1)
+    # when the technologies are assessed
+    sentences = [
+        check.en
+        for profile in (one_year, WATER_METER)
+        for assessment in technology_advice(profile, REF.technologies).assessments
+        for check in assessment.checks
+        if check.code == "battery"
+    ]
+    # then English counts years properly
+    assert any(s.startswith("battery life need 1 year,") for s in sentences), sentences
+    assert any(s.startswith("battery life need 8 years,") for s in sentences), sentences
+    assert not [s for s in sentences if " 1 years" in s]

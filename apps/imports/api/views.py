@@ -171,6 +171,7 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     permission_classes = [IsAuthenticated, HasScope]
     scope_family = "imports"
+    extra_query_params = ("organization",)  # read by get_queryset
     parser_classes = [MultiPartParser, FormParser]
     lookup_value_regex = r"\d+"
 

@@ -110,10 +110,13 @@ def _feedback_filtered(queryset: QuerySet[Match], request: Request, demand_id: i
     parameters=FEEDBACK_FILTERS,
 )
 class DemandMatchesView(_MatchList):
+    """The demand's organisation and coordinators see all its recommendations, a vendor only
+    its own; anyone with none to see gets a 404, as for `/matches/{id}`."""
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Match.objects.none()
-        if selectors.demand_for_matches(self.request.user, self.kwargs["pk"]) is None:
+        if not selectors.demand_matches_readable(self.request.user, self.kwargs["pk"]):
             raise _not_found()
         queryset = self.base().filter(demand_id=self.kwargs["pk"], offering__isnull=False)
         return _feedback_filtered(queryset, self.request, self.kwargs["pk"])
@@ -344,6 +347,8 @@ class InterestView(APIView):
 
 
 class MismatchFilter(django_filters.FilterSet):
+    demand = django_filters.NumberFilter(field_name="demand_id")
+    offering = django_filters.NumberFilter(field_name="offering_id")
     code = django_filters.CharFilter()
     subject_type = django_filters.ChoiceFilter(choices=MismatchFlag.Subject.choices)
     severity = django_filters.ChoiceFilter(choices=MismatchFlag.Severity.choices)
@@ -361,7 +366,7 @@ class MismatchFilter(django_filters.FilterSet):
 class MismatchListView(generics.ListAPIView):
     serializer_class = MismatchOutSerializer
     permission_classes = [IsAuthenticated, HasScope]
-    scope_family = "matches"
+    scope_family = "mismatches"
     filterset_class = MismatchFilter
 
     def get_queryset(self):
@@ -374,7 +379,7 @@ TREND_DAYS = 90
 
 class MismatchSummaryView(APIView):
     permission_classes = [IsAuthenticated, IsCoordinator, HasScope]
-    scope_family = "matches"
+    scope_family = "mismatches"
 
     @extend_schema(
         summary="The mismatch radar: the latest day's cells and roll-ups, the daily trend and "

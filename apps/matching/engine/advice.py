@@ -125,8 +125,8 @@ def assess_technology(profile: RequirementProfile, spec: TechnologySpec) -> Tech
                 ok,
                 f"电池寿命需求 {profile.battery_life_years:g} 年，{n} 最长约 "
                 f"{spec.max_battery_years:g} 年",
-                f"battery life need {profile.battery_life_years:g} years, {spec.name_en} "
-                f"lasts up to about {spec.max_battery_years:g} years",
+                f"battery life need {_years(profile.battery_life_years)}, {spec.name_en} "
+                f"lasts up to about {_years(spec.max_battery_years)}",
             )
         )
     for flag, supported, code, zh, en in (
@@ -211,3 +211,8 @@ def technology_advice(
         reason_zh=reason_zh,
         reason_en=reason_en,
     )
+
+
+def _years(value: float) -> str:
+    """ "1 year", "0.5 years", "10 years" (the engine has no gettext; English only)."""
+    return f"{value:g} year" if value == 1 else f"{value:g} years"
