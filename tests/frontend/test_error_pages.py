@@ -24,7 +24,7 @@ def _english(client: Client) -> Client:
 
 
 def _visible_text(html: str) -> str:
-    body = html.split("<main>", 1)[1].split("</main>", 1)[0]
+    body = re.split(r"<main[^>]*>", html, maxsplit=1)[1].split("</main>", 1)[0]
     return re.sub(r"<[^>]+>", " ", body)
 
 

@@ -113,6 +113,8 @@ class DemandMatchesView(_MatchList):
     """The demand's organisation and coordinators see all its recommendations, a vendor only
     its own; anyone with none to see gets a 404, as for `/matches/{id}`."""
 
+    extra_query_params = tuple(parameter.name for parameter in FEEDBACK_FILTERS)
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Match.objects.none()
@@ -127,6 +129,8 @@ class DemandMatchesView(_MatchList):
     parameters=FEEDBACK_FILTERS,
 )
 class DemandBundlesView(_MatchList):
+    extra_query_params = tuple(parameter.name for parameter in FEEDBACK_FILTERS)
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Match.objects.none()
