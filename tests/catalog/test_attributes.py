@@ -68,7 +68,8 @@ def test_values_outside_the_choices_are_named():
     errors = validate_attributes(
         spec=SPECS["module"], attributes={**MODULE, "positioning": ["gnss", "satellite-phone"]}
     )
-    assert "satellite-phone" in errors["positioning"][0] and "UWB 高精度定位" in errors["positioning"][0]
+    message = errors["positioning"][0]
+    assert "satellite-phone" in message and "UWB 高精度定位" in message
     errors = validate_attributes(
         spec=SPECS["platform"],
         attributes={"deployment": "public_cloud", "features": ["ota", "teleport", "alarm"]},
