@@ -97,7 +97,7 @@ def test_behind_a_trusted_proxy_clients_are_told_apart_and_cannot_forge(
     assert through_proxy(second, forged="198.51.100.1") == 200
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_clients_get_exactly_the_limit_through(live_server, settings, monkeypatch):
     # given a 40/hour limit and eight clients behind one trusted proxy sharing one address
     monkeypatch.setattr(PrincipalRateThrottle, "THROTTLE_RATES", {"principal": "40/hour"})

@@ -22,7 +22,7 @@ from tests.api.test_bad_input import BASE_OFFERING
 from tests.core.disposable_services import RedisServer, TcpRelay, Web, wait_until
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.timeout(120),
 ]
 

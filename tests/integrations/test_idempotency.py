@@ -159,7 +159,7 @@ def test_expired_records_are_purged_and_the_key_can_be_used_again(owner_a, clien
     assert WebhookSubscription.objects.count() == 2
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_concurrent_duplicate_gets_409_while_the_first_is_in_flight(owner_a, monkeypatch):
     # given a first request held inside the endpoint
     entered, release = threading.Event(), threading.Event()
@@ -201,7 +201,7 @@ def test_a_concurrent_duplicate_gets_409_while_the_first_is_in_flight(owner_a, m
     assert WebhookSubscription.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_an_abandoned_reservation_is_taken_over(owner_a, client_for):
     # given a reservation left by a request that died long ago
     client = client_for(owner_a)
