@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 
-from apps.catalog.models import Offering
+from apps.catalog.models import Offering, Scenario
 from apps.demands.models import Demand
 
 from .text import token_string
@@ -94,10 +94,13 @@ _OFFERING_FIELDS = [
     "model_number",
     "description",
     "kind_id",
+    "kind__name_zh",
+    "kind__name_en",
     "function_id",
     "function__name_zh",
     "function__name_en",
     "sectors",
+    "scenarios",
     "technologies",
     "regions",
     "nationwide",
@@ -115,6 +118,9 @@ _DEMAND_FIELDS = [
     "title",
     "description",
     "sector_id",
+    "scenario_id",
+    "scenario__name_zh",
+    "scenario__name_en",
     "functions",
     "technologies",
     "kinds_needed",
@@ -131,7 +137,17 @@ _DEMAND_FIELDS = [
 ]
 
 
-def _offering_source(row: dict) -> dict:
+def _names(*names: str | None) -> str:
+    return " ".join(name for name in names if name)
+
+
+def scenario_names() -> dict[str, tuple[str, str]]:
+    """Scenario code -> (zh, en) names, read once per batch of documents (50 rows)."""
+    rows = Scenario.objects.values_list("code", "name_zh", "name_en")
+    return {code: (zh, en) for code, zh, en in rows}
+
+
+def _offering_source(row: dict, names: dict[str, tuple[str, str]]) -> dict:
     return {
         "id": row["id"],
         "title": row["name"],
@@ -146,10 +162,17 @@ def _offering_source(row: dict) -> dict:
         # What the product does, in both languages: searching 水表 or "water meter" finds a
         # water meter whose own text only says 远传表. Hashed with the source, so a renamed
         # function makes the document stale for search_reconcile.
-        "function_names": " ".join(
-            name for name in (row["function__name_zh"], row["function__name_en"]) if name
+        "function_names": _names(
+            row["function__name_zh"],
+            row["function__name_en"],
+            row["kind__name_zh"],
+            row["kind__name_en"],
         ),
         "sectors": list(row["sectors"]),
+        "scenarios": list(row["scenarios"]),
+        # The scenarios the vendor declares, in both languages: searchable (智慧停车 and
+        # "smart parking" find a parking sensor), weighed as a passing mention.
+        "scenario_names": _names(*(name for code in row["scenarios"] for name in names[code])),
         "technologies": list(row["technologies"]),
         "regions": list(row["regions"]),
         "region_provinces": _provinces(row["regions"]),
@@ -162,7 +185,7 @@ def _offering_source(row: dict) -> dict:
     }
 
 
-def _demand_source(row: dict) -> dict:
+def _demand_source(row: dict, names: dict[str, tuple[str, str]]) -> dict:
     anonymous = row["visibility"] == Demand.Visibility.ANONYMOUS
     return {
         "id": row["id"],
@@ -176,6 +199,8 @@ def _demand_source(row: dict) -> dict:
         "kinds": list(row["kinds_needed"]),
         "functions": list(row["functions"]),
         "sectors": [row["sector_id"]],
+        "scenarios": [row["scenario_id"]] if row["scenario_id"] else [],
+        "scenario_names": _names(row["scenario__name_zh"], row["scenario__name_en"]),
         "technologies": list(row["technologies"]),
         "regions": list(row["regions"]),
         "region_provinces": _provinces(row["regions"]),
@@ -192,14 +217,16 @@ def _demand_source(row: dict) -> dict:
 def with_tokens(source: dict) -> dict:
     """The full index document: `source` minus the long description, plus tokens and hash.
 
-    Token fields: title (name and model number), vendor, body (description) and function (the
-    offering's function names, zh and en; empty for demands)."""
+    Token fields: title (name and model number), vendor, body (description), function (the
+    offering's function and kind names, zh and en; empty for demands) and scenario (the
+    scenarios' names, zh and en)."""
     document = {k: v for k, v in source.items() if k != "description"}
     document["source_hash"] = source_hash(source)
     document["title_tokens"] = token_string(source["title"], source.get("model_number", ""))
     document["vendor_tokens"] = token_string(source["organization_name"])
     document["body_tokens"] = token_string(source["description"])
     document["function_tokens"] = token_string(source.get("function_names", ""))
+    document["scenario_tokens"] = token_string(source.get("scenario_names", ""))
     return document
 
 
@@ -220,5 +247,6 @@ def source_rows(
         rows = list(queryset.filter(id__gt=last_id).order_by("id").values(*fields)[:batch_size])
         if not rows:
             return
-        yield [build(row) for row in rows]
+        names = scenario_names()
+        yield [build(row, names) for row in rows]
         last_id = rows[-1]["id"]

@@ -64,6 +64,7 @@ def test_offering_search_returns_hits_highlights_facets_and_no_drafts(api, catal
     assert set(body["facets"]) == {
         "kind",
         "function",
+        "scenario",
         "sector",
         "technology",
         "region",
@@ -229,7 +230,12 @@ def test_offerings_filter_and_facet_by_function(api, functions_market):
     # then
     assert [hit["id"] for hit in body["results"]] == [functions_market["remote"].pk]
     assert body["results"][0]["function"] == "water_meter"
-    assert body["facets"]["function"] == [{"key": "water_meter", "count": 1}]
+    # the chosen group keeps its other values visible (multi-select): choosing the gas meter
+    # too would add one
+    assert body["facets"]["function"] == [
+        {"key": "gas_meter", "count": 1},
+        {"key": "water_meter", "count": 1},
+    ]
     assert everything["total"] == 2
     assert everything["facets"]["function"] == [
         {"key": "gas_meter", "count": 1},
