@@ -78,8 +78,12 @@ def alternatives_of(token: str) -> tuple[tuple[str, ...], ...]:
 def term_groups(text: str, regions: dict[str, str] | None = None) -> tuple[TermGroup, ...]:
     """The groups of `text`: one per query word (see text.query_tokens), with its synonyms,
     and for a place name in `regions` (name → code) the region it names."""
+    tokens = query_tokens(text)
+    # A word with synonyms stands for its parts: 消防栓 (| 消火栓) needs no 消防 of its own.
+    whole = [t for t in tokens if t in _SYNONYMS]
+    tokens = [t for t in tokens if not any(t != w and t in w for w in whole)]
     groups = []
-    for token in query_tokens(text):
+    for token in tokens:
         region = (regions or {}).get(token)
         groups.append(
             TermGroup(

@@ -99,6 +99,14 @@ class SearchQuery:
             raise ValueError(f"unknown sort {self.sort!r}")
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
             raise ValueError("page_size out of range")
+        low, high = self.price_min, self.price_max
+        if low is not None and high is not None and low > high:
+            # Nothing can match: say so instead of answering an empty page.
+            raise BusinessError(
+                "price_range_invalid",
+                _("价格上限不能低于价格下限。"),
+                fields={"price_max": [_("价格上限不能低于价格下限。")]},
+            )
 
     @property
     def term_groups(self) -> tuple[TermGroup, ...]:
