@@ -660,3 +660,30 @@ def test_a_mapping_that_cannot_be_extended_in_place_is_logged_not_raised(caplog)
     # then: searches keep answering from the old index; the operator is told to rebuild
     assert len(indices.put_mappings) == 1
     assert "run search_reindex" in caplog.text
+
+
+def test_groups_become_one_should_per_word_and_a_place_its_region():
+    # given: 电表 with its synonym, 河北 a place
+    from apps.search.understanding import term_groups
+
+    groups = term_groups("电表 河北", {"河北": "130000"})
+    # when
+    strict = build_search(SearchQuery(text="电表 河北", groups=groups)).to_dict()
+    relaxed = build_search(SearchQuery(text="电表 河北", groups=groups, minimum_match=1)).to_dict()
+    # then
+    (text,) = strict["query"]["bool"]["should"]
+    meter, place = text["bool"]["must"]
+    assert [c["multi_match"]["query"] for c in meter["bool"]["should"]] == ["电表", "电能表"]
+    assert place["bool"]["should"][0]["multi_match"]["query"] == "河北"
+    assert place["bool"]["should"][1] == {
+        "bool": {
+            "should": [
+                {"term": {"nationwide": True}},
+                {"terms": {"region_provinces": ["130000"]}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+    (loose,) = relaxed["query"]["bool"]["should"]
+    assert loose["bool"]["minimum_should_match"] == 1
+    assert len(loose["bool"]["should"]) == 2
