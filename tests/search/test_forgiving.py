@@ -177,3 +177,62 @@ def test_the_vocabulary_follows_the_index(market):
     meter = VocabularyTerm.objects.get(entity="offering", term="水表")
     # counted by the rebuild: in three listings, two of them water meters by function
     assert (meter.listings, meter.named) == (3, 2)
+
+
+class TestForgivingOnEveryBackend:
+    """The same reading of a query on PostgreSQL and (with ELASTICSEARCH_URL) Elasticsearch:
+    the selector builds the groups, the backend runs them."""
+
+    @pytest.fixture
+    def listings(self, search_backend):
+        call_command("load_reference", verbosity=0)
+        _region_names.cache_clear()
+        made = {
+            "hebei": factories.OfferingFactory(
+                name="NB-IoT 远传水表",
+                kind=factories.kind("terminal"),
+                function=Function.objects.get(code="water_meter"),
+                nationwide=False,
+                regions=["130000"],
+            ),
+            "guangdong": factories.OfferingFactory(
+                name="光电直读水表",
+                kind=factories.kind("terminal"),
+                function=Function.objects.get(code="water_meter"),
+                nationwide=False,
+                regions=["440000"],
+            ),
+            "emeter": factories.OfferingFactory(
+                name="单相电能表",
+                kind=factories.kind("terminal"),
+                function=Function.objects.get(code="electricity_meter"),
+            ),
+            "module": factories.OfferingFactory(
+                name="BC28 NB-IoT 模组",
+                kind=factories.kind("module"),
+                function=Function.objects.get(code="module_lpwa"),
+            ),
+        }
+        search_reindex()
+        return {name: item.id for name, item in made.items()}
+
+    def _search(self, **params):
+        from apps.search.backends.base import SearchQuery
+        from apps.search.selectors import search_listings
+
+        return search_listings(query=SearchQuery(**params))
+
+    def test_synonyms_pinyin_and_places(self, listings):
+        assert [h.id for h in self._search(text="电表").hits] == [listings["emeter"]]
+        pinyin = self._search(text="shuibiao")
+        assert {h.id for h in pinyin.hits} == {listings["hebei"], listings["guangdong"]}
+        assert pinyin.did_you_mean == "水表"
+        assert [h.id for h in self._search(text="水表 河北").hits] == [listings["hebei"]]
+
+    def test_most_words_and_multi_select_counts(self, listings):
+        relaxed = self._search(text="NB-IoT 远传水表 蓝牙")
+        assert relaxed.relaxed and relaxed.hits[0].id == listings["hebei"]
+        modules = self._search(kinds=("module",))
+        assert [h.id for h in modules.hits] == [listings["module"]]
+        assert {b.key: b.count for b in modules.facets["kind"]} == {"terminal": 3, "module": 1}
+        assert {b.key: b.count for b in modules.facets["function"]} == {"module_lpwa": 1}
