@@ -65,7 +65,9 @@ def vocabulary_add(*, entity: str, documents: list[dict]) -> None:
         return
     counts = WordCounts()
     counts.add(documents)
-    rows = _rows(entity, counts.listings, counts.named)
+    # In term order: two drains adding overlapping words wait on each other in the same order
+    # and cannot deadlock.
+    rows = sorted(_rows(entity, counts.listings, counts.named), key=lambda row: row[1])
     if not rows:
         return
     columns = list(zip(*rows, strict=True))
