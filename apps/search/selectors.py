@@ -11,7 +11,7 @@ from apps.catalog.models import Region
 
 from .backends import get_backend
 from .backends.base import SearchQuery, SearchResult
-from .understanding import correct, minimum_match, term_groups
+from .understanding import minimum_match, readings, term_groups
 from .vocabulary import Vocabulary
 
 # Suffixes people leave out of a place name: 河北省 → 河北, 石家庄市 → 石家庄.
@@ -43,7 +43,8 @@ def search_listings(*, query: SearchQuery) -> SearchResult:
 
     The text is understood before the backend sees it: each word with its synonyms, a place
     name also as the region it names. When nothing matches as typed, the words no listing
-    holds are corrected (pinyin, initials, typos: `did_you_mean` says to what); when still
+    holds are corrected (pinyin, initials, typos: `did_you_mean` says to what, and
+    `other_readings` lists the other readings of ambiguous initials); when still
     nothing matches, listings holding most of the words are shown (`relaxed`).
     """
     backend = get_backend()
@@ -54,12 +55,14 @@ def search_listings(*, query: SearchQuery) -> SearchResult:
     result = backend.search(understood)
     if result.total or not understood.groups:
         return result
-    corrected = correct(query.text, Vocabulary(query.entity))
+    read = readings(query.text, Vocabulary(query.entity))
+    corrected = read[0] if read else None
     if corrected:
         understood = replace(query, groups=term_groups(corrected, regions))
         found = backend.search(understood)
         if found.total:
             found.did_you_mean = corrected
+            found.other_readings = read[1:]
             return found
     least = minimum_match(understood.groups or ())
     if least is not None:

@@ -23,8 +23,10 @@ from .text import _ensure_jieba, normalize, query_tokens, tokenize
 # A query of n ≥ 3 groups that finds nothing as typed may drop n // 3 of them (at least one):
 # '冷链 温度 记录仪' finds the 冷链温湿度记录仪. Two words stay both required.
 RELAX_FROM_GROUPS = 3
-# Initials are ambiguous (sb: 水表, 设备, 手表 …); beyond four letters nobody types them.
+# Initials are ambiguous (sb: 设备, 水表, 手表 …); beyond four letters nobody types them.
 MAX_INITIALS = 4
+# Readings of an ambiguous query offered: the one searched and the others as links.
+MAX_READINGS = 3
 # Pinyin typed for several words is split into at most this many words of the index, each
 # spelled by at most MAX_PINYIN_PIECE letters (zhuang: 6; a three-syllable word ≈ 15).
 MAX_PINYIN_WORDS = 4
@@ -112,8 +114,8 @@ class Lexicon(Protocol):
     def by_pinyin(self, pinyins: Iterable[str]) -> dict[str, str]:
         """Pinyin → the best-named word with exactly that pinyin."""
 
-    def by_initials(self, initials: str) -> str | None:
-        """The best-named word with these initials."""
+    def by_initials(self, initials: str) -> list[str]:
+        """The best-named words with these initials, best first (at most MAX_READINGS)."""
 
     def similar_latin(self, word: str) -> list[str]:
         """Latin words of the index that look like `word` (trigrams), best-named first."""
@@ -181,11 +183,19 @@ def correct(text: str, lexicon: Lexicon) -> str | None:
     — the Chinese meant by pinyin or initials (shuibiao, sb → 水表), a homophone or a
     one-character slip (水标 → 水表, 检侧器 → 检测器), a Latin word within a typo, or two known
     words typed as one (tbox → t box); None when nothing was replaced."""
+    found = readings(text, lexicon)
+    return found[0] if found else None
+
+
+def readings(text: str, lexicon: Lexicon) -> list[str]:
+    """The corrected queries of `text`, likeliest first (see `correct`); more than one when a
+    word is ambiguous (initials: sb → 设备, 水表, 手表), at most MAX_READINGS. Empty when
+    nothing was replaced."""
     text = normalize(text)
     words = _words(text)
     tokens = {token for word in words for token in tokenize(word.text)}
     known = lexicon.known(tokens) | {t for t in tokens if t in _SYNONYMS}
-    replacements: dict[tuple[int, int], str] = {}
+    replacements: dict[tuple[int, int], list[str]] = {}
     skip: set[int] = set()
     for i, word in enumerate(words):
         if i in skip or all(token in known for token in tokenize(word.text)):
@@ -194,14 +204,25 @@ def correct(text: str, lexicon: Lexicon) -> str | None:
             fix = _correct_han(words, i, lexicon)
             if fix:
                 (start, end), replacement, used = fix
-                replacements[(start, end)] = replacement
+                replacements[(start, end)] = [replacement]
                 skip |= used
         else:
-            replacement = _correct_latin(word.text, lexicon)
-            if replacement:
-                replacements[(word.start, word.end)] = replacement
+            candidates = _correct_latin(word.text, lexicon)
+            if candidates:
+                replacements[(word.start, word.end)] = candidates
     if not replacements:
-        return None
+        return []
+    spans = sorted(replacements)
+    # The likeliest reading, then the other candidates of the first ambiguous word.
+    choices = [{span: replacements[span][0] for span in spans}]
+    ambiguous = next((span for span in spans if len(replacements[span]) > 1), None)
+    if ambiguous:
+        for other in replacements[ambiguous][1:MAX_READINGS]:
+            choices.append({**choices[0], ambiguous: other})
+    return [_replaced(text, choice) for choice in choices]
+
+
+def _replaced(text: str, replacements: dict[tuple[int, int], str]) -> str:
     parts, last = [], 0
     for (start, end), replacement in sorted(replacements.items()):
         parts.append(text[last:start])
@@ -276,28 +297,29 @@ def _pinyin_words(word: str, lexicon: Lexicon) -> str | None:
     return "".join(spelled) if spelled and len(spelled) <= MAX_PINYIN_WORDS else None
 
 
-def _correct_latin(word: str, lexicon: Lexicon) -> str | None:
-    """Pinyin (of one word or several), initials, two known words run together, or a Latin
+def _correct_latin(word: str, lexicon: Lexicon) -> list[str]:
+    """What a Latin word no listing holds may stand for, likeliest first: pinyin (of one word
+    or several), initials (several candidates), two known words run together, or a Latin
     word of the index within an edit or two."""
     if not _LATIN.match(word):
-        return None
+        return []
     if _LETTERS.match(word):
         spelled = _pinyin_words(word, lexicon)
         if spelled:
-            return spelled
+            return [spelled]
         if 2 <= len(word) <= MAX_INITIALS:
             named = lexicon.by_initials(word)
             if named:
-                return named
+                return named[:MAX_READINGS]
     halves = [(word[:k], word[k:]) for k in range(1, len(word))]
     known = lexicon.known(part for half in halves for part in half)
     if len(word) >= 4:
         for head, tail in halves:
             if head in known and tail in known:
-                return f"{head} {tail}"
+                return [f"{head} {tail}"]
     limit = next((d for length, d in _LATIN_DISTANCE if len(word) >= length), 0)
     if limit:
         for candidate in lexicon.similar_latin(word):
             if damerau_distance(word, candidate, limit) <= limit:
-                return candidate
-    return None
+                return [candidate]
+    return []

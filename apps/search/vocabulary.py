@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 
 from .models import VocabularyTerm
-from .understanding import damerau_distance, pinyin_of
+from .understanding import MAX_READINGS, damerau_distance, pinyin_of
 
 TABLE = VocabularyTerm._meta.db_table
 # Longer tokens are model numbers or URLs, not words anyone mistypes into another word.
@@ -132,14 +132,14 @@ class Vocabulary:
         )
         return dict(rows)
 
-    def by_initials(self, initials: str) -> str | None:
+    def by_initials(self, initials: str) -> list[str]:
         rows = self._fetch(
             f"SELECT term FROM {TABLE} WHERE entity = %s AND initials = %s AND named > 0"
             " AND char_length(term) = char_length(%s)"
-            " ORDER BY named DESC, listings DESC, term LIMIT 1",
-            [self.entity, initials, initials],
+            " ORDER BY named DESC, listings DESC, term LIMIT %s",
+            [self.entity, initials, initials, MAX_READINGS],
         )
-        return rows[0][0] if rows else None
+        return [row[0] for row in rows]
 
     def similar_latin(self, word: str) -> list[str]:
         with transaction.atomic(), connection.cursor() as cursor:

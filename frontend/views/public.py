@@ -170,12 +170,18 @@ def search(request: HttpRequest) -> HttpResponse:
     next_params = params.copy()
     if result is not None and result.next_cursor:
         next_params["cursor"] = result.next_cursor
-    suggestion_url = None
-    if result is not None and result.did_you_mean:
+
+    def searching(text: str) -> str:
         suggested = params.copy()
-        suggested["q"] = result.did_you_mean
+        suggested["q"] = text
         suggested.pop("cursor", None)
-        suggestion_url = f"?{suggested.urlencode()}"
+        return f"?{suggested.urlencode()}"
+
+    suggestion_url = None
+    other_readings = []
+    if result is not None and result.did_you_mean:
+        suggestion_url = searching(result.did_you_mean)
+        other_readings = [{"text": text, "url": searching(text)} for text in result.other_readings]
     return render(
         request,
         "frontend/public/search.html",
@@ -183,6 +189,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "entity": entity,
             "q": params.get("q", ""),
             "suggestion_url": suggestion_url,
+            "other_readings": other_readings,
             "sort": sort,
             "result": result,
             "facets": facets,

@@ -97,6 +97,7 @@ def test_a_typo_or_pinyin_is_read_and_the_page_says_so(market, client):
     assert "q=%E6%B0%B4%E8%A1%A8" in typo  # 水表
     assert "BC260Y" in pinyin
     assert 'Nothing found for "shuibiao". Did you mean' in english
+    assert 'id="other-readings"' not in pinyin  # one reading only
 
 
 def test_two_values_of_one_facet_can_be_chosen_and_the_others_keep_their_counts(market, client):

@@ -102,6 +102,22 @@ def test_synonyms_everyday_words_and_english_names_find_the_listing(api, market,
     assert body["did_you_mean"] is None
 
 
+def test_ambiguous_initials_search_the_likeliest_and_offer_the_others(api, market):
+    # given: 设备 and 水表 share the initials sb; more listings are 水表 by function here
+    factories.OfferingFactory(
+        name="物联网设备管理平台",
+        kind=factories.kind("platform"),
+        function=Function.objects.get(code="platform_device"),
+    )
+    search_reindex()
+    # when
+    body = api.get(OFFERINGS, {"q": "sb"}).json()
+    # then
+    assert body["did_you_mean"] == "水表"
+    assert set(names(body)[:2]) == {"NB-IoT 远传水表", "NB-IoT 光电直读水表"}
+    assert body["other_readings"] == ["设备"]
+
+
 def test_a_listing_named_for_the_words_ranks_above_one_that_mentions_them(api, market):
     # when
     body = api.get(OFFERINGS, {"q": "水表"}).json()

@@ -9,6 +9,7 @@ from apps.search.understanding import (
     damerau_distance,
     minimum_match,
     pinyin_of,
+    readings,
     term_groups,
 )
 
@@ -34,12 +35,13 @@ class WordsOfAnIndex:
         return found
 
     def by_initials(self, initials):
-        matches = [
-            w
-            for w in self.words
-            if pinyin_of(w)[1] == initials and len(w) == len(initials) and self.words[w]
-        ]
-        return self._best(matches)[0] if matches else None
+        return self._best(
+            [
+                w
+                for w in self.words
+                if pinyin_of(w)[1] == initials and len(w) == len(initials) and self.words[w]
+            ]
+        )
 
     def similar_latin(self, word):
         return self._best([w for w in self.words if not pinyin_of(w)[0] and w[0] == word[0]])
@@ -86,6 +88,11 @@ def test_pinyin_and_initials_become_the_chinese_word_most_listings_are():
     assert correct("hebei 水表", INDEX) == "河北 水表"
     # several words' pinyin run together: the fewest words of the index spelling it
     assert correct("wulianwangka", INDEX) == "物联网卡"
+
+
+def test_ambiguous_initials_offer_the_other_readings_too():
+    assert readings("sb 监测", INDEX) == ["水表 监测", "设备 监测"]
+    assert readings("水表", INDEX) == []
 
 
 def test_a_wrong_character_is_corrected_by_sound_with_its_neighbour():

@@ -201,6 +201,10 @@ def _response_serializer(name, hit, facets) -> type[serializers.Serializer]:
                 "结果即按它给出；否则为 null"
             ),
         ),
+        "other_readings": serializers.ListField(
+            child=serializers.CharField(),
+            help_text=_("搜索词有歧义（如首字母 sb）时的其他理解，可作为新的搜索词；结果不含它们"),
+        ),
         "relaxed": serializers.BooleanField(
             help_text=_("为 true 时没有结果包含全部搜索词，结果包含其中大部分")
         ),

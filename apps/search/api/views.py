@@ -160,6 +160,7 @@ class _SearchView(APIView):
             "next": next_url,
             "next_cursor": result.next_cursor,
             "did_you_mean": result.did_you_mean,
+            "other_readings": result.other_readings,
             "relaxed": result.relaxed,
         }
 

@@ -175,6 +175,8 @@ class SearchResult:
     # The query as understood when some of its words are in no listing (pinyin, initials,
     # typos): the hits are this query's. None when the words were found as typed.
     did_you_mean: str | None = None
+    # Other readings of an ambiguous query (initials: sb → 设备, 水表, 手表), not searched.
+    other_readings: list[str] = field(default_factory=list)
     # True when no listing holds every word and the hits hold most of them.
     relaxed: bool = False
 
