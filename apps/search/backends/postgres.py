@@ -233,6 +233,17 @@ class _FacetTerms:
 # Facet -> the names its counts come under (facet_parts' first column; volume bands come as
 # 'volume:<band>').
 _COUNT_NAMES = {"region": ("province", "nationwide")}
+# The ranking columns a chosen facet's own count reads (narrow rows: less to materialise).
+_CHOSEN_COLUMNS = {
+    "kind": "e.kind_bits",
+    "sector": "e.sector_bits",
+    "technology": "e.technology_bits",
+    "certification": "e.certification_bits",
+    "region": "e.province_bits, e.nationwide",
+    "function": "e.function_terms",
+    "scenario": "e.scenario_terms",
+    "volume": "e.volume_band",
+}
 # The ranking columns every facet count reads.
 _FACET_COLUMNS = (
     "e.kind_bits, e.sector_bits, e.technology_bits, e.certification_bits, e.province_bits,"
@@ -669,7 +680,7 @@ class PostgresBackend(SearchBackend):
         """Counts of `facet` over the matches of `query` without its own filter: in a
         multi-select facet, what choosing another value of the group would add."""
         inner, params = self._matches(
-            query.without(facet), ctx, f"e.id, {_FACET_COLUMNS}", tail=f"LIMIT {MATCH_CAP}"
+            query.without(facet), ctx, _CHOSEN_COLUMNS[facet], tail=f"LIMIT {MATCH_CAP}"
         )
         parts = _facet_parts(query.entity, "float8", _COUNT_NAMES.get(facet, (facet,)))
         cursor.execute(f"WITH f AS MATERIALIZED ({inner}) " + " UNION ALL ".join(parts), params)
