@@ -23,6 +23,9 @@ DEMAND = "demand"
 ENTITIES = (OFFERING, DEMAND)
 
 SUMMARY_LENGTH = 300
+# An offering's scenario names are searchable while it declares at most this many (a module
+# made for five scenarios is for each of them; the sensor "for every scenario" is for none).
+SEARCHABLE_SCENARIOS = 6
 
 # Volume bands of demands (connections or units): lower bound inclusive, upper exclusive.
 VOLUME_BANDS: list[tuple[str, int, int | None]] = [
@@ -171,8 +174,11 @@ def _offering_source(row: dict, names: dict[str, tuple[str, str]]) -> dict:
         "sectors": list(row["sectors"]),
         "scenarios": list(row["scenarios"]),
         # The scenarios the vendor declares, in both languages: searchable (智慧停车 and
-        # "smart parking" find a parking sensor), weighed as a passing mention.
-        "scenario_names": _names(*(name for code in row["scenarios"] for name in names[code])),
+        # "smart parking" find a parking sensor), weighed as a passing mention — unless it
+        # declares so many that they say nothing (ticking every box earns nothing).
+        "scenario_names": _names(*(name for code in row["scenarios"] for name in names[code]))
+        if len(row["scenarios"]) <= SEARCHABLE_SCENARIOS
+        else "",
         "technologies": list(row["technologies"]),
         "regions": list(row["regions"]),
         "region_provinces": _provinces(row["regions"]),
