@@ -37,6 +37,8 @@ _LATIN_DISTANCE = ((8, 2), (4, 1))
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"^[a-z0-9]+$")
 _LETTERS = re.compile(r"^[a-z]+$")
+# Words that take an English plural 's' (shorter ones are codes: iot, gas, cat).
+_ENGLISH_WORD = re.compile(r"^[a-z]{4,}$")
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,13 @@ _SYNONYMS = _synonym_table()
 
 
 def alternatives_of(token: str) -> tuple[tuple[str, ...], ...]:
-    """The token itself first, then what counts as it."""
-    others = sorted(_SYNONYMS.get(token, ()), key=lambda form: (len(form), form))
-    return ((token,), *(form for form in others if form != (token,)))
+    """The token itself first, then what counts as it: its synonyms, and an English word's
+    singular or plural (meter | meters: the index has no stemmer)."""
+    others = set(_SYNONYMS.get(token, ()))
+    if _ENGLISH_WORD.match(token):
+        others.add((token[:-1],) if token.endswith("s") else (token + "s",))
+    ordered = sorted(others, key=lambda form: (len(form), form))
+    return ((token,), *(form for form in ordered if form != (token,)))
 
 
 def term_groups(text: str, regions: dict[str, str] | None = None) -> tuple[TermGroup, ...]:

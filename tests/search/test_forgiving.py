@@ -172,8 +172,11 @@ def test_scenario_is_a_facet_and_a_filter(api, market):
 def test_demands_are_understood_the_same_way(api, market):
     # given
     factories.DemandFactory(
-        title="县城 NB-IoT 远传水表采购", scenario=factories.scenario("municipal.water_meter")
+        title="县城 NB-IoT 远传水表采购",
+        scenario=factories.scenario("municipal.water_meter"),
+        functions=["water_meter", "service_operations"],
     )
+    factories.DemandFactory(title="县城路灯改造", functions=["service_operations"])
     search_reindex()
     # when
     body = api.get(DEMANDS, {"q": "shuibiao"}).json()
@@ -181,6 +184,10 @@ def test_demands_are_understood_the_same_way(api, market):
     assert [hit["title"] for hit in body["results"]] == ["县城 NB-IoT 远传水表采购"]
     assert body["did_you_mean"] == "水表"
     assert body["results"][0]["scenario"] == "municipal.water_meter"
+    # and a vendor's English finds the demands needing the function (its names, singular or
+    # plural)
+    needing = api.get(DEMANDS, {"q": "water meters"}).json()
+    assert [hit["title"] for hit in needing["results"]] == ["县城 NB-IoT 远传水表采购"]
 
 
 def test_the_vocabulary_follows_the_index(market):

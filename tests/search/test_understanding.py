@@ -120,6 +120,10 @@ def test_synonyms_count_both_ways_and_everyday_words_find_the_listed_ones():
     assert ("nb", "iot") in alternatives_of("nbiot")
     assert ("模组",) in alternatives_of("模块")
     assert alternatives_of("水表") == (("水表",),)
+    # the index has no stemmer: an English word also counts as its singular or plural
+    assert alternatives_of("meter") == (("meter",), ("meters",))
+    assert alternatives_of("detectors") == (("detectors",), ("detector",))
+    assert alternatives_of("iot") == (("iot",),)
 
 
 def test_a_word_with_synonyms_stands_for_its_parts():
