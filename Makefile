@@ -25,7 +25,8 @@ test: $(STAMP)
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python scripts/dev.py test $(PYTEST_ARGS)
 
 # Match quality on the labelled relevance set (eval/relevance): NDCG@5, precision@5, grade-0
-# and infeasible items in the top 5, both directions. EVAL_ARGS=--lists prints every top 5.
+# and infeasible items in the top 5, both directions; then search quality on the labelled search
+# set (eval/search): NDCG@10 and the zero-result rate. EVAL_ARGS=--lists prints every list.
 eval: $(STAMP)
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python scripts/dev.py eval $(EVAL_ARGS)
 

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:54329")
-DB_NAME = "iotmatch_bench_search"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "iotmatch_bench_search")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:63799/3")
 os.environ["DATABASE_URL"] = f"{SERVER}/{DB_NAME}"
 os.environ["REDIS_URL"] = REDIS_URL
@@ -68,6 +68,15 @@ SEARCHES = [
     {"text": "Cat.1 DTU"},
     {"text": "RedCap 模组", "sort": "price"},
     {"text": "LwM2M 平台", "regions": ("440000",)},
+    # Added with the forgiving search (2026-12-02): a wrong character and pinyin (corrected
+    # towards the vocabulary: up to two searches), a place name read as its region, a word no
+    # listing holds (most-words fallback: three searches), two values of one facet (multi-select:
+    # one more statement per chosen group).
+    {"text": "水标"},
+    {"text": "shuibiao"},
+    {"text": "智能水表 河北"},
+    {"text": "NB-IoT 水表 蓝牙"},
+    {"text": "NB-IoT", "kinds": ("module", "terminal")},
     {"text": ""},
 ]
 MATCH_ALL = {"text": ""}
@@ -186,14 +195,15 @@ def naive(params: dict):
 
 
 def search_run(params: dict):
-    from apps.search.backends import get_backend
+    """One search as the API and the page make it: through the selector, which reads the
+    query (synonyms, places, corrections, most words) before the backend runs it."""
     from apps.search.backends.base import SearchQuery
+    from apps.search.selectors import search_listings
 
-    backend = get_backend()
     query = SearchQuery(**params)
 
     def run():
-        return backend.search(query)
+        return search_listings(query=query)
 
     return run
 

@@ -299,8 +299,9 @@ def test(pytest_args: list[str]) -> int:
 
 
 def evaluate(args: list[str]) -> int:
-    """Score the matching engine on the labelled relevance set, in a database of its own
-    (created afresh next to the platform's, so the set's market is the whole market)."""
+    """Score the matching engine on the labelled relevance set and search on the labelled
+    search set, in a database of its own (created afresh next to the platform's, so the
+    set's market is the whole market)."""
     started = services_start(redis_db=2)
     try:
         url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/iotmatch_eval"
@@ -309,9 +310,11 @@ def evaluate(args: list[str]) -> int:
         manage("migrate", "--no-input", "-v", "0")
         compile_messages()
         manage("load_reference", "-v", "0")
-        return subprocess.run(
-            [PYTHON, str(ROOT / "manage.py"), "relevance_eval", *args], cwd=ROOT
-        ).returncode
+        codes = [
+            subprocess.run([PYTHON, str(ROOT / "manage.py"), command, *args], cwd=ROOT).returncode
+            for command in ("relevance_eval", "search_eval")
+        ]
+        return max(codes)
     finally:
         services_stop(started)
 

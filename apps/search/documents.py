@@ -13,7 +13,8 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 
-from apps.catalog.models import Offering
+from apps.catalog.models import Function, Offering, Scenario
+from apps.catalog.reference.functions import EVERY_SCENARIO
 from apps.demands.models import Demand
 
 from .text import token_string
@@ -23,6 +24,9 @@ DEMAND = "demand"
 ENTITIES = (OFFERING, DEMAND)
 
 SUMMARY_LENGTH = 300
+# An offering's scenario names are searchable while it declares at most this many (a module
+# made for five scenarios is for each of them; the sensor "for every scenario" is for none).
+SEARCHABLE_SCENARIOS = 6
 
 # Volume bands of demands (connections or units): lower bound inclusive, upper exclusive.
 VOLUME_BANDS: list[tuple[str, int, int | None]] = [
@@ -94,10 +98,13 @@ _OFFERING_FIELDS = [
     "model_number",
     "description",
     "kind_id",
+    "kind__name_zh",
+    "kind__name_en",
     "function_id",
     "function__name_zh",
     "function__name_en",
     "sectors",
+    "scenarios",
     "technologies",
     "regions",
     "nationwide",
@@ -115,6 +122,9 @@ _DEMAND_FIELDS = [
     "title",
     "description",
     "sector_id",
+    "scenario_id",
+    "scenario__name_zh",
+    "scenario__name_en",
     "functions",
     "technologies",
     "kinds_needed",
@@ -131,7 +141,21 @@ _DEMAND_FIELDS = [
 ]
 
 
-def _offering_source(row: dict) -> dict:
+def _names(*names: str | None) -> str:
+    return " ".join(name for name in names if name)
+
+
+def reference_names() -> dict[str, tuple[str, str]]:
+    """Scenario and function code -> (zh, en) names, read once per batch of documents (≈ 140
+    rows; the two code sets do not overlap: scenario codes hold a dot)."""
+    rows = [
+        *Scenario.objects.values_list("code", "name_zh", "name_en"),
+        *Function.objects.values_list("code", "name_zh", "name_en"),
+    ]
+    return {code: (zh, en) for code, zh, en in rows}
+
+
+def _offering_source(row: dict, names: dict[str, tuple[str, str]]) -> dict:
     return {
         "id": row["id"],
         "title": row["name"],
@@ -146,10 +170,20 @@ def _offering_source(row: dict) -> dict:
         # What the product does, in both languages: searching 水表 or "water meter" finds a
         # water meter whose own text only says 远传表. Hashed with the source, so a renamed
         # function makes the document stale for search_reconcile.
-        "function_names": " ".join(
-            name for name in (row["function__name_zh"], row["function__name_en"]) if name
+        "function_names": _names(
+            row["function__name_zh"],
+            row["function__name_en"],
+            row["kind__name_zh"],
+            row["kind__name_en"],
         ),
         "sectors": list(row["sectors"]),
+        "scenarios": list(row["scenarios"]),
+        # The scenarios the vendor declares, in both languages: searchable (智慧停车 and
+        # "smart parking" find a parking sensor), weighed as a passing mention — unless it
+        # declares so many that they say nothing (ticking every box earns nothing).
+        "scenario_names": _names(*(name for code in row["scenarios"] for name in names[code]))
+        if len(row["scenarios"]) <= SEARCHABLE_SCENARIOS
+        else "",
         "technologies": list(row["technologies"]),
         "regions": list(row["regions"]),
         "region_provinces": _provinces(row["regions"]),
@@ -162,7 +196,7 @@ def _offering_source(row: dict) -> dict:
     }
 
 
-def _demand_source(row: dict) -> dict:
+def _demand_source(row: dict, names: dict[str, tuple[str, str]]) -> dict:
     anonymous = row["visibility"] == Demand.Visibility.ANONYMOUS
     return {
         "id": row["id"],
@@ -176,6 +210,19 @@ def _demand_source(row: dict) -> dict:
         "kinds": list(row["kinds_needed"]),
         "functions": list(row["functions"]),
         "sectors": [row["sector_id"]],
+        "scenarios": [row["scenario_id"]] if row["scenario_id"] else [],
+        "scenario_names": _names(row["scenario__name_zh"], row["scenario__name_en"]),
+        # What the demand needs, in both languages (a vendor searching "water meter" finds the
+        # demands needing one); the services every deployment needs are pre-filled on every
+        # demand and would say nothing.
+        "function_names": _names(
+            *(
+                name
+                for code in row["functions"]
+                if code not in EVERY_SCENARIO
+                for name in names.get(code, ())
+            )
+        ),
         "technologies": list(row["technologies"]),
         "regions": list(row["regions"]),
         "region_provinces": _provinces(row["regions"]),
@@ -192,14 +239,16 @@ def _demand_source(row: dict) -> dict:
 def with_tokens(source: dict) -> dict:
     """The full index document: `source` minus the long description, plus tokens and hash.
 
-    Token fields: title (name and model number), vendor, body (description) and function (the
-    offering's function names, zh and en; empty for demands)."""
+    Token fields: title (name and model number), vendor, body (description), function (the
+    offering's function and kind names, a demand's needed functions' names, zh and en) and
+    scenario (the scenarios' names, zh and en)."""
     document = {k: v for k, v in source.items() if k != "description"}
     document["source_hash"] = source_hash(source)
     document["title_tokens"] = token_string(source["title"], source.get("model_number", ""))
     document["vendor_tokens"] = token_string(source["organization_name"])
     document["body_tokens"] = token_string(source["description"])
     document["function_tokens"] = token_string(source.get("function_names", ""))
+    document["scenario_tokens"] = token_string(source.get("scenario_names", ""))
     return document
 
 
@@ -220,5 +269,6 @@ def source_rows(
         rows = list(queryset.filter(id__gt=last_id).order_by("id").values(*fields)[:batch_size])
         if not rows:
             return
-        yield [build(row) for row in rows]
+        names = reference_names()
+        yield [build(row, names) for row in rows]
         last_id = rows[-1]["id"]

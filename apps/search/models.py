@@ -54,6 +54,7 @@ class IndexEntry(models.Model):
     technologies = _codes(_("网络技术"))
     kinds = _codes(_("类型"))
     functions = _codes(_("产品功能"))
+    scenarios = _codes(_("应用场景"))
     certifications = _codes(_("认证"))
     regions = ArrayField(models.CharField(max_length=6), default=list, blank=True)
     # The provinces of `regions`, so a province filter finds city-level listings without joins.
@@ -139,6 +140,9 @@ class Ranking(models.Model):
     # array: there are more functions (91) than a bigint bitmask holds, and a listing has one
     # or a few, so there are few distinct arrays.
     function_terms = ArrayField(models.IntegerField(), default=list)
+    # The scenario facet's term ids, counted the same way (50 scenarios and growing: more than
+    # a bitmask should be trusted with).
+    scenario_terms = ArrayField(models.IntegerField(), default=list)
     kind_bits = models.BigIntegerField(default=0)
     sector_bits = models.BigIntegerField(default=0)
     technology_bits = models.BigIntegerField(default=0)
@@ -182,3 +186,39 @@ class DemandRanking(Ranking):
         verbose_name = _("需求检索表")
         verbose_name_plural = _("需求检索表")
         indexes = _ranking_indexes("srch_demr")
+
+
+class VocabularyTerm(models.Model):
+    """A word the index of one entity holds, with its pinyin, for understanding queries:
+    pinyin and initials typed for Chinese (shuibiao, sb → 水表), typos (水标 → 水表, a swapped
+    letter in a Latin word) and "did you mean".
+
+    `listings` counts the listings holding the word anywhere, `named` those whose function
+    or kind names hold it (what a product *is*: the words corrections prefer). Exact after
+    `search_reindex`; listings indexed since then add their new words with a count of one
+    (counts only rank candidates, and a stale word is never suggested without results).
+    """
+
+    entity = models.CharField(max_length=12)
+    term = models.CharField(max_length=64)
+    # Toneless syllables joined ('shuibiao') and their first letters ('sb'); empty for words
+    # without Chinese characters.
+    pinyin = models.CharField(max_length=255, blank=True)
+    initials = models.CharField(max_length=64, blank=True)
+    listings = models.IntegerField(default=0)
+    named = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("搜索词表")
+        verbose_name_plural = _("搜索词表")
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "term"], name="search_vocabulary_unique")
+        ]
+        indexes = [
+            models.Index(fields=["entity", "pinyin"], name="srch_vocab_pinyin"),
+            models.Index(fields=["entity", "initials"], name="srch_vocab_initials"),
+            GinIndex(fields=["term"], opclasses=["gin_trgm_ops"], name="srch_vocab_term_trgm"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity}:{self.term}"

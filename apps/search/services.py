@@ -16,6 +16,7 @@ from .backends import get_backend
 from .backends.base import SearchUnavailable
 from .documents import ENTITIES, OFFERING, source_hash, source_rows, with_tokens
 from .models import OutboxEvent
+from .vocabulary import WordCounts, vocabulary_add, vocabulary_replace
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ def search_sync(*, entity: str, ids: Iterable[int]) -> None:
     documents = [with_tokens(row) for batch in source_rows(entity, ids=ids) for row in batch]
     found = {document["id"] for document in documents}
     backend.upsert(entity, documents)
+    vocabulary_add(entity=entity, documents=documents)
     backend.delete(entity, [i for i in ids if i not in found])
 
 
@@ -275,9 +277,9 @@ def search_reindex(*, entities: Iterable[str] = ENTITIES) -> dict[str, int]:
     for entity in entities:
         with _rebuild_lock(entity):
             started = timezone.now()
-            counts[entity] = backend.rebuild(
-                entity, ([with_tokens(row) for row in batch] for batch in source_rows(entity))
-            )
+            words = WordCounts()
+            counts[entity] = backend.rebuild(entity, _counting(entity, words))
+            vocabulary_replace(entity=entity, counts=words)
             # Any listing changed meanwhile, searchable or not any more (search_sync deletes
             # those); one that cannot be indexed is left to its outbox event.
             changed = list(
@@ -286,6 +288,14 @@ def search_reindex(*, entities: Iterable[str] = ENTITIES) -> dict[str, int]:
             _sync_reporting(entity, changed)
             backend.refresh(entity)
     return counts
+
+
+def _counting(entity: str, words: WordCounts) -> Iterator[list[dict]]:
+    """The entity's documents in batches, counting their words on the way past."""
+    for batch in source_rows(entity):
+        documents = [with_tokens(row) for row in batch]
+        words.add(documents)
+        yield documents
 
 
 @contextmanager

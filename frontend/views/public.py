@@ -37,6 +37,7 @@ from ..names import enumeration, reference_names
 FACET_PARAMS = {
     "kind": ("kind", "kinds"),
     "function": ("function", "functions"),
+    "scenario": ("scenario", "scenarios"),
     "sector": ("sector", "sectors"),
     "technology": ("technology", "technologies"),
     "region": ("region", "regions"),
@@ -73,11 +74,17 @@ def _band_labels() -> dict[str, str]:
     }
 
 
-def _decimal(value: str | None) -> Decimal | None:
-    try:
-        return Decimal(value) if value not in (None, "") else None
-    except InvalidOperation:
+def _price_bound(value: str | None) -> Decimal | None:
+    """A price bound typed on the page; BusinessError('price_invalid') if it is not one."""
+    if value in (None, ""):
         return None
+    try:
+        price = Decimal(value)
+    except InvalidOperation:
+        price = None
+    if price is None or not price.is_finite() or price < 0:
+        raise BusinessError("price_invalid", _("单价应为不小于 0 的数字。"))
+    return price
 
 
 def search(request: HttpRequest) -> HttpResponse:
@@ -88,27 +95,29 @@ def search(request: HttpRequest) -> HttpResponse:
     chosen = {key: params.getlist(param) for key, (param, _dim) in FACET_PARAMS.items()}
     error = None
     result = None
+    text = params.get("q", "")[:200]
     try:
         result = search_listings(
             query=SearchQuery(
                 entity=entity,
-                text=params.get("q", "")[:200],
+                text=text,
                 kinds=tuple(chosen["kind"]),
                 functions=tuple(chosen["function"]),
+                scenarios=tuple(chosen["scenario"]),
                 sectors=tuple(chosen["sector"]),
                 technologies=tuple(chosen["technology"]),
                 regions=tuple(chosen["region"]),
                 certifications=tuple(chosen["certification"]),
                 volume_bands=tuple(chosen["volume"]) if entity == DEMAND else (),
-                price_min=_decimal(params.get("price_min")),
-                price_max=_decimal(params.get("price_max")),
+                price_min=_price_bound(params.get("price_min")),
+                price_max=_price_bound(params.get("price_max")),
                 sort=sort,
                 cursor=params.get("cursor") or None,
                 page_size=20,
             )
         )
     except BusinessError as exc:
-        error = exc.message
+        error = exc
     names = reference_names()
     bands = _band_labels()
     facets = []
@@ -119,18 +128,21 @@ def search(request: HttpRequest) -> HttpResponse:
                 continue
             param, dimension = FACET_PARAMS[key]
             lookup = names.get(dimension, {}) if dimension else {}
+            counts = {b.key: b.count for b in buckets}
+            # A chosen value stays in its group (to be unchosen) even when nothing counts.
+            counts |= {value: 0 for value in chosen[key] if value not in counts}
             facets.append(
                 {
                     "key": key,
                     "param": param,
                     "buckets": [
                         {
-                            "value": b.key,
-                            "label": lookup.get(b.key) or bands.get(b.key) or b.key,
-                            "count": b.count,
-                            "checked": b.key in chosen[key],
+                            "value": value,
+                            "label": lookup.get(value) or bands.get(value) or value,
+                            "count": count,
+                            "checked": value in chosen[key],
                         }
-                        for b in buckets
+                        for value, count in counts.items()
                     ],
                 }
             )
@@ -159,18 +171,33 @@ def search(request: HttpRequest) -> HttpResponse:
     next_params = params.copy()
     if result is not None and result.next_cursor:
         next_params["cursor"] = result.next_cursor
+
+    def searching(text: str) -> str:
+        suggested = params.copy()
+        suggested["q"] = text
+        suggested.pop("cursor", None)
+        return f"?{suggested.urlencode()}"
+
+    suggestion_url = None
+    other_readings = []
+    if result is not None and result.did_you_mean:
+        suggestion_url = searching(result.did_you_mean)
+        other_readings = [{"text": text, "url": searching(text)} for text in result.other_readings]
     return render(
         request,
         "frontend/public/search.html",
         {
             "entity": entity,
             "q": params.get("q", ""),
+            "suggestion_url": suggestion_url,
+            "other_readings": other_readings,
             "sort": sort,
             "result": result,
             "facets": facets,
             "facet_titles": {
                 "kind": _("类型"),
                 "function": _("产品功能"),
+                "scenario": _("应用场景"),
                 "sector": _("行业"),
                 "technology": _("网络技术"),
                 "region": _("区域"),
@@ -178,7 +205,10 @@ def search(request: HttpRequest) -> HttpResponse:
                 "volume": _("规模"),
             },
             "hits": hits,
-            "error": error,
+            "error": error.message if error else None,
+            "price_error": error.message
+            if error and error.code in ("price_invalid", "price_range_invalid")
+            else None,
             "next_url": f"?{next_params.urlencode()}"
             if result is not None and result.next_cursor
             else None,

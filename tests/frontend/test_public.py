@@ -82,3 +82,39 @@ def test_the_function_facet_shows_translated_names_and_narrows_the_results(marke
     assert "LXSY" in narrowed
     assert "BC260Y" not in narrowed
     assert 'value="water_meter" checked' in narrowed
+
+
+def test_a_typo_or_pinyin_is_read_and_the_page_says_so(market, client):
+    # when
+    typo = client.get("/search/", {"q": "水标"}).content.decode()
+    pinyin = client.get("/search/", {"q": "shuibiao"}).content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get("/search/", {"q": "shuibiao"}).content.decode()
+    # then: the water-meter module found, with a link to the query as read
+    assert "BC260Y" in typo
+    assert 'id="did-you-mean"' in typo
+    assert "没有找到“水标”。您是不是要找：" in typo
+    assert "q=%E6%B0%B4%E8%A1%A8" in typo  # 水表
+    assert "BC260Y" in pinyin
+    assert 'Nothing found for "shuibiao". Did you mean' in english
+    assert 'id="other-readings"' not in pinyin  # one reading only
+
+
+def test_two_values_of_one_facet_can_be_chosen_and_the_others_keep_their_counts(market, client):
+    # when
+    one = client.get("/search/", {"technology": "cat1"}).content.decode()
+    both = client.get("/search/?technology=cat1&technology=nb_iot").content.decode()
+    # then: NB-IoT stays choosable beside the chosen Cat.1, and choosing both shows both
+    assert 'name="technology" value="nb_iot"' in one
+    assert 'value="cat1" checked' in one
+    assert "BC260Y" in both and "EG800Q" in both
+
+
+def test_a_price_range_upside_down_is_a_message_at_the_price_fields(market, client):
+    # when
+    body = client.get("/search/", {"price_min": "50", "price_max": "10"}).content.decode()
+    letters = client.get("/search/", {"price_min": "abc"}).content.decode()
+    # then
+    assert '<p class="errorlist" id="price-error">价格上限不能低于价格下限。</p>' in body
+    assert 'aria-invalid="true"' in body
+    assert "单价应为不小于 0 的数字。" in letters

@@ -64,6 +64,7 @@ def test_offering_search_returns_hits_highlights_facets_and_no_drafts(api, catal
     assert set(body["facets"]) == {
         "kind",
         "function",
+        "scenario",
         "sector",
         "technology",
         "region",
@@ -125,7 +126,8 @@ def test_anonymous_demands_come_without_the_enterprise(api):
         ({"price_min": "abc"}, "invalid", "price_min"),
         ({"price_min": "NaN"}, "invalid", "price_min"),
         ({"price_min": "-1"}, "min_value", "price_min"),
-        ({"price_min": "50", "price_max": "10"}, "invalid", "price_max"),
+        ({"price_min": "50", "price_max": "10"}, "price_range_invalid", "price_max"),
+        ({"scenario": "municipal.nowhere"}, "invalid", "scenario"),
         ({"sort": "name"}, "invalid_choice", "sort"),
         ({"page_size": "0"}, "min_value", "page_size"),
         ({"page_size": "1000"}, "max_value", "page_size"),
@@ -140,6 +142,18 @@ def test_bad_parameters_are_400_in_the_error_shape(api, params, code, field):
     assert error["code"] == code
     assert error["message"]
     assert field in {key.split(".")[0] for key in error["fields"]}
+
+
+def test_a_price_range_upside_down_says_so_in_the_readers_language(api):
+    # when
+    chinese = api.get(OFFERINGS, {"price_min": "50", "price_max": "10"}).json()["error"]
+    english = api.get(
+        OFFERINGS, {"price_min": "50", "price_max": "10"}, HTTP_ACCEPT_LANGUAGE="en"
+    ).json()["error"]
+    # then
+    assert chinese["code"] == english["code"] == "price_range_invalid"
+    assert chinese["message"] == "价格上限不能低于价格下限。"
+    assert english["fields"]["price_max"] == ["The upper price cannot be below the lower price."]
 
 
 def test_an_overlong_query_says_so_in_chinese(api):
@@ -229,7 +243,12 @@ def test_offerings_filter_and_facet_by_function(api, functions_market):
     # then
     assert [hit["id"] for hit in body["results"]] == [functions_market["remote"].pk]
     assert body["results"][0]["function"] == "water_meter"
-    assert body["facets"]["function"] == [{"key": "water_meter", "count": 1}]
+    # the chosen group keeps its other values visible (multi-select): choosing the gas meter
+    # too would add one
+    assert body["facets"]["function"] == [
+        {"key": "gas_meter", "count": 1},
+        {"key": "water_meter", "count": 1},
+    ]
     assert everything["total"] == 2
     assert everything["facets"]["function"] == [
         {"key": "gas_meter", "count": 1},

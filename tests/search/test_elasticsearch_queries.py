@@ -115,26 +115,44 @@ def test_filters_regions_price_and_cursor():
     )
     # when
     body = build_search(query).to_dict()
-    # then
+    # then: ranges filter the query; chosen facet values filter the hits after the
+    # aggregations (multi-select facets: each facet counts under the other facets' choices)
     assert body["query"] == {
         "bool": {
             "filter": [
-                {"terms": {"kinds": ["module"]}},
-                {"terms": {"technologies": ["cat1", "nb_iot"]}},
-                {
-                    "bool": {
-                        "should": [
-                            {"term": {"nationwide": True}},
-                            {"terms": {"region_provinces": ["110000"]}},
-                            {"terms": {"regions": ["320000", "320500"]}},
-                        ],
-                        "minimum_should_match": 1,
-                    }
-                },
                 {"range": {"price": {"gte": 10.0, "lte": 99.5}}},
                 {"term": {"verified": True}},
             ]
         }
+    }
+    region = {
+        "bool": {
+            "should": [
+                {"term": {"nationwide": True}},
+                {"terms": {"region_provinces": ["110000"]}},
+                {"terms": {"regions": ["320000", "320500"]}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+    assert body["post_filter"] == {
+        "bool": {
+            "filter": [
+                {"terms": {"kinds": ["module"]}},
+                {"terms": {"technologies": ["cat1", "nb_iot"]}},
+                region,
+            ]
+        }
+    }
+    assert body["aggs"]["kind__chosen"]["filter"] == {
+        "bool": {"filter": [{"terms": {"technologies": ["cat1", "nb_iot"]}}, region]}
+    }
+    assert body["aggs"]["kind__chosen"]["aggs"] == {
+        "kind": {"terms": {"field": "kinds", "size": 50}}
+    }
+    assert set(body["aggs"]["region__chosen"]["aggs"]) == {"region", "nationwide"}
+    assert body["aggs"]["sector__chosen"]["filter"]["bool"]["filter"][0] == {
+        "terms": {"kinds": ["module"]}
     }
     assert body["sort"] == [
         {"price": {"order": "asc", "missing": 1e13}},
@@ -148,6 +166,7 @@ def test_offering_aggregations_are_the_facets():
     assert set(aggs) == {
         "kind",
         "function",
+        "scenario",
         "sector",
         "technology",
         "certification",
@@ -171,7 +190,10 @@ def test_demand_search_uses_its_alias_volume_bands_and_no_model_number():
         SearchQuery(entity=DEMAND, text="水表", volume_bands=("gte_1m",), sort="capacity")
     ).to_dict()
     assert "model_number" not in str(body["query"])
-    assert {"terms": {"volume_band": ["gte_1m"]}} in body["query"]["bool"]["filter"]
+    assert body["post_filter"] == {"bool": {"filter": [{"terms": {"volume_band": ["gte_1m"]}}]}}
+    assert body["aggs"]["kind__chosen"]["filter"] == {
+        "bool": {"filter": [{"terms": {"volume_band": ["gte_1m"]}}]}
+    }
     assert body["aggs"]["volume"] == {"terms": {"field": "volume_band", "size": 5}}
     assert "price" not in body["aggs"]
     assert body["sort"][0] == {"capacity": {"order": "desc"}}
@@ -329,6 +351,7 @@ def test_a_response_becomes_the_same_result_shape_as_postgres():
         "aggregations": {
             "kind": {"buckets": [{"key": "module", "doc_count": 3}]},
             "function": {"buckets": [{"key": "module_lpwa", "doc_count": 3}]},
+            "scenario": {"buckets": [{"key": "municipal.water_meter", "doc_count": 3}]},
             "sector": {"buckets": [{"key": "municipal", "doc_count": 3}]},
             "technology": {"buckets": [{"key": "nb_iot", "doc_count": 3}]},
             "certification": {"buckets": []},
@@ -364,6 +387,7 @@ def test_a_response_becomes_the_same_result_shape_as_postgres():
     assert list(result.facets) == [
         "kind",
         "function",
+        "scenario",
         "sector",
         "technology",
         "region",
@@ -402,6 +426,7 @@ def _empty_response():
         "aggregations": {
             "kind": {"buckets": []},
             "function": {"buckets": []},
+            "scenario": {"buckets": []},
             "sector": {"buckets": []},
             "technology": {"buckets": []},
             "certification": {"buckets": []},
@@ -559,19 +584,28 @@ def test_function_names_are_searched_like_the_vendor_and_functions_filter_and_ag
     query = SearchQuery(text="水表", functions=("water_meter", "gas_meter"), kinds=("terminal",))
     # when
     body = build_search(query).to_dict()
-    # then: the function's words weigh like the vendor's (PostgreSQL: weight B for both)
-    assert TEXT_FIELDS == ["title_tokens^3", "vendor_tokens^2", "function_tokens^2", "body_tokens"]
+    # then: the boosts follow PostgreSQL's labels (A name, B function and kind, C vendor and
+    # scenarios, D description)
+    assert TEXT_FIELDS == [
+        "title_tokens^4",
+        "function_tokens^3",
+        "vendor_tokens",
+        "scenario_tokens",
+        "body_tokens^0.5",
+    ]
     assert "function_tokens" in TOKEN_FIELDS
-    assert body["query"]["bool"]["filter"] == [
+    assert body["post_filter"]["bool"]["filter"] == [
         {"terms": {"kinds": ["terminal"]}},
         {"terms": {"functions": ["water_meter", "gas_meter"]}},
     ]
-    assert body["aggs"]["function"] == {"terms": {"field": "functions", "size": 50}}
+    assert body["aggs"]["function__chosen"]["aggs"]["function"] == {
+        "terms": {"field": "functions", "size": 50}
+    }
 
 
 def test_a_nationwide_demand_matches_every_region_filter():
     body = build_search(SearchQuery(entity=DEMAND, regions=("440000",))).to_dict()
-    (region,) = body["query"]["bool"]["filter"]
+    (region,) = body["post_filter"]["bool"]["filter"]
     assert region["bool"]["should"][0] == {"term": {"nationwide": True}}
     assert build_search(SearchQuery(entity=DEMAND)).to_dict()["aggs"]["nationwide"] == {
         "filter": {"term": {"nationwide": True}}
@@ -626,3 +660,30 @@ def test_a_mapping_that_cannot_be_extended_in_place_is_logged_not_raised(caplog)
     # then: searches keep answering from the old index; the operator is told to rebuild
     assert len(indices.put_mappings) == 1
     assert "run search_reindex" in caplog.text
+
+
+def test_groups_become_one_should_per_word_and_a_place_its_region():
+    # given: 电表 with its synonym, 河北 a place
+    from apps.search.understanding import term_groups
+
+    groups = term_groups("电表 河北", {"河北": "130000"})
+    # when
+    strict = build_search(SearchQuery(text="电表 河北", groups=groups)).to_dict()
+    relaxed = build_search(SearchQuery(text="电表 河北", groups=groups, minimum_match=1)).to_dict()
+    # then
+    (text,) = strict["query"]["bool"]["should"]
+    meter, place = text["bool"]["must"]
+    assert [c["multi_match"]["query"] for c in meter["bool"]["should"]] == ["电表", "电能表"]
+    assert place["bool"]["should"][0]["multi_match"]["query"] == "河北"
+    assert place["bool"]["should"][1] == {
+        "bool": {
+            "should": [
+                {"term": {"nationwide": True}},
+                {"terms": {"region_provinces": ["130000"]}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+    (loose,) = relaxed["query"]["bool"]["should"]
+    assert loose["bool"]["minimum_should_match"] == 1
+    assert len(loose["bool"]["should"]) == 2

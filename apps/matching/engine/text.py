@@ -10,6 +10,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from apps.catalog.reference.synonyms import SYNONYMS
+
 _jieba_lock = threading.Lock()
 _jieba = None
 
@@ -19,26 +21,10 @@ _STOPWORDS_TEXT = (
     "for of to a an in with on by is are"
 )
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
-# Words people use for the same thing: a token also counts as its canonical forms, on both
-# sides, so 电能表 meets 电表 and 消火栓 meets 消防栓. (jieba's search mode already yields 水表
-# from 远传水表 and 智能水表.) Bump TOKENIZER_VERSION whenever tokens change meaning: the
-# token cache is keyed by it.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "电能表": ("电表",),
-    "消火栓": ("消防栓",),
-    "烟感": ("烟雾",),
-    "感烟": ("烟雾",),
-    "煤气表": ("燃气表",),
-    "煤气": ("燃气",),
-    "追踪": ("定位",),
-    "追踪器": ("定位器",),
-    "巴枪": ("手持",),
-    "pda": ("手持",),
-    "nbiot": ("nb", "iot"),
-    "cat.1": ("cat1",),
-    "摄像头": ("摄像机",),
-    "热表": ("热量表",),
-}
+# Words people use for the same thing (shared with search): a token also counts as its
+# canonical forms, on both sides, so 电能表 meets 电表 and 消火栓 meets 消防栓. (jieba's search mode
+# already yields 水表 from 远传水表 and 智能水表.) Bump TOKENIZER_VERSION whenever tokens change
+# meaning: the token cache is keyed by it.
 TOKENIZER_VERSION = 2
 _WORD = re.compile(r"\w", re.UNICODE)
 

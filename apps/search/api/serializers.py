@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from apps.catalog.models import Function
+from apps.catalog.models import Function, Scenario
 from apps.catalog.selectors import unknown_codes
 
 from ..backends.base import DEMAND, FACETS, MAX_PAGE_SIZE, OFFERING, SORTS
@@ -14,6 +14,8 @@ from ..text import MAX_QUERY_LENGTH
 
 CODE_PATTERN = r"^[a-z0-9_]{1,40}$"
 REGION_PATTERN = r"^[0-9]{6}$"
+# Scenario codes are '<sector>.<scenario>'.
+SCENARIO_PATTERN = r"^[a-z0-9_.]{1,40}$"
 # More values than this in one facet filter is not a search a person makes.
 MAX_FILTER_VALUES = 50
 
@@ -47,6 +49,10 @@ class SearchParamsSerializer(serializers.Serializer):
     kind = _codes(_("供给类型代码；需求搜索中为所需供给类型"))
     function = _codes(
         _("产品功能代码（见 /api/v1/reference/functions）；需求搜索中为需求所需的产品功能")
+    )
+    scenario = _codes(
+        _("应用场景代码（见 /api/v1/reference/scenarios）；需求搜索中为需求的应用场景"),
+        pattern=SCENARIO_PATTERN,
     )
     sector = _codes(_("行业代码"))
     technology = _codes(_("网络技术代码"))
@@ -92,13 +98,13 @@ class SearchParamsSerializer(serializers.Serializer):
             )
         return codes
 
-    def validate(self, attrs):
-        low, high = attrs.get("price_min"), attrs.get("price_max")
-        if low is not None and high is not None and low > high:
+    def validate_scenario(self, codes: list[str]) -> list[str]:
+        unknown = unknown_codes(Scenario, codes)
+        if unknown:
             raise serializers.ValidationError(
-                {"price_max": [_("价格上限不能低于价格下限。")]}, code="invalid"
+                _("未知代码：%(codes)s") % {"codes": ", ".join(unknown)}, code="invalid"
             )
-        return attrs
+        return codes
 
 
 class DemandSearchParamsSerializer(SearchParamsSerializer):
@@ -134,6 +140,9 @@ class OfferingHitSerializer(serializers.Serializer):
     vendor = HitOrganizationSerializer()
     kind = serializers.CharField()
     function = serializers.CharField(allow_null=True, help_text=_("产品功能代码"))
+    scenarios = serializers.ListField(
+        child=serializers.CharField(), help_text=_("厂商声明的应用场景代码")
+    )
     sectors = serializers.ListField(child=serializers.CharField())
     technologies = serializers.ListField(child=serializers.CharField())
     regions = serializers.ListField(child=serializers.CharField())
@@ -162,6 +171,7 @@ class DemandHitSerializer(serializers.Serializer):
     functions = serializers.ListField(
         child=serializers.CharField(), help_text=_("所需产品功能代码")
     )
+    scenario = serializers.CharField(allow_null=True, help_text=_("应用场景代码"))
     regions = serializers.ListField(child=serializers.CharField())
     nationwide = serializers.BooleanField(help_text=_("全国部署（此时 regions 为空）"))
     certifications = serializers.ListField(child=serializers.CharField())
@@ -184,6 +194,20 @@ def _response_serializer(name, hit, facets) -> type[serializers.Serializer]:
         ),
         "facets": facets(),
         "next": serializers.CharField(allow_null=True, help_text=_("下一页的完整链接")),
+        "did_you_mean": serializers.CharField(
+            allow_null=True,
+            help_text=_(
+                "原样搜索没有结果、按拼音、首字母或纠错理解后有结果时，为理解后的搜索词，"
+                "结果即按它给出；否则为 null"
+            ),
+        ),
+        "other_readings": serializers.ListField(
+            child=serializers.CharField(),
+            help_text=_("搜索词有歧义（如首字母 sb）时的其他理解，可作为新的搜索词；结果不含它们"),
+        ),
+        "relaxed": serializers.BooleanField(
+            help_text=_("为 true 时没有结果包含全部搜索词，结果包含其中大部分")
+        ),
         "next_cursor": serializers.CharField(allow_null=True),
     }
     return type(name, (serializers.Serializer,), fields)

@@ -19,7 +19,16 @@ from .serializers import (
     SearchParamsSerializer,
 )
 
-_LIST_PARAMS = ("kind", "function", "sector", "technology", "certification", "region", "volume")
+_LIST_PARAMS = (
+    "kind",
+    "function",
+    "scenario",
+    "sector",
+    "technology",
+    "certification",
+    "region",
+    "volume",
+)
 _ERRORS = {
     400: OpenApiResponse(description=_("参数无效（统一错误格式 {error: {code, message, fields}}）"))
 }
@@ -42,6 +51,7 @@ def _query(entity: str, params: dict) -> SearchQuery:
         text=params.get("q", ""),
         kinds=tuple(params.get("kind", ())),
         functions=tuple(params.get("function", ())),
+        scenarios=tuple(params.get("scenario", ())),
         sectors=tuple(params.get("sector", ())),
         technologies=tuple(params.get("technology", ())),
         regions=tuple(params.get("region", ())),
@@ -79,6 +89,7 @@ def _offering_hit(hit: SearchHit) -> dict:
         "vendor": _organization(d),
         "kind": (d.get("kinds") or [""])[0],
         "function": (d.get("functions") or [None])[0],
+        "scenarios": d.get("scenarios") or [],
         "sectors": d["sectors"],
         "technologies": d["technologies"],
         "regions": d["regions"],
@@ -106,6 +117,7 @@ def _demand_hit(hit: SearchHit) -> dict:
         "technologies": d["technologies"],
         "kinds_needed": d["kinds"],
         "functions": d.get("functions") or [],
+        "scenario": (d.get("scenarios") or [None])[0],
         "regions": d["regions"],
         "nationwide": bool(d.get("nationwide")),
         "certifications": d["certifications"],
@@ -147,6 +159,9 @@ class _SearchView(APIView):
             },
             "next": next_url,
             "next_cursor": result.next_cursor,
+            "did_you_mean": result.did_you_mean,
+            "other_readings": result.other_readings,
+            "relaxed": result.relaxed,
         }
 
 
@@ -174,7 +189,7 @@ class OfferingSearchView(_SearchView):
         parameters=[
             SearchParamsSerializer,
             *_list_parameters(
-                ("kind", "function", "sector", "technology", "certification", "region")
+                ("kind", "function", "scenario", "sector", "technology", "certification", "region")
             ),
         ],
         responses={200: OfferingSearchResponseSerializer, **_ERRORS},
@@ -200,7 +215,16 @@ class DemandSearchView(_SearchView):
         parameters=[
             DemandSearchParamsSerializer,
             *_list_parameters(
-                ("kind", "function", "sector", "technology", "certification", "region", "volume")
+                (
+                    "kind",
+                    "function",
+                    "scenario",
+                    "sector",
+                    "technology",
+                    "certification",
+                    "region",
+                    "volume",
+                )
             ),
         ],
         responses={200: DemandSearchResponseSerializer, **_ERRORS},

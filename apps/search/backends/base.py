@@ -6,7 +6,7 @@ import base64
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.exceptions import BusinessError
 
 from ..documents import DEMAND, ENTITIES, OFFERING
-from ..text import highlight, query_tokens
+from ..text import highlight
+from ..understanding import TermGroup, term_groups
 
 SORTS = ("relevance", "price", "-price", "capacity", "recent")
 MAX_PAGE_SIZE = 100
@@ -24,6 +25,7 @@ FACETS = {
     OFFERING: (
         "kind",
         "function",
+        "scenario",
         "sector",
         "technology",
         "region",
@@ -34,6 +36,7 @@ FACETS = {
     DEMAND: (
         "kind",
         "function",
+        "scenario",
         "sector",
         "technology",
         "region",
@@ -45,6 +48,17 @@ FACETS = {
 # Facets with many possible values list at most this many buckets (there are 34 provinces).
 FACET_SIZE = 50
 NATIONWIDE = "nationwide"
+# Facet -> the SearchQuery field holding the values chosen in it.
+FACET_FILTERS = {
+    "kind": "kinds",
+    "function": "functions",
+    "scenario": "scenarios",
+    "sector": "sectors",
+    "technology": "technologies",
+    "region": "regions",
+    "certification": "certifications",
+    "volume": "volume_bands",
+}
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,7 @@ class SearchQuery:
     text: str = ""
     kinds: tuple[str, ...] = ()
     functions: tuple[str, ...] = ()
+    scenarios: tuple[str, ...] = ()
     sectors: tuple[str, ...] = ()
     technologies: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
@@ -72,6 +87,10 @@ class SearchQuery:
     sort: str = "relevance"
     cursor: str | None = None
     page_size: int = 20
+    # What the text means (apps.search.understanding); None: its words and their synonyms.
+    groups: tuple[TermGroup, ...] | None = None
+    # A relaxed search: listings matching at least this many groups (None: all of them).
+    minimum_match: int | None = None
 
     def __post_init__(self) -> None:
         if self.entity not in ENTITIES:
@@ -80,14 +99,38 @@ class SearchQuery:
             raise ValueError(f"unknown sort {self.sort!r}")
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
             raise ValueError("page_size out of range")
+        low, high = self.price_min, self.price_max
+        if low is not None and high is not None and low > high:
+            # Nothing can match: say so instead of answering an empty page.
+            raise BusinessError(
+                "price_range_invalid",
+                _("价格上限不能低于价格下限。"),
+                fields={"price_max": [_("价格上限不能低于价格下限。")]},
+            )
+
+    @property
+    def term_groups(self) -> tuple[TermGroup, ...]:
+        return self.groups if self.groups is not None else term_groups(self.text)
 
     @property
     def tokens(self) -> list[str]:
-        return query_tokens(self.text)
+        """Every token the query may match (each group's alternatives), for highlighting."""
+        return list(dict.fromkeys(t for group in self.term_groups for t in group.tokens))
 
     @property
     def has_text(self) -> bool:
         return bool(self.text.strip())
+
+    def without(self, facet: str) -> SearchQuery:
+        """This query without its filter on `facet` (a facet's counts in a multi-select UI:
+        what choosing another value of the same group would add)."""
+        field = FACET_FILTERS[facet]
+        return replace(self, **{field: ()}, cursor=None)
+
+    @property
+    def chosen_facets(self) -> list[str]:
+        """Facets this query filters on by chosen values (price and verified are ranges)."""
+        return [facet for facet, field in FACET_FILTERS.items() if getattr(self, field)]
 
     @property
     def effective_sort(self) -> str:
@@ -129,6 +172,13 @@ class SearchResult:
     facets: dict[str, list[FacetBucket]]
     next_cursor: str | None = None
     total_exact: bool = True
+    # The query as understood when some of its words are in no listing (pinyin, initials,
+    # typos): the hits are this query's. None when the words were found as typed.
+    did_you_mean: str | None = None
+    # Other readings of an ambiguous query (initials: sb → 设备, 水表, 手表), not searched.
+    other_readings: list[str] = field(default_factory=list)
+    # True when no listing holds every word and the hits hold most of them.
+    relaxed: bool = False
 
 
 class SearchUnavailable(Exception):

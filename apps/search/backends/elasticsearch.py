@@ -50,6 +50,7 @@ from elasticsearch.dsl import (
 from ..documents import DEMAND, OFFERING, PRICE_BANDS, VOLUME_BANDS
 from ..text import typo_terms
 from .base import (
+    FACET_FILTERS,
     FACET_SIZE,
     FACETS,
     SearchBackend,
@@ -96,8 +97,15 @@ trigrams = analyzer(
 )
 # Share of a query's trigrams a name or model number must contain to count as a typo match.
 TRIGRAM_MINIMUM_SHOULD_MATCH = "60%"
-# Boosts mirroring the tsvector weights A (title), B (vendor, function names), C (description).
-TEXT_FIELDS = ["title_tokens^3", "vendor_tokens^2", "function_tokens^2", "body_tokens"]
+# Boosts mirroring the tsvector labels: A the name, B the function and kind names, C the vendor
+# and the scenarios, D the description (a passing mention).
+TEXT_FIELDS = [
+    "title_tokens^4",
+    "function_tokens^3",
+    "vendor_tokens",
+    "scenario_tokens",
+    "body_tokens^0.5",
+]
 SCALED_PRICE = 100
 # Missing prices sort last in both directions, as in PostgreSQL, and through the same finite
 # sentinels: `_last` would put ±Infinity into the sort values, which a JSON cursor cannot
@@ -132,6 +140,7 @@ class ListingDocument(Document):
     technologies = Keyword(multi=True)
     kinds = Keyword(multi=True)
     functions = Keyword(multi=True)
+    scenarios = Keyword(multi=True)
     certifications = Keyword(multi=True)
     regions = Keyword(multi=True)
     region_provinces = Keyword(multi=True)
@@ -141,6 +150,7 @@ class ListingDocument(Document):
     title_tokens = Text(analyzer=jieba_tokens)
     vendor_tokens = Text(analyzer=jieba_tokens)
     function_tokens = Text(analyzer=jieba_tokens)
+    scenario_tokens = Text(analyzer=jieba_tokens)
     body_tokens = Text(analyzer=jieba_tokens)
     updated_at = Date()
     source_hash = Keyword(index=False)
@@ -170,7 +180,22 @@ def index_definition(entity: str, name: str) -> Index:
     return index
 
 
-TOKEN_FIELDS = ["title_tokens", "vendor_tokens", "function_tokens", "body_tokens"]
+TOKEN_FIELDS = [
+    "title_tokens",
+    "vendor_tokens",
+    "function_tokens",
+    "scenario_tokens",
+    "body_tokens",
+]
+# Facet -> the keyword field its values filter and count.
+_FACET_FIELDS = {
+    "kind": "kinds",
+    "function": "functions",
+    "scenario": "scenarios",
+    "sector": "sectors",
+    "technology": "technologies",
+    "certification": "certifications",
+}
 
 
 def initial_index_name(entity: str) -> str:
@@ -194,19 +219,9 @@ def build_search(query: SearchQuery, *, typos: Iterable[str] = ()) -> Search:
     only those also match names and model numbers by trigrams, as in the PostgreSQL backend.
     """
     search = Search(index=alias_name(query.entity)).extra(track_total_hits=True)
-    tokens = query.tokens
-    if tokens:
-        # cross_fields + and: every query word somewhere in title, vendor or description,
-        # as the PostgreSQL backend's plainto_tsquery over one tsvector.
-        should = [
-            Q(
-                "multi_match",
-                query=" ".join(tokens),
-                fields=TEXT_FIELDS,
-                type="cross_fields",
-                operator="and",
-            )
-        ]
+    groups = query.term_groups
+    if groups:
+        should = [_text_query(query)]
         fields = ["title", "model_number"] if query.entity == OFFERING else ["title"]
         for term in typos:
             for field in fields:
@@ -222,32 +237,19 @@ def build_search(query: SearchQuery, *, typos: Iterable[str] = ()) -> Search:
                     )
                 )
         search = search.query(Q("bool", should=should, minimum_should_match=1))
-    for field, values in (
-        ("kinds", query.kinds),
-        ("functions", query.functions),
-        ("sectors", query.sectors),
-        ("technologies", query.technologies),
-        ("certifications", query.certifications),
-    ):
-        if values:
-            search = search.filter("terms", **{field: list(values)})
-    if query.regions:
-        # A nationwide listing (offering served or demand deployed nationwide) is in every
-        # region.
-        region_should = [Q("term", nationwide=True)]
-        if query.province_filters:
-            region_should.append(Q("terms", region_provinces=query.province_filters))
-        if query.city_filters:
-            region_should.append(Q("terms", regions=query.city_filters))
-        search = search.filter(Q("bool", should=region_should, minimum_should_match=1))
-    if query.volume_bands and query.entity == DEMAND:
-        search = search.filter("terms", volume_band=list(query.volume_bands))
-    price_range = {}
-    if query.price_min is not None:
-        price_range["gte"] = float(query.price_min)
-    if query.price_max is not None:
-        price_range["lte"] = float(query.price_max)
-    if price_range:
+    # Multi-select facets: the chosen values filter the hits after the aggregations
+    # (post_filter), and each facet counts under the other facets' choices only.
+    chosen = _facet_filters(query)
+    if chosen:
+        # One bool of filters: the DSL would merge successive post_filters' bools, folding
+        # a region's `should` into the others.
+        search = search.post_filter(Q("bool", filter=list(chosen.values())))
+    if query.price_min is not None or query.price_max is not None:
+        price_range = {}
+        if query.price_min is not None:
+            price_range["gte"] = float(query.price_min)
+        if query.price_max is not None:
+            price_range["lte"] = float(query.price_max)
         search = search.filter("range", price=price_range)
     if query.verified is not None:
         search = search.filter("term", verified=query.verified)
@@ -258,27 +260,98 @@ def build_search(query: SearchQuery, *, typos: Iterable[str] = ()) -> Search:
     if query.cursor:
         search = search.extra(search_after=decode_cursor(query.cursor, sort, 2))
 
-    for name, field in (
-        ("kind", "kinds"),
-        ("function", "functions"),
-        ("sector", "sectors"),
-        ("technology", "technologies"),
-        ("certification", "certifications"),
-    ):
-        search.aggs.bucket(name, A("terms", field=field, size=FACET_SIZE))
-    search.aggs.bucket("region", A("filter", bool={"must_not": [{"term": {"nationwide": True}}]}))
-    search.aggs["region"].bucket("provinces", A("terms", field="region_provinces", size=FACET_SIZE))
-    search.aggs.bucket("nationwide", A("filter", term={"nationwide": True}))
-    search.aggs.bucket("verified", A("terms", field="verified", size=2))
-    if query.entity == OFFERING:
+    for name in FACETS[query.entity]:
+        aggs = _facet_aggs(query.entity, name)
+        others = [f for facet, f in chosen.items() if facet != name]
+        if others:
+            wrapper = A("filter", bool={"filter": [f.to_dict() for f in others]})
+            for sub, agg in aggs.items():
+                wrapper.bucket(sub, agg)
+            search.aggs.bucket(f"{name}{_CHOSEN}", wrapper)
+        else:
+            for sub, agg in aggs.items():
+                search.aggs.bucket(sub, agg)
+    return search
+
+
+# Suffix of a facet's aggregation wrapped in the other chosen facets' filter.
+_CHOSEN = "__chosen"
+
+
+def _text_query(query: SearchQuery) -> Q:
+    """Every group (one of its alternatives somewhere in the listing's text, or for a place
+    name the listings serving it) — or, relaxed, `minimum_match` of them."""
+    groups = query.term_groups
+    simple = all(len(g.alternatives) == 1 and not g.regions for g in groups)
+    if simple and query.minimum_match is None:
+        # cross_fields + and: every query word somewhere in title, vendor or description,
+        # as the PostgreSQL backend's tsquery over one tsvector.
+        return _words_query([t for g in groups for t in g.alternatives[0]])
+    clauses = []
+    for group in groups:
+        options = [_words_query(list(alternative)) for alternative in group.alternatives]
+        if group.regions:
+            options.append(_region_filter(group.regions))
+        clauses.append(options[0] if len(options) == 1 else Q("bool", should=options))
+    if query.minimum_match is None:
+        return Q("bool", must=clauses)
+    return Q("bool", should=clauses, minimum_should_match=query.minimum_match)
+
+
+def _words_query(tokens: list[str]) -> Q:
+    return Q(
+        "multi_match",
+        query=" ".join(tokens),
+        fields=TEXT_FIELDS,
+        type="cross_fields",
+        operator="and",
+    )
+
+
+def _region_filter(regions: Iterable[str]) -> Q:
+    """Listings in any of `regions`: a province finds its cities' listings, a city its own
+    and its province's, and a nationwide listing is in every region."""
+    provinces = [code for code in regions if code.endswith("0000")]
+    cities = [code for code in regions if not code.endswith("0000")]
+    should = [Q("term", nationwide=True)]
+    if provinces:
+        should.append(Q("terms", region_provinces=provinces))
+    if cities:
+        should.append(Q("terms", regions=sorted({*cities, *(c[:2] + "0000" for c in cities)})))
+    return Q("bool", should=should, minimum_should_match=1)
+
+
+def _facet_filters(query: SearchQuery) -> dict[str, Q]:
+    """The filter of each facet the query has chosen values in."""
+    filters = {}
+    for facet, field in _FACET_FIELDS.items():
+        values = getattr(query, FACET_FILTERS[facet])
+        if values:
+            filters[facet] = Q("terms", **{field: list(values)})
+    if query.regions:
+        filters["region"] = _region_filter(query.regions)
+    if query.volume_bands and query.entity == DEMAND:
+        filters["volume"] = Q("terms", volume_band=list(query.volume_bands))
+    return filters
+
+
+def _facet_aggs(entity: str, name: str) -> dict:
+    """The aggregations counting facet `name` (region: provinces and nationwide)."""
+    if name in _FACET_FIELDS:
+        return {name: A("terms", field=_FACET_FIELDS[name], size=FACET_SIZE)}
+    if name == "region":
+        region = A("filter", bool={"must_not": [{"term": {"nationwide": True}}]})
+        region.bucket("provinces", A("terms", field="region_provinces", size=FACET_SIZE))
+        return {"region": region, "nationwide": A("filter", term={"nationwide": True})}
+    if name == "verified":
+        return {"verified": A("terms", field="verified", size=2)}
+    if name == "price":
         ranges = [
             {"key": code, "from": low, **({"to": high} if high is not None else {})}
             for code, low, high in PRICE_BANDS
         ]
-        search.aggs.bucket("price", A("range", field="price", ranges=ranges))
-    else:
-        search.aggs.bucket("volume", A("terms", field="volume_band", size=len(VOLUME_BANDS)))
-    return search
+        return {"price": A("range", field="price", ranges=ranges)}
+    return {"volume": A("terms", field="volume_band", size=len(VOLUME_BANDS))}
 
 
 def bulk_failure(errors: list[dict]) -> Exception | None:
@@ -436,7 +509,7 @@ class ElasticsearchBackend(SearchBackend):
         ]
 
     def search(self, query: SearchQuery) -> SearchResult:
-        if query.has_text and not query.tokens:
+        if query.has_text and not query.term_groups:
             return SearchResult(hits=[], total=0, facets={k: [] for k in FACETS[query.entity]})
         self.ensure_index(query.entity)
         search = build_search(query, typos=self._typos(query))
@@ -458,9 +531,10 @@ class ElasticsearchBackend(SearchBackend):
                     highlights=highlights_for(document, tokens),
                 )
             )
-        aggs = body["aggregations"]
         facets = {}
         for name in FACETS[query.entity]:
+            aggs = body["aggregations"]
+            aggs = aggs.get(f"{name}{_CHOSEN}", aggs)
             if name == "region":
                 provinces = {
                     b["key"]: b["doc_count"] for b in aggs["region"]["provinces"]["buckets"]
@@ -614,6 +688,7 @@ def _document(source: dict, entity: str) -> dict:
         "technologies",
         "kinds",
         "functions",
+        "scenarios",
         "certifications",
         "regions",
         "region_provinces",

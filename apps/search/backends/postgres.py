@@ -30,6 +30,7 @@ from ..models import (
     OfferingRanking,
 )
 from ..text import typo_terms
+from ..understanding import TermGroup
 from .base import (
     FACETS,
     SearchBackend,
@@ -71,6 +72,7 @@ _COMMON_COLUMNS = [
     "technologies",
     "kinds",
     "functions",
+    "scenarios",
     "certifications",
     "regions",
     "region_provinces",
@@ -93,6 +95,7 @@ _ARRAY_COLUMNS = {
     "technologies",
     "kinds",
     "functions",
+    "scenarios",
     "certifications",
     "regions",
     "region_provinces",
@@ -104,6 +107,7 @@ RANKING_COLUMNS = [
     "typo_text",
     "terms",
     "function_terms",
+    "scenario_terms",
     "kind_bits",
     "sector_bits",
     "technology_bits",
@@ -128,7 +132,10 @@ _BIT_FACETS = {
 # (a listing has one or a few, so there are few distinct arrays; split into codes in Python):
 # facet name -> (document field, ranking column). Measured on 10,000 matches (p50): +3 ms for
 # grouping by the array, +4 ms for one more bigint column, +9 ms for unnesting the arrays.
-_LIST_FACETS = {"function": ("functions", "function_terms")}
+_LIST_FACETS = {
+    "function": ("functions", "function_terms"),
+    "scenario": ("scenarios", "scenario_terms"),
+}
 # Filter-only terms: each city or province-level code a listing serves, and nationwide.
 _REGION = "region"
 _NATIONWIDE = "nationwide"
@@ -148,14 +155,19 @@ _SORTS = {
 }
 # A trigram match weighs like a title-word match, so a typo in a model number still ranks.
 _TRIGRAM_WEIGHT = 0.5
-# Vectors are built in SQL from the jieba tokens (which are not stored). The weights: title
-# words outrank vendor and function words (what the product is, from the reference names),
-# which outrank description words.
+# Vectors are built in SQL from the jieba tokens (which are not stored). The labels: A the
+# name and model number, B what the product is (its function and kind, from the reference
+# names, zh and en), C the vendor and the declared scenarios, D the description.
 _VECTOR_SQL = (
-    "setweight(to_tsvector('simple', {t}), 'A') || setweight(to_tsvector('simple', {v}), 'B')"
-    " || setweight(to_tsvector('simple', {f}), 'B')"
-    " || setweight(to_tsvector('simple', {b}), 'C')"
+    "setweight(to_tsvector('simple', {t}), 'A') || setweight(to_tsvector('simple', {f}), 'B')"
+    " || setweight(to_tsvector('simple', {v}), 'C')"
+    " || setweight(to_tsvector('simple', {s}), 'C')"
+    " || setweight(to_tsvector('simple', {b}), 'D')"
 )
+# ts_rank's weights of labels D, C, B, A: a word in the name or the function is a strong
+# match, one in the description a passing mention (measured on eval/search: NDCG@10, see
+# docs/benchmarks.md "Search quality").
+_RANK_WEIGHTS = "'{0.05, 0.15, 0.6, 1.0}'::float4[]"
 _TITLE_VECTOR_SQL = "setweight(to_tsvector('simple', {t}), 'A')"
 
 
@@ -218,6 +230,119 @@ class _FacetTerms:
         return {key: terms._by_key[key] for key in keys}
 
 
+# Facet -> the names its counts come under (facet_parts' first column; volume bands come as
+# 'volume:<band>').
+_COUNT_NAMES = {"region": ("province", "nationwide")}
+# The ranking columns a chosen facet's own count reads (narrow rows: less to materialise).
+_CHOSEN_COLUMNS = {
+    "kind": "e.kind_bits",
+    "sector": "e.sector_bits",
+    "technology": "e.technology_bits",
+    "certification": "e.certification_bits",
+    "region": "e.province_bits, e.nationwide",
+    "function": "e.function_terms",
+    "scenario": "e.scenario_terms",
+    "volume": "e.volume_band",
+}
+# The ranking columns every facet count reads.
+_FACET_COLUMNS = (
+    "e.kind_bits, e.sector_bits, e.technology_bits, e.certification_bits, e.province_bits,"
+    " e.function_terms, e.scenario_terms, e.nationwide, e.price, e.verified, e.volume_band"
+)
+
+
+def _facet_parts(entity: str, cast: str, only: Iterable[str] | None = None) -> list[str]:
+    """`SELECT`s of the facet counts over the matches `f` (rows: facet, key, count, id, score,
+    sort key, and the term ids of a list facet); `only` these facets when given ('province'
+    and 'nationwide' make the region facet, 'volume' the demands' volume bands)."""
+    wanted = set(only) if only is not None else None
+
+    def keep(name: str) -> bool:
+        return wanted is None or name in wanted
+
+    nulls = f"NULL::bigint, NULL::float8, NULL::{cast}, NULL::int[]"
+    parts = [
+        f"SELECT '{facet}', m.{column}, count(*), {nulls} FROM f m"
+        + (" WHERE NOT m.nationwide" if facet == "province" else "")
+        + " GROUP BY 2"
+        for facet, (_field, column) in _BIT_FACETS.items()
+        if keep(facet)
+    ]
+    parts += [
+        f"SELECT '{facet}', 0::bigint, count(*), NULL::bigint, NULL::float8,"
+        f" NULL::{cast}, m.{column} FROM f m WHERE m.{column} <> '{{}}' GROUP BY 7"
+        for facet, (_field, column) in _LIST_FACETS.items()
+        if keep(facet)
+    ]
+    if keep("nationwide"):
+        parts.append(
+            f"SELECT 'nationwide', 0::bigint, count(*), {nulls} FROM f m WHERE m.nationwide"
+        )
+    if keep("verified"):
+        parts.append(
+            "SELECT 'verified', CASE WHEN m.verified THEN 1 ELSE 0 END::bigint, count(*),"
+            f" {nulls} FROM f m GROUP BY 2"
+        )
+    if entity == OFFERING and keep("price"):
+        cases = " ".join(
+            f"WHEN m.price < {high} THEN {i}"
+            for i, (_code, _low, high) in enumerate(PRICE_BANDS)
+            if high
+        )
+        parts.append(
+            f"SELECT 'price', (CASE {cases} ELSE {len(PRICE_BANDS) - 1} END)::bigint,"
+            f" count(*), {nulls} FROM f m WHERE m.price IS NOT NULL GROUP BY 2"
+        )
+    if entity == DEMAND and keep("volume"):
+        parts.append(
+            f"SELECT 'volume:' || m.volume_band, 0::bigint, count(*), {nulls} FROM f m GROUP BY 1"
+        )
+    return parts
+
+
+def _region_keys(codes: Iterable[str]) -> list[tuple[str, str]]:
+    """Facet terms of the listings in any of these regions: a province finds listings in its
+    cities, a city those in it or its whole province, and nationwide listings are in every
+    region. Empty for no codes."""
+    codes = list(codes)
+    if not codes:
+        return []
+    cities = [code for code in codes if not code.endswith("0000")]
+    keys = [("province", code) for code in codes if code.endswith("0000")]
+    keys += [(_REGION, code) for code in sorted({*cities, *(c[:2] + "0000" for c in cities)})]
+    keys.append((_REGION, _NATIONWIDE))
+    return keys
+
+
+def _quoted(token: str) -> str:
+    """A token as a tsquery lexeme: tokens are letters and digits only (text._WORD), quoted
+    all the same so no character can act as an operator."""
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _alternatives_tsquery(group: TermGroup) -> str:
+    return " | ".join(
+        "(" + " & ".join(_quoted(t) for t in alternative) + ")"
+        for alternative in group.alternatives
+    )
+
+
+def _tsquery(groups: Iterable[TermGroup], *, any_of: bool = False) -> str:
+    """The tsquery text of `groups`: every group (one of its alternatives), or any of them."""
+    joiner = " | " if any_of else " & "
+    return joiner.join(f"({_alternatives_tsquery(group)})" for group in groups)
+
+
+def _group_condition(vector: str, group: TermGroup, terms: _FacetTerms) -> tuple[str, list]:
+    """SQL true when a listing matches `group`: its words, or serving the place it names."""
+    condition = f"e.{vector} @@ to_tsquery('simple', %s)"
+    params: list = [_tsquery([group])]
+    if group.regions:
+        condition = f"({condition} OR e.terms && %s::int[])"
+        params.append(terms.ids(_region_keys(group.regions)))
+    return condition, params
+
+
 def _document_terms(document: dict) -> set[tuple[str, str]]:
     keys = {
         (facet, code)
@@ -238,6 +363,7 @@ def _ranking_values(document: dict, numbers: dict) -> dict:
         "vendor_tokens": document.get("vendor_tokens") or "",
         "body_tokens": document.get("body_tokens") or "",
         "function_tokens": document.get("function_tokens") or "",
+        "scenario_tokens": document.get("scenario_tokens") or "",
         "typo_text": " ".join(
             part for part in (document.get("title"), document.get("model_number")) if part
         )[:320],
@@ -268,9 +394,11 @@ _RANKING_INPUT_TYPES = {
     "vendor_tokens": "text",
     "body_tokens": "text",
     "function_tokens": "text",
+    "scenario_tokens": "text",
     "typo_text": "varchar(320)",
     "terms": "int[]",
     "function_terms": "int[]",
+    "scenario_terms": "int[]",
     "kind_bits": "bigint",
     "sector_bits": "bigint",
     "technology_bits": "bigint",
@@ -292,6 +420,7 @@ def _ranking_select(source: str) -> str:
         t=f"{source}.title_tokens",
         v=f"{source}.vendor_tokens",
         f=f"{source}.function_tokens",
+        s=f"{source}.scenario_tokens",
         b=f"{source}.body_tokens",
     )
     title = _TITLE_VECTOR_SQL.format(t=f"{source}.title_tokens")
@@ -313,21 +442,61 @@ class PostgresBackend(SearchBackend):
     # --- searching --------------------------------------------------------------------------
 
     def _match(
-        self, query: SearchQuery, vector: str, typos: list[str]
+        self, query: SearchQuery, vector: str, typos: list[str], terms: _FacetTerms
     ) -> tuple[str, list, str, list]:
         """(WHERE, params, score expression, score params) for the text part of `query`: every
-        query word in the listing's tokens, or a name / model word within a typo of one."""
-        conditions = [f"e.{vector} @@ q.tsq"]
+        group (a query word or one of its alternatives; a place name also matches the listings
+        serving it) in the listing's tokens — or, relaxed, `minimum_match` of them — or a name
+        / model word within a typo of one."""
+        groups = query.term_groups
+        conditions: list[str] = []
         params: list = []
+        if query.minimum_match is None:
+            plain = [g for g in groups if not g.regions]
+            if plain:
+                conditions.append(f"e.{vector} @@ to_tsquery('simple', %s)")
+                params.append(_tsquery(plain))
+            for group in groups:
+                if group.regions:
+                    condition, group_params = _group_condition(vector, group, terms)
+                    conditions.append(condition)
+                    params += group_params
+            text = " AND ".join(conditions)
+        else:
+            matched, matched_params = [], []
+            for group in groups:
+                condition, group_params = _group_condition(vector, group, terms)
+                matched.append(f"({condition})::int")
+                matched_params += group_params
+            any_group = [f"e.{vector} @@ to_tsquery('simple', %s)"]
+            any_params: list = [_tsquery(groups, any_of=True)]
+            region_keys = _region_keys([code for g in groups for code in g.regions])
+            if region_keys:
+                any_group.append("e.terms && %s::int[]")
+                any_params.append(terms.ids(region_keys))
+            text = f"({' OR '.join(any_group)}) AND ({' + '.join(matched)}) >= %s"
+            params = any_params + matched_params + [query.minimum_match]
         similarities = []
+        typo_params = []
         for term in typos:
-            conditions.append("%s <%% e.typo_text")
             similarities.append("word_similarity(%s, e.typo_text)")
-            params.append(term)
-        score = "ts_rank(e.search_vector, q.tsq)"
+            typo_params.append(term)
+        where = f"({text}" + "".join(" OR %s <%% e.typo_text" for _t in typos) + ")"
+        where_params = params + typo_params
+        score = f"ts_rank({_RANK_WEIGHTS}, e.search_vector, to_tsquery('simple', %s))"
+        score_params: list = [_tsquery(groups, any_of=True)]
+        if query.minimum_match is not None:
+            # Listings holding more of the words first.
+            score += (
+                " + ("
+                + " + ".join("(e.search_vector @@ to_tsquery('simple', %s))::int" for _g in groups)
+                + ")"
+            )
+            score_params += [_tsquery([g]) for g in groups]
         if similarities:
             score += f" + {_TRIGRAM_WEIGHT} * GREATEST({', '.join(similarities)})"
-        return f"({' OR '.join(conditions)})", params, f"({score})::float8", list(params)
+            score_params += typo_params
+        return where, where_params, f"({score})::float8", score_params
 
     def _filters(self, query: SearchQuery, terms: _FacetTerms) -> tuple[list[str], list]:
         clauses: list[str] = []
@@ -335,6 +504,7 @@ class PostgresBackend(SearchBackend):
         for facet, values in (
             ("kind", query.kinds),
             ("function", query.functions),
+            ("scenario", query.scenarios),
             ("sector", query.sectors),
             ("technology", query.technologies),
             ("certification", query.certifications),
@@ -343,13 +513,8 @@ class PostgresBackend(SearchBackend):
                 clauses.append("e.terms && %s::int[]")
                 params.append(terms.ids((facet, code) for code in values))
         if query.regions:
-            keys = [("province", code) for code in query.province_filters]
-            keys += [(_REGION, code) for code in query.city_filters]
-            # A nationwide listing (offering served or demand deployed nationwide) is in
-            # every region.
-            keys.append((_REGION, _NATIONWIDE))
             clauses.append("e.terms && %s::int[]")
-            params.append(terms.ids(keys))
+            params.append(terms.ids(_region_keys(query.regions)))
         if query.volume_bands and query.entity == DEMAND:
             clauses.append("e.volume_band = ANY(%s::varchar[])")
             params.append(list(query.volume_bands))
@@ -382,25 +547,26 @@ class PostgresBackend(SearchBackend):
         if where:
             clauses.append(where)
             filter_params += where_params or []
-        if query.tokens:
-            match, match_params, score, score_params = self._match(query, vector, ctx.typos)
-            has_score = "{score}" in select
-            sql = (
-                "WITH q AS (SELECT plainto_tsquery('simple', %s) AS tsq) "
-                f"SELECT {select.replace('{score}', score)} FROM {table} e, q"
+        select_params: list = []
+        if query.term_groups:
+            match, match_params, score, score_params = self._match(
+                query, vector, ctx.typos, ctx.terms
             )
+            if "{score}" in select:
+                select_params = score_params
+            select = select.replace("{score}", score)
             clauses.insert(0, match)
-            # Parameters in text order: the CTE's, the score's (in SELECT), then WHERE's.
-            params = [" ".join(query.tokens)] + (score_params if has_score else []) + match_params
+            filter_params = match_params + filter_params
         else:
-            params = []
-            sql = f"SELECT {select.replace('{score}', 'NULL::float8')} FROM {table} e"
+            select = select.replace("{score}", "NULL::float8")
+        sql = f"SELECT {select} FROM {table} e"
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
-        return f"{sql} {tail}", params + filter_params
+        # Parameters in text order: the score's (in SELECT), then WHERE's.
+        return f"{sql} {tail}", select_params + filter_params
 
     def search(self, query: SearchQuery) -> SearchResult:
-        if query.has_text and not query.tokens:
+        if query.has_text and not query.term_groups:
             # Only punctuation, emoji or symbols: nothing a listing could contain.
             return SearchResult(hits=[], total=0, facets={k: [] for k in FACETS[query.entity]})
         sort = query.effective_sort
@@ -412,6 +578,16 @@ class PostgresBackend(SearchBackend):
             ctx = _SearchContext(_FacetTerms(), self._typos(cursor, query))
             rows = self._first_matches(cursor, query, ctx, key_sql, descending, cast, cursor_key)
             page, counts, total = self._read(rows, query)
+            # Multi-select: a chosen facet's counts ignore its own filter, so its other
+            # values stay visible with what choosing them would add (one statement each).
+            for facet in query.chosen_facets:
+                chosen = self._counts_without(cursor, query, ctx, facet)
+                names = _COUNT_NAMES.get(facet, (facet,))
+                counts = {
+                    name: values
+                    for name, values in counts.items()
+                    if name.split(":")[0] not in names
+                } | chosen
             capped = total > MATCH_CAP
             if capped:
                 total = MATCH_CAP
@@ -479,51 +655,17 @@ class PostgresBackend(SearchBackend):
             if key_sql == "score"
             else f"{key_sql} AS sort_key, {{score}} AS score"
         )
-        facet_columns = (
-            "e.kind_bits, e.sector_bits, e.technology_bits, e.certification_bits,"
-            " e.province_bits, e.function_terms, e.nationwide, e.price, e.verified,"
-            " e.volume_band"
-        )
         inner, params = self._matches(
-            query, ctx, f"e.id, {scored}, {facet_columns}", tail=f"LIMIT {MATCH_CAP + 1}"
+            query, ctx, f"e.id, {scored}, {_FACET_COLUMNS}", tail=f"LIMIT {MATCH_CAP + 1}"
         )
         where, keyset_params = self._keyset(descending, cast, cursor_key, "m.sort_key", "m.id")
         page_score = "m.sort_key" if key_sql == "score" else "m.score"
-        # Columns: facet, key, count, id, score, sort key, and the term ids of a list facet.
         nulls = f"NULL::bigint, NULL::float8, NULL::{cast}, NULL::int[]"
         parts = [
             "SELECT 'hit', 0::bigint, 0::bigint, p.id, p.score, p.sort_key, NULL::int[] FROM p",
             f"SELECT 'total', 0::bigint, count(*), {nulls} FROM m",
-            *(
-                f"SELECT '{facet}', m.{column}, count(*), {nulls} FROM f m"
-                + (" WHERE NOT m.nationwide" if facet == "province" else "")
-                + " GROUP BY 2"
-                for facet, (_field, column) in _BIT_FACETS.items()
-            ),
-            *(
-                f"SELECT '{facet}', 0::bigint, count(*), NULL::bigint, NULL::float8,"
-                f" NULL::{cast}, m.{column} FROM f m WHERE m.{column} <> '{{}}' GROUP BY 7"
-                for facet, (_field, column) in _LIST_FACETS.items()
-            ),
-            f"SELECT 'nationwide', 0::bigint, count(*), {nulls} FROM f m WHERE m.nationwide",
-            "SELECT 'verified', CASE WHEN m.verified THEN 1 ELSE 0 END::bigint, count(*),"
-            f" {nulls} FROM f m GROUP BY 2",
+            *_facet_parts(query.entity, cast),
         ]
-        if query.entity == OFFERING:
-            cases = " ".join(
-                f"WHEN m.price < {high} THEN {i}"
-                for i, (_code, _low, high) in enumerate(PRICE_BANDS)
-                if high
-            )
-            parts.append(
-                f"SELECT 'price', (CASE {cases} ELSE {len(PRICE_BANDS) - 1} END)::bigint,"
-                f" count(*), {nulls} FROM f m WHERE m.price IS NOT NULL GROUP BY 2"
-            )
-        else:
-            parts.append(
-                f"SELECT 'volume:' || m.volume_band, 0::bigint, count(*), {nulls}"
-                " FROM f m GROUP BY 1"
-            )
         sql = (
             f"WITH m AS MATERIALIZED ({inner}), f AS (SELECT * FROM m LIMIT {MATCH_CAP}), "
             f"p AS (SELECT m.id, {page_score} AS score, m.sort_key FROM m"
@@ -533,6 +675,16 @@ class PostgresBackend(SearchBackend):
         )
         cursor.execute(sql, params + keyset_params + [query.page_size + 1])
         return cursor.fetchall()
+
+    def _counts_without(self, cursor, query: SearchQuery, ctx, facet: str) -> dict[str, dict]:
+        """Counts of `facet` over the matches of `query` without its own filter: in a
+        multi-select facet, what choosing another value of the group would add."""
+        inner, params = self._matches(
+            query.without(facet), ctx, _CHOSEN_COLUMNS[facet], tail=f"LIMIT {MATCH_CAP}"
+        )
+        parts = _facet_parts(query.entity, "float8", _COUNT_NAMES.get(facet, (facet,)))
+        cursor.execute(f"WITH f AS MATERIALIZED ({inner}) " + " UNION ALL ".join(parts), params)
+        return self._read(cursor.fetchall(), query)[1]
 
     def _capped_page(self, cursor, query, ctx, key_sql, descending, cast, cursor_key, page) -> list:
         direction = "DESC" if descending else "ASC"
