@@ -8,6 +8,8 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.translation import get_language
 
+from apps.catalog.selectors import reference_name
+
 from ..access import current_organization
 from ..names import enumeration as join_enumeration
 
@@ -68,3 +70,10 @@ def number(value: Any) -> str:
         return number_format(value, use_l10n=True, force_grouping=True)
     except (TypeError, ValueError):
         return str(value)
+
+
+@register.filter
+def positioning_name(code: str) -> str:
+    """A positioning method (gnss, uwb, …) by its name in the active language."""
+    zh, en = reference_name("positioning", code)
+    return en if (get_language() or "").startswith("en") else zh
