@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from django.utils.translation import gettext
-
+from apps.catalog.attributes import enumeration  # noqa: F401  (the web UI's list joiner)
 from apps.catalog.models import (
     Certification,
     Function,
@@ -16,11 +13,6 @@ from apps.catalog.models import (
     SupplyKind,
     Technology,
 )
-
-
-def enumeration(items: Iterable[object]) -> str:
-    """Items joined the reader's way: 水表、燃气表 in Chinese, "meters, valves" in English."""
-    return gettext("、").join(str(item) for item in items)
 
 
 def reference_names() -> dict[str, dict[str, str]]:

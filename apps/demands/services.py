@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Organization
+from apps.catalog.attributes import enumeration
 from apps.catalog.models import (
     Certification,
     Function,
@@ -125,7 +126,7 @@ def demand_errors(
     ):
         errors.setdefault("budget_unit", []).append(
             _("所需供给类型都不按该单位计价：%(kinds)s。")
-            % {"kinds": "、".join(k.name for k in kinds)}
+            % {"kinds": enumeration(k.name for k in kinds)}
         )
     method = values.get("positioning_method") or ""
     if method and method not in POSITIONING_CODES:

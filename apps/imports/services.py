@@ -415,7 +415,7 @@ def _map_header(header: list[Any], columns: list[Column]) -> tuple[dict[int, Col
         raise BusinessError(
             "missing_columns",
             _("缺少必需的列：%(columns)s。请使用下载的导入模板。")
-            % {"columns": "、".join(missing)},
+            % {"columns": enumeration(missing)},
             fields={"columns": missing},
         )
     return mapping, ignored
