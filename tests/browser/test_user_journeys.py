@@ -54,6 +54,7 @@ WORDS = {
         "requested": "已请求平台协调员为您引荐。",
         "introduced": "已为双方牵线",
         "accepted": "已接受对接。",
+        "passed": "通过",
         "imported": "已全部导入。",
         "submitted": "已提交审核",
         "proposed": "已向平台协调员表达合作意向。",
@@ -66,6 +67,7 @@ WORDS = {
         "requested": "The coordinators were asked to introduce you.",
         "introduced": "Both parties have been introduced",
         "accepted": "Introduction accepted.",
+        "passed": "Passed",
         "imported": "Everything was imported.",
         "submitted": "Submitted for review",
         "proposed": "Your interest has been sent to the platform coordinators.",
@@ -402,6 +404,10 @@ def test_vendor_imports_fixes_submits_and_proposes_the_right_offering(
         "technologies",
         "price_min",
     ]
+    # while the good row is marked as passing its checks
+    expect(page.locator("#row-report tbody tr").first.locator(".badge.ok")).to_have_text(
+        words["passed"]
+    )
     assert Offering.objects.count() == 0
     # and on a phone the report's table scrolls sideways, inside a region a keyboard can reach
     wrap = page.locator(".table-wrap:has(#row-report)")
