@@ -2,8 +2,8 @@
 Chinese (the default) and in English (chosen with the page's language switch):
 
 - enterprise: post a demand with the wizard → a coordinator publishes it → the enterprise opens a
-  recommended offering's page → asks for an introduction → a coordinator approves and introduces
-  → both accept → the enterprise sees the vendor's contacts;
+  recommended offering's page → asks for an introduction there → a coordinator approves and
+  introduces → both accept → the enterprise sees the vendor's contacts;
 - vendor: import a file with several errors per row → fix them in one round → submit all for
   review → (a coordinator publishes them) → find the matching demand → propose the right offering
   of the two that fit;
@@ -263,14 +263,15 @@ def test_enterprise_posts_a_demand_and_reaches_the_vendors_contacts(
     card.locator(f'a[href="/offerings/{meter.pk}/"]').click()
     page.wait_for_url(f"**/offerings/{meter.pk}/")
     expect(page.locator("#offering-facts")).to_contain_text(words["function"])
+    # then the page names the demand it was recommended for, with the next step
+    recommendation = page.locator(f"#recommendation-{match.pk}")
+    expect(recommendation).to_contain_text(demand.title)
     journey.check(page, "offering")
 
-    # and comes back to ask for an introduction
-    page.go_back()
-    page.wait_for_url(f"**/enterprise/demands/{demand.pk}/**")
-    card = page.locator(f"#match-{match.pk}")
-    card.locator(f"#request-note-{match.pk}").fill("请尽快安排")
-    card.locator("form[action$='/request/'] button[type=submit]").click()
+    # when it asks for an introduction right there
+    recommendation.locator(f"#request-note-{match.pk}").fill("请尽快安排")
+    recommendation.locator("form[action$='/request/'] button[type=submit]").click()
+    page.wait_for_url(f"**/offerings/{meter.pk}/")
     expect(page.locator(".messages")).to_contain_text(words["requested"])
     journey.check(page, "introduction-requested")
 
@@ -520,6 +521,8 @@ def test_public_search_forgives_typos_and_pinyin_and_leads_to_the_vendor(
     page.locator(f'main article.hit a[href="/offerings/{meter.pk}/"]').first.click()
     page.wait_for_url(f"**/offerings/{meter.pk}/")
     expect(page.locator("#offering-facts")).to_contain_text(journey.words["function"])
+    # (recommendations are shown to the enterprises they were made for, not to visitors)
+    expect(page.locator("#offering-recommendations")).to_have_count(0)
     journey.check(page, "offering")
 
     # and follow the vendor's name
