@@ -514,7 +514,12 @@ def test_public_search_forgives_typos_and_pinyin_and_leads_to_the_vendor(
         notice = page.locator("#did-you-mean")
         expect(notice).to_contain_text(journey.words["nothing_found"])
         expect(notice.get_by_role("link", name="水表")).to_have_count(1)
-        expect(page.locator("main article.hit").first).to_contain_text("LXSY-20E")
+        hit = page.locator("main article.hit").first
+        expect(hit).to_contain_text("LXSY-20E")
+        # inside a result card whose border does not touch its text
+        inset = "node => node.querySelector('a').getBoundingClientRect().left"
+        inset += " - node.getBoundingClientRect().left"
+        assert hit.evaluate(inset) >= 8
         journey.check(page, step)
 
     # when they open the meter from its result
