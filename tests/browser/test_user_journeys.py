@@ -447,6 +447,7 @@ def test_vendor_imports_fixes_submits_and_proposes_the_right_offering(
     listed.click()
     page.wait_for_url(f"**/vendor/demands/{demand.pk}/")
     expect(page.locator("#demand-organization")).to_contain_text(words["anonymous"])
+    expect(page.locator("#demand-volume")).to_have_text("200,000")
     assert "it@sjz-water.test" not in page.content()
     fitting = page.locator("#fitting-offerings")
     expect(fitting).to_contain_text("LXSY-20E")
