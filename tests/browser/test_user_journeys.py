@@ -290,6 +290,8 @@ def test_enterprise_posts_a_demand_and_reaches_the_vendors_contacts(
     vendor.goto("/introductions/")
     intro = vendor.locator(f"#intro-{match.pk}")
     expect(intro).to_contain_text("石家庄")
+    # each side's answer set apart ("Us: … · Them: …")
+    expect(intro.locator(".their-response")).to_contain_text("· ")
     journey.check(vendor, "vendor-introductions")
     intro.locator("form:has(input[name=accept][value='1']) button").click()
     expect(vendor.locator(".messages")).to_contain_text(words["accepted"])
