@@ -63,6 +63,7 @@ WORDS = {
         "anonymous": "匿名企业",
         "nothing_found": "没有找到",
         "function": "智能水表",
+        "score": "匹配度",
     },
     "en": {
         "pending": "Pending review",
@@ -76,6 +77,7 @@ WORDS = {
         "anonymous": "Anonymous enterprise",
         "nothing_found": "Nothing found",
         "function": "Smart water meter",
+        "score": "Match score",
     },
 }
 
@@ -259,6 +261,9 @@ def test_enterprise_posts_a_demand_and_reaches_the_vendors_contacts(
     page.goto(f"/enterprise/demands/{demand.pk}/")
     card = page.locator(f"#match-{match.pk}")
     expect(card).to_contain_text("LXSY-20E")
+    # its score says what it is, even on a phone (no hover title there)
+    label = card.locator(".score").evaluate("node => getComputedStyle(node, '::before').content")
+    assert label == f'"{words["score"]}"'
     journey.check(page, "recommendations", at=page.locator("#matches"))
 
     # when it opens the recommended offering's page
