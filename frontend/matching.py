@@ -326,6 +326,24 @@ def demand_panels(*, principal: Any, demand: Demand, show: str = "") -> dict[str
     }
 
 
+def offering_recommendation_panel(
+    *, principal: Any, organization: Organization, offering_id: int
+) -> dict[str, Any]:
+    """The organisation's recommendations of one offering, one card per demand of theirs, best
+    first, with their actions: the offering's page carries the next step (shortlist, request
+    an introduction)."""
+    matches = (
+        match_visible_queryset(principal)
+        .filter(offering_id=offering_id, demand__organization=organization)
+        .exclude(status=Match.Status.REJECTED)
+        .order_by("-score")[:TOP_MATCHES]
+    )
+    return {
+        "recommendations": _views(matches, principal=principal, feedback=True),
+        "dismiss_reasons": RecommendationFeedback.Reason.choices,
+    }
+
+
 def recommendation_act(
     *, principal: Any, match_id: int, action: str, reason: str = "", note: str = ""
 ) -> Match:

@@ -30,6 +30,7 @@ from apps.search.documents import DEMAND, OFFERING, PRICE_BANDS, VOLUME_BANDS
 from apps.search.selectors import search_listings
 
 from .. import matching
+from ..access import current_organization
 from ..cases import case_meta, case_text
 from ..names import enumeration, reference_names
 
@@ -278,10 +279,20 @@ def offering(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         (_("交付周期"), ngettext("%(n)s 天", "%(n)s 天", days) % {"n": days}),
     ]
+    # A member of an enterprise this offering was recommended to sees those recommendations
+    # and can act on them here (the card links lead to this page).
+    acting = current_organization(request)
+    recommendations = (
+        matching.offering_recommendation_panel(
+            principal=request.user, organization=acting, offering_id=found.pk
+        )
+        if acting is not None and acting.is_enterprise
+        else {}
+    )
     return render(
         request,
         "frontend/public/offering.html",
-        {"offering": found, "vendor": found.organization, "facts": facts},
+        {"offering": found, "vendor": found.organization, "facts": facts, **recommendations},
     )
 
 

@@ -25,6 +25,8 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
+# Kept in the repository, unlike SCREENSHOTS: viewport-sized captures, so each stays small.
+DOC_SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 PASSWORD = "demo-pass-2026"
 
 
@@ -109,11 +111,44 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+def doc_screenshot(page, name: str, at=None) -> Path:
+    """Save a viewport screenshot to docs/screenshots/<name>.png (kept in the repository), from
+    the top of the page or with the locator `at` at the top of the window."""
+    path = DOC_SCREENSHOTS / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if at is None:
+        page.evaluate("() => window.scrollTo(0, 0)")
+    else:
+        at.evaluate("node => node.scrollIntoView({block: 'start'})")
+    page.screenshot(path=str(path))
+    return path
+
+
+def sideways_overflow(page) -> int:
+    """How many CSS pixels the page is wider than the window (0: no horizontal scrolling)."""
+    return page.evaluate(
+        "() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)"
+    )
+
+
+def serious_axe_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it stands, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['impact']} {v['id']}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
 def login(page, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form, in whichever language the page is."""
     page.goto("/accounts/login/")
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(password)
-    page.get_by_role("button", name="登录").click()
+    page.locator("form:has(#id_password) button[type=submit]").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 

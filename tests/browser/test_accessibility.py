@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import models
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, serious_axe_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -158,17 +158,6 @@ def _raw_codes(text: str) -> list[str]:
     return sorted(set(RAW_CODE.findall(text)))
 
 
-def _serious_axe_violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{v['impact']} {v['id']}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_main_pages_pass_axe_and_english_pages_have_no_chinese_and_no_raw_codes(
     market, new_page, language
@@ -184,7 +173,7 @@ def test_main_pages_pass_axe_and_english_pages_have_no_chinese_and_no_raw_codes(
                 "en" if language == "en" else "zh-CN"
             )
             if url in main:
-                problems += [f"{url} axe {v}" for v in _serious_axe_violations(page)]
+                problems += [f"{url} axe {v}" for v in serious_axe_violations(page)]
             if url in GROUPED_FIGURES:
                 figures = page.locator("td.num").all_inner_texts()
                 problems += [f"{url} ungrouped {f!r}" for f in figures if re.search(r"\d{4}", f)]
@@ -212,7 +201,7 @@ def test_no_page_scrolls_sideways_on_a_phone_and_main_pages_pass_axe_there(marke
                 if width > PHONE["width"]:
                     problems.append(f"{language} {url}: {width} px wide")
                 if url in main:
-                    problems += [f"{language} {url} axe {v}" for v in _serious_axe_violations(page)]
+                    problems += [f"{language} {url} axe {v}" for v in serious_axe_violations(page)]
     assert not problems, "\n".join(problems)
 
 

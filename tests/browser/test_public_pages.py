@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from apps.catalog.models import Function, SupplyKind
 from apps.search.services import search_reindex
 from tests import factories
 
+from .conftest import doc_screenshot, sideways_overflow
+
 pytestmark = pytest.mark.django_db(transaction=True)
-
-# Kept in the repository (docs/screenshots/), unlike the conftest's artifacts: viewport-sized
-# captures, not full pages, so each stays small.
-DOC_SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
-
-
-def _no_sideways_scrolling(page, width: int) -> None:
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= width, page.url
-
-
-def _capture(page, name: str) -> None:
-    DOC_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("() => window.scrollTo(0, 0)")
-    page.screenshot(path=str(DOC_SCREENSHOTS / f"{name}.png"))
 
 
 @pytest.mark.parametrize(
@@ -70,8 +56,8 @@ def test_search_opens_an_offering_and_its_vendor(
 
     # when the visitor searches for water meters
     page.goto("/search/?q=水表")
-    _no_sideways_scrolling(page, width)
-    _capture(page, f"public-1-search-{suffix}")
+    assert sideways_overflow(page) == 0, page.url
+    doc_screenshot(page, f"public-1-search-{suffix}")
     # and opens the meter from its result title
     page.locator("main article.hit").filter(has_text="LXSY-20E").locator(
         f'a[href="/offerings/{meter.pk}/"]'
@@ -82,8 +68,8 @@ def test_search_opens_an_offering_and_its_vendor(
     facts = page.locator("#offering-facts").inner_text()
     assert labels["function"] in facts
     assert labels["regions"] in facts
-    _no_sideways_scrolling(page, width)
-    _capture(page, f"public-2-offering-{suffix}")
+    assert sideways_overflow(page) == 0, page.url
+    doc_screenshot(page, f"public-2-offering-{suffix}")
 
     # when they follow the vendor's name
     page.locator("#offering-vendor").get_by_role("link", name=vendor.name).click()
@@ -93,5 +79,5 @@ def test_search_opens_an_offering_and_its_vendor(
     listed = page.locator("#vendor-offerings")
     assert "LXSY-20E" in listed.inner_text()
     assert "水务计量数据管理平台" in listed.inner_text()
-    _no_sideways_scrolling(page, width)
-    _capture(page, f"public-3-vendor-{suffix}")
+    assert sideways_overflow(page) == 0, page.url
+    doc_screenshot(page, f"public-3-vendor-{suffix}")

@@ -224,6 +224,35 @@ def test_recommendation_cards_link_to_the_offering_and_its_vendor(meter, web_for
     assert f'href="/vendors/{meter.organization_id}/"' in card
 
 
+def test_the_offering_page_lets_the_enterprise_it_was_recommended_to_ask_for_an_introduction(
+    meter, web_for, client
+):
+    # given the meter recommended for an enterprise's demand
+    enterprise = factories.OrganizationFactory(role=Organization.Role.ENTERPRISE)
+    demand = factories.DemandFactory(organization=enterprise, title="石家庄智能水表")
+    match = _match(demand, meter)
+    water = web_for(factories.member(enterprise, "water"))
+    # when a member opens the offering's page
+    body = water.get(f"/offerings/{meter.pk}/").content.decode()
+    # then it names the demand and offers the next steps, which come back to this page
+    section = body.split('id="offering-recommendations"')[1]
+    assert "石家庄智能水表" in section
+    assert f'action="/enterprise/recommendations/{match.pk}/request/"' in section
+    assert f'action="/enterprise/recommendations/{match.pk}/shortlist/"' in section
+    response = water.post(
+        f"/enterprise/recommendations/{match.pk}/request/",
+        {"note": "", "next": f"/offerings/{meter.pk}/"},
+    )
+    assert response.status_code == 302 and response.url == f"/offerings/{meter.pk}/"
+    assert Match.objects.get(pk=match.pk).origin == Match.Origin.ENTERPRISE_REQUEST
+    # and neither a visitor nor another enterprise sees that recommendation
+    other = factories.OrganizationFactory(role=Organization.Role.ENTERPRISE)
+    for reader in (client, web_for(factories.member(other, "other"))):
+        assert (
+            "offering-recommendations" not in reader.get(f"/offerings/{meter.pk}/").content.decode()
+        )
+
+
 def test_typical_cases_link_to_the_offering_and_vendor_and_show_on_the_profile(meter, client):
     enterprise = factories.OrganizationFactory(name="保密的水务公司", role="enterprise")
     demand = factories.DemandFactory(organization=enterprise)

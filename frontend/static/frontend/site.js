@@ -33,6 +33,21 @@
     });
   }
 
+  // A table wider than the screen scrolls inside its .table-wrap: keyboard users must be able
+  // to reach that region (Tab to it, then the arrow keys scroll it).
+  var scrollablesReachable = function () {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth) {
+        wrap.tabIndex = 0;
+      } else {
+        wrap.removeAttribute("tabindex");
+      }
+    });
+  };
+  scrollablesReachable();
+  window.addEventListener("resize", scrollablesReachable);
+  document.body.addEventListener("htmx:afterSettle", scrollablesReachable);
+
   // Panels marked data-open-wide (search filters) start open on wide screens, folded on phones.
   if (window.matchMedia && window.matchMedia("(min-width: 48rem)").matches) {
     document.querySelectorAll("details[data-open-wide]").forEach(function (panel) {
