@@ -83,7 +83,7 @@ def index(request: HttpRequest) -> HttpResponse:
     queues = [
         {
             "key": "interest",
-            "title": _("厂商合作意向"),
+            "title": _("对接请求"),
             "count": counts["interest"],
             "url": reverse("coordinator:interest"),
             "oldest": _with_waiting(

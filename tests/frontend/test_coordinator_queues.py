@@ -336,7 +336,7 @@ def test_queues_speak_english_with_names_and_waiting_times(crowd, web_for, coord
     assert re.search(r"waiting \d+ days", page)
     assert "Municipal services" in page and "Oldest waiting" in page and "Publish selected" in page
     today = client.get("/coordinator/").content.decode()
-    assert "Today" in today and "Vendor interest" in today
+    assert "Today" in today and "Introduction requests" in today
 
 
 def test_the_old_listings_address_leads_to_the_demand_queue(web_for, coordinator_user):
