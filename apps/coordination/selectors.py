@@ -254,10 +254,28 @@ def match_review_queue(
             else verdicts.filter(shortlisted=True)
         )
         queryset = queryset.filter(Exists(verdicts))
+    ordering = MATCH_QUEUE_ORDERINGS.get(sort, MATCH_QUEUE_ORDERINGS["score"])
     if search:
-        # Two semi-joins on the small sides rather than a join filter over every match.
-        queryset = queryset.filter(
-            Q(demand__in=Demand.objects.filter(title__icontains=search).values("pk"))
-            | Q(offering__in=Offering.objects.filter(name__icontains=search).values("pk"))
-        )
-    return queryset.order_by(*MATCH_QUEUE_ORDERINGS.get(sort, MATCH_QUEUE_ORDERINGS["score"]))
+        queryset = queryset.filter(_match_search(search))
+        if sort not in ("newest", "oldest"):
+            # Sorting the few matches found beats walking the score index past the thousands
+            # that do not match (41 ms instead of 165 ms for "水表" at 100k offerings).
+            ordering = ((F("score") + 0).desc(), "id")
+    return queryset.order_by(*ordering)
+
+
+# A match search finds the demands and offerings whose title or name holds the words through
+# their bigram indexes (apps.core.lookups), then the matches behind them through the
+# (demand, score) and (offering, score) indexes. Words found in more listings than this fall
+# back to semi-joins.
+MATCH_SEARCH_IDS = 5000
+
+
+def _match_search(search: str) -> Q:
+    demands = Demand.objects.filter(title__substring=search).values_list("pk", flat=True)
+    offerings = Offering.objects.filter(name__substring=search).values_list("pk", flat=True)
+    demand_ids = list(demands[: MATCH_SEARCH_IDS + 1])
+    offering_ids = list(offerings[: MATCH_SEARCH_IDS + 1])
+    if len(demand_ids) > MATCH_SEARCH_IDS or len(offering_ids) > MATCH_SEARCH_IDS:
+        return Q(demand__in=demands) | Q(offering__in=offerings)
+    return Q(demand_id__in=demand_ids) | Q(offering_id__in=offering_ids)

@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "apps.core"
     label = "core"
     verbose_name = _("平台基础")
+
+    def ready(self) -> None:
+        from . import lookups  # noqa: F401  (registers field__substring)
