@@ -14,7 +14,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def names(reference_data):
     vendor = factories.OrganizationFactory()
-    for name in ("NB-IoT 智能水表 LXSY", "超声波水表", "智能燃气表", "BC260Y-CN 模组", "100% 覆盖网关"):
+    for name in (
+        "NB-IoT 智能水表 LXSY",
+        "超声波水表",
+        "智能燃气表",
+        "BC260Y-CN 模组",
+        "100% 覆盖网关",
+    ):
         factories.OfferingFactory(organization=vendor, name=name)
 
 
