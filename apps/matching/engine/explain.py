@@ -114,14 +114,16 @@ def _failed_checks(c: CompiledDemand) -> list[str]:
 
 
 def query_weights(index: OfferingIndex, c: CompiledDemand) -> tuple[float, dict[int, float]]:
-    """The demand's summed token idf, and idf per token that can count as a shared keyword.
+    """The demand's summed token idf, and idf (rounded to 6 places) per token that can count
+    as a shared keyword.
 
     Computed once per demand, not per explained row."""
     if not len(c.tokens):
         return 0.0, {}
     idf = index.token_idf(c.tokens)
+    # Rounded here, once per demand: the weights only order the keywords a row shares.
     return float(idf.sum()), {
-        t: w for t, w in zip(c.tokens.tolist(), idf.tolist(), strict=True) if w > 0
+        t: round(w, 6) for t, w in zip(c.tokens.tolist(), idf.tolist(), strict=True) if w > 0
     }
 
 
@@ -277,7 +279,7 @@ def explain(
         words = sorted(
             zip(
                 index.tokens.words(shared),
-                [round(query_tokens[t], 6) for t in shared],
+                [query_tokens[t] for t in shared],
                 strict=True,
             ),
             key=lambda pair: (-pair[1], pair[0]),
@@ -293,17 +295,51 @@ def explain(
     days = max(0.0, (now - float(row["updated_at"][position])) / 86400)
     facts["freshness"] = {"days": round(days)}
 
-    norm = weights.normalised()
     breakdown = {}
-    for name in CRITERIA:
+    for name, weight, norm, rounded in _criterion_roundings(weights):
         score = subs[name]
+        # Only non-zero floats are remembered: 0.0 and -0.0 (or 1 and 1.0) are one key but
+        # round to different JSON.
+        remembered = score.__class__ is float and score != 0.0
+        figures = rounded.get(score) if remembered else None
+        if figures is None:
+            if len(rounded) >= _ROUNDED_MAX:
+                rounded.clear()
+            figures = (round(score, 4), round(score * norm * 100, 2))
+            if remembered:
+                rounded[score] = figures
         breakdown[name] = {
-            "score": round(score, 4),
-            "weight": getattr(weights, name),
-            "points": round(score * norm[name] * 100, 2),
+            "score": figures[0],
+            "weight": weight,
+            "points": figures[1],
             "facts": facts[name],
         }
     return breakdown, unmet
+
+
+# Distinct sub-scores remembered per criterion: most criteria take few values (fits, vendor
+# figures), and a dict lookup costs a tenth of the two round() calls (≈ 0.75 µs) it replaces
+# for each of 9 criteria of every explained row.
+_ROUNDED_MAX = 50_000
+
+
+def _criterion_roundings(weights: Weights) -> list[tuple[str, float, float, dict]]:
+    """Per criterion: name, weight, normalised weight and its memo of sub-score →
+    (sub-score rounded, points rounded), kept on the weights (immutable) they depend on."""
+    cached = weights.__dict__.get("_roundings")
+    if cached is None:
+        # Equal weights share the memos (callers build a Weights per task or slice).
+        memos = _ROUNDINGS.setdefault(weights, [{} for _ in CRITERIA])
+        norm = weights.normalised()
+        cached = [
+            (name, getattr(weights, name), norm[name], memo)
+            for name, memo in zip(CRITERIA, memos, strict=True)
+        ]
+        object.__setattr__(weights, "_roundings", cached)
+    return cached
+
+
+_ROUNDINGS: dict[Weights, list[dict]] = {}
 
 
 # --- sentences, rendered when a match is read ----------------------------------------------
