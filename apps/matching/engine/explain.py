@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
+import numpy as np
+
 from .index import CompiledDemand, OfferingIndex
 from .reference import PRICE_UNITS, mask_to_int
 from .scoring import CRITERIA, Weights
@@ -69,6 +71,14 @@ class MatchResult:
         return tuple(Unmet(u["code"], u["figures"]) for u in self.unmet_figures)
 
 
+def _bits(column: np.ndarray, position: int) -> int:
+    """One row of a uint64 mask column as a Python int (mask_to_int without the row view,
+    for the common one-word masks)."""
+    if column.shape[1] == 1:
+        return int(column[position, 0])
+    return mask_to_int(column[position])
+
+
 @lru_cache(maxsize=8192)
 def _codes(vocab, bits: int, limit: int) -> list[str]:
     return [code for i, code in enumerate(vocab.codes) if bits >> i & 1][:limit]
@@ -80,8 +90,8 @@ def region_credit(index: OfferingIndex, position: int, c: CompiledDemand) -> tup
         return (0, 0, 0)
     row = index.cols.data
     nationwide = bool(row["nationwide"][position])
-    full_bits = mask_to_int(row["prov_full"][position])
-    city_bits = mask_to_int(row["prov_city"][position])
+    full_bits = _bits(row["prov_full"], position)
+    city_bits = _bits(row["prov_city"], position)
     full = partial = 0
     for p, city in c.regions:
         if nationwide:
@@ -152,7 +162,7 @@ def explain(
         "function": function_code,
     }
 
-    tech_bits = mask_to_int(row["tech"][position])
+    tech_bits = _bits(row["tech"], position)
     bits = c.bits
     preferred, allowed, feasible = bits["preferred"], bits["allowed"], bits["feasible"]
     tv = ref.tech_vocab
@@ -177,11 +187,11 @@ def explain(
         }
         unmet.append({"code": "tech_misfit", "figures": {"suggested": rec}})
 
-    sector_bits = mask_to_int(row["sector"][position])
+    sector_bits = _bits(row["sector"], position)
     spec = c.spec
     if sector_bits & bits["sector"]:
         if spec.scenario:
-            scenario_bits = mask_to_int(row["scenario"][position])
+            scenario_bits = _bits(row["scenario"], position)
             fit = "scenario" if scenario_bits & bits["scenario"] else "sector_only"
             facts["sector"] = {"fit": fit, "sector": spec.sector, "scenario": spec.scenario}
         else:
@@ -240,7 +250,7 @@ def explain(
         facts["certification"] = {"required": []}
     else:
         cv = ref.cert_vocab
-        missing = wanted & ~mask_to_int(row["cert"][position])
+        missing = wanted & ~_bits(row["cert"], position)
         facts["certification"] = {
             "required": _codes(cv, wanted, 6),
             "missing": _codes(cv, missing, 6),
@@ -251,7 +261,7 @@ def explain(
             )
     protocols = asked.bits["required_protocols"]
     unspoken = (
-        protocols & ~mask_to_int(row["protocol"][position])
+        protocols & ~_bits(row["protocol"], position)
         if protocols and not row["general"][position]
         else 0
     )
@@ -274,17 +284,21 @@ def explain(
     elif row["stuffed"][position]:
         facts["text"] = {"keywords": [], "stuffed": True}
     else:
-        shared = [t for t in set(index.row_tokens(position).tolist()) if t in query_tokens]
-        # Highest idf first, then alphabetical: independent of token ids (i.e. of load order).
-        words = sorted(
-            zip(
-                index.tokens.words(shared),
-                [query_tokens[t] for t in shared],
-                strict=True,
-            ),
-            key=lambda pair: (-pair[1], pair[0]),
-        )
-        facts["text"] = {"keywords": [word for word, _ in words[:5]]}
+        # The row's padding (-1) is never a query token.
+        shared = [t for t in set(row["tokens"][position].tolist()) if t in query_tokens]
+        if len(shared) > 1:
+            # Highest idf first, then alphabetical: independent of token ids (load order).
+            words = sorted(
+                zip(
+                    index.tokens.words(shared),
+                    [query_tokens[t] for t in shared],
+                    strict=True,
+                ),
+                key=_by_weight_then_word,
+            )
+            facts["text"] = {"keywords": [word for word, _ in words[:5]]}
+        else:
+            facts["text"] = {"keywords": index.tokens.words(shared)}
 
     vendor = int(row["vendor"][position])
     response = float(index.vendor_response[vendor])
@@ -340,6 +354,10 @@ def _criterion_roundings(weights: Weights) -> list[tuple[str, float, float, dict
 
 
 _ROUNDINGS: dict[Weights, list[dict]] = {}
+
+
+def _by_weight_then_word(pair: tuple[str, float]) -> tuple[float, str]:
+    return (-pair[1], pair[0])
 
 
 # --- sentences, rendered when a match is read ----------------------------------------------

@@ -452,11 +452,12 @@ def result_for(
         now=now,
         query=query if query is not None else query_weights(index, c),
     )
+    row = index.cols.data  # whole columns: indexing one position skips the view per read
     return MatchResult(
         demand_id=c.spec.id,
-        offering_id=int(index.col("id")[position]),
-        vendor_id=int(index.vendor_ids[index.col("vendor")[position]]),
-        kind=index.ref.kind_vocab.codes[int(index.col("kind")[position])],
+        offering_id=int(row["id"][position]),
+        vendor_id=int(index.vendor_ids[row["vendor"][position]]),
+        kind=index.ref.kind_vocab.codes[int(row["kind"][position])],
         score=float(score),
         details=details,
         unmet_figures=unmet,
