@@ -949,7 +949,8 @@ def _chunk_store(analyses, index, *, weights, now: float, stamp) -> None:
         if analysis is None:
             continue
         matches = analysis.matches
-        demand_stamp = matches.demand.spec.updated_at
+        # As _fingerprint would write it, once per demand rather than per row.
+        demand_stamp = str(matches.demand.spec.updated_at)
         changed, fingerprints = [], []
         for kind, i, score in ranked_offerings(index, matches, MATCHES_PER_DEMAND):
             position = int(matches.evaluations[kind].positions[i])

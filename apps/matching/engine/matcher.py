@@ -396,13 +396,19 @@ def evaluate_kind(
     # The tolerance absorbs rounding between these sums and the exact formulas.
     pool = _best_bound(points, deferred_points(weights), keep)
     text_weight = 100.0 * weights.normalised()["text"]
-    points[pool] += text_weight * relevance_for_demand(index, c, rows[pool])
-    exact = pool[_best_bound(points[pool], 0.0, keep)]
+    pool_relevance = relevance_for_demand(index, c, rows[pool])
+    points[pool] += text_weight * pool_relevance
+    chosen = _best_bound(points[pool], 0.0, keep)
+    exact = pool[chosen]
     if len(include):
         exact = np.union1d(exact, np.flatnonzero(np.isin(rows, include)))
+        # A pinned row may be outside the pool: compute the few exact rows' relevance again.
+        relevance = relevance_for_demand(index, c, rows[exact])
+    else:
+        # Relevance is per row: the pool's figures are the exact rows' (a second gather
+        # over the token table cost one call per kind of every demand).
+        relevance = pool_relevance[chosen]
     picked = rows[exact]
-    # A few dozen rows: recomputing their relevance is cheaper than carrying it along.
-    relevance = relevance_for_demand(index, c, picked)
     subs = criterion_scores(offering_columns(index, picked), d, coverage[exact], relevance, now)
     scores = np.round(points, 2)
     scores[exact] = total_score(subs, weights)
