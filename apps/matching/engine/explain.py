@@ -333,7 +333,7 @@ def explain(
 
 # Distinct sub-scores remembered per criterion: most criteria take few values (fits, vendor
 # figures), and a dict lookup costs a tenth of the two round() calls (≈ 0.75 µs) it replaces
-# for each of 9 criteria of every explained row.
+# for each of the 10 criteria of every explained row.
 _ROUNDED_MAX = 50_000
 
 
