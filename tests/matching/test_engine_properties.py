@@ -11,12 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apps.matching.engine import (
+    CRITERIA,
     DemandIndex,
     DemandSpec,
     OfferingIndex,
     OfferingRecord,
     RequirementProfile,
     VendorRecord,
+    Weights,
     match_demand,
     match_offering,
 )
@@ -282,3 +284,39 @@ def test_incremental_changes_and_compaction_equal_a_fresh_build(offerings, vendo
     # then it ranks like an index built from scratch (text idf aside: compare feasibility)
     fresh = _scores(_index(list(current.values()), vendors), demand)
     assert incremental.keys() == fresh.keys() == _scores(index, demand).keys()
+
+
+@SETTINGS
+@given(offerings=offerings_st, vendors=vendors_st, demand=demand_st)
+def test_a_breakdown_states_each_sub_score_and_its_points_exactly_rounded(
+    offerings, vendors, demand
+):
+    # given a catalogue, and explanations already given with equal weights (whose rounded
+    # figures the engine remembers)
+    index = _index(offerings, vendors)
+    match_demand(index, demand, now=NOW, limit=1000, weights=Weights())
+    # when a demand is matched and explained
+    weights = Weights()
+    matches = match_demand(index, demand, now=NOW, limit=1000, weights=weights)
+    # then each criterion shows its sub-score rounded to 4 places and its points to 2, as
+    # Python rounds them one by one (same value, same type, same sign of zero)
+    norm = weights.normalised()
+    ids = index.col("id")
+    for kind, evaluation in matches.evaluations.items():
+        best = evaluation.ranked(1000, ids)
+        assert len(best) == len(matches.by_kind[kind])
+        for i, result in zip(best.tolist(), matches.by_kind[kind], strict=True):
+            subs = evaluation.sub_scores(i)
+            shown = {
+                name: (item["score"], item["points"], item["weight"])
+                for name, item in result.breakdown().items()
+            }
+            expected = {
+                name: (
+                    round(subs[name], 4),
+                    round(subs[name] * norm[name] * 100, 2),
+                    getattr(weights, name),
+                )
+                for name in CRITERIA
+            }
+            assert repr(shown) == repr(expected)

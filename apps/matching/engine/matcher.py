@@ -396,13 +396,19 @@ def evaluate_kind(
     # The tolerance absorbs rounding between these sums and the exact formulas.
     pool = _best_bound(points, deferred_points(weights), keep)
     text_weight = 100.0 * weights.normalised()["text"]
-    points[pool] += text_weight * relevance_for_demand(index, c, rows[pool])
-    exact = pool[_best_bound(points[pool], 0.0, keep)]
+    pool_relevance = relevance_for_demand(index, c, rows[pool])
+    points[pool] += text_weight * pool_relevance
+    chosen = _best_bound(points[pool], 0.0, keep)
+    exact = pool[chosen]
     if len(include):
         exact = np.union1d(exact, np.flatnonzero(np.isin(rows, include)))
+        # A pinned row may be outside the pool: compute the few exact rows' relevance again.
+        relevance = relevance_for_demand(index, c, rows[exact])
+    else:
+        # Relevance is per row: the pool's figures are the exact rows' (a second gather
+        # over the token table cost one call per kind of every demand).
+        relevance = pool_relevance[chosen]
     picked = rows[exact]
-    # A few dozen rows: recomputing their relevance is cheaper than carrying it along.
-    relevance = relevance_for_demand(index, c, picked)
     subs = criterion_scores(offering_columns(index, picked), d, coverage[exact], relevance, now)
     scores = np.round(points, 2)
     scores[exact] = total_score(subs, weights)
@@ -452,11 +458,12 @@ def result_for(
         now=now,
         query=query if query is not None else query_weights(index, c),
     )
+    row = index.cols.data  # whole columns: indexing one position skips the view per read
     return MatchResult(
         demand_id=c.spec.id,
-        offering_id=int(index.col("id")[position]),
-        vendor_id=int(index.vendor_ids[index.col("vendor")[position]]),
-        kind=index.ref.kind_vocab.codes[int(index.col("kind")[position])],
+        offering_id=int(row["id"][position]),
+        vendor_id=int(index.vendor_ids[row["vendor"][position]]),
+        kind=index.ref.kind_vocab.codes[int(row["kind"][position])],
         score=float(score),
         details=details,
         unmet_figures=unmet,
