@@ -278,7 +278,7 @@ def test_a_vendors_interest_waits_in_its_own_queue_until_introduced(
     vendor_user = factories.member(vendor, "quectel")
     coordinator = web_for(coordinator_user)
     assert (
-        "没有等待处理的厂商合作意向。" in coordinator.get("/coordinator/interest/").content.decode()
+        "没有等待处理的对接请求。" in coordinator.get("/coordinator/interest/").content.decode()
     )
 
     # when the vendor expresses interest
@@ -321,7 +321,7 @@ def test_a_vendors_interest_waits_in_its_own_queue_until_introduced(
     interest.refresh_from_db()
     assert interest.status == Match.Status.INTRODUCED
     assert (
-        "没有等待处理的厂商合作意向。" in coordinator.get("/coordinator/interest/").content.decode()
+        "没有等待处理的对接请求。" in coordinator.get("/coordinator/interest/").content.decode()
     )
 
 
