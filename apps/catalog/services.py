@@ -184,7 +184,8 @@ def _offering_validate(values: dict[str, Any], *, complete: bool = True) -> None
         raise BusinessError(code, _("供给信息有误，请检查标出的字段。"), fields=errors)
 
 
-# Listings a vendor is still preparing: saved as drafts, they may leave fields empty.
+# Listings a vendor is still preparing: saved as drafts, they may leave fields empty, and
+# only these can be submitted for review.
 DRAFT_STATUSES = {Offering.Status.DRAFT, Offering.Status.REJECTED}
 
 
@@ -355,7 +356,7 @@ def offering_submit(*, actor: Any, offering: Offering) -> Offering:
     return _transition(
         actor=actor,
         offering=offering,
-        allowed_from={Offering.Status.DRAFT, Offering.Status.REJECTED},
+        allowed_from=DRAFT_STATUSES,
         to=Offering.Status.PENDING_REVIEW,
         action="submitted",
     )

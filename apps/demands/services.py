@@ -89,7 +89,8 @@ _NEEDED = {
     "volume": lambda: _("请填写规模（连接数/台数）。"),
     "kinds_needed": lambda: _("至少选择一种所需供给类型。"),
 }
-# Listings an enterprise is still preparing: saved as drafts, they may leave fields empty.
+# Demands an enterprise is still preparing: saved as drafts, they may leave fields empty,
+# and only these can be submitted for review.
 DRAFT_STATUSES = {Demand.Status.DRAFT, Demand.Status.REJECTED}
 
 
@@ -233,7 +234,7 @@ def demand_submit(*, actor: Any, demand: Demand) -> Demand:
     return _transition(
         actor=actor,
         demand=demand,
-        allowed_from={Demand.Status.DRAFT, Demand.Status.REJECTED},
+        allowed_from=DRAFT_STATUSES,
         to=Demand.Status.PENDING_REVIEW,
         action="submitted",
     )
