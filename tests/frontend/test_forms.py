@@ -10,26 +10,12 @@ import re
 import pytest
 from django.utils import timezone
 
-from apps.accounts.models import Organization
 from apps.catalog.models import Offering
 from apps.demands.models import Demand
-from tests import factories
 
 from .test_listings import demand_data
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def enterprise(reference):
-    organization = factories.OrganizationFactory(name="河北水务", role=Organization.Role.ENTERPRISE)
-    return organization, factories.member(organization, "water")
-
-
-@pytest.fixture
-def vendor(reference):
-    organization = factories.OrganizationFactory(name="移远", role=Organization.Role.VENDOR)
-    return organization, factories.member(organization, "quectel")
 
 
 def offering_data(**overrides):
