@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Organization
-from apps.catalog.attributes import enumeration
+from apps.catalog.attributes import enumeration, is_blank
 from apps.catalog.models import (
     Certification,
     Function,
@@ -106,8 +106,7 @@ def demand_errors(
         values["regions"] = []  # nationwide is a region of its own, not 34 province codes
     if complete:
         for field, message in _NEEDED.items():
-            value = values.get(field)
-            if value is None or value == "" or value == []:
+            if is_blank(values.get(field)):
                 errors.setdefault(field, []).append(message())
         if not values.get("nationwide") and not values.get("regions"):
             errors.setdefault("regions", []).append(_("至少选择一个部署区域，或选择“全国部署”。"))
