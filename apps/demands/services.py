@@ -82,8 +82,9 @@ def demand_functions_prefill(values: dict[str, Any]) -> None:
         values["functions"] = list(scenario.functions) if scenario is not None else []
 
 
-# What a demand needs before review, with the words its form shows when one is missing.
-_NEEDED = {
+# What a demand needs before review (besides its regions), with the words its form shows
+# when one is missing; the web form marks these fields.
+NEEDED_FIELDS = {
     "title": lambda: _("请填写需求标题。"),
     "sector": lambda: _("请选择行业。"),
     "volume": lambda: _("请填写规模（连接数/台数）。"),
@@ -105,7 +106,7 @@ def demand_errors(
     if values.get("nationwide"):
         values["regions"] = []  # nationwide is a region of its own, not 34 province codes
     if complete:
-        for field, message in _NEEDED.items():
+        for field, message in NEEDED_FIELDS.items():
             if is_blank(values.get(field)):
                 errors.setdefault(field, []).append(message())
         if not values.get("nationwide") and not values.get("regions"):
