@@ -57,7 +57,8 @@ _TYPE_NAMES = {
 }
 
 
-def _is_blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
+    """Whether a listing's value counts as not given: None, "" or []."""
     return value is None or value == "" or value == []
 
 
@@ -82,7 +83,7 @@ def validate_attributes(
             )
     for name, rule in spec.items():
         value = attributes.get(name)
-        if _is_blank(value):
+        if is_blank(value):
             if rule.get("required") and complete:
                 errors.setdefault(name, []).append(_("此属性为必填项。"))
             continue

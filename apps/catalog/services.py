@@ -20,6 +20,7 @@ from apps.integrations.services import webhook_event_emit
 from apps.matching.services import matching_schedule
 from apps.search.services import outbox_enqueue
 
+from .attributes import is_blank, validate_attributes
 from .fields import OFFERING_FIELD_LIST
 from .models import (
     Certification,
@@ -129,15 +130,11 @@ def offering_function_resolve(values: dict[str, Any]) -> dict[str, list[str]]:
     return {}
 
 
-def _blank(value: Any) -> bool:
-    return value is None or value == "" or value == []
-
-
 def offering_missing(values: dict[str, Any]) -> dict[str, list[str]]:
     """The fields a listing needs before review that `values` leave empty (by field)."""
     errors: dict[str, list[str]] = {}
     for spec in OFFERING_FIELD_LIST:
-        if not spec.required or not _blank(values.get(spec.code)):
+        if not spec.required or not is_blank(values.get(spec.code)):
             continue
         if spec.code == "sectors":
             errors["sectors"] = [_("至少选择一个行业。")]
@@ -155,8 +152,6 @@ def offering_errors(values: dict[str, Any], *, complete: bool = True) -> dict[st
     unknown codes, a function of another kind, price min above max, kind-specific attributes,
     and — when `complete` (a listing for review, not a draft) — every field left empty that a
     listing needs. Resolves `values["function"]` as `offering_function_resolve`."""
-    from .attributes import validate_attributes
-
     errors = validate_codes(values, _CODE_FIELDS)
     errors.update(offering_function_resolve(values))
     if complete:
@@ -184,7 +179,8 @@ def _offering_validate(values: dict[str, Any], *, complete: bool = True) -> None
         raise BusinessError(code, _("供给信息有误，请检查标出的字段。"), fields=errors)
 
 
-# Listings a vendor is still preparing: saved as drafts, they may leave fields empty.
+# Listings a vendor is still preparing: saved as drafts, they may leave fields empty, and
+# only these can be submitted for review.
 DRAFT_STATUSES = {Offering.Status.DRAFT, Offering.Status.REJECTED}
 
 
@@ -355,7 +351,7 @@ def offering_submit(*, actor: Any, offering: Offering) -> Offering:
     return _transition(
         actor=actor,
         offering=offering,
-        allowed_from={Offering.Status.DRAFT, Offering.Status.REJECTED},
+        allowed_from=DRAFT_STATUSES,
         to=Offering.Status.PENDING_REVIEW,
         action="submitted",
     )

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Organization
-from apps.catalog.attributes import enumeration
+from apps.catalog.attributes import enumeration, is_blank
 from apps.catalog.models import (
     Certification,
     Function,
@@ -82,14 +82,16 @@ def demand_functions_prefill(values: dict[str, Any]) -> None:
         values["functions"] = list(scenario.functions) if scenario is not None else []
 
 
-# What a demand needs before review, with the words its form shows when one is missing.
-_NEEDED = {
+# What a demand needs before review (besides its regions), with the words its form shows
+# when one is missing; the web form marks these fields.
+NEEDED_FIELDS = {
     "title": lambda: _("请填写需求标题。"),
     "sector": lambda: _("请选择行业。"),
     "volume": lambda: _("请填写规模（连接数/台数）。"),
     "kinds_needed": lambda: _("至少选择一种所需供给类型。"),
 }
-# Listings an enterprise is still preparing: saved as drafts, they may leave fields empty.
+# Demands an enterprise is still preparing: saved as drafts, they may leave fields empty,
+# and only these can be submitted for review.
 DRAFT_STATUSES = {Demand.Status.DRAFT, Demand.Status.REJECTED}
 
 
@@ -104,9 +106,8 @@ def demand_errors(
     if values.get("nationwide"):
         values["regions"] = []  # nationwide is a region of its own, not 34 province codes
     if complete:
-        for field, message in _NEEDED.items():
-            value = values.get(field)
-            if value is None or value == "" or value == []:
+        for field, message in NEEDED_FIELDS.items():
+            if is_blank(values.get(field)):
                 errors.setdefault(field, []).append(message())
         if not values.get("nationwide") and not values.get("regions"):
             errors.setdefault("regions", []).append(_("至少选择一个部署区域，或选择“全国部署”。"))
@@ -233,7 +234,7 @@ def demand_submit(*, actor: Any, demand: Demand) -> Demand:
     return _transition(
         actor=actor,
         demand=demand,
-        allowed_from={Demand.Status.DRAFT, Demand.Status.REJECTED},
+        allowed_from=DRAFT_STATUSES,
         to=Demand.Status.PENDING_REVIEW,
         action="submitted",
     )

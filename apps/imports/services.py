@@ -32,6 +32,7 @@ from apps.catalog.models import (
     Technology,
 )
 from apps.catalog.services import (
+    DRAFT_STATUSES,
     OFFERING_FIELDS,
     listing_owner_check,
     offering_create,
@@ -690,9 +691,6 @@ class SubmitResult:
     message: str
 
 
-SUBMITTABLE = (Offering.Status.DRAFT, Offering.Status.REJECTED)
-
-
 def offerings_submit_for_review(
     *, actor: Any, organization: Organization, offering_ids: list[int]
 ) -> list[SubmitResult]:
@@ -713,7 +711,7 @@ def offerings_submit_for_review(
         offering = offerings.get(offering_id)
         if offering is None:
             continue
-        if offering.status not in SUBMITTABLE:
+        if offering.status not in DRAFT_STATUSES:
             results.append(
                 SubmitResult(
                     offering_id,

@@ -60,15 +60,21 @@ def city_choices_for(province_code: str | None) -> list[tuple[str, str]]:
     return [(row.pk, row.name) for row in Region.objects.filter(parent_id=province_code)]
 
 
+def form_field_for(form: forms.Form, field: str) -> str | None:
+    """The form field that shows a service's error on `field` (`attributes.x` on `attr_x`),
+    or None when no field can hold it."""
+    for name in (field, field.replace(".", "_"), f"attr_{field.split('.', 1)[-1]}"):
+        if name in form.fields:
+            return name
+    return None
+
+
 def form_add_business_error(form: forms.Form, error: BusinessError) -> None:
     """Show a service's BusinessError on `form`: per-field messages where the field exists
     (`attributes.x` on `attr_x`), the message itself when no field can hold it."""
     placed = False
     for field, messages in error.fields.items():
-        name = field if field in form.fields else field.replace(".", "_")
-        if name not in form.fields:
-            name = f"attr_{field.split('.', 1)[-1]}"
-        target = name if name in form.fields else None
+        target = form_field_for(form, field)
         for message in messages:
             form.add_error(target, message)
             placed = True
@@ -162,9 +168,8 @@ class ListingFormMixin:
         """Place a service's problems (by field) on the fields that have no error yet."""
         form: Any = self
         for field, messages in errors.items():
-            name = field if field in form.fields else field.replace(".", "_")
-            name = name if name in form.fields else f"attr_{field.split('.', 1)[-1]}"
-            if name not in form.fields:
+            name = form_field_for(form, field)
+            if name is None:
                 for message in messages:
                     form.add_error(None, message)
                 continue

@@ -17,6 +17,7 @@ from apps.catalog.services import DRAFT_STATUSES as OFFERING_DRAFT_STATUSES
 from apps.catalog.services import offering_errors
 from apps.demands.models import CoverageDepth, Demand, Mobility, PowerSource
 from apps.demands.services import DRAFT_STATUSES as DEMAND_DRAFT_STATUSES
+from apps.demands.services import NEEDED_FIELDS as DEMAND_NEEDED_FIELDS
 from apps.demands.services import demand_errors
 
 from .base import (
@@ -89,7 +90,7 @@ class DemandForm(ListingFormMixin, RequirementProfileForm):
     already waiting or published) rather than a draft; `listing` is the demand being edited.
     """
 
-    needed_fields = ("title", "sector", "kinds_needed", "volume", "regions")
+    needed_fields = (*DEMAND_NEEDED_FIELDS, "regions")
     draft_fields = ("title",)
 
     title = forms.CharField(label=_("需求标题"), max_length=200)

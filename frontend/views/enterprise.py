@@ -14,7 +14,13 @@ from apps.catalog.models import Scenario
 from apps.core.exceptions import BusinessError
 from apps.demands.models import Demand
 from apps.demands.selectors import demand_visible_queryset
-from apps.demands.services import demand_close, demand_create, demand_submit, demand_update
+from apps.demands.services import (
+    DRAFT_STATUSES,
+    demand_close,
+    demand_create,
+    demand_submit,
+    demand_update,
+)
 
 from .. import matching
 from ..access import organization_required, safe_next
@@ -59,10 +65,7 @@ def _save_demand(
             )
         else:
             demand = demand_update(actor=request.user, demand=demand, incomplete_ok=draft, **values)
-        if "submit" in request.POST and demand.status in (
-            Demand.Status.DRAFT,
-            Demand.Status.REJECTED,
-        ):
+        if "submit" in request.POST and demand.status in DRAFT_STATUSES:
             demand = demand_submit(actor=request.user, demand=demand)
             messages.success(request, _("需求已提交，等待平台审核。"))
         else:

@@ -14,6 +14,7 @@ from apps.accounts.models import Organization
 from apps.catalog.models import Offering, SupplyKind
 from apps.catalog.selectors import offering_visible_queryset
 from apps.catalog.services import (
+    DRAFT_STATUSES,
     offering_archive,
     offering_create,
     offering_submit,
@@ -88,10 +89,7 @@ def offering_edit(
                 offering = offering_update(
                     actor=request.user, offering=offering, incomplete_ok=draft, **values
                 )
-            if submitting and offering.status in (
-                Offering.Status.DRAFT,
-                Offering.Status.REJECTED,
-            ):
+            if submitting and offering.status in DRAFT_STATUSES:
                 offering_submit(actor=request.user, offering=offering)
                 messages.success(request, _("供给已提交，等待平台审核后发布。"))
             else:

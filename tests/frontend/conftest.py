@@ -1,11 +1,14 @@
-"""Fixtures for the web UI view tests: the shipped reference data and logged-in clients."""
+"""Fixtures for the web UI view tests: the shipped reference data, logged-in clients, and an
+enterprise and a vendor organisation each with a member."""
 
 from __future__ import annotations
 
 import pytest
 from django.test import Client
 
+from apps.accounts.models import Organization
 from apps.catalog.reference.loader import reference_load
+from tests import factories
 
 
 @pytest.fixture
@@ -31,3 +34,17 @@ def web_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def enterprise(reference):
+    """(河北水务, its member): an enterprise organisation."""
+    organization = factories.OrganizationFactory(name="河北水务", role=Organization.Role.ENTERPRISE)
+    return organization, factories.member(organization, "water")
+
+
+@pytest.fixture
+def vendor(reference):
+    """(移远, its member): a vendor organisation."""
+    organization = factories.OrganizationFactory(name="移远", role=Organization.Role.VENDOR)
+    return organization, factories.member(organization, "quectel")

@@ -10,7 +10,6 @@ import re
 import pytest
 from django.utils import timezone
 
-from apps.accounts.models import Organization
 from apps.catalog.models import Offering
 from apps.demands.models import Demand
 from tests import factories
@@ -18,18 +17,6 @@ from tests import factories
 from .test_listings import demand_data
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def enterprise(reference):
-    organization = factories.OrganizationFactory(name="河北水务", role=Organization.Role.ENTERPRISE)
-    return organization, factories.member(organization, "water")
-
-
-@pytest.fixture
-def vendor(reference):
-    organization = factories.OrganizationFactory(name="移远", role=Organization.Role.VENDOR)
-    return organization, factories.member(organization, "quectel")
 
 
 def offering_data(**overrides):
@@ -175,3 +162,23 @@ def test_attribute_choices_are_shown_by_name(vendor, web_for):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     english = client.get("/vendor/offerings/attributes/?kind=platform").content.decode()
     assert "Public cloud" in english and "公有云" not in english
+
+
+def test_a_published_offering_is_not_saved_with_a_needed_field_emptied(vendor, web_for):
+    # given a published offering (drafts may be saved incomplete, listings on show may not)
+    organization, user = vendor
+    offering = factories.OfferingFactory(
+        organization=organization,
+        kind=factories.kind("module"),
+        attributes={"chipset": "Hi2115", "form_factor": "LCC"},
+    )
+    price = offering.price_min
+    # when it is saved with its lower price cleared
+    response = web_for(user).post(
+        f"/vendor/offerings/{offering.pk}/", offering_data(price_min="", save="")
+    )
+    # then the field says so and the listing keeps its price and status
+    assert response.status_code == 200
+    assert response.context["form"].errors["price_min"] == ["请填写单价下限（元）。"]
+    offering.refresh_from_db()
+    assert offering.price_min == price and offering.status == Offering.Status.PUBLISHED

@@ -12,18 +12,6 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def enterprise(reference):
-    organization = factories.OrganizationFactory(name="河北水务", role=Organization.Role.ENTERPRISE)
-    return organization, factories.member(organization, "water")
-
-
-@pytest.fixture
-def vendor(reference):
-    organization = factories.OrganizationFactory(name="移远", role=Organization.Role.VENDOR)
-    return organization, factories.member(organization, "quectel")
-
-
 def demand_data(**overrides):
     return {
         "title": "石家庄智能水表",

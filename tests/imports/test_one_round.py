@@ -217,7 +217,10 @@ def test_export_writes_names_and_reads_back_unchanged(reference, vendor_org, ven
     report = run(vendor_user, vendor_org, exported)
     assert report.errors == [] and report.updates == 1
     offering.refresh_from_db()
+    assert offering.kind_id == "module"
     assert offering.sectors == ["municipal"] and offering.regions == ["130000"]
+    assert offering.technologies == ["nb_iot"]
+    assert offering.attributes == {"chipset": "Hi2115", "form_factor": "LCC"}
 
 
 def test_submit_all_sends_every_draft_of_the_import_for_review(reference, vendor_org, vendor_user):
@@ -230,7 +233,7 @@ def test_submit_all_sends_every_draft_of_the_import_for_review(reference, vendor
     published = factories.OfferingFactory(
         organization=vendor_org, status=Offering.Status.PUBLISHED, name="已发布"
     )
-    other = factories.OfferingFactory(name="别家的")
+    other = factories.OfferingFactory(name="别家的", status=Offering.Status.DRAFT)
     ids = [row.offering_id for row in report.rows]
     # when
     results = offerings_submit_for_review(
@@ -246,4 +249,4 @@ def test_submit_all_sends_every_draft_of_the_import_for_review(reference, vendor
     assert "已发布" in results[2].message
     statuses = dict(Offering.objects.values_list("name", "status"))
     assert statuses["甲"] == statuses["乙"] == Offering.Status.PENDING_REVIEW
-    assert statuses["别家的"] != Offering.Status.PENDING_REVIEW
+    assert statuses["别家的"] == Offering.Status.DRAFT
