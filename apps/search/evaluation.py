@@ -96,7 +96,7 @@ def search_evaluate(data: Mapping[str, Any], market: LoadedMarket) -> SearchRepo
                 grades=grades,
                 total=found.total,
                 ndcg=round(ndcg_at(grades, list(item["grades"].values())), 4),
-                suggestion=getattr(found, "suggestion", None),
+                suggestion=found.did_you_mean,
             )
         )
     return SearchReport(results=results, seconds=round(time.perf_counter() - started, 2))

@@ -44,6 +44,13 @@ def test_almost_no_query_people_type_comes_back_empty(report):
     assert report.summary()["zero_result_rate"] <= 0.02
 
 
+def test_a_query_read_as_other_words_records_what_it_was_read_as(report):
+    # the labelled set's pinyin and typos are searched as corrected: the report says how
+    corrected = [r for r in report.results if r.kind in ("pinyin", "typo")]
+    assert corrected
+    assert all(r.suggestion for r in corrected)
+
+
 @pytest.mark.parametrize("kind", ["typo", "pinyin", "english", "synonym", "slang", "unspaced"])
 def test_every_way_of_typing_finds_its_listings(report, kind):
     figures = report.summary(kind)
