@@ -5,12 +5,9 @@ docs/benchmarks.md "Search quality" never fall back."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from apps.accounts.models import COORDINATOR_GROUP, User
-from apps.matching.evaluation import relevance_market_load, relevance_set_read
-from apps.search.evaluation import search_evaluate, search_index_market, search_set_read
+from apps.search.evaluation import search_set_read, search_set_score
 from apps.search.selectors import _region_names
 
 pytestmark = pytest.mark.django_db
@@ -24,11 +21,7 @@ def report(django_db_setup, django_db_blocker):
         with transaction.atomic():
             call_command("load_reference", verbosity=0)
             _region_names.cache_clear()
-            coordinator = User.objects.create_user(username="search-quality-test")
-            coordinator.groups.add(Group.objects.get_or_create(name=COORDINATOR_GROUP)[0])
-            market = relevance_market_load(relevance_set_read(), coordinator=coordinator)
-            search_index_market(market)
-            result = search_evaluate(search_set_read(), market)
+            result = search_set_score(search_set_read())
             transaction.set_rollback(True)
         _region_names.cache_clear()
     return result
