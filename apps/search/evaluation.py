@@ -23,7 +23,7 @@ from django.db import transaction
 from apps.accounts.models import COORDINATOR_GROUP, User
 from apps.matching.evaluation import (
     LoadedMarket,
-    dcg,
+    ndcg,
     relevance_market_load,
     relevance_set_read,
 )
@@ -46,11 +46,6 @@ def search_index_market(market: LoadedMarket) -> None:
     """Index the loaded market's listings now (the outbox would do it after commit)."""
     search_sync(entity=OFFERING, ids=market.offerings.values())
     search_sync(entity=DEMAND, ids=market.demands.values())
-
-
-def ndcg_at(shown: list[int], relevant: list[int], k: int = TOP) -> float:
-    ideal = dcg(sorted((g for g in relevant if g > 0), reverse=True)[:k])
-    return dcg(shown[:k]) / ideal if ideal else 1.0
 
 
 @dataclass
@@ -104,7 +99,7 @@ def search_evaluate(data: Mapping[str, Any], market: LoadedMarket) -> SearchRepo
                 shown=shown,
                 grades=grades,
                 total=found.total,
-                ndcg=round(ndcg_at(grades, list(item["grades"].values())), 4),
+                ndcg=round(ndcg(grades, list(item["grades"].values()), k=TOP), 4),
                 suggestion=found.did_you_mean,
             )
         )
