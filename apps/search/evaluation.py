@@ -17,9 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
 
-from apps.matching.evaluation import LoadedMarket, dcg
+from apps.accounts.models import COORDINATOR_GROUP, User
+from apps.matching.evaluation import (
+    LoadedMarket,
+    ndcg,
+    relevance_market_load,
+    relevance_set_read,
+)
 
+from .backends import get_backend
 from .backends.base import SearchQuery
 from .documents import DEMAND, OFFERING
 from .selectors import search_listings
@@ -37,11 +46,6 @@ def search_index_market(market: LoadedMarket) -> None:
     """Index the loaded market's listings now (the outbox would do it after commit)."""
     search_sync(entity=OFFERING, ids=market.offerings.values())
     search_sync(entity=DEMAND, ids=market.demands.values())
-
-
-def ndcg_at(shown: list[int], relevant: list[int], k: int = TOP) -> float:
-    ideal = dcg(sorted((g for g in relevant if g > 0), reverse=True)[:k])
-    return dcg(shown[:k]) / ideal if ideal else 1.0
 
 
 @dataclass
@@ -95,8 +99,23 @@ def search_evaluate(data: Mapping[str, Any], market: LoadedMarket) -> SearchRepo
                 shown=shown,
                 grades=grades,
                 total=found.total,
-                ndcg=round(ndcg_at(grades, list(item["grades"].values())), 4),
-                suggestion=getattr(found, "suggestion", None),
+                ndcg=round(ndcg(grades, list(item["grades"].values()), k=TOP), 4),
+                suggestion=found.did_you_mean,
             )
         )
     return SearchReport(results=results, seconds=round(time.perf_counter() - started, 2))
+
+
+def search_set_score(data: Mapping[str, Any]) -> SearchReport:
+    """Load the relevance set's market through the services, index it with the configured
+    backend and score every query of `data` on it; everything written is rolled back."""
+    with transaction.atomic():
+        coordinator = User.objects.create_user(username="search-eval")
+        coordinator.groups.add(Group.objects.get_or_create(name=COORDINATOR_GROUP)[0])
+        market = relevance_market_load(relevance_set_read(), coordinator=coordinator)
+        search_index_market(market)
+        get_backend().refresh(OFFERING)
+        get_backend().refresh(DEMAND)
+        report = search_evaluate(data, market)
+        transaction.set_rollback(True)
+    return report

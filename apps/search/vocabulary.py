@@ -94,11 +94,6 @@ def vocabulary_replace(*, entity: str, counts: WordCounts) -> int:
     return len(rows)
 
 
-def vocabulary_clear(*, entity: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {TABLE} WHERE entity = %s", [entity])
-
-
 class Vocabulary:
     """One entity's vocabulary as query understanding asks it (a `Lexicon`)."""
 

@@ -32,6 +32,16 @@ def _codes(help_text, pattern=CODE_PATTERN, message=_INVALID_CODE):
     )
 
 
+def _known(model, codes: list[str]) -> list[str]:
+    """`codes` when each is a row of the reference `model`; else the unknown ones as an error."""
+    unknown = unknown_codes(model, codes)
+    if unknown:
+        raise serializers.ValidationError(
+            _("未知代码：%(codes)s") % {"codes": ", ".join(unknown)}, code="invalid"
+        )
+    return codes
+
+
 class SearchParamsSerializer(serializers.Serializer):
     """Query parameters common to both searches. List filters accept repeated parameters or
     comma-separated values; values of one filter are alternatives (OR), filters combine (AND)."""
@@ -91,20 +101,10 @@ class SearchParamsSerializer(serializers.Serializer):
     page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=20)
 
     def validate_function(self, codes: list[str]) -> list[str]:
-        unknown = unknown_codes(Function, codes)
-        if unknown:
-            raise serializers.ValidationError(
-                _("未知代码：%(codes)s") % {"codes": ", ".join(unknown)}, code="invalid"
-            )
-        return codes
+        return _known(Function, codes)
 
     def validate_scenario(self, codes: list[str]) -> list[str]:
-        unknown = unknown_codes(Scenario, codes)
-        if unknown:
-            raise serializers.ValidationError(
-                _("未知代码：%(codes)s") % {"codes": ", ".join(unknown)}, code="invalid"
-            )
-        return codes
+        return _known(Scenario, codes)
 
 
 class DemandSearchParamsSerializer(SearchParamsSerializer):

@@ -29,6 +29,8 @@ _LIST_PARAMS = (
     "region",
     "volume",
 )
+# Offerings have no volume band (a demand's size).
+_OFFERING_LIST_PARAMS = tuple(name for name in _LIST_PARAMS if name != "volume")
 _ERRORS = {
     400: OpenApiResponse(description=_("参数无效（统一错误格式 {error: {code, message, fields}}）"))
 }
@@ -188,9 +190,7 @@ class OfferingSearchView(_SearchView):
         ),
         parameters=[
             SearchParamsSerializer,
-            *_list_parameters(
-                ("kind", "function", "scenario", "sector", "technology", "certification", "region")
-            ),
+            *_list_parameters(_OFFERING_LIST_PARAMS),
         ],
         responses={200: OfferingSearchResponseSerializer, **_ERRORS},
         tags=["search"],
@@ -214,18 +214,7 @@ class DemandSearchView(_SearchView):
         ),
         parameters=[
             DemandSearchParamsSerializer,
-            *_list_parameters(
-                (
-                    "kind",
-                    "function",
-                    "scenario",
-                    "sector",
-                    "technology",
-                    "certification",
-                    "region",
-                    "volume",
-                )
-            ),
+            *_list_parameters(_LIST_PARAMS),
         ],
         responses={200: DemandSearchResponseSerializer, **_ERRORS},
         tags=["search"],

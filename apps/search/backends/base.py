@@ -137,16 +137,6 @@ class SearchQuery:
         """Relevance without text has nothing to rank by: newest first instead."""
         return "recent" if self.sort == "relevance" and not self.tokens else self.sort
 
-    @property
-    def province_filters(self) -> list[str]:
-        return [code for code in self.regions if code.endswith("0000")]
-
-    @property
-    def city_filters(self) -> list[str]:
-        """City codes with their provinces: a province-wide listing serves each of its cities."""
-        cities = [code for code in self.regions if not code.endswith("0000")]
-        return sorted({*cities, *(code[:2] + "0000" for code in cities)})
-
 
 @dataclass
 class SearchHit:
@@ -243,6 +233,16 @@ def sorted_buckets(counts: dict[str, int], limit: int = FACET_SIZE) -> list[Face
     """Buckets by count (high first), then key, as every backend lists them."""
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [FacetBucket(key=key, count=count) for key, count in ordered[:limit] if count > 0]
+
+
+def region_scope(codes: Iterable[str]) -> tuple[list[str], list[str]]:
+    """What a region filter of `codes` looks for: (the provinces whose cities' listings it
+    finds, the cities with their provinces whose own listings it finds — a province-wide
+    listing serves each of its cities). Nationwide listings are in every region besides."""
+    codes = list(codes)
+    cities = [code for code in codes if not code.endswith("0000")]
+    provinces = [code for code in codes if code.endswith("0000")]
+    return provinces, sorted({*cities, *(code[:2] + "0000" for code in cities)})
 
 
 def region_buckets(province_counts: dict[str, int], nationwide: int) -> list[FacetBucket]:

@@ -62,6 +62,7 @@ from .base import (
     encode_cursor,
     highlights_for,
     region_buckets,
+    region_scope,
     sorted_buckets,
 )
 
@@ -309,15 +310,13 @@ def _words_query(tokens: list[str]) -> Q:
 
 
 def _region_filter(regions: Iterable[str]) -> Q:
-    """Listings in any of `regions`: a province finds its cities' listings, a city its own
-    and its province's, and a nationwide listing is in every region."""
-    provinces = [code for code in regions if code.endswith("0000")]
-    cities = [code for code in regions if not code.endswith("0000")]
+    """Listings in any of `regions` (see base.region_scope), nationwide ones included."""
+    provinces, cities = region_scope(regions)
     should = [Q("term", nationwide=True)]
     if provinces:
         should.append(Q("terms", region_provinces=provinces))
     if cities:
-        should.append(Q("terms", regions=sorted({*cities, *(c[:2] + "0000" for c in cities)})))
+        should.append(Q("terms", regions=cities))
     return Q("bool", should=should, minimum_should_match=1)
 
 

@@ -42,6 +42,7 @@ from .base import (
     highlights_for,
     invalid_cursor,
     region_buckets,
+    region_scope,
     sorted_buckets,
 )
 
@@ -301,15 +302,12 @@ def _facet_parts(entity: str, cast: str, only: Iterable[str] | None = None) -> l
 
 
 def _region_keys(codes: Iterable[str]) -> list[tuple[str, str]]:
-    """Facet terms of the listings in any of these regions: a province finds listings in its
-    cities, a city those in it or its whole province, and nationwide listings are in every
-    region. Empty for no codes."""
-    codes = list(codes)
-    if not codes:
+    """Facet terms of the listings in any of these regions (see base.region_scope), nationwide
+    ones included. Empty for no codes."""
+    provinces, cities = region_scope(codes)
+    if not provinces and not cities:
         return []
-    cities = [code for code in codes if not code.endswith("0000")]
-    keys = [("province", code) for code in codes if code.endswith("0000")]
-    keys += [(_REGION, code) for code in sorted({*cities, *(c[:2] + "0000" for c in cities)})]
+    keys = [("province", code) for code in provinces] + [(_REGION, code) for code in cities]
     keys.append((_REGION, _NATIONWIDE))
     return keys
 

@@ -6,21 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from apps.accounts.models import COORDINATOR_GROUP, User
 from apps.catalog.models import Offering
 from apps.demands.models import Demand
-from apps.matching.evaluation import RELEVANCE_SET, relevance_market_load, relevance_set_read
 from apps.search.backends import get_backend
-from apps.search.evaluation import (
-    SEARCH_SET,
-    search_evaluate,
-    search_index_market,
-    search_set_read,
-)
+from apps.search.evaluation import SEARCH_SET, search_set_read, search_set_score
 
 
 class Command(BaseCommand):
@@ -42,17 +33,7 @@ class Command(BaseCommand):
                 "whole market."
             )
         data = search_set_read(Path(options["path"]))
-        with transaction.atomic():
-            coordinator = User.objects.create_user(username="search-eval")
-            coordinator.groups.add(Group.objects.get_or_create(name=COORDINATOR_GROUP)[0])
-            market = relevance_market_load(
-                relevance_set_read(RELEVANCE_SET), coordinator=coordinator
-            )
-            search_index_market(market)
-            get_backend().refresh("offering")
-            get_backend().refresh("demand")
-            report = search_evaluate(data, market)
-            transaction.set_rollback(True)
+        report = search_set_score(data)
         summaries = {"all": report.summary(), **{k: report.summary(k) for k in report.kinds()}}
         if options["json"]:
             for kind, figures in summaries.items():
