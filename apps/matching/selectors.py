@@ -164,8 +164,9 @@ def recommendation_feedback_map(
     return {(f.demand_id, f.pair_key): f for f in rows}
 
 
-def recommendation_dismissed_keys(*, demand_id: int) -> QuerySet:
-    """The pair keys the enterprise dismissed on a demand (a subquery)."""
+def recommendation_dismissed_keys(*, demand_id: int | OuterRef) -> QuerySet:
+    """The pair keys the enterprise dismissed on a demand (a subquery; `demand_id` may be an
+    OuterRef)."""
     return (
         RecommendationFeedback.objects.filter(demand_id=demand_id)
         .exclude(dismissed_reason="")
@@ -190,9 +191,7 @@ def new_matches_by_demand(
     queryset = match_visible_queryset(principal).filter(created_at__gt=since)
     if side == "enterprise":
         queryset = queryset.filter(demand__organization_id=organization_id).exclude(
-            pair_key__in=RecommendationFeedback.objects.filter(demand_id=OuterRef("demand_id"))
-            .exclude(dismissed_reason="")
-            .values("pair_key")
+            pair_key__in=recommendation_dismissed_keys(demand_id=OuterRef("demand_id"))
         )
     else:
         queryset = queryset.filter(
