@@ -68,7 +68,6 @@ MATCHES_PER_DEMAND = 20
 BUNDLES_PER_DEMAND = 5
 # Demands an offering is stored against after it changes (the best-fitting ones).
 DEMANDS_PER_OFFERING = 50
-VOLUME_KINDS = ("module", "terminal", "solution")
 ENTITIES = ("offering", "demand")
 
 
