@@ -272,9 +272,14 @@ def _radar_cell(row: MismatchSnapshot) -> RadarCell:
     )
 
 
+def _radar_day() -> date | None:
+    """The latest day with a snapshot (None before the first aggregation)."""
+    return MismatchSnapshot.objects.order_by("-day").values_list("day", flat=True).first()
+
+
 def radar_latest() -> Radar:
     """The radar of the latest day with a snapshot (empty before the first aggregation)."""
-    day = MismatchSnapshot.objects.order_by("-day").values_list("day", flat=True).first()
+    day = _radar_day()
     if day is None:
         return Radar(None, None, None, [], [], [])
     rows = list(
@@ -296,7 +301,7 @@ def radar_latest() -> Radar:
 
 def radar_cell(*, sector: str = "", technology: str = "", province: str = "") -> RadarCell | None:
     """One stored cell or roll-up of the latest day (None when it has no demand)."""
-    day = MismatchSnapshot.objects.order_by("-day").values_list("day", flat=True).first()
+    day = _radar_day()
     row = MismatchSnapshot.objects.filter(
         day=day, sector=sector, technology=technology, province=province
     ).first()
@@ -308,7 +313,7 @@ def radar_breakdown(
 ) -> list[RadarCell]:
     """The sector × technology × province cells of the latest day inside a roll-up (a
     sector × technology pair, or a province), the most unmet connections first."""
-    day = MismatchSnapshot.objects.order_by("-day").values_list("day", flat=True).first()
+    day = _radar_day()
     rows = MismatchSnapshot.objects.filter(day=day).exclude(sector="").exclude(province="")
     if sector:
         rows = rows.filter(sector=sector)
