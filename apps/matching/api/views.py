@@ -84,24 +84,15 @@ FEEDBACK_FILTERS = [
 
 def _feedback_filtered(queryset: QuerySet[Match], request: Request, demand_id: int):
     """`?shortlisted=` and `?dismissed=`, the web page's recommendation views."""
-    shortlisted = request.query_params.get("shortlisted", "").lower()
-    dismissed = request.query_params.get("dismissed", "").lower()
-    if shortlisted in _TRUE:
-        queryset = queryset.filter(
-            pair_key__in=selectors.recommendation_shortlisted_keys(demand_id=demand_id)
-        )
-    elif shortlisted in _FALSE:
-        queryset = queryset.exclude(
-            pair_key__in=selectors.recommendation_shortlisted_keys(demand_id=demand_id)
-        )
-    if dismissed in _TRUE:
-        queryset = queryset.filter(
-            pair_key__in=selectors.recommendation_dismissed_keys(demand_id=demand_id)
-        )
-    elif dismissed in _FALSE:
-        queryset = queryset.exclude(
-            pair_key__in=selectors.recommendation_dismissed_keys(demand_id=demand_id)
-        )
+    for name, keys in (
+        ("shortlisted", selectors.recommendation_shortlisted_keys),
+        ("dismissed", selectors.recommendation_dismissed_keys),
+    ):
+        value = request.query_params.get(name, "").lower()
+        if value in _TRUE:
+            queryset = queryset.filter(pair_key__in=keys(demand_id=demand_id))
+        elif value in _FALSE:
+            queryset = queryset.exclude(pair_key__in=keys(demand_id=demand_id))
     return queryset
 
 
