@@ -135,9 +135,9 @@ def weights() -> Weights:
     return Weights.from_mapping(getattr(settings, "MATCHING_WEIGHTS", None))
 
 
-def load_reference() -> ReferenceData:
-    names = reference_name_table()
-    technologies = [
+def technology_specs() -> list[TechnologySpec]:
+    """Every technology with its thresholds (what technology advice needs; one query)."""
+    return [
         TechnologySpec(
             code=row[0],
             name_zh=row[1],
@@ -171,6 +171,11 @@ def load_reference() -> ReferenceData:
             "cost_rank",
         )
     ]
+
+
+def load_reference() -> ReferenceData:
+    names = reference_name_table()
+    technologies = technology_specs()
     # One read of the kinds: their chain order, and which attributes (deployment, positioning)
     # their listings state.
     kinds = list(

@@ -160,7 +160,7 @@ class DemandAdviceView(APIView):
             {column: getattr(demand, column, None) for column in loader.DEMAND_COLUMNS}
             | {"sector_id": demand.sector_id, "scenario_id": demand.scenario_id}
         )
-        advice = technology_advice(spec.profile, loader.load_reference().technologies)
+        advice = technology_advice(spec.profile, loader.technology_specs())
         return Response(advice_data(advice))
 
 
@@ -177,7 +177,7 @@ class AdviceView(APIView):
         data = ProfileInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         spec = loader.profile_spec(dict(data.validated_data))
-        advice = technology_advice(spec.profile, loader.load_reference().technologies)
+        advice = technology_advice(spec.profile, loader.technology_specs())
         return Response(advice_data(advice))
 
 
