@@ -43,6 +43,8 @@ def _unpack(masks: np.ndarray, bits: int) -> np.ndarray:
     return np.unpackbits(as_bytes, axis=1, bitorder="little")[:, :bits].astype(np.float32)
 
 
+# The kinds whose capacity the previous aggregation counted.
+VOLUME_KINDS = ("module", "terminal", "solution")
 # Rows per chunk of the cell aggregation: 200k rows × 60 sector-technology pairs of float32
 # ≈ 48 MB of scratch.
 CELL_CHUNK = 200_000
@@ -141,7 +143,7 @@ def main() -> None:
         radar_cells(demand_supplies(offerings, demands))
 
     def anchor() -> None:
-        aggregate_cells(offerings, demands, volume_kinds=services.VOLUME_KINDS)
+        aggregate_cells(offerings, demands, volume_kinds=VOLUME_KINDS)
 
     for phase, call in (
         ("before: aggregate_cells (anchor)", anchor),

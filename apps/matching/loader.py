@@ -135,9 +135,9 @@ def weights() -> Weights:
     return Weights.from_mapping(getattr(settings, "MATCHING_WEIGHTS", None))
 
 
-def load_reference() -> ReferenceData:
-    names = reference_name_table()
-    technologies = [
+def technology_specs() -> list[TechnologySpec]:
+    """Every technology with its thresholds (what technology advice needs; one query)."""
+    return [
         TechnologySpec(
             code=row[0],
             name_zh=row[1],
@@ -171,12 +171,21 @@ def load_reference() -> ReferenceData:
             "cost_rank",
         )
     ]
+
+
+def load_reference() -> ReferenceData:
+    names = reference_name_table()
+    technologies = technology_specs()
+    # One read of the kinds: their chain order, and which attributes (deployment, positioning)
+    # their listings state.
     kinds = list(
-        SupplyKind.objects.order_by("chain_position", "code").values_list("code", "chain_position")
+        SupplyKind.objects.order_by("chain_position", "code").values_list(
+            "code", "chain_position", "attribute_spec"
+        )
     )
     return ReferenceData(
         technologies=technologies,
-        kinds=[code for code, _ in kinds],
+        kinds=[code for code, _, _ in kinds],
         sectors=list(Sector.objects.order_by("code").values_list("code", flat=True)),
         scenarios=list(Scenario.objects.order_by("code").values_list("code", flat=True)),
         certifications=list(Certification.objects.order_by("code").values_list("code", flat=True)),
@@ -186,7 +195,7 @@ def load_reference() -> ReferenceData:
             .order_by("code")
             .values_list("code", flat=True)
         ),
-        kind_chain=dict(kinds),
+        kind_chain={code: position for code, position, _ in kinds},
         names=names,
         functions=[
             FunctionSpec(code, kind, general)
@@ -194,17 +203,9 @@ def load_reference() -> ReferenceData:
                 "code", "kind_id", "general"
             )
         ],
-        deployment_kinds=[
-            code
-            for code, spec in SupplyKind.objects.values_list("code", "attribute_spec")
-            if "deployment" in (spec or {})
-        ],
+        deployment_kinds=[code for code, _, spec in kinds if "deployment" in (spec or {})],
         positioning_methods=POSITIONING_CODES,
-        positioning_kinds=[
-            code
-            for code, spec in SupplyKind.objects.values_list("code", "attribute_spec")
-            if "positioning" in (spec or {})
-        ],
+        positioning_kinds=[code for code, _, spec in kinds if "positioning" in (spec or {})],
         protocol_kinds={
             code: tuple(kinds)
             for code, kinds in Protocol.objects.values_list("code", "kinds")

@@ -164,8 +164,9 @@ def recommendation_feedback_map(
     return {(f.demand_id, f.pair_key): f for f in rows}
 
 
-def recommendation_dismissed_keys(*, demand_id: int) -> QuerySet:
-    """The pair keys the enterprise dismissed on a demand (a subquery)."""
+def recommendation_dismissed_keys(*, demand_id: int | OuterRef) -> QuerySet:
+    """The pair keys the enterprise dismissed on a demand (a subquery; `demand_id` may be an
+    OuterRef)."""
     return (
         RecommendationFeedback.objects.filter(demand_id=demand_id)
         .exclude(dismissed_reason="")
@@ -190,9 +191,7 @@ def new_matches_by_demand(
     queryset = match_visible_queryset(principal).filter(created_at__gt=since)
     if side == "enterprise":
         queryset = queryset.filter(demand__organization_id=organization_id).exclude(
-            pair_key__in=RecommendationFeedback.objects.filter(demand_id=OuterRef("demand_id"))
-            .exclude(dismissed_reason="")
-            .values("pair_key")
+            pair_key__in=recommendation_dismissed_keys(demand_id=OuterRef("demand_id"))
         )
     else:
         queryset = queryset.filter(
@@ -273,9 +272,14 @@ def _radar_cell(row: MismatchSnapshot) -> RadarCell:
     )
 
 
+def _radar_day() -> date | None:
+    """The latest day with a snapshot (None before the first aggregation)."""
+    return MismatchSnapshot.objects.order_by("-day").values_list("day", flat=True).first()
+
+
 def radar_latest() -> Radar:
     """The radar of the latest day with a snapshot (empty before the first aggregation)."""
-    day = MismatchSnapshot.objects.order_by("-day").values_list("day", flat=True).first()
+    day = _radar_day()
     if day is None:
         return Radar(None, None, None, [], [], [])
     rows = list(
@@ -297,7 +301,7 @@ def radar_latest() -> Radar:
 
 def radar_cell(*, sector: str = "", technology: str = "", province: str = "") -> RadarCell | None:
     """One stored cell or roll-up of the latest day (None when it has no demand)."""
-    day = MismatchSnapshot.objects.order_by("-day").values_list("day", flat=True).first()
+    day = _radar_day()
     row = MismatchSnapshot.objects.filter(
         day=day, sector=sector, technology=technology, province=province
     ).first()
@@ -309,7 +313,7 @@ def radar_breakdown(
 ) -> list[RadarCell]:
     """The sector × technology × province cells of the latest day inside a roll-up (a
     sector × technology pair, or a province), the most unmet connections first."""
-    day = MismatchSnapshot.objects.order_by("-day").values_list("day", flat=True).first()
+    day = _radar_day()
     rows = MismatchSnapshot.objects.filter(day=day).exclude(sector="").exclude(province="")
     if sector:
         rows = rows.filter(sector=sector)

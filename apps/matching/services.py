@@ -68,7 +68,6 @@ MATCHES_PER_DEMAND = 20
 BUNDLES_PER_DEMAND = 5
 # Demands an offering is stored against after it changes (the best-fitting ones).
 DEMANDS_PER_OFFERING = 50
-VOLUME_KINDS = ("module", "terminal", "solution")
 ENTITIES = ("offering", "demand")
 
 
@@ -1288,6 +1287,12 @@ REQUESTABLE_STATUSES = (Match.Status.SUGGESTED,)
 # An enterprise dismisses (or restores) a recommendation until the parties are introduced;
 # from then on it answers the introduction instead.
 DISMISSABLE_STATUSES = (Match.Status.SUGGESTED, Match.Status.APPROVED)
+# A recommendation's feedback once it is shown again (restored, shortlisted, or requested).
+_NOT_DISMISSED: dict[str, Any] = {
+    "dismissed_reason": "",
+    "dismissed_note": "",
+    "dismissed_at": None,
+}
 
 
 def _require_requestable(match: Match) -> None:
@@ -1344,7 +1349,7 @@ def match_introduction_request(*, actor: Any, match: Match, note: str = "") -> M
         )
         RecommendationFeedback.objects.filter(
             demand_id=match.demand_id, pair_key=match.pair_key
-        ).update(dismissed_reason="", dismissed_note="", dismissed_at=None)
+        ).update(**_NOT_DISMISSED)
     return requested
 
 
@@ -1379,7 +1384,7 @@ def recommendation_shortlist(
     a dismissed recommendation restores it. Raises PermissionDenied `not_demand_owner`."""
     changes: dict[str, Any] = {"shortlisted": shortlisted}
     if shortlisted:
-        changes |= {"dismissed_reason": "", "dismissed_note": "", "dismissed_at": None}
+        changes |= _NOT_DISMISSED
     return _feedback_change(
         actor=actor,
         match=match,
@@ -1428,9 +1433,7 @@ def recommendation_restore(*, actor: Any, match: Match) -> RecommendationFeedbac
         match=match,
         action="restore",
         data={},
-        dismissed_reason="",
-        dismissed_note="",
-        dismissed_at=None,
+        **_NOT_DISMISSED,
     )
 
 

@@ -118,6 +118,16 @@ def test_advice_for_an_unsaved_profile(client_for, market):
     assert bad.status_code == 400 and "mobility" in bad.json()["error"]["fields"]
 
 
+def test_advice_for_a_stored_demand_follows_its_profile(client_for, market):
+    # given the enterprise's water-meter demand (battery for 8 years, deep indoor coverage)
+    url = f"/api/v1/demands/{market['demand'].id}/advice"
+    # when its owner asks for technology advice
+    response = client_for(market["enterprise"]).get(url)
+    # then NB-IoT is advised
+    assert response.status_code == 200
+    assert response.json()["recommended"] == "nb_iot"
+
+
 def test_mismatch_summary_is_for_coordinators(client_for, market):
     assert client_for(market["vendor"]).get("/api/v1/mismatches/summary").status_code == 403
     response = client_for(market["coordinator"]).get("/api/v1/mismatches/summary")

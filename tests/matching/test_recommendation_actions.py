@@ -79,6 +79,13 @@ def test_a_dismissal_keeps_its_reason_and_words_until_restored(market):
         actor=market["enterprise_user"], match=market["match"]
     )
     assert not restored.dismissed
+    # and its reason, words and time are gone with it (they stay in the audit log)
+    restored.refresh_from_db()
+    assert (restored.dismissed_reason, restored.dismissed_note, restored.dismissed_at) == (
+        "",
+        "",
+        None,
+    )
     event = AuditEvent.objects.get(action="recommendation.dismiss")
     assert event.data == {"reason": "price", "note": "超预算 30%"}
 
@@ -142,7 +149,12 @@ def test_an_introduction_request_joins_the_coordinators_queue(market):
     )
     assert [m.pk for m in vendor_interest_queue()] == [match.pk]
     assert coordinator_waiting_counts()["interest"] == 1
-    assert not RecommendationFeedback.objects.get().dismissed
+    restored = RecommendationFeedback.objects.get()
+    assert (restored.dismissed_reason, restored.dismissed_note, restored.dismissed_at) == (
+        "",
+        "",
+        None,
+    )
     assert AuditEvent.objects.filter(action="match.introduction_requested").count() == 1
 
 

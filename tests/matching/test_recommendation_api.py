@@ -45,6 +45,8 @@ def test_a_partner_shortlists_and_lists_the_shortlist(market):
     assert response.json()["feedback"]["shortlisted"] is True
     listed = client.get(f"/api/v1/demands/{market['demand'].pk}/matches?shortlisted=true")
     assert [r["id"] for r in listed.json()["results"]] == [market["meter"].pk]
+    others = client.get(f"/api/v1/demands/{market['demand'].pk}/matches?shortlisted=false")
+    assert [r["id"] for r in others.json()["results"]] == [market["module"].pk]
 
 
 def test_a_partner_dismisses_with_a_reason_and_the_list_leaves_it_out(market):
@@ -63,6 +65,8 @@ def test_a_partner_dismisses_with_a_reason_and_the_list_leaves_it_out(market):
     )
     kept = client.get(f"/api/v1/demands/{market['demand'].pk}/matches?dismissed=false").json()
     assert [r["id"] for r in kept["results"]] == [market["meter"].pk]
+    left = client.get(f"/api/v1/demands/{market['demand'].pk}/matches?dismissed=true").json()
+    assert [r["id"] for r in left["results"]] == [market["module"].pk]
     everything = client.get(f"/api/v1/demands/{market['demand'].pk}/matches").json()
     assert {r["id"]: r["feedback"]["dismissed"] for r in everything["results"]} == {
         market["meter"].pk: False,

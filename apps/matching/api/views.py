@@ -84,24 +84,15 @@ FEEDBACK_FILTERS = [
 
 def _feedback_filtered(queryset: QuerySet[Match], request: Request, demand_id: int):
     """`?shortlisted=` and `?dismissed=`, the web page's recommendation views."""
-    shortlisted = request.query_params.get("shortlisted", "").lower()
-    dismissed = request.query_params.get("dismissed", "").lower()
-    if shortlisted in _TRUE:
-        queryset = queryset.filter(
-            pair_key__in=selectors.recommendation_shortlisted_keys(demand_id=demand_id)
-        )
-    elif shortlisted in _FALSE:
-        queryset = queryset.exclude(
-            pair_key__in=selectors.recommendation_shortlisted_keys(demand_id=demand_id)
-        )
-    if dismissed in _TRUE:
-        queryset = queryset.filter(
-            pair_key__in=selectors.recommendation_dismissed_keys(demand_id=demand_id)
-        )
-    elif dismissed in _FALSE:
-        queryset = queryset.exclude(
-            pair_key__in=selectors.recommendation_dismissed_keys(demand_id=demand_id)
-        )
+    for name, keys in (
+        ("shortlisted", selectors.recommendation_shortlisted_keys),
+        ("dismissed", selectors.recommendation_dismissed_keys),
+    ):
+        value = request.query_params.get(name, "").lower()
+        if value in _TRUE:
+            queryset = queryset.filter(pair_key__in=keys(demand_id=demand_id))
+        elif value in _FALSE:
+            queryset = queryset.exclude(pair_key__in=keys(demand_id=demand_id))
     return queryset
 
 
@@ -169,7 +160,7 @@ class DemandAdviceView(APIView):
             {column: getattr(demand, column, None) for column in loader.DEMAND_COLUMNS}
             | {"sector_id": demand.sector_id, "scenario_id": demand.scenario_id}
         )
-        advice = technology_advice(spec.profile, loader.load_reference().technologies)
+        advice = technology_advice(spec.profile, loader.technology_specs())
         return Response(advice_data(advice))
 
 
@@ -186,7 +177,7 @@ class AdviceView(APIView):
         data = ProfileInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         spec = loader.profile_spec(dict(data.validated_data))
-        advice = technology_advice(spec.profile, loader.load_reference().technologies)
+        advice = technology_advice(spec.profile, loader.technology_specs())
         return Response(advice_data(advice))
 
 
