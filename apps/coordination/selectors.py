@@ -62,11 +62,6 @@ def typical_case_list(*, sector: str | None = None) -> QuerySet[TypicalCase]:
     return queryset.filter(sector_id=sector) if sector else queryset
 
 
-def typical_case_public_get(*, case_id: int) -> TypicalCase | None:
-    """A published case, or None."""
-    return typical_case_list().filter(pk=case_id).first()
-
-
 def typical_case_list_of_vendor(*, vendor_id: int) -> QuerySet[TypicalCase]:
     """Published typical cases a vendor took part in (a bundle's vendors included), newest
     first."""
