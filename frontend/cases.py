@@ -9,16 +9,13 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from apps.accounts.models import Organization
 from apps.accounts.selectors import organization_visible_queryset
 from apps.catalog.models import Offering
-from apps.catalog.selectors import offering_visible_queryset
+from apps.catalog.selectors import VENDOR_ROLES, offering_visible_queryset
 from apps.coordination.models import CASE_CRITERIA, TypicalCase
 from apps.matching.models import Match
 
 from .names import reference_names
-
-VENDOR_ROLES = (Organization.Role.VENDOR, Organization.Role.BOTH)
 
 
 def _english() -> bool:
