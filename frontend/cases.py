@@ -46,15 +46,11 @@ def case_text(case: TypicalCase) -> dict[str, str]:
     }
 
 
-def _offering_ids(match: Match) -> list[int]:
-    return [match.offering_id] if match.offering_id else list(match.bundle_offering_ids)
-
-
 def case_cards(cases: list[TypicalCase], *, principal: Any) -> list[dict]:
     """Cards for case pages: text, meta line, and the published offerings and the vendors the
     principal may open (a case never links to the enterprise)."""
     names = reference_names()
-    wanted = {pk for case in cases for pk in _offering_ids(case.match)}
+    wanted = {pk for case in cases for pk in case.match.offering_ids}
     offerings = {
         o.pk: o
         for o in offering_visible_queryset(principal).filter(
@@ -75,7 +71,7 @@ def case_cards(cases: list[TypicalCase], *, principal: Any) -> list[dict]:
             "case": case,
             "text": case_text(case),
             "meta": case_meta(case, names),
-            "offerings": [offerings[pk] for pk in _offering_ids(case.match) if pk in offerings],
+            "offerings": [offerings[pk] for pk in case.match.offering_ids if pk in offerings],
             "vendors": [vendors[pk] for pk in case.match.vendor_ids if pk in vendors],
         }
         for case in cases
@@ -122,13 +118,13 @@ def rating_choices() -> list[tuple[str, str]]:
 
 def nominable_views(matches: list[Match]) -> list[dict]:
     """Won introductions as rows to nominate: the demand's title and what was supplied."""
-    ids = {pk for match in matches for pk in _offering_ids(match)}
+    ids = {pk for match in matches for pk in match.offering_ids}
     offerings = {
         o.pk: o for o in Offering.objects.filter(pk__in=ids).select_related("organization")
     }
     rows = []
     for match in matches:
-        parts = [offerings[pk] for pk in _offering_ids(match) if pk in offerings]
+        parts = [offerings[pk] for pk in match.offering_ids if pk in offerings]
         rows.append(
             {
                 "id": match.pk,

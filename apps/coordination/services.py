@@ -150,13 +150,12 @@ def case_nominate(
         if live.exists():
             raise Conflict("case_exists", _("该对接已被推荐为典型案例。"))
         demand = locked.demand
-        offerings = [locked.offering_id] if locked.offering_id else list(locked.bundle_offering_ids)
         from apps.catalog.models import Offering
 
         technologies = sorted(
             {
                 tech
-                for techs in Offering.objects.filter(pk__in=offerings).values_list(
+                for techs in Offering.objects.filter(pk__in=locked.offering_ids).values_list(
                     "technologies", flat=True
                 )
                 for tech in techs
