@@ -369,11 +369,20 @@ def test_coordinator_page_keeps_edits_and_says_what_is_wrong(
     case = services.case_nominate(actor=coordinator_user, match=won_match)
     response = web_client(coordinator_user).post(
         f"/coordinator/cases/{case.pk}/",
-        {"action": "save", "title": "", "summary": "保留的摘要", "rating_results": "bogus"},
+        {
+            "action": "save",
+            "title": "",
+            "summary": "保留的摘要",
+            "rating_results": "bogus",
+            "note_results": "保留的评审意见",
+        },
     )
     assert response.status_code == 400
     body = response.content.decode()
     assert "请填写标题。" in body and "保留的摘要" in body
+    # the criterion's error is shown and its note stays in the form
+    assert "请选择评审结论。" in body
+    assert 'name="note_results" value="保留的评审意见"' in body
 
 
 def test_english_pages_name_codes_and_show_the_english_text(
