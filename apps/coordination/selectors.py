@@ -164,7 +164,7 @@ def case_nominable_matches(*, organization_id: int | None = None) -> QuerySet[Ma
         queryset = queryset.filter(
             Q(demand__organization_id=organization_id) | Q(vendor_ids__contains=[organization_id])
         )
-    return queryset.select_related("demand", "offering").order_by("-updated_at", "-id")
+    return queryset.select_related("demand").order_by("-updated_at", "-id")
 
 
 def vendor_interest_queue(*, status: str = "", sort: str = "oldest") -> QuerySet[Match]:
