@@ -28,7 +28,7 @@ from apps.demands.models import Demand
 from apps.demands.selectors import demand_review_queue
 from apps.matching.models import REQUEST_ORIGINS, Match, RecommendationFeedback
 
-from .models import AuditEvent, CaseConsent, TypicalCase
+from .models import CASE_ENDED_STATUSES, AuditEvent, CaseConsent, TypicalCase
 
 # A party's request for an introduction (a vendor's interest, an enterprise's request) waits
 # on a coordinator until it is approved (or rejected) and then until the parties are introduced.
@@ -156,9 +156,7 @@ def typical_case_awaiting_consent(*, organization_id: int) -> QuerySet[TypicalCa
 def case_nominable_matches(*, organization_id: int | None = None) -> QuerySet[Match]:
     """Won introductions without a live case (nominated, in review or published), newest
     first; `organization_id` keeps those the organisation took part in."""
-    live = TypicalCase.objects.filter(match=OuterRef("pk")).exclude(
-        status__in=(TypicalCase.Status.REJECTED, TypicalCase.Status.DECLINED)
-    )
+    live = TypicalCase.objects.filter(match=OuterRef("pk")).exclude(status__in=CASE_ENDED_STATUSES)
     queryset = Match.objects.filter(status=Match.Status.WON).exclude(Exists(live))
     if organization_id is not None:
         queryset = queryset.filter(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.selectors import is_coordinator, principal_org_ids
 from apps.core.exceptions import BusinessError, Conflict, PermissionDenied
 
-from .models import CASE_CRITERIA, AuditEvent, CaseConsent, TypicalCase
+from .models import CASE_CRITERIA, CASE_ENDED_STATUSES, AuditEvent, CaseConsent, TypicalCase
 from .notifications import case_consent_request_notify
 
 
@@ -144,9 +144,7 @@ def case_nominate(
             raise PermissionDenied("not_a_party", _("只有对接双方或平台协调员可以推荐该案例。"))
         if locked.status != Match.Status.WON:
             raise Conflict("match_not_won", _("只有已成交的对接可以推荐为典型案例。"))
-        live = TypicalCase.objects.filter(match=locked).exclude(
-            status__in=(TypicalCase.Status.REJECTED, TypicalCase.Status.DECLINED)
-        )
+        live = TypicalCase.objects.filter(match=locked).exclude(status__in=CASE_ENDED_STATUSES)
         if live.exists():
             raise Conflict("case_exists", _("该对接已被推荐为典型案例。"))
         demand = locked.demand
