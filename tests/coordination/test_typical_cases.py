@@ -26,18 +26,7 @@ def _won(enterprise_org, vendor_org, **extra) -> Match:
     demand = factories.DemandFactory(
         organization=enterprise_org, volume=200_000, title="石家庄智能水表"
     )
-    return Match.objects.create(
-        demand=demand,
-        offering=offering,
-        vendor_ids=[vendor_org.pk],
-        pair_key=f"o:{offering.pk}",
-        kind="module",
-        score=88.0,
-        engine_version="test",
-        computed_at=timezone.now(),
-        status=Match.Status.WON,
-        **extra,
-    )
+    return factories.stored_match(demand, offering, score=88.0, status=Match.Status.WON, **extra)
 
 
 @pytest.fixture
