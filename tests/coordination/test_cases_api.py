@@ -97,6 +97,11 @@ def test_wrong_party_and_wrong_state_are_4xx_with_codes(
     _error(
         vendor.put(f"/api/v1/cases/{case['id']}", ASSESSED, format="json"), 403, "permission_denied"
     )
+    _error(
+        vendor.post(f"/api/v1/cases/{case['id']}/reject", {"reason": "x"}, format="json"),
+        403,
+        "permission_denied",
+    )
     # a declined case takes no more answers
     enterprise.post(f"/api/v1/cases/{case['id']}/consent", {"grant": False}, format="json")
     _error(
