@@ -15,7 +15,7 @@ from apps.catalog.selectors import VENDOR_ROLES, offering_visible_queryset
 from apps.coordination.models import CASE_CRITERIA, TypicalCase
 from apps.matching.models import Match
 
-from .names import reference_names
+from .names import enumeration, reference_names
 
 
 def _english() -> bool:
@@ -26,10 +26,9 @@ def case_meta(case: TypicalCase, names: dict | None = None) -> str:
     """A case's line for listings: sector · technologies · scale · date, codes as names in
     the reader's language, the date in Beijing time (publication, else nomination)."""
     names = names or reference_names()
-    joiner = ", " if _english() else "、"
     parts = [
         names["sectors"].get(case.sector_id, case.sector_id),
-        joiner.join(names["technologies"].get(code, code) for code in case.technologies),
+        enumeration(names["technologies"].get(code, code) for code in case.technologies),
         _("%(n)s 个连接") % {"n": f"{case.volume:,}"} if case.volume else "",
         timezone.localdate(case.published_at or case.created_at).isoformat(),
     ]
@@ -130,9 +129,7 @@ def nominable_views(matches: list[Match]) -> list[dict]:
                 "id": match.pk,
                 "demand_title": match.demand.title,
                 "supplied": " + ".join(o.name for o in parts),
-                "vendors": (", " if _english() else "、").join(
-                    dict.fromkeys(o.organization.name for o in parts)
-                ),
+                "vendors": enumeration(dict.fromkeys(o.organization.name for o in parts)),
                 "closed_at": timezone.localtime(match.updated_at),
             }
         )
