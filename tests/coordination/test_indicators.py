@@ -215,6 +215,21 @@ def test_the_api_and_the_page_show_the_same_figures(market, client_for, coordina
     assert "Municipal services" in page and "nb_iot" not in page
 
 
+def test_the_page_names_what_counts_as_4g_5g_as_its_language_lists_names(market, coordinator_user):
+    from django.utils import translation
+
+    from frontend.names import reference_names
+
+    web = Client()
+    web.force_login(coordinator_user)
+    for language, joiner in (("zh-hans", "、"), ("en", ", ")):
+        with translation.override(language):
+            names = reference_names()["technologies"]
+        listed = joiner.join(names[code] for code in BROADBAND_TECHNOLOGIES)
+        page = web.get("/coordinator/indicators/", HTTP_ACCEPT_LANGUAGE=language)
+        assert listed in page.content.decode(), language
+
+
 def test_only_coordinators_see_the_indicators(market, client_for, vendor_user):
     response = client_for(vendor_user).get("/api/v1/indicators")
     assert response.status_code == 403 and response.json()["error"]["code"]
