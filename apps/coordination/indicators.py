@@ -78,6 +78,10 @@ class Broadband:
     def share(self) -> float | None:
         return _ratio(self.broadband, self.connections)
 
+    def technology_share(self, technology: str) -> float | None:
+        """A counted technology's part of the connections."""
+        return _ratio(self.by_technology.get(technology, 0), self.connections)
+
 
 @dataclass
 class MonthBroadband:

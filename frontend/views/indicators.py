@@ -59,11 +59,7 @@ def indicators(request: HttpRequest) -> HttpResponse:
                     {
                         "name": tech_names.get(code, code),
                         "connections": _count(broadband.by_technology.get(code, 0)),
-                        "share": _percent(
-                            broadband.by_technology.get(code, 0) / broadband.connections
-                            if broadband.connections
-                            else None
-                        ),
+                        "share": _percent(broadband.technology_share(code)),
                         "broadband": code in BROADBAND_TECHNOLOGIES,
                     }
                     for code in figures.technologies
