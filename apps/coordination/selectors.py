@@ -108,7 +108,7 @@ CASE_QUEUE_ORDER = (
 def typical_case_queue(*, status: str = "") -> QuerySet[TypicalCase]:
     """Every case for coordinators (`status` narrows) in CASE_QUEUE_ORDER, oldest first
     within a status, with its consents."""
-    queryset = TypicalCase.objects.select_related("sector", "match", "match__demand")
+    queryset = TypicalCase.objects.all()
     if status in TypicalCase.Status.values:
         queryset = queryset.filter(status=status)
     priority = Case(
@@ -138,7 +138,6 @@ def typical_case_list_of_organization(*, organization_id: int) -> QuerySet[Typic
     """Cases an organisation is a party to (asked for consent), newest first."""
     return (
         TypicalCase.objects.filter(consents__organization_id=organization_id)
-        .select_related("sector", "match", "match__demand")
         .prefetch_related("consents__organization")
         .order_by("-created_at", "-id")
     )
