@@ -9,16 +9,13 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from apps.accounts.models import Organization
 from apps.accounts.selectors import organization_visible_queryset
 from apps.catalog.models import Offering
-from apps.catalog.selectors import offering_visible_queryset
+from apps.catalog.selectors import VENDOR_ROLES, offering_visible_queryset
 from apps.coordination.models import CASE_CRITERIA, TypicalCase
 from apps.matching.models import Match
 
-from .names import reference_names
-
-VENDOR_ROLES = (Organization.Role.VENDOR, Organization.Role.BOTH)
+from .names import enumeration, reference_names
 
 
 def _english() -> bool:
@@ -29,10 +26,9 @@ def case_meta(case: TypicalCase, names: dict | None = None) -> str:
     """A case's line for listings: sector · technologies · scale · date, codes as names in
     the reader's language, the date in Beijing time (publication, else nomination)."""
     names = names or reference_names()
-    joiner = ", " if _english() else "、"
     parts = [
         names["sectors"].get(case.sector_id, case.sector_id),
-        joiner.join(names["technologies"].get(code, code) for code in case.technologies),
+        enumeration(names["technologies"].get(code, code) for code in case.technologies),
         _("%(n)s 个连接") % {"n": f"{case.volume:,}"} if case.volume else "",
         timezone.localdate(case.published_at or case.created_at).isoformat(),
     ]
@@ -49,15 +45,11 @@ def case_text(case: TypicalCase) -> dict[str, str]:
     }
 
 
-def _offering_ids(match: Match) -> list[int]:
-    return [match.offering_id] if match.offering_id else list(match.bundle_offering_ids)
-
-
 def case_cards(cases: list[TypicalCase], *, principal: Any) -> list[dict]:
     """Cards for case pages: text, meta line, and the published offerings and the vendors the
     principal may open (a case never links to the enterprise)."""
     names = reference_names()
-    wanted = {pk for case in cases for pk in _offering_ids(case.match)}
+    wanted = {pk for case in cases for pk in case.match.offering_ids}
     offerings = {
         o.pk: o
         for o in offering_visible_queryset(principal).filter(
@@ -78,7 +70,7 @@ def case_cards(cases: list[TypicalCase], *, principal: Any) -> list[dict]:
             "case": case,
             "text": case_text(case),
             "meta": case_meta(case, names),
-            "offerings": [offerings[pk] for pk in _offering_ids(case.match) if pk in offerings],
+            "offerings": [offerings[pk] for pk in case.match.offering_ids if pk in offerings],
             "vendors": [vendors[pk] for pk in case.match.vendor_ids if pk in vendors],
         }
         for case in cases
@@ -125,21 +117,19 @@ def rating_choices() -> list[tuple[str, str]]:
 
 def nominable_views(matches: list[Match]) -> list[dict]:
     """Won introductions as rows to nominate: the demand's title and what was supplied."""
-    ids = {pk for match in matches for pk in _offering_ids(match)}
+    ids = {pk for match in matches for pk in match.offering_ids}
     offerings = {
         o.pk: o for o in Offering.objects.filter(pk__in=ids).select_related("organization")
     }
     rows = []
     for match in matches:
-        parts = [offerings[pk] for pk in _offering_ids(match) if pk in offerings]
+        parts = [offerings[pk] for pk in match.offering_ids if pk in offerings]
         rows.append(
             {
                 "id": match.pk,
                 "demand_title": match.demand.title,
                 "supplied": " + ".join(o.name for o in parts),
-                "vendors": (", " if _english() else "、").join(
-                    dict.fromkeys(o.organization.name for o in parts)
-                ),
+                "vendors": enumeration(dict.fromkeys(o.organization.name for o in parts)),
                 "closed_at": timezone.localtime(match.updated_at),
             }
         )

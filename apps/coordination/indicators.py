@@ -43,6 +43,7 @@ from apps.demands.models import Demand
 from apps.matching import loader
 from apps.matching.engine.index import counted_technology
 from apps.matching.engine.radar import NATIONWIDE, NO_TECHNOLOGY
+from apps.matching.engine.reference import province_of
 from apps.matching.models import Match
 
 # The 2027 goal of MIIT's 2024 notice (万物智联): 95 % of mobile IoT connections on 4G/5G —
@@ -76,6 +77,10 @@ class Broadband:
     @property
     def share(self) -> float | None:
         return _ratio(self.broadband, self.connections)
+
+    def technology_share(self, technology: str) -> float | None:
+        """A counted technology's part of the connections."""
+        return _ratio(self.by_technology.get(technology, 0), self.connections)
 
 
 @dataclass
@@ -165,10 +170,6 @@ def trend_months(now: datetime, count: int = TREND_MONTHS) -> list[str]:
     return months[::-1]
 
 
-def _province(code: str) -> str:
-    return code[:2] + "0000"
-
-
 def _demand_technologies(ref, now: datetime):
     """(spec, counted technology or None, published_at, has a stored match) of every
     published demand."""
@@ -213,7 +214,7 @@ def _coverage_by_province(open_specs: list, with_supply: set[int]) -> list[Provi
     }
     provinces[NATIONWIDE] = ProvinceCoverage(NATIONWIDE)
     for spec in open_specs:
-        where = sorted({_province(code) for code in spec.regions}) or [NATIONWIDE]
+        where = sorted({province_of(code) for code in spec.regions}) or [NATIONWIDE]
         for code in where:
             cell = provinces.setdefault(code, ProvinceCoverage(code))
             cell.demands += 1
@@ -232,7 +233,7 @@ def _coverage_by_province(open_specs: list, with_supply: set[int]) -> list[Provi
             nationwide_vendors.add(vendor)
             nationwide_offerings += 1
             continue
-        for code in {_province(code) for code in regions}:
+        for code in {province_of(code) for code in regions}:
             vendors[code].add(vendor)
             offerings[code] += 1
     for code, cell in provinces.items():

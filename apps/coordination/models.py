@@ -136,6 +136,11 @@ class TypicalCase(models.Model):
         return self.title
 
 
+# A case that ended (turned down, or declined by a party) no longer holds its match: the match
+# may be nominated again (the typicalcase_one_live_per_match constraint says the same).
+CASE_ENDED_STATUSES = (TypicalCase.Status.REJECTED, TypicalCase.Status.DECLINED)
+
+
 class CaseConsent(models.Model):
     """One party's consent to a nominated case: the enterprise and every vendor of the match."""
 

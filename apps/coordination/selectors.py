@@ -28,7 +28,7 @@ from apps.demands.models import Demand
 from apps.demands.selectors import demand_review_queue
 from apps.matching.models import REQUEST_ORIGINS, Match, RecommendationFeedback
 
-from .models import AuditEvent, CaseConsent, TypicalCase
+from .models import CASE_ENDED_STATUSES, AuditEvent, CaseConsent, TypicalCase
 
 # A party's request for an introduction (a vendor's interest, an enterprise's request) waits
 # on a coordinator until it is approved (or rejected) and then until the parties are introduced.
@@ -60,11 +60,6 @@ def typical_case_list(*, sector: str | None = None) -> QuerySet[TypicalCase]:
         "sector", "match"
     )
     return queryset.filter(sector_id=sector) if sector else queryset
-
-
-def typical_case_public_get(*, case_id: int) -> TypicalCase | None:
-    """A published case, or None."""
-    return typical_case_list().filter(pk=case_id).first()
 
 
 def typical_case_list_of_vendor(*, vendor_id: int) -> QuerySet[TypicalCase]:
@@ -113,7 +108,7 @@ CASE_QUEUE_ORDER = (
 def typical_case_queue(*, status: str = "") -> QuerySet[TypicalCase]:
     """Every case for coordinators (`status` narrows) in CASE_QUEUE_ORDER, oldest first
     within a status, with its consents."""
-    queryset = TypicalCase.objects.select_related("sector", "match", "match__demand")
+    queryset = TypicalCase.objects.all()
     if status in TypicalCase.Status.values:
         queryset = queryset.filter(status=status)
     priority = Case(
@@ -143,7 +138,6 @@ def typical_case_list_of_organization(*, organization_id: int) -> QuerySet[Typic
     """Cases an organisation is a party to (asked for consent), newest first."""
     return (
         TypicalCase.objects.filter(consents__organization_id=organization_id)
-        .select_related("sector", "match", "match__demand")
         .prefetch_related("consents__organization")
         .order_by("-created_at", "-id")
     )
@@ -161,15 +155,13 @@ def typical_case_awaiting_consent(*, organization_id: int) -> QuerySet[TypicalCa
 def case_nominable_matches(*, organization_id: int | None = None) -> QuerySet[Match]:
     """Won introductions without a live case (nominated, in review or published), newest
     first; `organization_id` keeps those the organisation took part in."""
-    live = TypicalCase.objects.filter(match=OuterRef("pk")).exclude(
-        status__in=(TypicalCase.Status.REJECTED, TypicalCase.Status.DECLINED)
-    )
+    live = TypicalCase.objects.filter(match=OuterRef("pk")).exclude(status__in=CASE_ENDED_STATUSES)
     queryset = Match.objects.filter(status=Match.Status.WON).exclude(Exists(live))
     if organization_id is not None:
         queryset = queryset.filter(
             Q(demand__organization_id=organization_id) | Q(vendor_ids__contains=[organization_id])
         )
-    return queryset.select_related("demand", "offering").order_by("-updated_at", "-id")
+    return queryset.select_related("demand").order_by("-updated_at", "-id")
 
 
 def vendor_interest_queue(*, status: str = "", sort: str = "oldest") -> QuerySet[Match]:

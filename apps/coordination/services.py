@@ -9,10 +9,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.selectors import is_coordinator, principal_org_ids
 from apps.core.exceptions import BusinessError, Conflict, PermissionDenied
 
-from .models import CASE_CRITERIA, AuditEvent, CaseConsent, TypicalCase
+from .models import CASE_CRITERIA, CASE_ENDED_STATUSES, AuditEvent, CaseConsent, TypicalCase
 from .notifications import case_consent_request_notify
+
+
+def _user(actor: Any) -> Any:
+    """The User behind an actor, or None for an API key or the system."""
+    return actor if getattr(actor, "_meta", None) is not None else None
 
 
 def audit_record(
@@ -27,7 +33,7 @@ def audit_record(
 
     `actor` is a User, an API-key principal (anything with `audit_label`) or None for the system.
     """
-    user = actor if getattr(actor, "_meta", None) is not None else None
+    user = _user(actor)
     label = getattr(actor, "audit_label", None) or (actor.get_username() if user else "system")
     return AuditEvent.objects.create(
         actor=user,
@@ -50,16 +56,8 @@ CASE_EDITABLE = (TypicalCase.Status.NOMINATED, TypicalCase.Status.IN_REVIEW)
 CASE_NOTE_MAX = 500
 
 
-def _is_coordinator(actor: Any) -> bool:
-    return bool(getattr(actor, "is_coordinator", False))
-
-
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "_meta", None) is not None else None
-
-
 def _require_case_coordinator(actor: Any) -> None:
-    if not _is_coordinator(actor):
+    if not is_coordinator(actor):
         raise PermissionDenied("coordinator_required", _("只有平台协调员可以执行此操作。"))
 
 
@@ -141,24 +139,21 @@ def case_nominate(
             Match.objects.select_for_update(of=("self",)).select_related("demand").get(pk=match.pk)
         )
         parties = _case_parties(locked)
-        mine = set(getattr(actor, "organization_ids", frozenset()))
-        if not _is_coordinator(actor) and not mine & {org for org, _side in parties}:
+        mine = principal_org_ids(actor)
+        if not is_coordinator(actor) and not mine & {org for org, _side in parties}:
             raise PermissionDenied("not_a_party", _("只有对接双方或平台协调员可以推荐该案例。"))
         if locked.status != Match.Status.WON:
             raise Conflict("match_not_won", _("只有已成交的对接可以推荐为典型案例。"))
-        live = TypicalCase.objects.filter(match=locked).exclude(
-            status__in=(TypicalCase.Status.REJECTED, TypicalCase.Status.DECLINED)
-        )
+        live = TypicalCase.objects.filter(match=locked).exclude(status__in=CASE_ENDED_STATUSES)
         if live.exists():
             raise Conflict("case_exists", _("该对接已被推荐为典型案例。"))
         demand = locked.demand
-        offerings = [locked.offering_id] if locked.offering_id else list(locked.bundle_offering_ids)
         from apps.catalog.models import Offering
 
         technologies = sorted(
             {
                 tech
-                for techs in Offering.objects.filter(pk__in=offerings).values_list(
+                for techs in Offering.objects.filter(pk__in=locked.offering_ids).values_list(
                     "technologies", flat=True
                 )
                 for tech in techs
@@ -201,7 +196,7 @@ def case_consent(
     `consent_already_decided` (409) or `organization_required` (400, the actor belongs to
     several parties and named none).
     """
-    mine = set(getattr(actor, "organization_ids", frozenset()))
+    mine = set(principal_org_ids(actor))
     if organization_id is not None:
         mine &= {organization_id}
     answer = CaseConsent.Decision.GRANTED if grant else CaseConsent.Decision.DECLINED

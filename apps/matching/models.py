@@ -119,6 +119,11 @@ class Match(models.Model):
     def is_bundle(self) -> bool:
         return self.offering_id is None
 
+    @property
+    def offering_ids(self) -> list[int]:
+        """The offering supplied, or a bundle's offerings."""
+        return [self.offering_id] if self.offering_id else list(self.bundle_offering_ids)
+
 
 # Who asked for an introduction: such matches wait in the coordinators' request queue.
 REQUEST_ORIGINS = (Match.Origin.VENDOR_INTEREST, Match.Origin.ENTERPRISE_REQUEST)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.models import Organization
 from apps.coordination import services
-from apps.coordination.models import TypicalCase
+from apps.coordination.models import CASE_CRITERIA, TypicalCase
 from apps.coordination.selectors import (
     CASE_QUEUE_ORDER,
     case_nominable_matches,
@@ -166,11 +166,11 @@ def coordinator_cases(request: HttpRequest) -> HttpResponse:
 
 def _assessment_posted(request: HttpRequest) -> dict:
     return {
-        row["code"]: {
-            "rating": request.POST.get(f"rating_{row['code']}", ""),
-            "note": request.POST.get(f"note_{row['code']}", ""),
+        code: {
+            "rating": request.POST.get(f"rating_{code}", ""),
+            "note": request.POST.get(f"note_{code}", ""),
         }
-        for row in case_assessment(TypicalCase(assessment={}))
+        for code, _name, _question in CASE_CRITERIA
     }
 
 

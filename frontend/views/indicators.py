@@ -18,7 +18,7 @@ from apps.coordination.indicators import (
 )
 
 from ..access import coordinator_required
-from ..names import reference_names
+from ..names import enumeration, reference_names
 
 
 def _count(value: float) -> str:
@@ -48,7 +48,7 @@ def indicators(request: HttpRequest) -> HttpResponse:
         {
             "computed_at": figures.computed_at,
             "target": _percent(BROADBAND_TARGET),
-            "broadband_names": ", ".join(tech_names.get(c, c) for c in BROADBAND_TECHNOLOGIES),
+            "broadband_names": enumeration(tech_names.get(c, c) for c in BROADBAND_TECHNOLOGIES),
             "broadband": {
                 "share": _percent(broadband.share),
                 "below_target": broadband.share is not None and broadband.share < BROADBAND_TARGET,
@@ -59,11 +59,7 @@ def indicators(request: HttpRequest) -> HttpResponse:
                     {
                         "name": tech_names.get(code, code),
                         "connections": _count(broadband.by_technology.get(code, 0)),
-                        "share": _percent(
-                            broadband.by_technology.get(code, 0) / broadband.connections
-                            if broadband.connections
-                            else None
-                        ),
+                        "share": _percent(broadband.technology_share(code)),
                         "broadband": code in BROADBAND_TECHNOLOGIES,
                     }
                     for code in figures.technologies

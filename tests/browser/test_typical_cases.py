@@ -5,7 +5,6 @@ links the offering and the vendor."""
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from apps.accounts.models import Organization
@@ -42,17 +41,7 @@ def won(reference_data):
     demand = factories.DemandFactory(
         organization=enterprise, title="石家庄 20 万只 NB-IoT 智能水表", sector_id="municipal"
     )
-    match = Match.objects.create(
-        demand=demand,
-        offering=offering,
-        vendor_ids=[vendor.pk],
-        pair_key=f"o:{offering.pk}",
-        kind="module",
-        score=91.0,
-        engine_version="test",
-        computed_at=timezone.now(),
-        status=Match.Status.WON,
-    )
+    match = factories.stored_match(demand, offering, score=91.0, status=Match.Status.WON)
     return {"match": match, "offering": offering, "vendor": vendor}
 
 

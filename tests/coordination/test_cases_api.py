@@ -26,16 +26,8 @@ ASSESSED = {
 @pytest.fixture
 def won_match(enterprise_org, vendor_org):
     offering = factories.OfferingFactory(organization=vendor_org, technologies=["nb_iot"])
-    return Match.objects.create(
-        demand=factories.DemandFactory(organization=enterprise_org),
-        offering=offering,
-        vendor_ids=[vendor_org.pk],
-        pair_key=f"o:{offering.pk}",
-        score=88.0,
-        engine_version="test",
-        computed_at=timezone.now(),
-        status=Match.Status.WON,
-    )
+    demand = factories.DemandFactory(organization=enterprise_org)
+    return factories.stored_match(demand, offering, score=88.0, status=Match.Status.WON)
 
 
 def _error(response, status: int, code: str) -> None:
@@ -104,6 +96,11 @@ def test_wrong_party_and_wrong_state_are_4xx_with_codes(
     _error(vendor.post(f"/api/v1/cases/{case['id']}/publish"), 403, "permission_denied")
     _error(
         vendor.put(f"/api/v1/cases/{case['id']}", ASSESSED, format="json"), 403, "permission_denied"
+    )
+    _error(
+        vendor.post(f"/api/v1/cases/{case['id']}/reject", {"reason": "x"}, format="json"),
+        403,
+        "permission_denied",
     )
     # a declined case takes no more answers
     enterprise.post(f"/api/v1/cases/{case['id']}/consent", {"grant": False}, format="json")

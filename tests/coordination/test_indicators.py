@@ -120,6 +120,8 @@ def test_broadband_share_and_its_monthly_trend(market):
     assert (figures.broadband.connections, figures.broadband.broadband) == (total, wide)
     assert figures.broadband.share == pytest.approx(0.5)  # 100,000 of 200,000
     assert figures.broadband.by_technology == {"nb_iot": 100_000, "cat1": 80_000, "redcap": 20_000}
+    assert figures.broadband.technology_share("cat1") == pytest.approx(0.4)
+    assert figures.broadband.technology_share("nr_urllc") == 0.0
     trend = {m.month: m for m in figures.broadband_trend}
     assert figures.months[-1] == "2026-12" and len(figures.months) == 12
     for month in ("2026-10", "2026-11", "2026-12"):
@@ -213,6 +215,23 @@ def test_the_api_and_the_page_show_the_same_figures(market, client_for, coordina
     assert 'id="broadband-share">50.0%<' in page and "goal 95.0% (2027)" in page
     assert "200,000" in page and "115,000" in page and 'id="acceptance-rate">75.0%<' in page
     assert "Municipal services" in page and "nb_iot" not in page
+    # each technology's connections and its share of them
+    assert '<td class="num">80,000</td><td class="num">40.0%</td>' in page
+
+
+def test_the_page_names_what_counts_as_4g_5g_as_its_language_lists_names(market, coordinator_user):
+    from django.utils import translation
+
+    from frontend.names import reference_names
+
+    web = Client()
+    web.force_login(coordinator_user)
+    for language, joiner in (("zh-hans", "、"), ("en", ", ")):
+        with translation.override(language):
+            names = reference_names()["technologies"]
+        listed = joiner.join(names[code] for code in BROADBAND_TECHNOLOGIES)
+        page = web.get("/coordinator/indicators/", HTTP_ACCEPT_LANGUAGE=language)
+        assert listed in page.content.decode(), language
 
 
 def test_only_coordinators_see_the_indicators(market, client_for, vendor_user):

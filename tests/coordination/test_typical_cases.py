@@ -26,18 +26,7 @@ def _won(enterprise_org, vendor_org, **extra) -> Match:
     demand = factories.DemandFactory(
         organization=enterprise_org, volume=200_000, title="石家庄智能水表"
     )
-    return Match.objects.create(
-        demand=demand,
-        offering=offering,
-        vendor_ids=[vendor_org.pk],
-        pair_key=f"o:{offering.pk}",
-        kind="module",
-        score=88.0,
-        engine_version="test",
-        computed_at=timezone.now(),
-        status=Match.Status.WON,
-        **extra,
-    )
+    return factories.stored_match(demand, offering, score=88.0, status=Match.Status.WON, **extra)
 
 
 @pytest.fixture
@@ -369,11 +358,20 @@ def test_coordinator_page_keeps_edits_and_says_what_is_wrong(
     case = services.case_nominate(actor=coordinator_user, match=won_match)
     response = web_client(coordinator_user).post(
         f"/coordinator/cases/{case.pk}/",
-        {"action": "save", "title": "", "summary": "保留的摘要", "rating_results": "bogus"},
+        {
+            "action": "save",
+            "title": "",
+            "summary": "保留的摘要",
+            "rating_results": "bogus",
+            "note_results": "保留的评审意见",
+        },
     )
     assert response.status_code == 400
     body = response.content.decode()
     assert "请填写标题。" in body and "保留的摘要" in body
+    # the criterion's error is shown and its note stays in the form
+    assert "请选择评审结论。" in body
+    assert 'name="note_results" value="保留的评审意见"' in body
 
 
 def test_english_pages_name_codes_and_show_the_english_text(

@@ -277,9 +277,7 @@ def test_a_vendors_interest_waits_in_its_own_queue_until_introduced(
     offering = factories.OfferingFactory(organization=vendor, name="BC660K 模组")
     vendor_user = factories.member(vendor, "quectel")
     coordinator = web_for(coordinator_user)
-    assert (
-        "没有等待处理的对接请求。" in coordinator.get("/coordinator/interest/").content.decode()
-    )
+    assert "没有等待处理的对接请求。" in coordinator.get("/coordinator/interest/").content.decode()
 
     # when the vendor expresses interest
     web_for(vendor_user).post(
@@ -320,9 +318,7 @@ def test_a_vendors_interest_waits_in_its_own_queue_until_introduced(
     )
     interest.refresh_from_db()
     assert interest.status == Match.Status.INTRODUCED
-    assert (
-        "没有等待处理的对接请求。" in coordinator.get("/coordinator/interest/").content.decode()
-    )
+    assert "没有等待处理的对接请求。" in coordinator.get("/coordinator/interest/").content.decode()
 
 
 def test_queues_speak_english_with_names_and_waiting_times(crowd, web_for, coordinator_user):
@@ -441,15 +437,7 @@ def test_the_today_page_counts_suggested_matches_up_to_a_cap(
     monkeypatch.setattr(matching, "REVIEW_COUNT_CAP", 2)
     demand = factories.DemandFactory()
     for offering in factories.OfferingFactory.create_batch(3):
-        Match.objects.create(
-            demand=demand,
-            offering=offering,
-            vendor_ids=[offering.organization_id],
-            pair_key=f"o:{offering.pk}",
-            score=70,
-            engine_version="test",
-            computed_at=timezone.now(),
-        )
+        factories.stored_match(demand, offering, score=70)
     client = web_for(coordinator_user)
 
     # then the today page says "more than two", not an exact figure it would have to count

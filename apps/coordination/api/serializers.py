@@ -73,8 +73,7 @@ class CaseOutSerializer(serializers.ModelSerializer):
         return any(c.organization_id in mine for c in case.consents.all())
 
     def get_offerings(self, case: TypicalCase) -> list[int]:
-        match = case.match
-        return [match.offering_id] if match.offering_id else list(match.bundle_offering_ids)
+        return case.match.offering_ids
 
     def get_vendors(self, case: TypicalCase) -> list[int]:
         return list(case.match.vendor_ids)
