@@ -575,7 +575,6 @@ def partner_suggestions(*, principal: Any, organization: Organization) -> dict[s
                 "kinds": enumeration(kinds.get(k, k) for k in p.kinds),
                 "score": p.demand_count,
                 "explanation": _text(p.explanation_zh, p.explanation_en),
-                "demands": [titles[d] for d in p.demand_ids[:5] if d in titles],
                 "demand_links": [
                     {"id": d, "title": titles[d], "open": d in openable}
                     for d in p.demand_ids[:5]
