@@ -729,7 +729,10 @@ def _legend() -> list[dict[str, Any]]:
 
 
 def _radar_names() -> dict[str, dict[str, str]]:
+    """Names of the radar's codes in the active language, looked up once per page (the
+    balance labels too: translating them per cell cost ~65 µs a cell)."""
     return {
+        "balance": {key: label for key, (label, _meaning) in _balance_labels().items()},
         "sector": {s.pk: s.name for s in Sector.objects.all()},
         "technology": {
             **{t.pk: t.name for t in Technology.objects.all()},
@@ -744,7 +747,6 @@ def _radar_names() -> dict[str, dict[str, str]]:
 
 def _cell_view(cell: RadarCell, names: dict[str, dict[str, str]]) -> dict[str, Any]:
     """A cell's figures as the page prints them (grouped digits, whole percentages)."""
-    labels = _balance_labels()
     return {
         "sector": cell.sector,
         "technology": cell.technology,
@@ -761,7 +763,7 @@ def _cell_view(cell: RadarCell, names: dict[str, dict[str, str]]) -> dict[str, A
         "demands": figure(cell.demands),
         "unserved": figure(cell.unserved),
         "balance": cell.balance,
-        "balance_label": labels[cell.balance][0],
+        "balance_label": names["balance"][cell.balance],
         "balance_colour": BALANCE_COLOURS[cell.balance],
     }
 
