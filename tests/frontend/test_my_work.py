@@ -82,8 +82,17 @@ def test_a_dismissed_recommendation_is_not_counted_as_new(world, web_for):
 
 def test_the_vendor_sees_its_draft_offerings_and_new_demands_to_open(world, web_for):
     factories.stored_match(world["demand"], world["offering"])
+    factories.OfferingFactory(
+        organization=world["offering"].organization,
+        name="被退回的网关",
+        status="rejected",
+        review_note="请补充入网许可证",
+    )
     page = web_for(world["vendor_user"]).get("/my-work/").content.decode()
     assert "未完成的 DTU" in page
+    # a listing sent back by review is a draft to finish too, with the reviewer's note
+    drafts = page[page.index('id="work-drafts"') : page.index('id="work-new-matches"')]
+    assert "被退回的网关" in drafts and "请补充入网许可证" in drafts
     assert f'href="/vendor/demands/{world["demand"].pk}/"' in page
     # a demand closed meanwhile is no news
     Demand.objects.filter(pk=world["demand"].pk).update(status=Demand.Status.CLOSED)
