@@ -130,6 +130,8 @@ class MatchView:
     dismissed_note: str = ""
     # The enterprise may still ask for an introduction; it already did.
     can_request: bool = False
+    # The enterprise may still dismiss (or restore) it: not yet introduced.
+    can_dismiss: bool = False
     requested: bool = False
 
 
@@ -227,6 +229,7 @@ def _views(queryset: QuerySet[Match], *, principal: Any, feedback: bool = False)
                 view.dismissed_note = verdict.dismissed_note
             view.requested = match.origin == Match.Origin.ENTERPRISE_REQUEST
             view.can_request = match.status in services.REQUESTABLE_STATUSES and not view.requested
+            view.can_dismiss = match.status in services.DISMISSABLE_STATUSES
     return views
 
 
