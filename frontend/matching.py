@@ -372,10 +372,13 @@ def recommendation_act(
 # --- introductions ----------------------------------------------------------------------
 
 
-def _introduction_views(queryset: QuerySet[Match], *, side: str, principal: Any) -> list[dict]:
+def _introduction_views(
+    queryset: QuerySet[Match], *, side: str, principal: Any, limit: int | None = None
+) -> list[dict]:
+    """The introductions from `side`'s point of view, latest first (the first `limit`)."""
     views = []
     matches = list(
-        queryset.select_related("demand", "demand__organization").order_by("-updated_at")
+        queryset.select_related("demand", "demand__organization").order_by("-updated_at")[:limit]
     )
     offerings = _offerings_of(matches)
     responses = dict(Match.Response.choices)
@@ -434,22 +437,22 @@ def _contact(organization: Organization) -> str:
     )
 
 
+def _introduced(principal: Any, organization: Organization) -> list[tuple[str, QuerySet[Match]]]:
+    """(side, its introductions) for each side the organisation is on, enterprise first."""
+    introduced = match_visible_queryset(principal).filter(status__in=INTRODUCED_STATUSES)
+    sides = []
+    if organization.is_enterprise:
+        sides.append(("enterprise", introduced.filter(demand__organization=organization)))
+    if organization.is_vendor:
+        sides.append(("vendor", introduced.filter(vendor_ids__contains=[organization.pk])))
+    return sides
+
+
 def introductions_for(*, principal: Any, organization: Organization) -> list[dict]:
     """Introductions involving `organization`, from its side (enterprise or vendor)."""
-    introduced = match_visible_queryset(principal).filter(status__in=INTRODUCED_STATUSES)
     views = []
-    if organization.is_enterprise:
-        views += _introduction_views(
-            introduced.filter(demand__organization=organization),
-            side="enterprise",
-            principal=principal,
-        )
-    if organization.is_vendor:
-        views += _introduction_views(
-            introduced.filter(vendor_ids__contains=[organization.pk]),
-            side="vendor",
-            principal=principal,
-        )
+    for side, queryset in _introduced(principal, organization):
+        views += _introduction_views(queryset, side=side, principal=principal)
     return views
 
 
@@ -599,7 +602,19 @@ WORK_LIST = 10
 def work_panels(*, principal: Any, organization: Organization, since: Any) -> dict[str, Any]:
     """The matching side of a member's home: introductions waiting on my answer, recent
     introductions, and demands with matches new since `since` (per role of the organisation)."""
-    introductions = introductions_for(principal=principal, organization=organization)
+    # Only the few shown are read: an organisation's introductions accumulate for years.
+    waiting: list[dict] = []
+    recent: list[dict] = []
+    for side, queryset in _introduced(principal, organization):
+        awaiting_me = Q(status=Match.Status.INTRODUCED) & Q(
+            **{f"{side}_response": Match.Response.PENDING}
+        )
+        waiting += _introduction_views(
+            queryset.filter(awaiting_me), side=side, principal=principal, limit=WORK_LIST
+        )
+        recent += _introduction_views(
+            queryset.exclude(awaiting_me), side=side, principal=principal, limit=WORK_LIST
+        )
     new = {}
     for side, wanted in (
         ("enterprise", organization.is_enterprise),
@@ -610,8 +625,8 @@ def work_panels(*, principal: Any, organization: Organization, since: Any) -> di
                 principal, organization_id=organization.pk, side=side, since=since, limit=WORK_LIST
             )
     return {
-        "waiting": [i for i in introductions if i["can_respond"]][:WORK_LIST],
-        "introductions": [i for i in introductions if not i["can_respond"]][:WORK_LIST],
+        "waiting": waiting[:WORK_LIST],
+        "introductions": recent[:WORK_LIST],
         "new_matches": new,
     }
 
