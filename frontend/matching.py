@@ -795,6 +795,7 @@ def mismatch_dashboard() -> dict[str, Any]:
     daily trend (all from the stored snapshot, measures as in apps/matching/engine/radar.py)."""
     radar = radar_latest()
     names = _radar_names()
+    legend = _legend()
     short_cells: dict[str, int] = defaultdict(int)
     for cell in radar.cells:
         if _is_short(cell):
@@ -838,7 +839,7 @@ def mismatch_dashboard() -> dict[str, Any]:
         }
         if total
         else None,
-        "legend": _legend(),
+        "legend": legend,
         "provinces": province_rows,
         "charts": {
             "heatmap": {
@@ -849,7 +850,7 @@ def mismatch_dashboard() -> dict[str, Any]:
                 "cells": heat_cells,
                 "pieces": [
                     {"value": item["value"], "color": item["colour"], "label": item["label"]}
-                    for item in _legend()
+                    for item in legend
                 ],
             },
             "provinces": {
