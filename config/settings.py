@@ -152,7 +152,6 @@ LOGOUT_REDIRECT_URL = "/"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-FORMAT_MODULE_PATH = ["config.formats"]  # zh-Hans groups thousands too (the `number` filter)
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

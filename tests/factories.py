@@ -178,19 +178,18 @@ class DemandFactory(factory.django.DjangoModelFactory):
 
 
 def stored_match(demand: Demand, offering: Offering, score: float = 80.0, **fields) -> Match:
-    """A match as the matching worker stores it (suggested by the engine) for one offering."""
+    """A match as the matching worker stores it (suggested by the engine) for one offering;
+    `fields` add to or replace the defaults (kind, explanations, breakdown …)."""
     from django.utils import timezone
 
-    return Match.objects.create(
-        demand=demand,
-        offering=offering,
-        vendor_ids=[offering.organization_id],
-        pair_key=f"o:{offering.pk}",
-        kind=offering.kind_id,
-        score=score,
-        explanation_zh=f"匹配度 {score:.0f} 分。",
-        explanation_en=f"Score {score:.0f}.",
-        engine_version="test",
-        computed_at=timezone.now(),
-        **fields,
-    )
+    defaults = {
+        "vendor_ids": [offering.organization_id],
+        "pair_key": f"o:{offering.pk}",
+        "kind": offering.kind_id,
+        "score": score,
+        "explanation_zh": f"匹配度 {score:.0f} 分。",
+        "explanation_en": f"Score {score:.0f}.",
+        "engine_version": "test",
+        "computed_at": timezone.now(),
+    }
+    return Match.objects.create(demand=demand, offering=offering, **(defaults | fields))

@@ -54,14 +54,6 @@ def get_item(mapping: Any, key: Any) -> Any:
 
 
 @register.filter
-def percent(value: Any) -> str:
-    try:
-        return f"{float(value) * 100:.0f}%"
-    except (TypeError, ValueError):
-        return ""
-
-
-@register.filter
 def number(value: Any) -> str:
     """A figure with the language's digit grouping (120,000), for reading, not for inputs."""
     if value is None or value == "":

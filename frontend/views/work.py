@@ -13,11 +13,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from apps.catalog.models import Offering
 from apps.catalog.selectors import offering_visible_queryset
+from apps.catalog.services import DRAFT_STATUSES as OFFERING_DRAFT_STATUSES
 from apps.coordination.selectors import typical_case_awaiting_consent
-from apps.demands.models import Demand
 from apps.demands.selectors import demand_visible_queryset
+from apps.demands.services import DRAFT_STATUSES as DEMAND_DRAFT_STATUSES
 
 from .. import matching
 from ..access import current_organization
@@ -27,7 +27,6 @@ from ..cases import case_text
 FIRST_VISIT_WINDOW = timedelta(days=7)
 # Last visits are remembered in the cache; losing one only widens "new" to the window above.
 LAST_VISIT_TTL_SECONDS = 90 * 86400
-DRAFT_STATUSES = ("draft", "rejected")
 DRAFTS_SHOWN = 10
 
 
@@ -58,13 +57,13 @@ def my_work(request: HttpRequest) -> HttpResponse:
     if organization.is_enterprise:
         drafts["demands"] = list(
             demand_visible_queryset(request.user)
-            .filter(organization=organization, status__in=DRAFT_STATUSES)
+            .filter(organization=organization, status__in=DEMAND_DRAFT_STATUSES)
             .order_by("-updated_at")[:DRAFTS_SHOWN]
         )
     if organization.is_vendor:
         drafts["offerings"] = list(
             offering_visible_queryset(request.user)
-            .filter(organization=organization, status__in=DRAFT_STATUSES)
+            .filter(organization=organization, status__in=OFFERING_DRAFT_STATUSES)
             .order_by("-updated_at")[:DRAFTS_SHOWN]
         )
     return render(
@@ -74,7 +73,6 @@ def my_work(request: HttpRequest) -> HttpResponse:
             "organization": organization,
             "since": since,
             "drafts": drafts,
-            "rejected": (Demand.Status.REJECTED, Offering.Status.REJECTED),
             "cases_waiting": [
                 {"case": case, "text": case_text(case)}
                 for case in typical_case_awaiting_consent(organization_id=organization.pk)[:10]

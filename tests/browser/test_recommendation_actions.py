@@ -10,20 +10,15 @@ from apps.demands.models import Demand
 from apps.matching.models import Match, RecommendationFeedback
 from tests import factories
 
-from .conftest import login, screenshot
+from .conftest import login, screenshot, sideways_overflow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "pass-2026-secret"  # the factories' password
 
 
-def _no_sideways_scrolling(page, width: int) -> None:
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= width, page.url
-
-
 def _console_error(errors: list[str], message) -> None:
-    # The browser asks for /favicon.ico on its own; the site has none yet (issue 16, item 5).
-    if message.type == "error" and not message.location.get("url", "").endswith("favicon.ico"):
+    if message.type == "error":
         errors.append(f"{message.text} {message.location.get('url', '')}")
 
 
@@ -87,7 +82,7 @@ def test_enterprise_acts_on_recommendations_and_vendor_proposes_the_right_offeri
     page.wait_for_load_state()
     # then its card leaves the list
     assert "远程 NB 模组 X1" not in page.locator("#matches").inner_text()
-    _no_sideways_scrolling(page, width)
+    assert sideways_overflow(page) == 0, page.url
     screenshot(page, f"recommendations-dismissed-{width}")
 
     # when it asks for an introduction to the vendor's general-purpose module too
@@ -121,7 +116,7 @@ def test_enterprise_acts_on_recommendations_and_vendor_proposes_the_right_offeri
     fitting = vendor_page.locator("#fitting-offerings").inner_text()
     assert "BC260Y 通用模组" in fitting and "NB-IoT 水表专用模组" in fitting
     assert "远程 NB 模组 X1" not in fitting
-    _no_sideways_scrolling(vendor_page, width)
+    assert sideways_overflow(vendor_page) == 0, vendor_page.url
     screenshot(vendor_page, f"vendor-demand-{width}")
 
     # when it proposes the water-meter module, not its best-scored general one

@@ -76,3 +76,23 @@ def test_a_coordinator_following_introductions_reaches_the_introduced_matches(pa
     assert "石家庄智能水表" in body
     assert "需求方：待答复" in body
     assert "供给方：接受" in body
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "home"),
+    [("zh-hans", "服务器内部错误", "返回首页"), ("en", "Server error", "Back to the home page")],
+)
+def test_the_server_error_page_stands_alone_in_the_reader_s_language(language, title, home):
+    from django.test import RequestFactory
+    from django.utils import translation
+    from django.views.defaults import server_error
+
+    with translation.override(language):
+        response = server_error(RequestFactory().get("/"))
+
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert f"<title>{title} · " in html and f'<a href="/">{home}</a>' in html
+    if language == "en":
+        assert '<html lang="en">' in html
+        assert not CJK.search(re.sub(r"<[^>]+>", " ", html)), CJK.findall(html)

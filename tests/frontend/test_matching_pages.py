@@ -28,13 +28,11 @@ def pair(reference):
         organization=enterprise, title="石家庄智能水表", technologies=["nb_iot"]
     )
     offering = factories.OfferingFactory(organization=vendor, name="BC260Y 模组")
-    match = Match.objects.create(
-        demand=demand,
-        offering=offering,
-        vendor_ids=[vendor.pk],
-        pair_key=f"o:{offering.pk}",
-        kind="module",
+    match = factories.stored_match(
+        demand,
+        offering,
         score=82.4,
+        kind="module",
         breakdown={
             "technology": {
                 "score": 1.0,
@@ -54,8 +52,6 @@ def pair(reference):
         unmet=[{"code": "cert", "zh": "缺少 IP68 认证", "en": "No IP68 certificate"}],
         explanation_zh="匹配度 82 分：支持首选技术 NB-IoT。",
         explanation_en="Score 82: supports the preferred NB-IoT.",
-        engine_version="test",
-        computed_at=timezone.now(),
     )
     return {
         "demand": demand,

@@ -82,8 +82,17 @@ def test_a_dismissed_recommendation_is_not_counted_as_new(world, web_for):
 
 def test_the_vendor_sees_its_draft_offerings_and_new_demands_to_open(world, web_for):
     factories.stored_match(world["demand"], world["offering"])
+    factories.OfferingFactory(
+        organization=world["offering"].organization,
+        name="被退回的网关",
+        status="rejected",
+        review_note="请补充入网许可证",
+    )
     page = web_for(world["vendor_user"]).get("/my-work/").content.decode()
     assert "未完成的 DTU" in page
+    # a listing sent back by review is a draft to finish too, with the reviewer's note
+    drafts = page[page.index('id="work-drafts"') : page.index('id="work-new-matches"')]
+    assert "被退回的网关" in drafts and "请补充入网许可证" in drafts
     assert f'href="/vendor/demands/{world["demand"].pk}/"' in page
     # a demand closed meanwhile is no news
     Demand.objects.filter(pk=world["demand"].pk).update(status=Demand.Status.CLOSED)
@@ -114,3 +123,25 @@ def test_my_work_reads_in_english(world, web_for):
     for data in ("宁波水表", "未完成的 DTU", "石家庄智能水表"):
         main = main.replace(data, "")
     assert not re.search(r"[\u4e00-\u9fff]", main), re.findall(r"[\u4e00-\u9fff]+", main)
+
+
+def test_an_answered_introduction_moves_from_waiting_to_introductions(world, web_for):
+    # given an introduction the vendor has accepted and the enterprise has not answered
+    match = factories.stored_match(
+        world["demand"],
+        world["offering"],
+        status=Match.Status.INTRODUCED,
+        vendor_response=Match.Response.ACCEPTED,
+    )
+    vendor = web_for(world["vendor_user"]).get("/my-work/").content.decode()
+    enterprise = web_for(world["enterprise_user"]).get("/my-work/").content.decode()
+
+    def section(page: str, name: str) -> str:
+        start = page.index(f'id="work-{name}"')
+        return page[start : page.index("</section>", start)]
+
+    # then it waits on the enterprise only; the vendor finds it among its introductions
+    assert f'id="intro-{match.pk}"' in section(enterprise, "waiting")
+    assert f'id="intro-{match.pk}"' not in section(enterprise, "introductions")
+    assert f'id="intro-{match.pk}"' not in section(vendor, "waiting")
+    assert f'id="intro-{match.pk}"' in section(vendor, "introductions")

@@ -197,26 +197,10 @@ def test_search_results_link_to_the_offering_and_its_vendor(meter, client):
     assert f'href="/vendors/{meter.organization_id}/"' in body
 
 
-def _match(demand, offering) -> Match:
-    return Match.objects.create(
-        demand=demand,
-        offering=offering,
-        vendor_ids=[offering.organization_id],
-        pair_key=f"o:{offering.pk}",
-        kind="terminal",
-        score=80,
-        breakdown={},
-        explanation_zh="匹配度 80 分。",
-        explanation_en="Score 80.",
-        engine_version="test",
-        computed_at=timezone.now(),
-    )
-
-
 def test_recommendation_cards_link_to_the_offering_and_its_vendor(meter, web_for):
     enterprise = factories.OrganizationFactory(role=Organization.Role.ENTERPRISE)
     demand = factories.DemandFactory(organization=enterprise, title="石家庄智能水表")
-    _match(demand, meter)
+    factories.stored_match(demand, meter)
     body = web_for(factories.member(enterprise, "water")).get(f"/enterprise/demands/{demand.pk}/")
     body = body.content.decode()
     card = body.split('class="card match"')[1]
@@ -230,7 +214,7 @@ def test_the_offering_page_lets_the_enterprise_it_was_recommended_to_ask_for_an_
     # given the meter recommended for an enterprise's demand
     enterprise = factories.OrganizationFactory(role=Organization.Role.ENTERPRISE)
     demand = factories.DemandFactory(organization=enterprise, title="石家庄智能水表")
-    match = _match(demand, meter)
+    match = factories.stored_match(demand, meter)
     water = web_for(factories.member(enterprise, "water"))
     # when a member opens the offering's page
     body = water.get(f"/offerings/{meter.pk}/").content.decode()
@@ -256,7 +240,7 @@ def test_the_offering_page_lets_the_enterprise_it_was_recommended_to_ask_for_an_
 def test_typical_cases_link_to_the_offering_and_vendor_and_show_on_the_profile(meter, client):
     enterprise = factories.OrganizationFactory(name="保密的水务公司", role="enterprise")
     demand = factories.DemandFactory(organization=enterprise)
-    match = _match(demand, meter)
+    match = factories.stored_match(demand, meter)
     TypicalCase.objects.create(
         match=match,
         title="某市 5 万只 NB-IoT 水表改造",

@@ -142,3 +142,12 @@ def test_the_coordinator_narrows_the_match_queue_to_dismissed_recommendations(ca
     assert f'id="match-{cards["meter"].pk}"' not in page
     everything = coordinator.get("/coordinator/matches/").content.decode()
     assert f'id="match-{cards["meter"].pk}"' in everything
+
+
+def test_an_introduced_recommendation_can_no_longer_be_dismissed_from_its_card(cards, web_for):
+    # given the meter already introduced, the module only suggested
+    Match.objects.filter(pk=cards["meter"].pk).update(status=Match.Status.INTRODUCED)
+    page = _page(web_for(cards["enterprise_user"]), cards["demand"])
+    # then only the module's card offers "not suitable"
+    assert f'action="/enterprise/recommendations/{cards["module"].pk}/dismiss/"' in page
+    assert f'action="/enterprise/recommendations/{cards["meter"].pk}/dismiss/"' not in page
