@@ -6,20 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from apps.accounts.selectors import organization_visible_queryset
 from apps.catalog.models import Offering
 from apps.catalog.selectors import VENDOR_ROLES, offering_visible_queryset
 from apps.coordination.models import CASE_CRITERIA, TypicalCase
+from apps.core.i18n import reads_english
 from apps.matching.models import Match
 
 from .names import enumeration, reference_names
-
-
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
 
 
 def case_meta(case: TypicalCase, names: dict | None = None) -> str:
@@ -38,7 +34,7 @@ def case_meta(case: TypicalCase, names: dict | None = None) -> str:
 def case_text(case: TypicalCase) -> dict[str, str]:
     """Title, summary and results in the reader's language (the Chinese text when no English
     one was written)."""
-    english = _english()
+    english = reads_english()
     return {
         field: (getattr(case, f"{field}_en") if english else "") or getattr(case, field)
         for field in ("title", "summary", "results")

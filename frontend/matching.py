@@ -17,13 +17,13 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Organization
 from apps.catalog.models import Offering, Region, Sector, SupplyKind, Technology
 from apps.coordination.selectors import match_review_queue, typical_case_list
 from apps.core.exceptions import BusinessError
+from apps.core.i18n import reads_english
 from apps.demands.models import Demand
 from apps.demands.selectors import demand_reveals_organization, demand_visible_queryset
 from apps.matching import services
@@ -71,12 +71,8 @@ ACTIONS = {
 }
 
 
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
-
-
 def _text(zh: str, en: str) -> str:
-    return (en or zh) if _english() else (zh or en)
+    return (en or zh) if reads_english() else (zh or en)
 
 
 def _criterion_labels() -> dict[str, str]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from apps.core.i18n import reads_english
 
 NON_FIELD = "attributes"
 
@@ -17,7 +19,7 @@ def choice_name(rule: dict, choice: str) -> str:
     names = (rule.get("choice_names") or {}).get(choice)
     if not names:
         return choice
-    return names[1] if (get_language() or "").startswith("en") else names[0]
+    return names[1] if reads_english() else names[0]
 
 
 def enumeration(items: Any) -> str:
@@ -27,7 +29,7 @@ def enumeration(items: Any) -> str:
 
 def attribute_label(rule: dict, name: str) -> str:
     """An attribute's label in the active language."""
-    english = (get_language() or "").startswith("en")
+    english = reads_english()
     return rule.get("label_en" if english else "label_zh") or name
 
 

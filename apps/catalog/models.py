@@ -11,8 +11,9 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from apps.core.i18n import reads_english
 
 
 class ReferenceModel(models.Model):
@@ -31,7 +32,7 @@ class ReferenceModel(models.Model):
     @property
     def name(self) -> str:
         """The name in the active language (zh-Hans unless English is active)."""
-        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+        return self.name_en if reads_english() else self.name_zh
 
 
 class Region(ReferenceModel):

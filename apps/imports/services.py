@@ -43,6 +43,7 @@ from apps.catalog.services import (
     supply_kind_get,
 )
 from apps.core.exceptions import BusinessError, PermissionDenied
+from apps.core.i18n import reads_english
 
 from .layout import (
     ATTRIBUTE_PREFIX,
@@ -202,7 +203,7 @@ def _cell_choices(columns: list[Column], vocabulary: Vocabulary) -> dict[str, li
 
 def _name_columns() -> tuple[list[str], tuple[str, str, str]]:
     """Headers and value_list fields of a code table, the reader's language first."""
-    if (translation.get_language() or "").startswith("en"):
+    if reads_english():
         return [_("英文名称"), _("中文名称"), _("代码")], ("name_en", "name_zh", "code")
     return [_("中文名称"), _("英文名称"), _("代码")], ("name_zh", "name_en", "code")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from apps.catalog.attributes import enumeration
 from apps.catalog.models import Function
 from apps.catalog.selectors import REFERENCE_MODELS, lookup_key, reference_code_lookup
+from apps.core.i18n import reads_english
 
 from .layout import Column
 
@@ -81,7 +81,7 @@ class Vocabulary:
     def name(self, column: Column, code: str) -> str:
         """A code as the reader's language names it, when that name reads back to the same
         code; otherwise the code itself."""
-        english = (get_language() or "").startswith("en")
+        english = reads_english()
         if column.reference:
             names = self._names[column.reference].get(code)
         else:

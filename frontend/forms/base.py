@@ -8,7 +8,6 @@ from typing import Any
 
 from django import forms
 from django.db.models import Model
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from apps.catalog.models import (
@@ -22,6 +21,7 @@ from apps.catalog.models import (
 )
 from apps.catalog.reference.positioning import POSITIONING_METHODS
 from apps.core.exceptions import BusinessError
+from apps.core.i18n import reads_english
 
 
 def reference_choices(model: type[Model], **filters: object) -> Callable[[], list[tuple[str, str]]]:
@@ -44,7 +44,7 @@ region_choices = reference_choices(Region)
 
 def positioning_choices() -> list[tuple[str, str]]:
     """The positioning methods, named in the active language."""
-    english = (get_language() or "").startswith("en")
+    english = reads_english()
     return [(code, en if english else zh) for code, zh, en in POSITIONING_METHODS]
 
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from django import template
 from django.utils.formats import number_format
-from django.utils.translation import get_language
 
 from apps.catalog.selectors import reference_name
+from apps.core.i18n import reads_english
 
 from ..access import current_organization
 from ..names import enumeration as join_enumeration
@@ -26,7 +26,7 @@ def acting_organization(context: dict) -> Any:
 @register.filter
 def bilingual(value: Any, suffix: str = "") -> str:
     """Pick the zh/en variant of a pair: a dict {"zh":…, "en":…} or an object with *_zh/*_en."""
-    english = (get_language() or "").startswith("en")
+    english = reads_english()
     if isinstance(value, dict):
         return value.get("en" if english else "zh") or value.get("zh") or ""
     attr = f"{suffix}_{'en' if english else 'zh'}" if suffix else ("en" if english else "zh")
@@ -68,4 +68,4 @@ def number(value: Any) -> str:
 def positioning_name(code: str) -> str:
     """A positioning method (gnss, uwb, …) by its name in the active language."""
     zh, en = reference_name("positioning", code)
-    return en if (get_language() or "").startswith("en") else zh
+    return en if reads_english() else zh

@@ -9,8 +9,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.accounts.models import Organization
 from apps.accounts.selectors import organization_can_see_contacts
@@ -24,6 +24,7 @@ from apps.catalog.selectors import (
 )
 from apps.coordination.selectors import typical_case_list_of_vendor
 from apps.core.exceptions import BusinessError
+from apps.core.i18n import reads_english
 from apps.demands.models import Demand
 from apps.search.backends.base import SearchQuery
 from apps.search.documents import DEMAND, OFFERING, PRICE_BANDS, VOLUME_BANDS
@@ -224,10 +225,6 @@ def search(request: HttpRequest) -> HttpResponse:
 VENDOR_PAGE_SIZE = 20
 
 
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
-
-
 def _names(lookup: dict[str, str], codes: list[str]) -> str:
     """Reference codes as their names (`lookup` from `reference_names`, in the active
     language), joined the language's way."""
@@ -251,7 +248,7 @@ def _price(offering: Offering) -> str:
     high = offering.price_max * Decimal(str(factor))
     amount = _amount(low) if low == high else f"{_amount(low)}–{_amount(high)}"
     zh, en = PRICE_UNITS.get(unit, PRICE_UNITS["device"])
-    return f"¥{amount} {en}" if _english() else f"{amount} {zh}"
+    return f"¥{amount} {en}" if reads_english() else f"{amount} {zh}"
 
 
 def offering(request: HttpRequest, pk: int) -> HttpResponse:

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.selectors import is_coordinator, principal_org_ids
+from apps.core.i18n import reads_english
 from apps.demands.models import CoverageDepth, Mobility, PowerSource
 from apps.demands.selectors import demand_reveals_organization
 
 from ..engine.radar import BALANCE
 from ..models import Match, MismatchFlag, RecommendationFeedback
 from ..selectors import MatchExplanation, match_explanation, recommendation_feedback_map
-
-
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
 
 
 class MatchOutSerializer(serializers.ModelSerializer):
@@ -135,7 +131,7 @@ class MatchOutSerializer(serializers.ModelSerializer):
 
     def get_explanation(self, match: Match) -> str:
         explained = self._explained(match)
-        return explained.summary_en if _english() else explained.summary_zh
+        return explained.summary_en if reads_english() else explained.summary_zh
 
     def get_explanation_zh(self, match: Match) -> str:
         return self._explained(match).summary_zh
@@ -269,7 +265,7 @@ class AdviceOutSerializer(serializers.Serializer):
 
 
 def advice_data(advice) -> dict:
-    en = _english()
+    en = reads_english()
     return {
         "recommended": advice.recommended,
         "feasible": list(advice.feasible),
@@ -318,7 +314,7 @@ class MismatchOutSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_message(self, flag: MismatchFlag) -> str:
-        return flag.message_en if _english() else flag.message_zh
+        return flag.message_en if reads_english() else flag.message_zh
 
 
 class FigureField(serializers.FloatField):
