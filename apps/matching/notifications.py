@@ -46,7 +46,7 @@ def introduction_notify(*, match: Match) -> int:
     contact details are exchanged only once both accept. Returns the number of messages.
     """
     demand = match.demand
-    offering_ids = [match.offering_id] if match.offering_id else match.bundle_offering_ids
+    offering_ids = match.offering_ids
     offerings = list(Offering.objects.filter(pk__in=offering_ids).select_related("organization"))
     vendors = {o.organization for o in offerings}
     base = {"match": match, "demand": demand, "offerings": offerings}

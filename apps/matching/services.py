@@ -1119,7 +1119,7 @@ def _status_webhooks(match: Match, before: str) -> None:
     payload = {
         "match_id": match.pk,
         "demand_id": match.demand_id,
-        "offering_ids": [match.offering_id] if match.offering_id else match.bundle_offering_ids,
+        "offering_ids": match.offering_ids,
         "status": match.status,
         "previous_status": before,
     }
