@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
 
 from apps.accounts.credit_code import check_character
-from apps.accounts.models import Organization
+from apps.accounts.models import COORDINATOR_GROUP, Organization, User
 from apps.accounts.services import organization_verify
 from apps.catalog.models import Offering, Scenario, Sector, SupplyKind
 from apps.catalog.services import (
@@ -232,4 +234,21 @@ def relevance_evaluate(data: Mapping[str, Any], market: LoadedMarket) -> Relevan
             _scored("offering", key, kind_of[key], shown, grades, list(grades), never[key])
         )
     report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def evaluation_coordinator(username: str) -> User:
+    """The coordinator who reviews and publishes an evaluation market's listings."""
+    coordinator = User.objects.create_user(username=username)
+    coordinator.groups.add(Group.objects.get_or_create(name=COORDINATOR_GROUP)[0])
+    return coordinator
+
+
+def relevance_set_score(data: Mapping[str, Any]) -> RelevanceReport:
+    """Load the set's market through the services, rank both directions and score them;
+    everything written is rolled back."""
+    with transaction.atomic():
+        market = relevance_market_load(data, coordinator=evaluation_coordinator("relevance-eval"))
+        report = relevance_evaluate(data, market)
+        transaction.set_rollback(True)
     return report

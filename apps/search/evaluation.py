@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.db import transaction
 
-from apps.accounts.models import COORDINATOR_GROUP, User
 from apps.matching.evaluation import (
     LoadedMarket,
+    evaluation_coordinator,
     ndcg,
     relevance_market_load,
     relevance_set_read,
@@ -110,9 +109,9 @@ def search_set_score(data: Mapping[str, Any]) -> SearchReport:
     """Load the relevance set's market through the services, index it with the configured
     backend and score every query of `data` on it; everything written is rolled back."""
     with transaction.atomic():
-        coordinator = User.objects.create_user(username="search-eval")
-        coordinator.groups.add(Group.objects.get_or_create(name=COORDINATOR_GROUP)[0])
-        market = relevance_market_load(relevance_set_read(), coordinator=coordinator)
+        market = relevance_market_load(
+            relevance_set_read(), coordinator=evaluation_coordinator("search-eval")
+        )
         search_index_market(market)
         get_backend().refresh(OFFERING)
         get_backend().refresh(DEMAND)

@@ -4,12 +4,11 @@ coordinator signs off (see eval/relevance/README.md and docs/benchmarks.md)."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db import transaction
 
-from apps.accounts.models import COORDINATOR_GROUP, User
 from apps.matching import loader
-from apps.matching.evaluation import relevance_evaluate, relevance_market_load, relevance_set_read
+from apps.matching.evaluation import relevance_set_read, relevance_set_score
 
 pytestmark = pytest.mark.django_db
 
@@ -17,16 +16,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module")
 def report(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        from django.db import transaction
-
-        with transaction.atomic():
+        with transaction.atomic():  # the reference data too is rolled back
             call_command("load_reference", verbosity=0)
             loader.forget_market()
-            coordinator = User.objects.create_user(username="relevance-test")
-            coordinator.groups.add(Group.objects.get_or_create(name=COORDINATOR_GROUP)[0])
-            data = relevance_set_read()
-            market = relevance_market_load(data, coordinator=coordinator)
-            result = relevance_evaluate(data, market)
+            result = relevance_set_score(relevance_set_read())
             transaction.set_rollback(True)
         loader.forget_market()
     return result

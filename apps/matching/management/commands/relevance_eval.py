@@ -6,20 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from apps.accounts.models import COORDINATOR_GROUP, User
 from apps.catalog.models import Offering
 from apps.demands.models import Demand
 from apps.matching.engine import ENGINE_VERSION
-from apps.matching.evaluation import (
-    RELEVANCE_SET,
-    relevance_evaluate,
-    relevance_market_load,
-    relevance_set_read,
-)
+from apps.matching.evaluation import RELEVANCE_SET, relevance_set_read, relevance_set_score
 
 
 class Command(BaseCommand):
@@ -41,12 +33,7 @@ class Command(BaseCommand):
                 "the whole market (`make eval` uses its own database)."
             )
         data = relevance_set_read(Path(options["path"]))
-        with transaction.atomic():
-            coordinator = User.objects.create_user(username="relevance-eval")
-            coordinator.groups.add(Group.objects.get_or_create(name=COORDINATOR_GROUP)[0])
-            market = relevance_market_load(data, coordinator=coordinator)
-            report = relevance_evaluate(data, market)
-            transaction.set_rollback(True)
+        report = relevance_set_score(data)
         summaries = {d: report.summary(d) for d in ("demand", "offering")}
         if options["json"]:
             for direction, figures in summaries.items():
