@@ -113,6 +113,8 @@ class MatchView:
     vendor_id: int | None = None
     vendor_name: str = ""
     kind_name: str = ""
+    # Tells apart a vendor's listings of the same name (the propose choice on a demand page).
+    model_number: str = ""
     origin_label: str = ""
     note: str = ""
     can_express_interest: bool = False
@@ -184,6 +186,7 @@ def _match_view(match: Match, offerings: dict[int, Offering], *, principal: Any)
         vendor_id=offering.organization_id if offering is not None else None,
         vendor_name=offering.organization.name if offering is not None else "",
         kind_name=offering.kind.name if offering is not None else "",
+        model_number=offering.model_number if offering is not None else "",
         origin_label=match.get_origin_display() if match.origin != Match.Origin.ENGINE else "",
         note=match.note,
         parts=[

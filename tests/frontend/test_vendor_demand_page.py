@@ -162,3 +162,19 @@ def test_a_vendor_opens_a_demand_from_search_and_from_its_introductions(market, 
     Match.objects.filter(pk=market["module"].pk).update(status=Match.Status.INTRODUCED)
     introductions = client.get("/introductions/").content.decode()
     assert f'href="/vendor/demands/{market["demand"].pk}/"' in introductions
+
+
+def test_listings_of_the_same_name_are_told_apart_by_their_model_numbers(reference, web_for):
+    # given a vendor with two meters of the same name (the demo vendor lists four such)
+    vendor = factories.OrganizationFactory(name="智联物联网", role=Organization.Role.VENDOR)
+    demand = factories.DemandFactory(title="保定市智能水表采购")
+    for model_number in ("ZL-W100", "ZL-W200"):
+        offering = factories.OfferingFactory(
+            organization=vendor, name="智联 NB-IoT 智能水表", model_number=model_number
+        )
+        factories.stored_match(demand, offering, score=80)
+    # when the vendor chooses which one to propose
+    page = _page(web_for(factories.member(vendor, "zhilian")), demand)
+    # then each choice names its model
+    assert page.count("智联 NB-IoT 智能水表") == 2
+    assert "ZL-W100" in page and "ZL-W200" in page
