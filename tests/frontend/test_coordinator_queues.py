@@ -172,7 +172,7 @@ def test_the_today_page_and_the_badges_show_what_waits(crowd, newcomers, web_for
     # badges in the navigation, on every page
     assert 'id="badge-demands">需求 201<' in page
     assert 'id="badge-offerings">供给 301<' in page
-    assert 'id="badge-interest">意向 0<' in page
+    assert 'id="badge-interest">请求 0<' in page
     # newest arrivals are one click away from the today page
     today = page.split('id="today-demands"')[1].split("</section>")[0]
     assert "广州配网终端 RedCap 改造" in today and f"#demand-{newcomers['demand'].pk}" in today
@@ -290,7 +290,7 @@ def test_a_vendors_interest_waits_in_its_own_queue_until_introduced(
     card = queue.split(f'id="interest-{interest.pk}"')[1].split("</article>")[0]
     assert "石家庄智能水表" in card and "BC660K 模组" in card and "可提供样品" in card
     assert "等待 1 分钟" in card and "移远通信" in card
-    assert 'id="badge-interest">意向 1<' in queue
+    assert 'id="badge-interest">请求 1<' in queue
     today = coordinator.get("/coordinator/").content.decode()
     assert (
         f"#interest-{interest.pk}" in today.split('id="today-interest"')[1].split("</section>")[0]
