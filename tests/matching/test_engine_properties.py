@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import replace
 
@@ -19,11 +20,20 @@ from apps.matching.engine import (
     RequirementProfile,
     VendorRecord,
     Weights,
+    bundles,
     match_demand,
     match_offering,
 )
+from apps.matching.engine.bundles import solution_bundles
+from apps.matching.engine.index import compile_demand
+from apps.matching.engine.matcher import exactly_summed, relevance_for_demand
 from apps.matching.engine.naive import naive_match_demand
-from apps.matching.engine.scoring import PRICE_FAR_BELOW, PRICE_FLOOR, PRICE_LOW_RATIO
+from apps.matching.engine.scoring import (
+    PRICE_FAR_BELOW,
+    PRICE_FLOOR,
+    PRICE_LOW_RATIO,
+    TEXT_NO_QUERY,
+)
 
 from .engine_data import CERTIFICATIONS, DAY, NOW, POSITIONING, PROTOCOLS, SECTORS, reference
 
@@ -320,3 +330,77 @@ def test_a_breakdown_states_each_sub_score_and_its_points_exactly_rounded(
                 for name in CRITERIA
             }
             assert repr(shown) == repr(expected)
+
+
+@SETTINGS
+@given(offerings=offerings_st, vendors=vendors_st, demand=demand_st)
+def test_text_relevance_is_the_exactly_rounded_share_of_the_demands_token_weight(
+    offerings, vendors, demand
+):
+    # given a catalogue and a demand with words
+    index = _index(offerings, vendors)
+    c = compile_demand(REF, demand, index.tokens)
+    rows = np.arange(index.size)
+    # when the relevance of every row is gathered at once
+    relevance = relevance_for_demand(index, c, rows)
+    # then each row's figure is its shared weight summed exactly (in no particular order:
+    # math.fsum) over the demand's, whatever order the gather added them in
+    weights = dict(zip(c.tokens.tolist(), index.token_idf(c.tokens).tolist(), strict=True))
+    total = math.fsum(weights.values())
+    for row, figure in zip(rows.tolist(), relevance.tolist(), strict=True):
+        if not total:
+            expected = TEXT_NO_QUERY
+        elif index.col("stuffed")[row]:
+            expected = 0.0
+        else:
+            shared = math.fsum(weights.get(t, 0.0) for t in index.row_tokens(row).tolist())
+            expected = shared / total
+        assert figure == expected
+
+
+def test_float32_weights_too_far_apart_to_add_exactly_are_summed_in_numpys_order():
+    # given float32 weights 2^0 … 2^-30 apart, or float64 ones
+    wide = np.array([1.0, 2.0**-30], dtype=np.float32)
+    narrow = np.array([0.7, 1.1, 13.8], dtype=np.float32)
+    # then only the narrow float32 ones may be added in any order
+    assert exactly_summed(narrow, 32)
+    assert not exactly_summed(wide, 32)
+    assert not exactly_summed(narrow.astype(np.float64), 32)
+
+
+multi_kind_demand_st = demand_st.map(
+    lambda d: replace(d, kinds_needed=["module", "terminal", "platform"][: 2 + d.id % 2])
+)
+# Enough published listings of each kind for a full heap of bundles and branches to skip.
+bundle_market_st = st.lists(
+    offerings_st.filter(len).map(lambda batch: batch[0]),
+    min_size=20,
+    max_size=60,
+    unique_by=lambda o: o.id,
+).map(lambda batch: [replace(o, published=True) for o in batch])
+verified_vendors_st = vendors_st.map(
+    lambda vendors: {i: replace(v, verified=True) for i, v in vendors.items()}
+)
+
+
+@SETTINGS
+@given(
+    offerings=bundle_market_st,
+    vendors=verified_vendors_st,
+    demand=multi_kind_demand_st,
+    limit=st.integers(1, 5),
+)
+def test_bundles_are_the_same_whether_hopeless_branches_are_walked_or_not(
+    offerings, vendors, demand, limit
+):
+    # given a catalogue and a demand needing several kinds, matched once
+    index = _index(offerings, vendors)
+    matches = match_demand(index, demand, now=NOW, explain_results=False)
+    # when its best bundles are found skipping branches that cannot reach them, and again
+    # walking every branch
+    pruned = solution_bundles(index, matches, limit=limit)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bundles, "ROUNDING_REACH", float("inf"))
+        walked = solution_bundles(index, matches, limit=limit)
+    # then they are the same bundles in the same order
+    assert pruned == walked
