@@ -26,7 +26,7 @@ from apps.matching.engine import (
 )
 from apps.matching.engine.bundles import solution_bundles
 from apps.matching.engine.index import compile_demand
-from apps.matching.engine.matcher import exactly_summed, relevance_for_demand
+from apps.matching.engine.matcher import relevance_for_demand
 from apps.matching.engine.naive import naive_match_demand
 from apps.matching.engine.scoring import (
     PRICE_FAR_BELOW,
@@ -34,6 +34,7 @@ from apps.matching.engine.scoring import (
     PRICE_LOW_RATIO,
     TEXT_NO_QUERY,
 )
+from apps.matching.engine.text import exactly_summed
 
 from .engine_data import CERTIFICATIONS, DAY, NOW, POSITIONING, PROTOCOLS, SECTORS, reference
 

@@ -36,13 +36,18 @@ from .scoring import (
     MIN_ORDER,
     NUMBERS,
     PRICE,
+    SCENARIO_BREADTH,
+    SCENARIO_BREADTH_FREE,
+    SECTOR_BREADTH,
+    SECTOR_BREADTH_FREE,
     UNIT,
     UPDATED_AT,
     PackedLayout,
+    breadth,
     credibility,
     function_table,
 )
-from .text import TokenVocabulary, idf_weights, tokenize
+from .text import TokenVocabulary, exactly_summed, idf_weights, tokenize
 
 PRICE_UNIT_POSITION = {unit: i for i, unit in enumerate(PRICE_UNITS)}
 ANY_TECH = -1  # posting key for offerings that declare no technology (platforms, services)
@@ -51,6 +56,8 @@ ALL_REGIONS = -2  # posting key for every row of a kind and technology, wherever
 # Candidate sets kept per process: ≈100 B per candidate row, so 96 MiB holds a thousand sets
 # of seed_demo's typical 9,000 candidates.
 CANDIDATE_CACHE_BYTES = 96 * 2**20
+# Demands' token idf remembered per offering index (≈ 200 B each; cleared when full).
+QUERY_MEMO_SIZE = 100_000
 EMPTY = np.empty(0, dtype=np.int32)
 # Refresh idf when the number of rows has drifted this much since the last snapshot: idf
 # moves slowly and a frozen snapshot keeps scores reproducible between refreshes.
@@ -278,6 +285,7 @@ class OfferingIndex:
         self._candidate_sets: OrderedDict[tuple, tuple] = OrderedDict()
         self._candidate_bytes = 0
         self._candidate_lock = threading.Lock()
+        self._query_memo: dict = {}
         self._build_columns([])
 
     # --- candidate sets shared by demands --------------------------------------------------
@@ -470,6 +478,8 @@ class OfferingIndex:
         numbers[:, CAPACITY] = data["capacity"]
         numbers[:, MIN_ORDER] = data["min_order"]
         numbers[:, UPDATED_AT] = data["updated_at"]
+        numbers[:, SECTOR_BREADTH] = breadth(data["sector"], SECTOR_BREADTH_FREE)
+        numbers[:, SCENARIO_BREADTH] = breadth(data["scenario"], SCENARIO_BREADTH_FREE)
         served = data["prov_full"].copy()
         served[data["nationwide"]] = np.uint64(0xFFFFFFFFFFFFFFFF)
         masks = np.concatenate(
@@ -662,6 +672,26 @@ class OfferingIndex:
         known = token_ids < len(self.idf)
         out[known] = self.idf[token_ids[known]]
         return out
+
+    def query_idf(self, token_ids: np.ndarray) -> tuple[np.ndarray, float, bool]:
+        """A demand's token idf (token_idf), their float64 sum, and whether any TOKEN_CAP of
+        them add up exactly in any order (text.exactly_summed); remembered per token list
+        until the idf snapshot changes (a demand's kinds and bundles ask again)."""
+        memo = self._query_memo
+        if memo.get(None) != self.idf_version or len(memo) > QUERY_MEMO_SIZE:
+            memo.clear()
+            memo[None] = self.idf_version
+        key = (token_ids.dtype.str, token_ids.tobytes())
+        found = memo.get(key)
+        if found is None:
+            weights = self.token_idf(token_ids)
+            weights.flags.writeable = False
+            found = memo[key] = (
+                weights,
+                float(weights.sum(dtype=np.float64)),
+                exactly_summed(weights, TOKEN_CAP),
+            )
+        return found
 
     def mark(self) -> np.ndarray:
         return self._scratch.get("mark", self.size, bool)

@@ -13,6 +13,7 @@ from .index import (
     ANY_TECH,
     EMPTY,
     NATIONWIDE,
+    TOKEN_CAP,
     CompiledDemand,
     DemandIndex,
     DemandSpec,
@@ -260,8 +261,7 @@ def coverage_for_demand(
 
 def relevance_for_demand(index: OfferingIndex, c: CompiledDemand, rows: np.ndarray) -> np.ndarray:
     """idf-weighted share of the demand's tokens each row's text contains."""
-    weights = index.token_idf(c.tokens)
-    total = float(weights.sum(dtype=np.float64))
+    weights, total, exact = index.query_idf(c.tokens)
     if total <= 0:
         return np.full(len(rows), TEXT_NO_QUERY)
     # Token id → the demand's weight for it; the slot after the vocabulary (padding id -1)
@@ -272,32 +272,15 @@ def relevance_for_demand(index: OfferingIndex, c: CompiledDemand, rows: np.ndarr
     try:
         found = np.take(table, index.col("tokens")[rows])
         # einsum sums each row for a fifth less than `sum(axis=1)`, in another order; when
-        # float64 holds every partial sum of the float32 weights exactly, the order cannot
-        # change a bit (exactly_summed). (Not `@ ones`: BLAS may start threads.)
-        if exactly_summed(weights, found.shape[1]):
+        # float64 holds every partial sum of the weights exactly, the order cannot change a
+        # bit (text.exactly_summed). (Not `@ ones`: BLAS may start threads.)
+        if exact and found.shape[1] <= TOKEN_CAP:
             shared = np.einsum("ij->i", found)
         else:
             shared = found.sum(axis=1)
         return np.where(index.col("stuffed")[rows], 0.0, shared / total)
     finally:
         table[c.tokens] = 0.0
-
-
-def exactly_summed(weights: np.ndarray, terms: int) -> bool:
-    """Does float64 add up any `terms` of these float32 weights exactly, in any order?
-
-    A float32 is an integer multiple of 2^(e - 23) for its exponent e, so `terms` of them from
-    [lo, hi] are multiples of lo's unit and sum below terms × 2 hi; float64 holds every such
-    multiple exactly while the sum spans at most 53 bits of those units (idf weights span
-    under 2^5).
-    """
-    if weights.dtype != np.float32:
-        return False
-    magnitudes = np.abs(weights[weights != 0])
-    if not len(magnitudes):
-        return True
-    low, high = np.frexp(np.array([magnitudes.min(), magnitudes.max()], dtype=np.float64))[1]
-    return int(high - low) + 24 + int(terms).bit_length() <= 53
 
 
 def accumulate(

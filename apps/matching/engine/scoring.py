@@ -381,9 +381,12 @@ def _technology_scores(tech: np.ndarray, d: Mapping[str, np.ndarray]) -> np.ndar
 DEFERRED = ("text",)
 # Packed scoring numbers per offering row (see OfferingIndex): mid price, capacity, minimum
 # order, vendor credibility, last change (epoch seconds), function position (-1: none), price
-# unit (position in PRICE_UNITS), general-purpose function (1/0).
+# unit (position in PRICE_UNITS), general-purpose function (1/0), and the sector and scenario
+# credit its breadth leaves it (`breadth`: the same per row for every demand, so packed once
+# rather than counted per candidate of every kind evaluated).
 PRICE, CAPACITY, MIN_ORDER, CREDIBILITY, UPDATED_AT, FUNCTION, UNIT, GENERAL = range(8)
-NUMBERS = 8
+SECTOR_BREADTH, SCENARIO_BREADTH = 8, 9
+NUMBERS = 10
 # Lookup tables replace the technology formula while a mask has at most this many bits.
 TECH_TABLE_BITS = 12
 
@@ -451,10 +454,10 @@ def partial_points(
         100.0 * norm["function"]
     )
     sector = masks[:, layout.sector]
-    in_sector = _any_bit(sector, d["sector"]) * breadth(sector, SECTOR_BREADTH_FREE)
+    in_sector = _any_bit(sector, d["sector"]) * numbers[:, SECTOR_BREADTH]
     if d["scenario"].any():
         scenario = masks[:, layout.scenario]
-        in_scenario = _any_bit(scenario, d["scenario"]) * breadth(scenario, SCENARIO_BREADTH_FREE)
+        in_scenario = _any_bit(scenario, d["scenario"]) * numbers[:, SCENARIO_BREADTH]
         fit = np.maximum(in_scenario, SECTOR_ONLY * in_sector)
     else:
         fit = in_sector

@@ -117,3 +117,20 @@ def idf_weights(df: np.ndarray, documents: int) -> np.ndarray:
 
 def max_idf(documents: int) -> float:
     return float(math.log1p(max(documents, 1)))
+
+
+def exactly_summed(weights: np.ndarray, terms: int) -> bool:
+    """Does float64 add up any `terms` of these float32 weights exactly, in any order?
+
+    A float32 is an integer multiple of 2^(e - 24) for its binary exponent e (frexp), so
+    `terms` of them from [lo, hi] are multiples of lo's unit summing below terms × 2^e(hi);
+    float64 holds every such multiple exactly while that spans at most 53 bits of the unit
+    (idf weights span under 2^5).
+    """
+    if weights.dtype != np.float32:
+        return False
+    magnitudes = np.abs(weights[weights != 0])
+    if not len(magnitudes):
+        return True
+    low, high = np.frexp(np.array([magnitudes.min(), magnitudes.max()], dtype=np.float64))[1]
+    return int(high - low) + 24 + int(terms).bit_length() <= 53
