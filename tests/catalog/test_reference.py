@@ -246,3 +246,22 @@ def test_a_terminal_naming_every_device_is_keyword_stuffed_but_a_platform_listin
     assert keyword_stuffed("terminal", "dtu", stuffing)
     assert not keyword_stuffed("terminal", "water_meter", "NB-IoT 智能水表，兼容燃气表协议")
     assert not keyword_stuffed("platform", "platform_metering", stuffing)
+
+
+def test_a_demands_title_says_which_of_its_scenarios_terminals_it_is_buying():
+    from apps.catalog.reference.functions import functions_meant, scenario_functions
+
+    irrigation = scenario_functions("smart_agriculture.irrigation")
+    # a canal-gate tender: gates, not the soil stations the scenario also lists
+    gates = functions_meant(irrigation, "干渠闸门测控一体化改造", "闸门、水位、流量计算")
+    assert "irrigation_controller" in gates and "soil_sensor" not in gates
+    # platforms, solutions and services it states are untouched
+    assert set(irrigation) - {"soil_sensor"} == set(gates)
+    # soil sensors asked for as an option in the description stay
+    valves = functions_meant(irrigation, "滴灌电磁阀远程控制", "可选配墒情传感器联动")
+    assert "soil_sensor" in valves
+    # terminals doing the same job stand in for each other: a 5G gateway for an AGV terminal
+    agv = scenario_functions("industrial_manufacturing.agv")
+    assert "industrial_gateway" in functions_meant(agv, "AGV 5G 通信终端", "")
+    # a title naming none of its terminals leaves every function it states
+    assert functions_meant(irrigation, "灌区信息化改造", "") == tuple(irrigation)

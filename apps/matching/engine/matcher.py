@@ -22,16 +22,20 @@ from .index import (
 from .reference import mask_to_int, masks_from_ints
 from .scoring import (
     CAPACITY,
+    GENERAL,
     PRICE,
     TEXT_NO_QUERY,
     UNIT,
+    PackedLayout,
     Weights,
+    any_bit,
     budget_for,
     covers,
     criterion_scores,
     deferred_points,
     feasible_pairs,
     partial_points,
+    price_ceiling,
     price_in_class,
     relevance_floor,
     scope_to_kind,
@@ -294,10 +298,14 @@ def relevant_rows(
     return rows[relevance_floor(o, compiled_columns(c, kind), price=False)]
 
 
-def in_price_class(numbers: np.ndarray, c: CompiledDemand) -> np.ndarray:
+def in_price_class(
+    numbers: np.ndarray, masks: np.ndarray, c: CompiledDemand, layout: PackedLayout
+) -> np.ndarray:
     """Which packed rows are priced within reach of the demand's budget (price_in_class)."""
     budget = budget_for(numbers[:, UNIT], c.budget, c.budget_unit)
-    return price_in_class(numbers[:, PRICE], budget)
+    made_for_sector = any_bit(masks[:, layout.sector], c.sector)
+    ceiling = price_ceiling(numbers[:, GENERAL].astype(bool), made_for_sector)
+    return price_in_class(numbers[:, PRICE], budget, ceiling)
 
 
 def candidate_key(c: CompiledDemand, kind: int) -> tuple:
@@ -359,7 +367,7 @@ def feasible_rows(
     if c.budget > 0:
         # The price class is the one part of the floor that depends on the budget, so it is
         # checked here rather than in the candidate set demands of any budget share.
-        priced = in_price_class(numbers, c)
+        priced = in_price_class(numbers, masks, c, index.layout)
         if not priced.all():
             rows, masks, coverage, numbers = (
                 rows[priced],

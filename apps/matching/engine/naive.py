@@ -23,6 +23,7 @@ from .scoring import (
     FUNCTION_UNSTATED,
     MIN_ORDER_PENALTY,
     PRICE_CEILING,
+    PRICE_CEILING_OUT_OF_SECTOR,
     PRICE_FAR_BELOW,
     PRICE_FLOOR,
     PRICE_LOW_RATIO,
@@ -169,7 +170,9 @@ def pair_score(
     same_unit = o.price_unit == d.budget_unit
     if d.unit_budget is not None and same_unit and float(d.unit_budget) > 0 and price > 0:
         ratio = price / float(d.unit_budget)
-        if not PRICE_FLOOR <= ratio <= PRICE_CEILING:
+        out_of_sector = mine is not None and mine.general and d.sector not in sectors
+        ceiling = PRICE_CEILING_OUT_OF_SECTOR if out_of_sector else PRICE_CEILING
+        if not PRICE_FLOOR <= ratio <= ceiling:
             return None  # another class of product: below the relevance floor
     if d.unit_budget is None or not same_unit:
         price_s = PRICE_NO_BUDGET
