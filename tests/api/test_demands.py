@@ -1,5 +1,7 @@
 """Demands over the API: the enterprise's path, anonymity towards vendors, review."""
 
+from decimal import Decimal
+
 import pytest
 
 from apps.demands.models import Demand
@@ -106,6 +108,25 @@ def test_battery_power_requires_a_battery_life(client_for, reference, enterprise
     )
     assert response.status_code == 400
     assert "battery_life_years" in response.json()["error"]["fields"]
+
+
+def test_battery_life_takes_a_quarter_year_and_refuses_finer(
+    client_for, reference, enterprise_user
+):
+    enterprise = client_for(enterprise_user)
+    # a seasonal tracker: three months on one charge
+    created = enterprise.post(
+        "/api/v1/demands", demand_payload(battery_life_years="0.25"), format="json"
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["battery_life_years"] == "0.25"
+    assert Demand.objects.get().battery_life_years == Decimal("0.25")
+    finer = enterprise.post(
+        "/api/v1/demands", demand_payload(battery_life_years="0.125"), format="json"
+    )
+    assert finer.status_code == 400
+    assert "battery_life_years" in finer.json()["error"]["fields"]
+    assert Demand.objects.count() == 1
 
 
 def test_closed_demand_cannot_be_edited(client_for, reference, enterprise_org, enterprise_user):
