@@ -866,7 +866,7 @@ def mismatch_dashboard() -> dict[str, Any]:
 
 def _trend() -> dict[str, Any]:
     """The whole market per day (Asia/Shanghai days): demanded, covered, unmet connections."""
-    points = radar_trend(days=90)
+    points = radar_trend()
     return {
         "dates": [day.isoformat() for day, _cell in points],
         "series": [
@@ -1009,7 +1009,7 @@ def mismatch_workbook(*, principal: Any) -> bytes:
     sheet(
         _("趋势"),
         [_("日期")],
-        [[day.isoformat(), *figures(c)] for day, c in radar_trend(days=90)],
+        [[day.isoformat(), *figures(c)] for day, c in radar_trend()],
         2,
     )
     flags = workbook.create_sheet(_("错配提示"))
