@@ -13,7 +13,8 @@ Matching really runs: the enterprise and vendor journeys start a real Celery wor
 `worker`), and publishing a listing queues the matching-outbox drain after commit, as in
 production; the tests only wait for the stored matches.
 
-At every checked step the page is captured to docs/screenshots/journeys/
+At every checked step the page is captured to docs/screenshots/journeys/ (with
+`make screenshots`; a plain run writes under artifacts/)
 <journey>-<lang>-<width>-<nn>-<step>.png (viewport only), and it must have no horizontal
 overflow, no console error or uncaught page error, and no serious or critical axe violation.
 Every step is checked at both widths in both languages; the 12 runs take about 2 minutes here
