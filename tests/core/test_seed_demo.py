@@ -235,3 +235,6 @@ def test_a_new_platform_shows_a_brokering_history_with_published_cases(client):
     # and seeding again on the same data plays nothing twice
     seed("--if-empty")
     assert TypicalCase.objects.filter(status="published").count() == published.count()
+    # and a flushed market seeded again gets its history again
+    again = seed("--offerings", "400", "--demands", "80", "--flush")
+    assert Match.objects.filter(status="won").count() >= 3, again

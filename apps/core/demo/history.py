@@ -41,15 +41,17 @@ class HistoryReport:
 
 
 def _contact(organization_id: int) -> User:
-    """A member of the organisation who answers for it (created without a usable password)."""
+    """A member who answers for the organisation: its first member, or a demo contact made
+    for it (without a usable password; kept when the market is flushed and seeded again)."""
     membership = (
         Membership.objects.filter(organization_id=organization_id).select_related("user").first()
     )
     if membership:
         return membership.user
-    user = User.objects.create(username=f"demo-contact-{organization_id}")
-    user.set_unusable_password()
-    user.save(update_fields=["password"])
+    user, created = User.objects.get_or_create(username=f"demo-contact-{organization_id}")
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
     Membership.objects.create(user=user, organization_id=organization_id)
     return user
 
