@@ -77,7 +77,8 @@ def test_a_dismissed_recommendation_is_not_counted_as_new(world, web_for):
     match = factories.stored_match(world["demand"], world["offering"])
     client = web_for(world["enterprise_user"])
     client.post(f"/enterprise/recommendations/{match.pk}/dismiss/", {"reason": "price"})
-    assert "上次访问以来没有新的匹配。" in client.get("/my-work/").content.decode()
+    # (a first visit: new means the last seven days)
+    assert "最近 7 天没有新的匹配。" in client.get("/my-work/").content.decode()
 
 
 def test_the_vendor_sees_its_draft_offerings_and_new_demands_to_open(world, web_for):
@@ -145,3 +146,31 @@ def test_an_answered_introduction_moves_from_waiting_to_introductions(world, web
     assert f'id="intro-{match.pk}"' not in section(enterprise, "introductions")
     assert f'id="intro-{match.pk}"' not in section(vendor, "waiting")
     assert f'id="intro-{match.pk}"' in section(vendor, "introductions")
+
+
+@pytest.mark.parametrize(
+    ("language", "first", "later", "nothing_new"),
+    [
+        ("zh-hans", "最近 7 天", "自 ", "最近 7 天没有新的匹配。"),
+        ("en", "In the last 7 days", "Since ", "No new matches in the last 7 days."),
+    ],
+)
+def test_a_first_visit_says_new_means_the_last_seven_days_and_later_ones_since_when(
+    world, web_for, language, first, later, nothing_new
+):
+    client = web_for(world["vendor_user"])
+    client.cookies["django_language"] = language
+
+    def since(page: str) -> str:
+        start = page.index('id="work-new-since"')
+        return page[page.index(">", start) + 1 : page.index("</p>", start)]
+
+    # when the member opens its work for the first time (no visit remembered)
+    page = client.get("/my-work/").content.decode()
+    # then "new" reads as the last seven days, with no "since" a date it never saw
+    assert since(page) == first
+    assert nothing_new in page
+    # and on the next visit it reads since that first visit
+    again = client.get("/my-work/").content.decode()
+    assert since(again).startswith(later)
+    assert nothing_new not in again
