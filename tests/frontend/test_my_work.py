@@ -149,28 +149,34 @@ def test_an_answered_introduction_moves_from_waiting_to_introductions(world, web
 
 
 @pytest.mark.parametrize(
-    ("language", "first", "later", "nothing_new"),
+    ("language", "first", "nothing_new", "later"),
     [
-        ("zh-hans", "最近 7 天", "自 ", "最近 7 天没有新的匹配。"),
-        ("en", "In the last 7 days", "Since ", "No new matches in the last 7 days."),
+        ("zh-hans", "最近 7 天", "最近 7 天没有新的匹配。", "上次访问以来没有新的匹配。"),
+        ("en", "In the last 7 days", "No new matches in the last 7 days.", "since your last"),
     ],
 )
-def test_a_first_visit_says_new_means_the_last_seven_days_and_later_ones_since_when(
-    world, web_for, language, first, later, nothing_new
+def test_a_first_visit_says_new_means_the_last_seven_days_not_since_a_date_never_seen(
+    world, web_for, language, first, nothing_new, later
 ):
     client = web_for(world["vendor_user"])
     client.cookies["django_language"] = language
 
-    def since(page: str) -> str:
-        start = page.index('id="work-new-since"')
-        return page[page.index(">", start) + 1 : page.index("</p>", start)]
+    def section(page: str) -> str:
+        start = page.index('id="work-new-matches"')
+        return page[start : page.index("</section>", start)]
 
-    # when the member opens its work for the first time (no visit remembered)
-    page = client.get("/my-work/").content.decode()
-    # then "new" reads as the last seven days, with no "since" a date it never saw
-    assert since(page) == first
+    # when the member opens its work for the first time (no visit remembered), nothing new
+    page = section(client.get("/my-work/").content.decode())
+    # then nothing new is said of the last seven days, with no "since" at all
     assert nothing_new in page
-    # and on the next visit it reads since that first visit
-    again = client.get("/my-work/").content.decode()
-    assert since(again).startswith(later)
-    assert nothing_new not in again
+    assert 'id="work-new-since"' not in page
+    # and on the next visit, of the time since the first
+    assert later in section(client.get("/my-work/").content.decode())
+    # when a match is new on a first visit (of another member)
+    factories.stored_match(world["demand"], world["offering"])
+    colleague = web_for(factories.member(world["offering"].organization, "meters-2"))
+    colleague.cookies["django_language"] = language
+    page = section(colleague.get("/my-work/").content.decode())
+    # then the list is headed by the seven days it covers
+    since = page[page.index('id="work-new-since"') :]
+    assert since[since.index(">") + 1 : since.index("</p>")] == first
