@@ -100,9 +100,9 @@ def test_ambiguous_initials_offer_the_other_readings_too():
 
 
 def test_initials_prefer_the_word_naming_a_product_over_a_generic_one():
-    # given as many listings named 设备 (wearables, medical monitors, device management) as
-    # 水表, and more listings mentioning 设备
-    index = WordsOfAnIndex({"设备": 8, "水表": 8, "上报": 0, "手表": 0})
+    # given a few more listings named 设备 (wearables, medical monitors, device management)
+    # than 水表
+    index = WordsOfAnIndex({"设备": 9, "水表": 8, "上报": 0, "手表": 0})
     # then sb reads 水表, the word that names one product, and offers 设备 after it
     assert readings("sb", index) == ["水表", "设备"]
     # while a word with clearly more listings behind it still wins
