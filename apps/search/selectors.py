@@ -22,14 +22,18 @@ REGION_NAMES_SECONDS = 300
 
 def region_names() -> dict[str, str]:
     """Place name (zh, with and without its suffix; a one-word English name) → region code;
-    a province wins over a city of the same name."""
+    a province wins over a city of the same name. Provinces and cities only: the 2,953 county
+    names repeat (朝阳区, 新华区) and hold ordinary words (城区, 开发区), so a word in a query
+    would too often read as a place; counties are chosen in the region filter instead."""
     return _region_names(int(time.monotonic() // REGION_NAMES_SECONDS))
 
 
 @lru_cache(maxsize=1)
 def _region_names(_period: int) -> dict[str, str]:
     names: dict[str, str] = {}
-    rows = Region.objects.values_list("code", "name_zh", "name_en", "level")
+    rows = Region.objects.exclude(level=Region.Level.COUNTY).values_list(
+        "code", "name_zh", "name_en", "level"
+    )
     for code, zh, en, _level in sorted(rows, key=lambda row: row[3] != "province"):
         short = _PLACE_SUFFIX.sub("", zh)
         for name in (zh, short if len(short) >= 2 else "", en.lower() if " " not in en else ""):

@@ -234,6 +234,27 @@ class TestFilters:
         # Another city of a province with city-level supply only: just nationwide.
         assert ids(search(search_backend, regions=("130200",))) == [catalogue["platform"]]
 
+    def test_regions_county_city_and_province(self, search_backend):
+        # given listings serving a county of Hangzhou, all of Hangzhou, and a Ningbo county
+        factories.region("330106", "西湖区")
+        factories.region("330105", "拱墅区")
+        xihu = offering(nationwide=False, regions=["330106"])
+        hangzhou = offering(nationwide=False, regions=["330100"])
+        haishu = offering(nationwide=False, regions=["330203"])
+        index(search_backend)
+        # then a county finds listings in it and in its city
+        found = sorted(ids(search(search_backend, regions=("330106",))))
+        assert found == sorted([xihu.id, hangzhou.id])
+        # another county of the city only the city-wide one
+        assert ids(search(search_backend, regions=("330105",))) == [hangzhou.id]
+        # the city finds listings in it and in its counties, not another city's
+        found = sorted(ids(search(search_backend, regions=("330100",))))
+        assert found == sorted([xihu.id, hangzhou.id])
+        # the province every one of them; the facet counts counties under their province
+        found = sorted(ids(search(search_backend, regions=("330000",))))
+        assert found == sorted([xihu.id, hangzhou.id, haishu.id])
+        assert facet(search(search_backend), "region") == {"330000": 3}
+
     def test_facets_count_every_match(self, search_backend, catalogue):
         # when
         result = search(search_backend)

@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
+from apps.catalog.reference.regions import is_county, is_province, region_ancestors
+from apps.catalog.selectors import county_codes
 from apps.core.exceptions import BusinessError
 
 from ..documents import DEMAND, ENTITIES, OFFERING
@@ -66,8 +68,9 @@ class SearchQuery:
     """What a user asks: free text, facet filters (OR within one facet, AND across), order, page.
 
     `functions` are function codes: an offering's function, or one of those a demand needs.
-    `regions` holds 6-digit GB/T 2260 codes: a province finds listings in any of its cities,
-    a city finds listings in it or its whole province, and nationwide listings match all.
+    `regions` holds 6-digit GB/T 2260 codes: a province finds listings anywhere in it, a city
+    listings in it, in one of its counties or in its whole province, a county listings in it,
+    its city or its province; nationwide listings match all.
     `price_min`/`price_max` bound the offering's starting price (a demand's unit budget).
     """
 
@@ -236,13 +239,17 @@ def sorted_buckets(counts: dict[str, int], limit: int = FACET_SIZE) -> list[Face
 
 
 def region_scope(codes: Iterable[str]) -> tuple[list[str], list[str]]:
-    """What a region filter of `codes` looks for: (the provinces whose cities' listings it
-    finds, the cities with their provinces whose own listings it finds — a province-wide
-    listing serves each of its cities). Nationwide listings are in every region besides."""
+    """What a region filter of `codes` looks for: (the provinces whose listings anywhere in
+    them it finds, the region codes whose own listings it finds). A city or county finds
+    listings serving it or a division containing it (apps.catalog.reference.regions), and a
+    city also those serving one of its counties. Nationwide listings are in every region
+    besides."""
     codes = list(codes)
-    cities = [code for code in codes if not code.endswith("0000")]
-    provinces = [code for code in codes if code.endswith("0000")]
-    return provinces, sorted({*cities, *(code[:2] + "0000" for code in cities)})
+    provinces = [code for code in codes if is_province(code)]
+    places = [code for code in codes if not is_province(code)]
+    served = {ancestor for code in places for ancestor in region_ancestors(code)}
+    served.update(county_codes([code for code in places if not is_county(code)]))
+    return provinces, sorted(served)
 
 
 def region_buckets(province_counts: dict[str, int], nationwide: int) -> list[FacetBucket]:
