@@ -223,6 +223,16 @@ def county_codes(cities: Iterable[str]) -> list[str]:
     return list(counties.values_list("code", flat=True))
 
 
+def counties_by_parent() -> dict[str, list[tuple[str, str, str]]]:
+    """Every county as (code, zh name, en name), grouped under its city (or its province where
+    no city stands above it), in reference order."""
+    grouped: dict[str, list[tuple[str, str, str]]] = {}
+    counties = Region.objects.filter(level=Region.Level.COUNTY).order_by("sort_order", "code")
+    for code, zh, en, parent in counties.values_list("code", "name_zh", "name_en", "parent_id"):
+        grouped.setdefault(parent, []).append((code, zh, en))
+    return grouped
+
+
 def offering_review_queue_search(
     *,
     search: str = "",
