@@ -43,7 +43,13 @@ certification_choices = reference_choices(Certification)
 protocol_choices = reference_choices(Protocol)
 kind_choices = reference_choices(SupplyKind)
 province_choices = reference_choices(Region, level=Region.Level.PROVINCE)
-region_choices = reference_choices(Region)
+
+
+def region_choices() -> list[tuple[str, str]]:
+    """Every region (counties included: ~3,300) as (code, name), read as plain rows; model
+    instances cost ~15 ms more a form."""
+    name = "name_en" if reads_english() else "name_zh"
+    return list(Region.objects.values_list("code", name))
 
 
 def positioning_choices() -> list[tuple[str, str]]:
@@ -236,7 +242,9 @@ class RegionPicker(forms.CheckboxSelectMultiple):
     template_name = "frontend/widgets/region_picker.html"
 
     def get_context(self, name: str, value: Any, attrs: dict | None) -> dict[str, Any]:
-        context = super().get_context(name, value, attrs)
+        # The plain widget's context: CheckboxSelectMultiple's would build an option for each
+        # of the ~3,300 choices (≈ 0.45 s) that this template never reads.
+        context = forms.Widget.get_context(self, name, value, attrs)
         chosen = {str(code) for code in (value or [])}
         english = reads_english()
         nodes: dict[str, dict[str, Any]] = {}
