@@ -173,12 +173,10 @@ class ReferenceViewSet(viewsets.GenericViewSet):
     permission_classes = [AllowAny]
     authentication_classes: list = []
     pagination_class = None
-    reference = ""
 
     def list(self, request: Request) -> Response:
-        model = REFERENCE_MODELS[self.reference]
-        queryset = self.filter_queryset(model.objects.all())
-        return Response(REFERENCE_SERIALIZERS[model](queryset, many=True).data)
+        queryset = self.filter_queryset(self.get_queryset())
+        return Response(REFERENCE_SERIALIZERS[queryset.model](queryset, many=True).data)
 
 
 def reference_view(name: str):
@@ -196,6 +194,10 @@ def reference_view(name: str):
     cls = type(
         f"Reference{name.title()}ViewSet",
         (ReferenceViewSet,),
-        {"reference": name, "list": documented, "filterset_class": REFERENCE_FILTERS.get(name)},
+        {
+            "list": documented,
+            "queryset": REFERENCE_MODELS[name].objects.all(),
+            "filterset_class": REFERENCE_FILTERS.get(name),
+        },
     )
     return cls.as_view({"get": "list"})
