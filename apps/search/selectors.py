@@ -8,10 +8,12 @@ from dataclasses import replace
 from functools import lru_cache
 
 from apps.catalog.models import Region
+from apps.catalog.reference.regions import is_county, is_province
+from apps.catalog.selectors import county_codes
 
 from .backends import get_backend
 from .backends.base import SearchQuery, SearchResult
-from .understanding import minimum_match, readings, term_groups
+from .understanding import TermGroup, minimum_match, readings, term_groups
 from .vocabulary import Vocabulary
 
 # Suffixes people leave out of a place name: 河北省 → 河北, 石家庄市 → 石家庄.
@@ -42,6 +44,22 @@ def _region_names(_period: int) -> dict[str, str]:
     return names
 
 
+def with_counties(codes: tuple[str, ...]) -> tuple[str, ...]:
+    """Region codes with the counties of each city among them added: a city finds the
+    listings in its counties (the backends' region filter finds the rest, see region_scope)."""
+    cities = [code for code in codes if not is_province(code) and not is_county(code)]
+    if not cities:
+        return codes
+    return tuple(dict.fromkeys([*codes, *county_codes(cities)]))
+
+
+def _groups_with_counties(groups: tuple[TermGroup, ...]) -> tuple[TermGroup, ...]:
+    return tuple(
+        replace(group, regions=with_counties(group.regions)) if group.regions else group
+        for group in groups
+    )
+
+
 def search_listings(*, query: SearchQuery) -> SearchResult:
     """Search published offerings or public demands with the configured backend.
 
@@ -52,17 +70,18 @@ def search_listings(*, query: SearchQuery) -> SearchResult:
     nothing matches, listings holding most of the words are shown (`relaxed`).
     """
     backend = get_backend()
+    query = replace(query, regions=with_counties(query.regions))
     if not query.has_text or query.groups is not None:
         return backend.search(query)
     regions = region_names()
-    understood = replace(query, groups=term_groups(query.text, regions))
+    understood = replace(query, groups=_groups_with_counties(term_groups(query.text, regions)))
     result = backend.search(understood)
     if result.total or not understood.groups:
         return result
     read = readings(query.text, Vocabulary(query.entity))
     corrected = read[0] if read else None
     if corrected:
-        understood = replace(query, groups=term_groups(corrected, regions))
+        understood = replace(query, groups=_groups_with_counties(term_groups(corrected, regions)))
         found = backend.search(understood)
         if found.total:
             found.did_you_mean = corrected

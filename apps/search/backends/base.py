@@ -12,8 +12,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.catalog.reference.regions import is_county, is_province, region_ancestors
-from apps.catalog.selectors import county_codes
+from apps.catalog.reference.regions import is_province, region_ancestors
 from apps.core.exceptions import BusinessError
 
 from ..documents import DEMAND, ENTITIES, OFFERING
@@ -69,8 +68,9 @@ class SearchQuery:
 
     `functions` are function codes: an offering's function, or one of those a demand needs.
     `regions` holds 6-digit GB/T 2260 codes: a province finds listings anywhere in it, a city
-    listings in it, in one of its counties or in its whole province, a county listings in it,
-    its city or its province; nationwide listings match all.
+    listings in it or its whole province, a county listings in it, its city or its province;
+    nationwide listings match all. `search_listings` adds each city's counties, so that through
+    it a city finds the listings in its counties too.
     `price_min`/`price_max` bound the offering's starting price (a demand's unit budget).
     """
 
@@ -241,14 +241,14 @@ def sorted_buckets(counts: dict[str, int], limit: int = FACET_SIZE) -> list[Face
 def region_scope(codes: Iterable[str]) -> tuple[list[str], list[str]]:
     """What a region filter of `codes` looks for: (the provinces whose listings anywhere in
     them it finds, the region codes whose own listings it finds). A city or county finds
-    listings serving it or a division containing it (apps.catalog.reference.regions), and a
-    city also those serving one of its counties. Nationwide listings are in every region
-    besides."""
+    listings serving it or a division containing it (apps.catalog.reference.regions).
+    Nationwide listings are in every region besides. (`search_listings` adds a city's counties
+    to the codes, so that a city finds the listings in its counties too.)"""
     codes = list(codes)
     provinces = [code for code in codes if is_province(code)]
-    places = [code for code in codes if not is_province(code)]
-    served = {ancestor for code in places for ancestor in region_ancestors(code)}
-    served.update(county_codes([code for code in places if not is_county(code)]))
+    served = {
+        ancestor for code in codes if not is_province(code) for ancestor in region_ancestors(code)
+    }
     return provinces, sorted(served)
 
 
