@@ -313,7 +313,7 @@ def _instructions(columns: list[Column]) -> list[list[Any]]:
         ),
     )
     lines += instructions_section(
-        _("行政区划（省级、地级）："),
+        _("行政区划（省级、地级、县级）："),
         [*names, _("上级代码")],
         Region.objects.values_list(*fields, "parent_id"),
     )

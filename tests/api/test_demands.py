@@ -233,3 +233,26 @@ def test_a_positioning_method_is_stored_and_only_with_the_need_for_positioning(
     assert created.status_code == 201, created.content
     assert created.json()["positioning_method"] == "uwb"
     assert Demand.objects.get().positioning_method == "uwb"
+
+
+def test_a_demand_may_deploy_in_a_county_and_an_unknown_county_is_refused_by_name(
+    client_for, reference, enterprise_user
+):
+    # given a county of Shijiazhuang among the reference regions
+    factories.region("130102", "长安区")
+    client = client_for(enterprise_user)
+    # when a demand names it, it is kept as named
+    created = client.post("/api/v1/demands", demand_payload(regions=["130102"]), format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["regions"] == ["130102"]
+    # and a county code the reference data lacks is refused on its field, in the reader's tongue
+    unknown = client.post(
+        "/api/v1/demands",
+        demand_payload(regions=["130199"]),
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert unknown.status_code == 400
+    assert unknown.json()["error"]["code"] == "invalid"
+    assert unknown.json()["error"]["fields"]["regions"] == ["Unknown codes: 130199"]
+    assert Demand.objects.count() == 1

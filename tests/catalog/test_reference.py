@@ -79,7 +79,7 @@ def test_every_row_has_a_chinese_and_an_english_name():
             assert name_en.isascii(), (model.__name__, name_en)
 
 
-def test_regions_are_the_34_provinces_and_their_prefecture_level_cities():
+def test_regions_are_the_34_provinces_their_prefecture_level_cities_and_counties():
     load()
     provinces = Region.objects.filter(level=Region.Level.PROVINCE)
     assert provinces.count() == 34
@@ -89,13 +89,25 @@ def test_regions_are_the_34_provinces_and_their_prefecture_level_cities():
     )
     hebei = Region.objects.get(code="130000")
     assert (hebei.name_zh, hebei.name_en) == ("河北省", "Hebei")
-    assert hebei.children.count() == 11
+    assert hebei.children.filter(level=Region.Level.CITY).count() == 11
     assert Region.objects.get(code="130100").name_en == "Shijiazhuang"
-    # Municipalities stand for themselves: no 市辖区 pseudo-city below them.
+    # Counties hang from their city, with a pinyin English name.
+    xihu = Region.objects.get(code="330106")
+    assert (xihu.name_zh, xihu.name_en, xihu.level) == ("西湖区", "Xihu District", "county")
+    assert xihu.parent_id == "330100"
+    assert Region.objects.get(code="130127").name_en == "Gaoyi County"
+    assert Region.objects.filter(level=Region.Level.COUNTY).count() > 2800
+    # Municipalities stand for themselves: no 市辖区 pseudo-city below them, their districts
+    # hang from the province.
     assert not Region.objects.filter(name_zh__in=["市辖区", "县"]).exists()
-    assert Region.objects.get(code="110000").children.count() == 0
-    # Province-administered county-level cities have no prefecture: listed at city level.
+    beijing = Region.objects.get(code="110000").children
+    assert not beijing.filter(level=Region.Level.CITY).exists()
+    assert beijing.get(code="110101").name_zh == "东城区"
+    # Province-administered county-level cities have no prefecture: listed at city level;
+    # the other counties there hang from the province.
     assert Region.objects.get(code="419001").parent_id == "410000"
+    assert Region.objects.get(code="419001").level == Region.Level.CITY
+    assert Region.objects.get(code="469021").parent_id == "460000"
     assert Region.objects.filter(code__in=["710000", "810000", "820000"]).count() == 3
 
 

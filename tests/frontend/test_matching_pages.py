@@ -174,6 +174,21 @@ def test_a_vendor_sees_matching_demands_but_not_coordinator_only_ones(pair, web_
     assert "石家庄智能水表" not in client.get("/vendor/demands/").content.decode()
 
 
+def test_the_vendor_demand_page_names_a_county_with_its_city_in_either_language(pair, web_for):
+    # given the demand deploys in a county of Hangzhou and in Shijiazhuang
+    Demand.objects.filter(pk=pair["demand"].pk).update(regions=["330106", "130100"])
+    client = web_for(pair["vendor_user"])
+    # when the vendor opens it
+    page = client.get(f"/vendor/demands/{pair['demand'].pk}/").content.decode()
+    # then the regions are named, never coded
+    assert "杭州市西湖区" in page and "石家庄市" in page
+    assert "330106" not in page
+    english = client.get(
+        f"/vendor/demands/{pair['demand'].pk}/", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "Xihu District, Hangzhou" in english
+
+
 def test_an_outsider_cannot_answer_an_introduction(pair, web_for):
     Match.objects.filter(pk=pair["match"].pk).update(status=Match.Status.INTRODUCED)
     outsider = factories.member(factories.OrganizationFactory(), "outsider")
