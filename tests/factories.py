@@ -34,14 +34,20 @@ def credit_code() -> str:
 
 
 def region(code: str, name: str = "", parent: str | None = None) -> Region:
-    level = Region.Level.PROVINCE if code.endswith("0000") else Region.Level.CITY
+    """A region by its code's level: a city gets its province, a county its city."""
+    if code.endswith("0000"):
+        level, above = Region.Level.PROVINCE, None
+    elif code.endswith("00"):
+        level, above = Region.Level.CITY, region(code[:2] + "0000")
+    else:
+        level, above = Region.Level.COUNTY, region(parent or code[:4] + "00")
     obj, _ = Region.objects.get_or_create(
         code=code,
         defaults={
             "name_zh": name or code,
             "name_en": name or code,
             "level": level,
-            "parent": region(code[:2] + "0000") if level == Region.Level.CITY else None,
+            "parent": above,
         },
     )
     return obj

@@ -36,11 +36,14 @@ class ReferenceModel(models.Model):
 
 
 class Region(ReferenceModel):
-    """A GB/T 2260 administrative division: province-level or prefecture-level (6-digit code)."""
+    """A GB/T 2260 administrative division: province, prefecture (city) or county level
+    (6-digit code). A county's parent is its city, or its province where no city stands above
+    it (a municipality's districts, 定安县)."""
 
     class Level(models.TextChoices):
         PROVINCE = "province", _("省级")
         CITY = "city", _("地级")
+        COUNTY = "county", _("县级")
 
     level = models.CharField(_("级别"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey(

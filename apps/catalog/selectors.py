@@ -208,8 +208,29 @@ REVIEW_QUEUE_ORDERINGS: dict[str, tuple[str, ...]] = {
 
 
 def province_region_codes(province: str) -> list[str]:
-    """A province's code and its cities' codes: listings name either."""
-    return [province, *Region.objects.filter(parent_id=province).values_list("code", flat=True)]
+    """A province's code and the codes of its cities and counties: listings name any of them
+    (every division in a province shares its code's first two digits)."""
+    codes = Region.objects.filter(code__startswith=province[:2]).exclude(code=province)
+    return [province, *codes.values_list("code", flat=True)]
+
+
+def county_codes(cities: Iterable[str]) -> list[str]:
+    """The codes of the counties of these cities (one query; none for no cities)."""
+    cities = list(cities)
+    if not cities:
+        return []
+    counties = Region.objects.filter(parent_id__in=cities, level=Region.Level.COUNTY)
+    return list(counties.values_list("code", flat=True))
+
+
+def counties_by_parent() -> dict[str, list[tuple[str, str, str]]]:
+    """Every county as (code, zh name, en name), grouped under its city (or its province where
+    no city stands above it), in reference order."""
+    grouped: dict[str, list[tuple[str, str, str]]] = {}
+    counties = Region.objects.filter(level=Region.Level.COUNTY).order_by("sort_order", "code")
+    for code, zh, en, parent in counties.values_list("code", "name_zh", "name_en", "parent_id"):
+        grouped.setdefault(parent, []).append((code, zh, en))
+    return grouped
 
 
 def offering_review_queue_search(
@@ -225,7 +246,7 @@ def offering_review_queue_search(
 ) -> QuerySet[Offering]:
     """Offerings awaiting review narrowed by the queue's filters; `search` matches the name,
     model number or vendor name; `province` keeps nationwide listings and those serving it or
-    one of its cities. Unknown `sort` values fall back to oldest waiting first."""
+    one of its cities or counties. Unknown `sort` values fall back to oldest waiting first."""
     queryset = offering_review_queue()
     if search:
         queryset = queryset.filter(

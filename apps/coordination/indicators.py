@@ -39,11 +39,11 @@ from django.utils import timezone
 
 from apps.accounts.models import Organization
 from apps.catalog.models import Offering, Region
+from apps.catalog.reference.regions import province_of
 from apps.demands.models import Demand
 from apps.matching import loader
 from apps.matching.engine.index import counted_technology
 from apps.matching.engine.radar import NATIONWIDE, NO_TECHNOLOGY
-from apps.matching.engine.reference import province_of
 from apps.matching.models import Match
 
 # The 2027 goal of MIIT's 2024 notice (万物智联): 95 % of mobile IoT connections on 4G/5G —

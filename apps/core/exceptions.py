@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 
 class BusinessError(Exception):
     """An expected failure with a stable machine `code` and a translatable `message`.
@@ -32,6 +34,12 @@ class BusinessError(Exception):
 
 class NotFound(BusinessError):
     status = 404
+
+    @classmethod
+    def default(cls) -> NotFound:
+        """The plain 404 an object someone may not see answers, alike for "absent" and
+        "not yours"."""
+        return cls("not_found", _("未找到。"))
 
 
 class PermissionDenied(BusinessError):

@@ -28,6 +28,12 @@ class PowerSource(models.TextChoices):
     RECHARGEABLE = "rechargeable", _("可充电")
 
 
+# Battery life in years to the quarter and below (0.25 year = 3 months, a tracker's season);
+# the form, both serializers and the model read these.
+BATTERY_LIFE_DIGITS = 4
+BATTERY_LIFE_DECIMALS = 2
+
+
 class Demand(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")
@@ -100,8 +106,8 @@ class Demand(models.Model):
     )
     battery_life_years = models.DecimalField(
         _("电池寿命要求（年）"),
-        max_digits=4,
-        decimal_places=1,
+        max_digits=BATTERY_LIFE_DIGITS,
+        decimal_places=BATTERY_LIFE_DECIMALS,
         null=True,
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(30)],

@@ -70,7 +70,7 @@ def _column_help(spec: ListingField) -> str:
     if spec.code == "function":
         parts.append(_("须属于该行的类型；留空则由平台推测，待确认"))
     if spec.code == "regions":
-        parts.append(_("省级或地级；全国服务时可留空"))
+        parts.append(_("省级、地级或县级；全国服务时可留空"))
     if spec.type == "boolean":
         parts.append(_("填“是”或“否”"))
     if spec.max_length and not spec.reference:

@@ -30,7 +30,7 @@ from apps.catalog.models import (
     SupplyKind,
     Technology,
 )
-from apps.catalog.reference.functions import keyword_stuffed
+from apps.catalog.reference.functions import functions_meant, keyword_stuffed
 from apps.catalog.reference.kinds import price_unit_of
 from apps.catalog.reference.positioning import POSITIONING_CODES
 from apps.catalog.selectors import reference_name_table
@@ -303,7 +303,7 @@ def demand_spec(row: tuple, typical: dict[str, tuple[str, ...]], now: datetime) 
         organization_id=org,
         sector=sector,
         scenario=scenario,
-        functions=tuple(functions),
+        functions=functions_meant(functions, title, description),
         technologies=tuple(techs),
         technology_flexible=technology_flexible,
         deployment=deployment or None,

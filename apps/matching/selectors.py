@@ -325,7 +325,11 @@ def radar_breakdown(
     return sorted(cells, key=lambda c: (-c.unmet, -c.demanded, c.sector, c.technology, c.province))
 
 
-def radar_trend(*, days: int = 90) -> list[tuple[date, RadarCell]]:
+# How far back the radar's trend looks, on the dashboard, its export and the API alike.
+RADAR_TREND_DAYS = 90
+
+
+def radar_trend(*, days: int = RADAR_TREND_DAYS) -> list[tuple[date, RadarCell]]:
     """The whole market's figures per day over the last `days` days with a snapshot, oldest
     first."""
     rows = MismatchSnapshot.objects.filter(sector="", technology="", province="").order_by("-day")[

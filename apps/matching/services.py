@@ -1347,9 +1347,15 @@ def match_introduction_request(*, actor: Any, match: Match, note: str = "") -> M
             data={"note": note},
             decide=decide,
         )
+        # Only a dismissal is cleared, and the row then says who cleared it and when (an
+        # update() skips auto_now).
         RecommendationFeedback.objects.filter(
             demand_id=match.demand_id, pair_key=match.pair_key
-        ).update(**_NOT_DISMISSED)
+        ).exclude(**_NOT_DISMISSED).update(
+            **_NOT_DISMISSED,
+            updated_by=actor if getattr(actor, "_meta", None) is not None else None,
+            updated_at=timezone.now(),
+        )
     return requested
 
 

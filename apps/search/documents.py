@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from apps.catalog.models import Function, Offering, Scenario
 from apps.catalog.reference.functions import EVERY_SCENARIO
+from apps.catalog.reference.regions import province_of
 from apps.demands.models import Demand
 
 from .text import token_string
@@ -52,11 +53,6 @@ def volume_band(volume: int) -> str:
         if volume >= low and (high is None or volume < high):
             return code
     return VOLUME_BANDS[0][0]
-
-
-def province_of(region: str) -> str:
-    """The province-level GB/T 2260 code of a 6-digit province or city code."""
-    return region[:2] + "0000"
 
 
 def _provinces(regions: Iterable[str]) -> list[str]:

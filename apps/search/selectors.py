@@ -8,10 +8,12 @@ from dataclasses import replace
 from functools import lru_cache
 
 from apps.catalog.models import Region
+from apps.catalog.reference.regions import is_county, is_province
+from apps.catalog.selectors import county_codes
 
 from .backends import get_backend
 from .backends.base import SearchQuery, SearchResult
-from .understanding import minimum_match, readings, term_groups
+from .understanding import TermGroup, minimum_match, readings, term_groups
 from .vocabulary import Vocabulary
 
 # Suffixes people leave out of a place name: 河北省 → 河北, 石家庄市 → 石家庄.
@@ -22,20 +24,40 @@ REGION_NAMES_SECONDS = 300
 
 def region_names() -> dict[str, str]:
     """Place name (zh, with and without its suffix; a one-word English name) → region code;
-    a province wins over a city of the same name."""
+    a province wins over a city of the same name. Provinces and cities only: the 2,953 county
+    names repeat (朝阳区, 新华区) and hold ordinary words (城区, 开发区), so a word in a query
+    would too often read as a place; counties are chosen in the region filter instead."""
     return _region_names(int(time.monotonic() // REGION_NAMES_SECONDS))
 
 
 @lru_cache(maxsize=1)
 def _region_names(_period: int) -> dict[str, str]:
     names: dict[str, str] = {}
-    rows = Region.objects.values_list("code", "name_zh", "name_en", "level")
+    rows = Region.objects.exclude(level=Region.Level.COUNTY).values_list(
+        "code", "name_zh", "name_en", "level"
+    )
     for code, zh, en, _level in sorted(rows, key=lambda row: row[3] != "province"):
         short = _PLACE_SUFFIX.sub("", zh)
         for name in (zh, short if len(short) >= 2 else "", en.lower() if " " not in en else ""):
             if name:
                 names.setdefault(name, code)
     return names
+
+
+def with_counties(codes: tuple[str, ...]) -> tuple[str, ...]:
+    """Region codes with the counties of each city among them added: a city finds the
+    listings in its counties (the backends' region filter finds the rest, see region_scope)."""
+    cities = [code for code in codes if not is_province(code) and not is_county(code)]
+    if not cities:
+        return codes
+    return tuple(dict.fromkeys([*codes, *county_codes(cities)]))
+
+
+def _groups_with_counties(groups: tuple[TermGroup, ...]) -> tuple[TermGroup, ...]:
+    return tuple(
+        replace(group, regions=with_counties(group.regions)) if group.regions else group
+        for group in groups
+    )
 
 
 def search_listings(*, query: SearchQuery) -> SearchResult:
@@ -48,17 +70,18 @@ def search_listings(*, query: SearchQuery) -> SearchResult:
     nothing matches, listings holding most of the words are shown (`relaxed`).
     """
     backend = get_backend()
+    query = replace(query, regions=with_counties(query.regions))
     if not query.has_text or query.groups is not None:
         return backend.search(query)
     regions = region_names()
-    understood = replace(query, groups=term_groups(query.text, regions))
+    understood = replace(query, groups=_groups_with_counties(term_groups(query.text, regions)))
     result = backend.search(understood)
     if result.total or not understood.groups:
         return result
     read = readings(query.text, Vocabulary(query.entity))
     corrected = read[0] if read else None
     if corrected:
-        understood = replace(query, groups=term_groups(corrected, regions))
+        understood = replace(query, groups=_groups_with_counties(term_groups(corrected, regions)))
         found = backend.search(understood)
         if found.total:
             found.did_you_mean = corrected

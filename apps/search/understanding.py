@@ -8,6 +8,7 @@ both backends get the same groups and the rules can be tested without a database
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from typing import Protocol
 
 import jieba
 
+from apps.catalog.reference.functions import FUNCTIONS, TERMINAL_WORDS
+from apps.catalog.reference.kinds import SUPPLY_KINDS
 from apps.catalog.reference.synonyms import SEARCH_SYNONYMS, SYNONYMS
 
 from .text import _ensure_jieba, normalize, query_tokens, tokenize
@@ -27,6 +30,9 @@ RELAX_FROM_GROUPS = 3
 MAX_INITIALS = 4
 # Readings of an ambiguous query offered: the one searched and the others as links.
 MAX_READINGS = 3
+# Words with the typed initials weighed against each other (a two-letter query has a dozen
+# named candidates at most in a 10,000-listing index).
+MAX_INITIALS_CANDIDATES = 20
 # Pinyin typed for several words is split into at most this many words of the index, each
 # spelled by at most MAX_PINYIN_PIECE letters (zhuang: 6; a three-syllable word ≈ 15).
 MAX_PINYIN_WORDS = 4
@@ -120,8 +126,9 @@ class Lexicon(Protocol):
     def by_pinyin(self, pinyins: Iterable[str]) -> dict[str, str]:
         """Pinyin → the best-named word with exactly that pinyin."""
 
-    def by_initials(self, initials: str) -> list[str]:
-        """The best-named words with these initials, best first (at most MAX_READINGS)."""
+    def by_initials(self, initials: str) -> list[tuple[str, int]]:
+        """(word, listings named by it) for the named words with these initials, best-named
+        first (at most MAX_INITIALS_CANDIDATES)."""
 
     def similar_latin(self, word: str) -> list[str]:
         """Latin words of the index that look like `word` (trigrams), best-named first."""
@@ -129,6 +136,47 @@ class Lexicon(Protocol):
     def one_character_off(self, word: str) -> list[str]:
         """Named Chinese words of the same length differing from `word` in one character,
         best-named first."""
+
+
+@lru_cache(maxsize=1)
+def _reference_functions() -> dict[str, frozenset[str]]:
+    """Word → the reference functions it names: the words of each function's and each kind's
+    Chinese name (a kind's word names all its functions), the words a terminal's text says
+    what it is with (TERMINAL_WORDS), and their synonyms. 水表 names one function, 设备 three
+    (wearables, medical monitors, device management), 终端 every terminal."""
+    names: dict[str, set[str]] = {}
+    for code, _kind, name_zh, _name_en, _general in FUNCTIONS:
+        for token in tokenize(name_zh):
+            names.setdefault(token, set()).add(code)
+    for kind in SUPPLY_KINDS:
+        codes = {code for code, of_kind, *_rest in FUNCTIONS if of_kind == kind["code"]}
+        for token in tokenize(kind["name_zh"]):
+            names.setdefault(token, set()).update(codes)
+    for word, code in TERMINAL_WORDS:
+        names.setdefault(word.lower(), set()).add(code)
+    for source in (SYNONYMS, SEARCH_SYNONYMS):
+        for token, canonical in source.items():
+            if len(canonical) == 1 and (token in names or canonical[0] in names):
+                shared = names.get(token, set()) | names.get(canonical[0], set())
+                names[token] = names[canonical[0]] = shared
+    return {word: frozenset(codes) for word, codes in names.items()}
+
+
+def initials_weight(word: str, named: int) -> float:
+    """How likely typed initials stand for `word`: the listings that are it by function or
+    kind, times how specifically it names a product among the reference functions (an inverse
+    document frequency: 水表 names one function, 设备 three, so with as many listings each,
+    sb reads 水表). A word naming no reference function counts as naming them all."""
+    total = len(FUNCTIONS)
+    functions = len(_reference_functions().get(word, ())) or total
+    return named * math.log(1 + total / functions)
+
+
+def initials_readings(candidates: list[tuple[str, int]]) -> list[str]:
+    """The words initials may stand for, likeliest first (by `initials_weight`; among equals,
+    the lexicon's order), at most MAX_READINGS."""
+    ranked = sorted(candidates, key=lambda candidate: -initials_weight(*candidate))
+    return [word for word, _named in ranked[:MAX_READINGS]]
 
 
 @lru_cache(maxsize=50_000)
@@ -314,9 +362,9 @@ def _correct_latin(word: str, lexicon: Lexicon) -> list[str]:
         if spelled:
             return [spelled]
         if 2 <= len(word) <= MAX_INITIALS:
-            named = lexicon.by_initials(word)
+            named = initials_readings(lexicon.by_initials(word))
             if named:
-                return named[:MAX_READINGS]
+                return named
     halves = [(word[:k], word[k:]) for k in range(1, len(word))]
     known = lexicon.known(part for half in halves for part in half)
     if len(word) >= 4:

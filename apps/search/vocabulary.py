@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 
 from .models import VocabularyTerm
-from .understanding import MAX_READINGS, damerau_distance, pinyin_of
+from .understanding import MAX_INITIALS_CANDIDATES, damerau_distance, pinyin_of
 
 TABLE = VocabularyTerm._meta.db_table
 # Longer tokens are model numbers or URLs, not words anyone mistypes into another word.
@@ -127,14 +127,14 @@ class Vocabulary:
         )
         return dict(rows)
 
-    def by_initials(self, initials: str) -> list[str]:
+    def by_initials(self, initials: str) -> list[tuple[str, int]]:
         rows = self._fetch(
-            f"SELECT term FROM {TABLE} WHERE entity = %s AND initials = %s AND named > 0"
+            f"SELECT term, named FROM {TABLE} WHERE entity = %s AND initials = %s AND named > 0"
             " AND char_length(term) = char_length(%s)"
             " ORDER BY named DESC, listings DESC, term LIMIT %s",
-            [self.entity, initials, initials, MAX_READINGS],
+            [self.entity, initials, initials, MAX_INITIALS_CANDIDATES],
         )
-        return [row[0] for row in rows]
+        return [(term, named) for term, named in rows]
 
     def similar_latin(self, word: str) -> list[str]:
         with transaction.atomic(), connection.cursor() as cursor:

@@ -15,7 +15,13 @@ from apps.catalog.fields import OFFERING_FIELD_LIST, OFFERING_FIELD_SPECS, Listi
 from apps.catalog.models import Function, Scenario, Sector, SupplyKind
 from apps.catalog.services import DRAFT_STATUSES as OFFERING_DRAFT_STATUSES
 from apps.catalog.services import offering_errors
-from apps.demands.models import CoverageDepth, Demand, Mobility, PowerSource
+from apps.demands.models import (
+    BATTERY_LIFE_DECIMALS,
+    CoverageDepth,
+    Demand,
+    Mobility,
+    PowerSource,
+)
 from apps.demands.services import DRAFT_STATUSES as DEMAND_DRAFT_STATUSES
 from apps.demands.services import NEEDED_FIELDS as DEMAND_NEEDED_FIELDS
 from apps.demands.services import demand_errors
@@ -67,7 +73,7 @@ class RequirementProfileForm(forms.Form):
         required=False,
         min_value=0,
         max_value=30,
-        decimal_places=1,
+        decimal_places=BATTERY_LIFE_DECIMALS,
     )
     coverage_depth = forms.TypedChoiceField(
         label=_("覆盖深度"), choices=CoverageDepth.choices, coerce=int, initial=0

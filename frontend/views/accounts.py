@@ -9,11 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.models import APIKey, Organization
 from apps.accounts.selectors import membership_list
@@ -23,6 +24,7 @@ from apps.accounts.services import (
     membership_add,
     organization_register,
 )
+from apps.catalog.selectors import counties_by_parent
 from apps.core.exceptions import BusinessError
 
 from ..access import SESSION_ORGANIZATION, current_organization, is_owner, organization_required
@@ -93,6 +95,18 @@ def region_cities(request: HttpRequest) -> HttpResponse:
     return render(
         request, "frontend/partials/city_options.html", {"cities": city_choices_for(province)}
     )
+
+
+# Reference data changes a few times a year; an hour-old county list is still right.
+COUNTIES_MAX_AGE_SECONDS = 3600
+
+
+@require_GET
+@cache_control(public=True, max_age=COUNTIES_MAX_AGE_SECONDS)
+def region_counties(request: HttpRequest) -> JsonResponse:
+    """Every county, {parent code: [[code, zh, en], ...]}, for the region picker to unfold
+    (≈ 110 kB: too much to put in every form page)."""
+    return JsonResponse(counties_by_parent())
 
 
 @login_required

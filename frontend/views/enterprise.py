@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.models import Organization
 from apps.catalog.models import Scenario
+from apps.catalog.reference.functions import functions_meant
 from apps.core.exceptions import BusinessError
 from apps.demands.models import Demand
 from apps.demands.selectors import demand_visible_queryset
@@ -160,11 +161,18 @@ def demand_detail(request: HttpRequest, organization: Organization, pk: int) -> 
             "demand": demand,
             "names": reference_names(),
             "advice": _advice_or_none(DemandForm.initial_from(demand)),
+            "functions_not_sought": _functions_not_sought(demand),
             **matching.demand_panels(
                 principal=request.user, demand=demand, show=request.GET.get("show", "")
             ),
         },
     )
+
+
+def _functions_not_sought(demand: Demand) -> list[str]:
+    """Functions the demand states that its title rules out (see functions_meant)."""
+    meant = functions_meant(demand.functions, demand.title, demand.description)
+    return [code for code in demand.functions if code not in meant]
 
 
 def _recommendation_done(action: str) -> str:

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from apps.accounts.models import Organization
@@ -250,11 +251,7 @@ def import_page(request: HttpRequest, organization: Organization) -> HttpRespons
                     request.session[SESSION_IMPORTED] = {
                         str(row.offering_id): row.row for row in report.rows if row.offering_id
                     }
-                    messages.success(
-                        request,
-                        _("导入完成：新增 %(c)s 条，更新 %(u)s 条（新增的供给为草稿）。")
-                        % {"c": report.creates, "u": report.updates},
-                    )
+                    messages.success(request, _imported_message(report))
                 elif dry_run and not report.errors:
                     request.session[SESSION_IMPORT] = {
                         "filename": filename,
@@ -275,18 +272,16 @@ def import_page(request: HttpRequest, organization: Organization) -> HttpRespons
 @organization_required(VENDOR)
 @require_POST
 def import_submit(request: HttpRequest, organization: Organization) -> HttpResponse:
-    """Submit every offering of the last import for review in one action, row by row."""
+    """Submit every offering of the last import for review in one service call; the page then
+    says how many went, what happens next, and why any row did not."""
     rows = request.session.pop(SESSION_IMPORTED, {})
     results = offerings_submit_for_review(
         actor=request.user,
         organization=organization,
         offering_ids=[int(offering_id) for offering_id in rows],
     )
-    submitted = [result for result in results if result.submitted]
-    if submitted:
-        messages.success(request, _("已提交 %(n)d 条供给审核。") % {"n": len(submitted)})
-    elif not results:
-        messages.info(request, _("没有可提交的导入记录，请先导入文件。"))
+    # The report on the page says how many went and what happens next (no flash repeating it).
+    submitted = sum(result.submitted for result in results)
     return render(
         request,
         "frontend/vendor/import.html",
@@ -294,8 +289,19 @@ def import_submit(request: HttpRequest, organization: Organization) -> HttpRespo
             "organization": organization,
             "form": ImportForm(),
             "submitted": [(rows.get(str(result.offering_id)), result) for result in results],
+            "submitted_count": submitted,
+            "not_submitted_count": len(results) - submitted,
         },
     )
+
+
+def _imported_message(report: ImportReport) -> str:
+    written = report.creates + report.updates
+    return ngettext(
+        "已导入 %(n)s 条供给（新增 %(c)s，更新 %(u)s），新增的供给为草稿。",
+        "已导入 %(n)s 条供给（新增 %(c)s，更新 %(u)s），新增的供给为草稿。",
+        written,
+    ) % {"n": written, "c": report.creates, "u": report.updates}
 
 
 def _errors_by_row(report: ImportReport) -> dict[int, list]:

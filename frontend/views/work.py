@@ -31,17 +31,17 @@ DRAFTS_SHOWN = 10
 
 
 def _last_visit_swap(request: HttpRequest, organization_id: int):
-    """When this member last opened its home for this organisation; remembers now instead."""
+    """When this member last opened its home for this organisation (None on a first visit, or
+    once the remembered visit has expired); remembers now instead."""
     key = f"frontend:work-seen:{request.user.pk}:{organization_id}"
-    now = timezone.now()
     seen = cache.get(key)
-    cache.set(key, now.isoformat(), LAST_VISIT_TTL_SECONDS)
+    cache.set(key, timezone.now().isoformat(), LAST_VISIT_TTL_SECONDS)
     if seen:
         try:
             return timezone.datetime.fromisoformat(seen)
         except ValueError:
             pass
-    return now - FIRST_VISIT_WINDOW
+    return None
 
 
 def my_work(request: HttpRequest) -> HttpResponse:
@@ -52,7 +52,8 @@ def my_work(request: HttpRequest) -> HttpResponse:
     organization = current_organization(request)
     if organization is None:
         return render(request, "frontend/work.html", {"organization": None})
-    since = _last_visit_swap(request, organization.pk)
+    last_visit = _last_visit_swap(request, organization.pk)
+    since = last_visit or timezone.now() - FIRST_VISIT_WINDOW
     drafts: dict[str, list] = {}
     if organization.is_enterprise:
         drafts["demands"] = list(
@@ -71,7 +72,9 @@ def my_work(request: HttpRequest) -> HttpResponse:
         "frontend/work.html",
         {
             "organization": organization,
-            "since": since,
+            # Without a remembered visit "new" means the window's days, and the page says so.
+            "last_visit": last_visit,
+            "window_days": FIRST_VISIT_WINDOW.days,
             "drafts": drafts,
             "cases_waiting": [
                 {"case": case, "text": case_text(case)}

@@ -1,5 +1,7 @@
 """Demands over the API: the enterprise's path, anonymity towards vendors, review."""
 
+from decimal import Decimal
+
 import pytest
 
 from apps.demands.models import Demand
@@ -108,6 +110,25 @@ def test_battery_power_requires_a_battery_life(client_for, reference, enterprise
     assert "battery_life_years" in response.json()["error"]["fields"]
 
 
+def test_battery_life_takes_a_quarter_year_and_refuses_finer(
+    client_for, reference, enterprise_user
+):
+    enterprise = client_for(enterprise_user)
+    # a seasonal tracker: three months on one charge
+    created = enterprise.post(
+        "/api/v1/demands", demand_payload(battery_life_years="0.25"), format="json"
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["battery_life_years"] == "0.25"
+    assert Demand.objects.get().battery_life_years == Decimal("0.25")
+    finer = enterprise.post(
+        "/api/v1/demands", demand_payload(battery_life_years="0.125"), format="json"
+    )
+    assert finer.status_code == 400
+    assert "battery_life_years" in finer.json()["error"]["fields"]
+    assert Demand.objects.count() == 1
+
+
 def test_closed_demand_cannot_be_edited(client_for, reference, enterprise_org, enterprise_user):
     demand = factories.DemandFactory(organization=enterprise_org, status="closed")
     response = client_for(enterprise_user).patch(
@@ -212,3 +233,26 @@ def test_a_positioning_method_is_stored_and_only_with_the_need_for_positioning(
     assert created.status_code == 201, created.content
     assert created.json()["positioning_method"] == "uwb"
     assert Demand.objects.get().positioning_method == "uwb"
+
+
+def test_a_demand_may_deploy_in_a_county_and_an_unknown_county_is_refused_by_name(
+    client_for, reference, enterprise_user
+):
+    # given a county of Shijiazhuang among the reference regions
+    factories.region("130102", "长安区")
+    client = client_for(enterprise_user)
+    # when a demand names it, it is kept as named
+    created = client.post("/api/v1/demands", demand_payload(regions=["130102"]), format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["regions"] == ["130102"]
+    # and a county code the reference data lacks is refused on its field, in the reader's tongue
+    unknown = client.post(
+        "/api/v1/demands",
+        demand_payload(regions=["130199"]),
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert unknown.status_code == 400
+    assert unknown.json()["error"]["code"] == "invalid"
+    assert unknown.json()["error"]["fields"]["regions"] == ["Unknown codes: 130199"]
+    assert Demand.objects.count() == 1

@@ -201,3 +201,18 @@ def test_an_offering_without_a_function_gets_the_platforms_guess_to_confirm(
         "module_lpwa",
         False,
     )
+
+
+def test_an_offering_may_serve_a_county_and_an_unknown_code_is_refused(
+    client_for, reference, vendor_user
+):
+    factories.region("130102", "长安区")
+    vendor = client_for(vendor_user)
+    created = vendor.post(
+        "/api/v1/offerings", offering_payload(regions=["130102", "130000"]), format="json"
+    )
+    assert created.status_code == 201, created.content
+    assert sorted(created.json()["regions"]) == ["130000", "130102"]
+    unknown = vendor.post("/api/v1/offerings", offering_payload(regions=["130199"]), format="json")
+    assert unknown.status_code == 400
+    assert unknown.json()["error"]["fields"]["regions"] == ["未知代码：130199"]

@@ -26,7 +26,11 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
 # Kept in the repository, unlike SCREENSHOTS: viewport-sized captures, so each stays small.
-DOC_SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+# A plain test run writes them beside SCREENSHOTS, so it leaves the work tree clean;
+# `make screenshots` (UPDATE_SCREENSHOTS=1) refreshes the repository's copies.
+DOC_SCREENSHOTS = Path(settings.BASE_DIR) / (
+    "docs/screenshots" if os.environ.get("UPDATE_SCREENSHOTS") else "artifacts/doc-screenshots"
+)
 PASSWORD = "demo-pass-2026"
 
 
@@ -112,7 +116,8 @@ def screenshot(page, name: str) -> Path:
 
 
 def doc_screenshot(page, name: str, at=None) -> Path:
-    """Save a viewport screenshot to docs/screenshots/<name>.png (kept in the repository), from
+    """Save a viewport screenshot to DOC_SCREENSHOTS/<name>.png (docs/screenshots/ with
+    UPDATE_SCREENSHOTS set), from
     the top of the page or with the locator `at` at the top of the window."""
     path = DOC_SCREENSHOTS / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,8 @@ Matching really runs: the enterprise and vendor journeys start a real Celery wor
 `worker`), and publishing a listing queues the matching-outbox drain after commit, as in
 production; the tests only wait for the stored matches.
 
-At every checked step the page is captured to docs/screenshots/journeys/
+At every checked step the page is captured to docs/screenshots/journeys/ (with
+`make screenshots`; a plain run writes under artifacts/)
 <journey>-<lang>-<width>-<nn>-<step>.png (viewport only), and it must have no horizontal
 overflow, no console error or uncaught page error, and no serious or critical axe violation.
 Every step is checked at both widths in both languages; the 12 runs take about 2 minutes here
@@ -64,6 +65,11 @@ WORDS = {
         "nothing_found": "没有找到",
         "function": "智能水表",
         "score": "匹配度",
+        "first_visit": "最近 7 天没有新的匹配。",
+        "our_offering": "我方供给：",
+        "imported_two": "已导入 2 条供给（新增 2，更新 0），新增的供给为草稿。",
+        "submitted_two": "已提交 2 条供给审核。",
+        "next": "接下来",
     },
     "en": {
         "pending": "Pending review",
@@ -78,6 +84,11 @@ WORDS = {
         "nothing_found": "Nothing found",
         "function": "Smart water meter",
         "score": "Match score",
+        "first_visit": "No new matches in the last 7 days.",
+        "our_offering": "Our offering:",
+        "imported_two": "2 offerings imported (2 new, 0 updated); new offerings are drafts.",
+        "submitted_two": "2 offerings submitted for review.",
+        "next": "What happens next",
     },
 }
 
@@ -232,6 +243,8 @@ def test_enterprise_posts_a_demand_and_reaches_the_vendors_contacts(
     # given the enterprise signed in: it lands on its work page
     page = journey.open("hebei-water")
     assert page.url.endswith("/my-work/")
+    # on its first visit "new" means the last seven days (no "since" a date it never saw)
+    expect(page.locator("#work-new-none")).to_have_text(words["first_visit"])
     journey.check(page, "my-work")
 
     # when it posts a demand through the wizard
@@ -299,6 +312,11 @@ def test_enterprise_posts_a_demand_and_reaches_the_vendors_contacts(
     expect(intro).to_contain_text("石家庄")
     # each side's answer set apart ("Us: … · Them: …")
     expect(intro.locator(".their-response")).to_contain_text("· ")
+    # and the card names the vendor's offering that was introduced, linked to its page
+    offering = intro.locator(".intro-offerings")
+    expect(offering).to_contain_text(words["our_offering"])
+    expect(offering).to_contain_text("LXSY-20E")
+    expect(offering.locator(f'a[href="/offerings/{meter.pk}/"]')).to_have_text(meter.name)
     journey.check(vendor, "vendor-introductions")
     intro.locator("form:has(input[name=accept][value='1']) button").click()
     expect(vendor.locator(".messages")).to_contain_text(words["accepted"])
@@ -419,16 +437,20 @@ def test_vendor_imports_fixes_submits_and_proposes_the_right_offering(
         words["passed"]
     )
     assert Offering.objects.count() == 0
-    # and on a phone the report's table scrolls sideways, inside a region a keyboard can reach
+    # and on a phone each row reads as a card of "column  value" lines, nothing scrolls sideways
     wrap = page.locator(".table-wrap:has(#row-report)")
-    scrolls = wrap.evaluate("node => node.scrollWidth > node.clientWidth")
-    assert wrap.get_attribute("tabindex") == ("0" if scrolls else None)
+    assert not wrap.evaluate("node => node.scrollWidth > node.clientWidth")
+    display = page.locator("#row-report tbody tr").first.evaluate(
+        "node => getComputedStyle(node).display"
+    )
+    assert display == ("table-row" if width > 700 else "block")
     journey.check(page, "import-errors", at=page.locator("#import-report"))
 
     # when every problem is fixed in one round
     (tmp_path / "fixed.xlsx").write_bytes(fill_template([MODULE_ROW, METER_ROW], template))
     upload(page, tmp_path / "fixed.xlsx")
     expect(page.locator("#import-report")).to_contain_text(words["imported"])
+    expect(page.locator(".messages")).to_contain_text(words["imported_two"])
     journey.check(page, "import-fixed", at=page.locator("#import-report"))
 
     # and everything is submitted for review at once
@@ -436,7 +458,18 @@ def test_vendor_imports_fixes_submits_and_proposes_the_right_offering(
     report = page.locator("#submit-report")
     expect(report.locator("tr.submitted")).to_have_count(2)
     expect(report).to_contain_text(words["submitted"])
+    # then it reads how many went, what happens next, and where to follow them
+    expect(report.locator("#submit-summary")).to_have_text(words["submitted_two"])
+    expect(report.locator("#submit-next")).to_contain_text(words["next"])
+    pending = report.locator("#submit-pending-link")
+    expect(pending).to_have_attribute("href", "/vendor/offerings/?status=pending_review")
+    expect(report.locator("#submit-work-link")).to_have_attribute("href", "/my-work/")
     journey.check(page, "submitted", at=report)
+    # and the link shows both offerings waiting for review
+    pending.click()
+    page.wait_for_url("**/vendor/offerings/?status=pending_review")
+    expect(page.locator("main tbody tr")).to_have_count(2)
+    journey.check(page, "pending-review")
 
     # when a coordinator publishes both (the review queue has its own tests), the worker
     # matches them against the open demand

@@ -79,7 +79,7 @@ def test_every_row_has_a_chinese_and_an_english_name():
             assert name_en.isascii(), (model.__name__, name_en)
 
 
-def test_regions_are_the_34_provinces_and_their_prefecture_level_cities():
+def test_regions_are_the_34_provinces_their_prefecture_level_cities_and_counties():
     load()
     provinces = Region.objects.filter(level=Region.Level.PROVINCE)
     assert provinces.count() == 34
@@ -89,13 +89,25 @@ def test_regions_are_the_34_provinces_and_their_prefecture_level_cities():
     )
     hebei = Region.objects.get(code="130000")
     assert (hebei.name_zh, hebei.name_en) == ("河北省", "Hebei")
-    assert hebei.children.count() == 11
+    assert hebei.children.filter(level=Region.Level.CITY).count() == 11
     assert Region.objects.get(code="130100").name_en == "Shijiazhuang"
-    # Municipalities stand for themselves: no 市辖区 pseudo-city below them.
+    # Counties hang from their city, with a pinyin English name.
+    xihu = Region.objects.get(code="330106")
+    assert (xihu.name_zh, xihu.name_en, xihu.level) == ("西湖区", "Xihu District", "county")
+    assert xihu.parent_id == "330100"
+    assert Region.objects.get(code="130127").name_en == "Gaoyi County"
+    assert Region.objects.filter(level=Region.Level.COUNTY).count() > 2800
+    # Municipalities stand for themselves: no 市辖区 pseudo-city below them, their districts
+    # hang from the province.
     assert not Region.objects.filter(name_zh__in=["市辖区", "县"]).exists()
-    assert Region.objects.get(code="110000").children.count() == 0
-    # Province-administered county-level cities have no prefecture: listed at city level.
+    beijing = Region.objects.get(code="110000").children
+    assert not beijing.filter(level=Region.Level.CITY).exists()
+    assert beijing.get(code="110101").name_zh == "东城区"
+    # Province-administered county-level cities have no prefecture: listed at city level;
+    # the other counties there hang from the province.
     assert Region.objects.get(code="419001").parent_id == "410000"
+    assert Region.objects.get(code="419001").level == Region.Level.CITY
+    assert Region.objects.get(code="469021").parent_id == "460000"
     assert Region.objects.filter(code__in=["710000", "810000", "820000"]).count() == 3
 
 
@@ -246,3 +258,22 @@ def test_a_terminal_naming_every_device_is_keyword_stuffed_but_a_platform_listin
     assert keyword_stuffed("terminal", "dtu", stuffing)
     assert not keyword_stuffed("terminal", "water_meter", "NB-IoT 智能水表，兼容燃气表协议")
     assert not keyword_stuffed("platform", "platform_metering", stuffing)
+
+
+def test_a_demands_title_says_which_of_its_scenarios_terminals_it_is_buying():
+    from apps.catalog.reference.functions import functions_meant, scenario_functions
+
+    irrigation = scenario_functions("smart_agriculture.irrigation")
+    # a canal-gate tender: gates, not the soil stations the scenario also lists
+    gates = functions_meant(irrigation, "干渠闸门测控一体化改造", "闸门、水位、流量计算")
+    assert "irrigation_controller" in gates and "soil_sensor" not in gates
+    # platforms, solutions and services it states are untouched
+    assert set(irrigation) - {"soil_sensor"} == set(gates)
+    # soil sensors asked for as an option in the description stay
+    valves = functions_meant(irrigation, "滴灌电磁阀远程控制", "可选配墒情传感器联动")
+    assert "soil_sensor" in valves
+    # terminals doing the same job stand in for each other: a 5G gateway for an AGV terminal
+    agv = scenario_functions("industrial_manufacturing.agv")
+    assert "industrial_gateway" in functions_meant(agv, "AGV 5G 通信终端", "")
+    # a title naming none of its terminals leaves every function it states
+    assert functions_meant(irrigation, "灌区信息化改造", "") == tuple(irrigation)

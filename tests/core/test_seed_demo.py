@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from io import StringIO
 
@@ -209,3 +210,31 @@ def test_if_empty_leaves_an_existing_market_alone_and_a_second_seed_is_refused(m
         seed("--offerings", "10", "--demands", "1", "--no-hooks")
     # Re-running keeps the demo logins working (idempotent).
     assert sign_in("vendor")
+
+
+@pytest.mark.django_db(transaction=True)  # the rematch's worker processes read committed rows
+def test_a_new_platform_shows_a_brokering_history_with_published_cases(client):
+    # given a demo market seeded with its hooks (search index, matching)
+    output = seed("--offerings", "400", "--demands", "80")
+    from apps.coordination.models import TypicalCase
+    from apps.matching.models import Match
+
+    # then introductions were answered and won through the services, with audit rows
+    assert "演示对接记录" in output, output
+    assert Match.objects.filter(status="won").count() >= 3, output
+    assert Match.objects.filter(status="introduced").exists()
+    published = TypicalCase.objects.filter(status="published")
+    assert published.exists()
+    # and the public case library shows them, in English without Chinese
+    case = published.first()
+    page = client.get("/cases/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert case.title in page
+    english = client.get("/cases/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert case.title_en in english
+    assert not re.search(r"[\u4e00-\u9fff]", case.title_en + case.summary_en + case.results_en)
+    # and seeding again on the same data plays nothing twice
+    seed("--if-empty")
+    assert TypicalCase.objects.filter(status="published").count() == published.count()
+    # and a flushed market seeded again gets its history again
+    again = seed("--offerings", "400", "--demands", "80", "--flush")
+    assert Match.objects.filter(status="won").count() >= 3, again

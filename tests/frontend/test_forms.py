@@ -182,3 +182,23 @@ def test_a_published_offering_is_not_saved_with_a_needed_field_emptied(vendor, w
     assert response.context["form"].errors["price_min"] == ["请填写单价下限（元）。"]
     offering.refresh_from_db()
     assert offering.price_min == price and offering.status == Offering.Status.PUBLISHED
+
+
+def test_a_demand_page_says_which_pre_filled_terminals_its_title_rules_out(enterprise, web_for):
+    # given a canal-gate tender whose functions were pre-filled from the irrigation scenario
+    organization, user = enterprise
+    demand = factories.DemandFactory(
+        organization=organization,
+        title="灌区干渠闸门测控一体化改造",
+        description="闸门、水位、流量计算，远程调度。",
+        sector=factories.sector("smart_agriculture"),
+        scenario=factories.scenario("smart_agriculture.irrigation"),
+    )
+    assert "soil_sensor" in demand.functions
+    client = web_for(user)
+    # when its owner opens it, in Chinese and in English
+    zh = client.get(f"/enterprise/demands/{demand.pk}/").content.decode()
+    en = client.get(f"/enterprise/demands/{demand.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # then the page says soil sensors will not be recommended, and how to ask for them
+    assert 'data-testid="functions-not-sought"' in zh and "土壤墒情/气象传感器" in zh
+    assert "these are not recommended: Soil-moisture / weather sensor" in en

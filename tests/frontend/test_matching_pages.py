@@ -141,11 +141,52 @@ def test_both_sides_answer_an_introduction_and_then_see_each_others_contacts(pai
     assert "it@water.test" in vendor.get("/introductions/").content.decode()
 
 
+@pytest.mark.parametrize(
+    ("language", "label"), [("zh-hans", "我方供给："), ("en", "Our offering: ")]
+)
+def test_the_vendors_introduction_names_the_offering_introduced(pair, web_for, language, label):
+    # given an introduction of the vendor's module, which has a model number
+    match = pair["match"]
+    offering = match.offering
+    offering.model_number = "BC260Y-CN"
+    offering.save(update_fields=["model_number"])
+    Match.objects.filter(pk=match.pk).update(status=Match.Status.INTRODUCED)
+    client = web_for(pair["vendor_user"])
+    client.cookies["django_language"] = language
+    # when the vendor opens its introductions, and its work page
+    for url in ("/introductions/", "/my-work/"):
+        page = client.get(url).content.decode()
+        card = page[page.index(f'id="intro-{match.pk}"') :]
+        card = card[: card.index("</article>")]
+        # then the card names the offering, by name and model number, linked to its page
+        assert label in card
+        assert f'<a href="/offerings/{offering.pk}/">BC260Y 模组</a>' in card
+        assert "BC260Y-CN" in card
+    # while the enterprise's card names the offering as its title, with no "our offering"
+    enterprise = web_for(pair["enterprise_user"]).get("/introductions/").content.decode()
+    assert "我方供给" not in enterprise
+
+
 def test_a_vendor_sees_matching_demands_but_not_coordinator_only_ones(pair, web_for):
     client = web_for(pair["vendor_user"])
     assert "石家庄智能水表" in client.get("/vendor/demands/").content.decode()
     Demand.objects.filter(pk=pair["demand"].pk).update(visibility=Demand.Visibility.COORDINATORS)
     assert "石家庄智能水表" not in client.get("/vendor/demands/").content.decode()
+
+
+def test_the_vendor_demand_page_names_a_county_with_its_city_in_either_language(pair, web_for):
+    # given the demand deploys in a county of Hangzhou and in Shijiazhuang
+    Demand.objects.filter(pk=pair["demand"].pk).update(regions=["330106", "130100"])
+    client = web_for(pair["vendor_user"])
+    # when the vendor opens it
+    page = client.get(f"/vendor/demands/{pair['demand'].pk}/").content.decode()
+    # then the regions are named, never coded
+    assert "杭州市西湖区" in page and "石家庄市" in page
+    assert "330106" not in page
+    english = client.get(
+        f"/vendor/demands/{pair['demand'].pk}/", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "Xihu District, Hangzhou" in english
 
 
 def test_an_outsider_cannot_answer_an_introduction(pair, web_for):

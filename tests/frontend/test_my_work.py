@@ -77,7 +77,8 @@ def test_a_dismissed_recommendation_is_not_counted_as_new(world, web_for):
     match = factories.stored_match(world["demand"], world["offering"])
     client = web_for(world["enterprise_user"])
     client.post(f"/enterprise/recommendations/{match.pk}/dismiss/", {"reason": "price"})
-    assert "上次访问以来没有新的匹配。" in client.get("/my-work/").content.decode()
+    # (a first visit: new means the last seven days)
+    assert "最近 7 天没有新的匹配。" in client.get("/my-work/").content.decode()
 
 
 def test_the_vendor_sees_its_draft_offerings_and_new_demands_to_open(world, web_for):
@@ -145,3 +146,37 @@ def test_an_answered_introduction_moves_from_waiting_to_introductions(world, web
     assert f'id="intro-{match.pk}"' not in section(enterprise, "introductions")
     assert f'id="intro-{match.pk}"' not in section(vendor, "waiting")
     assert f'id="intro-{match.pk}"' in section(vendor, "introductions")
+
+
+@pytest.mark.parametrize(
+    ("language", "first", "nothing_new", "later"),
+    [
+        ("zh-hans", "最近 7 天", "最近 7 天没有新的匹配。", "上次访问以来没有新的匹配。"),
+        ("en", "In the last 7 days", "No new matches in the last 7 days.", "since your last"),
+    ],
+)
+def test_a_first_visit_says_new_means_the_last_seven_days_not_since_a_date_never_seen(
+    world, web_for, language, first, nothing_new, later
+):
+    client = web_for(world["vendor_user"])
+    client.cookies["django_language"] = language
+
+    def section(page: str) -> str:
+        start = page.index('id="work-new-matches"')
+        return page[start : page.index("</section>", start)]
+
+    # when the member opens its work for the first time (no visit remembered), nothing new
+    page = section(client.get("/my-work/").content.decode())
+    # then nothing new is said of the last seven days, with no "since" at all
+    assert nothing_new in page
+    assert 'id="work-new-since"' not in page
+    # and on the next visit, of the time since the first
+    assert later in section(client.get("/my-work/").content.decode())
+    # when a match is new on a first visit (of another member)
+    factories.stored_match(world["demand"], world["offering"])
+    colleague = web_for(factories.member(world["offering"].organization, "meters-2"))
+    colleague.cookies["django_language"] = language
+    page = section(colleague.get("/my-work/").content.decode())
+    # then the list is headed by the seven days it covers
+    since = page[page.index('id="work-new-since"') :]
+    assert since[since.index(">") + 1 : since.index("</p>")] == first

@@ -250,3 +250,52 @@ def test_submit_all_sends_every_draft_of_the_import_for_review(reference, vendor
     statuses = dict(Offering.objects.values_list("name", "status"))
     assert statuses["甲"] == statuses["乙"] == Offering.Status.PENDING_REVIEW
     assert statuses["别家的"] == Offering.Status.DRAFT
+
+
+def test_submit_all_goes_in_batches_and_reports_a_refused_row_without_losing_the_others(
+    reference, vendor_org, vendor_user, monkeypatch
+):
+    from django.db import connection
+
+    from apps.coordination.models import AuditEvent
+    from apps.imports import services
+
+    # given five imported drafts, the third of which lost its price since (it is incomplete),
+    # submitted two per transaction
+    report = run(
+        vendor_user,
+        vendor_org,
+        fill_template([good_row(name=name) for name in ("甲", "乙", "丙", "丁", "戊")]),
+    )
+    ids = [row.offering_id for row in report.rows]
+    Offering.objects.filter(name="丙").update(price_min=None, price_max=None)
+    monkeypatch.setattr(services, "SUBMIT_BATCH", 2)
+    # (each row is submitted inside its batch's transaction: the same savepoint stack)
+    stacks = []
+    submit_one = services._submit_one
+
+    def recorded(**kwargs):
+        stacks.append(tuple(connection.savepoint_ids))
+        return submit_one(**kwargs)
+
+    monkeypatch.setattr(services, "_submit_one", recorded)
+    # when
+    results = offerings_submit_for_review(
+        actor=vendor_user, organization=vendor_org, offering_ids=ids
+    )
+    # then the refused row says why, in the file's order, and every other row went for review
+    assert [(r.name, r.submitted) for r in results] == [
+        ("甲", True),
+        ("乙", True),
+        ("丙", False),
+        ("丁", True),
+        ("戊", True),
+    ]
+    assert "不能提交审核" in results[2].message
+    statuses = dict(Offering.objects.values_list("name", "status"))
+    assert statuses["丙"] == Offering.Status.DRAFT
+    assert {statuses[n] for n in ("甲", "乙", "丁", "戊")} == {Offering.Status.PENDING_REVIEW}
+    # through the one transition rule (each audited as submitted), three batches of rows
+    assert AuditEvent.objects.filter(action="offering.submitted").count() == 4
+    assert len(stacks) == 5 and len(set(stacks)) == 3
+    assert stacks[0] == stacks[1] and stacks[2] == stacks[3] != stacks[0]

@@ -40,7 +40,10 @@ from .engine_data import CERTIFICATIONS, DAY, NOW, POSITIONING, PROTOCOLS, SECTO
 
 REF = reference()
 TECHS = [t.code for t in REF.technologies]
-REGIONS = ["110000", "310000", "330000", "330100", "440000", "440100", "440300", "510000", "990000"]
+REGIONS = [
+    *("110000", "110105", "310000", "330000", "330100", "330102", "330106", "330212"),
+    *("440000", "440100", "440106", "440300", "510000", "990000", "990100", "990101"),
+]
 WORDS = ["水表", "抄表", "定位", "追踪", "模组", "平台", "网关", "视频", "低功耗", "冷链"]
 
 subset = lambda pool, n=3: st.lists(st.sampled_from(pool), max_size=n, unique=True)  # noqa: E731

@@ -3,7 +3,10 @@ request an introduction; who may take them and what the coordinators then see.""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from apps.accounts.models import Organization
 from apps.coordination.models import AuditEvent
@@ -156,6 +159,39 @@ def test_an_introduction_request_joins_the_coordinators_queue(market):
         None,
     )
     assert AuditEvent.objects.filter(action="match.introduction_requested").count() == 1
+
+
+def test_a_request_that_clears_a_dismissal_says_who_cleared_it_and_when(market):
+    # given a recommendation dismissed by one member of the enterprise a while ago
+    services.recommendation_dismiss(
+        actor=market["enterprise_user"], match=market["match"], reason="price"
+    )
+    RecommendationFeedback.objects.update(updated_at=timezone.now() - timedelta(days=3))
+    colleague = factories.member(market["demand"].organization, "water-2")
+    # when a colleague asks for an introduction to it
+    before = timezone.now()
+    services.match_introduction_request(actor=colleague, match=market["match"])
+    # then the feedback row names the colleague and the moment of the request
+    feedback = RecommendationFeedback.objects.get()
+    assert not feedback.dismissed
+    assert feedback.updated_by == colleague
+    assert feedback.updated_at >= before
+
+
+def test_a_request_leaves_a_feedback_row_without_a_dismissal_as_it_was(market):
+    # given a shortlisted (not dismissed) recommendation
+    services.recommendation_shortlist(actor=market["enterprise_user"], match=market["match"])
+    stamped = RecommendationFeedback.objects.get().updated_at
+    colleague = factories.member(market["demand"].organization, "water-2")
+    # when a colleague asks for an introduction
+    services.match_introduction_request(actor=colleague, match=market["match"])
+    # then nothing was cleared, so the row still names whoever shortlisted it
+    feedback = RecommendationFeedback.objects.get()
+    assert (feedback.shortlisted, feedback.updated_by, feedback.updated_at) == (
+        True,
+        market["enterprise_user"],
+        stamped,
+    )
 
 
 def test_a_second_request_after_approval_is_refused_by_the_same_rule_as_vendor_interest(market):

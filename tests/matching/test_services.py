@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from apps.accounts.models import Organization
-from apps.catalog.models import Offering
+from apps.catalog.models import Function, Offering
 from apps.coordination.models import AuditEvent, TypicalCase
 from apps.core.exceptions import Conflict, PermissionDenied
 from apps.demands.models import Demand
@@ -404,3 +404,95 @@ def test_mismatch_aggregation_snapshots_cells_and_flags_shortages(vendor, enterp
     # a second run the same day replaces the day's snapshot rather than adding to it
     services.mismatch_aggregate()
     assert MismatchSnapshot.objects.filter(province="330000").count() == 2  # cell + province
+
+
+def test_a_canal_gate_tender_is_offered_gates_not_the_soil_stations_its_scenario_lists(
+    vendor, enterprise
+):
+    # given a canal-gate controller and a soil-moisture station, both listed for irrigation
+    def terminal(name: str, function: str) -> Offering:
+        return module(
+            vendor,
+            kind=factories.kind("terminal"),
+            function=Function.objects.get(code=function),
+            name=name,
+            description="太阳能供电 4G 回传",
+            sectors=["smart_agriculture"],
+            scenarios=["smart_agriculture.irrigation"],
+            technologies=["cat1"],
+            price_min=Decimal("30000"),
+            price_max=Decimal("40000"),
+        )
+
+    gate = terminal("渠道闸门测控一体化设备", "irrigation_controller")
+    station = terminal("太阳能墒情气象一体站", "soil_sensor")
+
+    # and two tenders whose functions are pre-filled from the irrigation scenario (soil
+    # sensors and irrigation controllers alike): one buying gates, one valves with soil
+    # sensors as an option
+    def tender(title: str, description: str) -> Demand:
+        return water_meters(
+            enterprise,
+            title=title,
+            description=description,
+            sector=factories.sector("smart_agriculture"),
+            scenario=factories.scenario("smart_agriculture.irrigation"),
+            kinds_needed=["terminal"],
+            power_source="mains",
+            battery_life_years=None,
+            coverage_depth=0,
+            uplink_kbps=50,
+            unit_budget=Decimal("50000"),
+        )
+
+    gates = tender("灌区干渠闸门测控一体化改造（30 座）", "闸门、水位、流量计算，远程调度。")
+    valves = tender("滴灌电磁阀远程控制（3000 个阀）", "远程阀控，可选配墒情传感器联动。")
+    assert "soil_sensor" in gates.functions
+    # when both are matched
+    services.demand_match(demand_id=gates.id)
+    services.demand_match(demand_id=valves.id)
+    # then the gate tender is offered the gate only; the valve tender, which asks for soil
+    # sensors as an option, both
+    assert [m.offering_id for m in Match.objects.filter(demand=gates)] == [gate.id]
+    assert {m.offering_id for m in Match.objects.filter(demand=valves)} == {gate.id, station.id}
+
+
+def test_a_general_module_made_for_another_sector_must_be_priced_near_the_budget(
+    vendor, enterprise
+):
+    # given three Cat.1 modules: an industrial one at 2.6× an appliance maker's budget, a
+    # home-appliance one at the same price, and an industrial one within twice the budget
+    def cat1(name: str, sector: str, price: int) -> Offering:
+        return module(
+            vendor,
+            name=name,
+            sectors=[sector],
+            scenarios=[],
+            technologies=["cat1"],
+            protocols=["mqtt"],
+            price_min=Decimal(price),
+            price_max=Decimal(price),
+        )
+
+    industrial = cat1("工业级 Cat.1 模组（双卡 + GNSS）", "industrial_manufacturing", 58)
+    appliance = cat1("家电联网 Cat.1 模组", "smart_home", 58)
+    cheap = cat1("工业级 Cat.1 bis 模组", "industrial_manufacturing", 40)
+    demand = water_meters(
+        enterprise,
+        title="空调联网 Cat.1 模组年度采购",
+        sector=factories.sector("smart_home"),
+        scenario=factories.scenario("smart_home.appliance"),
+        technologies=["cat1"],
+        power_source="mains",
+        battery_life_years=None,
+        coverage_depth=0,
+        uplink_kbps=20,
+        unit_budget=Decimal("22"),
+    )
+    # when it is matched
+    services.demand_match(demand_id=demand.id)
+    # then the industrial module far over budget is another class of product for it; the one
+    # made for appliances stays (over budget, ranked by it) and so does the cheaper one
+    shown = set(Match.objects.filter(demand=demand).values_list("offering_id", flat=True))
+    assert shown == {appliance.id, cheap.id}
+    assert industrial.id not in shown

@@ -29,17 +29,17 @@ def test_enterprises_see_relevant_offerings_first(report):
     figures = report.summary("demand")
     assert figures["ndcg@5"] >= 0.90
     assert figures["infeasible_in_top5"] == 0
-    # measured 1 on 2026-12-02 (a ¥58 module for a ¥22 budget; see docs/benchmarks.md):
-    # never more
-    assert figures["grade0_in_top5"] <= 1
+    # measured 0 since engine 2.2.0 (see docs/benchmarks.md)
+    assert figures["grade0_in_top5"] == 0
 
 
 def test_vendors_see_the_demands_their_offering_fits_and_no_padding(report):
     figures = report.summary("offering")
     assert figures["ndcg@5"] >= 0.90
     assert figures["infeasible_in_top5"] == 0
-    # measured 2 on 2026-12-02 (the soil station for a canal-gate tender, both ways)
-    assert figures["grade0_in_top5"] <= 2
+    # measured 0 since engine 2.2.0 (the soil station no longer sees the canal-gate tender,
+    # nor the industrial ¥58 module the ¥22 air-conditioner one)
+    assert figures["grade0_in_top5"] == 0
 
 
 def test_an_unfit_requested_technology_shows_the_advised_one_first(report):

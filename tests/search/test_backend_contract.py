@@ -11,6 +11,7 @@ from apps.accounts.models import Organization
 from apps.catalog.models import Offering
 from apps.search.backends.base import SearchQuery
 from apps.search.documents import DEMAND, OFFERING, source_rows, with_tokens
+from apps.search.selectors import _region_names, search_listings
 from apps.search.services import search_reconcile, search_reindex, search_sync
 from tests import factories
 
@@ -233,6 +234,33 @@ class TestFilters:
         )
         # Another city of a province with city-level supply only: just nationwide.
         assert ids(search(search_backend, regions=("130200",))) == [catalogue["platform"]]
+
+    def test_regions_county_city_and_province(self, search_backend):
+        # given listings serving a county of Hangzhou, all of Hangzhou, and a Ningbo county
+        factories.region("330100", "杭州市")
+        factories.region("330106", "西湖区")
+        factories.region("330105", "拱墅区")
+        xihu = offering(nationwide=False, regions=["330106"])
+        hangzhou = offering(nationwide=False, regions=["330100"])
+        haishu = offering(nationwide=False, regions=["330203"])
+        index(search_backend)
+        # then a county finds listings in it and in its city
+        found = sorted(ids(search(search_backend, regions=("330106",))))
+        assert found == sorted([xihu.id, hangzhou.id])
+        # another county of the city only the city-wide one
+        assert ids(search(search_backend, regions=("330105",))) == [hangzhou.id]
+        # the city finds listings in it (and, through search_listings, in its counties)
+        assert ids(search(search_backend, regions=("330100",))) == [hangzhou.id]
+        found = ids(search_listings(query=SearchQuery(regions=("330100",))))
+        assert sorted(found) == sorted([xihu.id, hangzhou.id])
+        # and so does the city's name typed in the query (place names read afresh)
+        _region_names.cache_clear()
+        found = ids(search_listings(query=SearchQuery(text="杭州")))
+        assert sorted(found) == sorted([xihu.id, hangzhou.id])
+        # the province every one of them; the facet counts counties under their province
+        found = sorted(ids(search(search_backend, regions=("330000",))))
+        assert found == sorted([xihu.id, hangzhou.id, haishu.id])
+        assert facet(search(search_backend), "region") == {"330000": 3}
 
     def test_facets_count_every_match(self, search_backend, catalogue):
         # when

@@ -118,6 +118,38 @@ def test_ambiguous_initials_search_the_likeliest_and_offer_the_others(api, marke
     assert body["other_readings"] == ["设备"]
 
 
+def test_initials_read_as_the_product_word_when_a_generic_word_has_as_many_listings(api, market):
+    # given as many listings that are 设备 by function as water meters, and 设备 in more text
+    for name, function, kind in (
+        ("智能手环", "wearable", "terminal"),
+        ("物联网设备管理平台", "platform_device", "platform"),
+    ):
+        factories.OfferingFactory(
+            name=name,
+            kind=factories.kind(kind),
+            function=Function.objects.get(code=function),
+            description="适配各类物联网设备",
+        )
+    for name in ("通用 NB-IoT 模组", "Cat.1 通用模组"):
+        factories.OfferingFactory(
+            name=name, kind=factories.kind("module"), description="可嵌入各类终端设备"
+        )
+    search_reindex()
+    counts = {
+        term: (listings, named)
+        for term, listings, named in VocabularyTerm.objects.filter(
+            entity="offering", term__in=["设备", "水表"]
+        ).values_list("term", "listings", "named")
+    }
+    assert counts["设备"][1] == counts["水表"][1] and counts["设备"][0] > counts["水表"][0]
+    # when
+    body = api.get(OFFERINGS, {"q": "sb"}).json()
+    # then sb is read as 水表, which names one product; 设备 (three functions) is offered next
+    assert body["did_you_mean"] == "水表"
+    assert set(names(body)[:2]) == {"NB-IoT 远传水表", "NB-IoT 光电直读水表"}
+    assert body["other_readings"][0] == "设备"
+
+
 def test_a_listing_named_for_the_words_ranks_above_one_that_mentions_them(api, market):
     # when
     body = api.get(OFFERINGS, {"q": "水表"}).json()

@@ -7,6 +7,7 @@ from apps.search.understanding import (
     alternatives_of,
     correct,
     damerau_distance,
+    initials_weight,
     minimum_match,
     pinyin_of,
     readings,
@@ -35,13 +36,16 @@ class WordsOfAnIndex:
         return found
 
     def by_initials(self, initials):
-        return self._best(
-            [
-                w
-                for w in self.words
-                if pinyin_of(w)[1] == initials and len(w) == len(initials) and self.words[w]
-            ]
-        )
+        return [
+            (w, self.words[w])
+            for w in self._best(
+                [
+                    w
+                    for w in self.words
+                    if pinyin_of(w)[1] == initials and len(w) == len(initials) and self.words[w]
+                ]
+            )
+        ]
 
     def similar_latin(self, word):
         return self._best([w for w in self.words if not pinyin_of(w)[0] and w[0] == word[0]])
@@ -93,6 +97,24 @@ def test_pinyin_and_initials_become_the_chinese_word_most_listings_are():
 def test_ambiguous_initials_offer_the_other_readings_too():
     assert readings("sb 监测", INDEX) == ["水表 监测", "设备 监测"]
     assert readings("水表", INDEX) == []
+
+
+def test_initials_prefer_the_word_naming_a_product_over_a_generic_one():
+    # given a few more listings named 设备 (wearables, medical monitors, device management)
+    # than 水表
+    index = WordsOfAnIndex({"设备": 9, "水表": 8, "上报": 0, "手表": 0})
+    # then sb reads 水表, the word that names one product, and offers 设备 after it
+    assert readings("sb", index) == ["水表", "设备"]
+    # while a word with clearly more listings behind it still wins
+    assert readings("sb", WordsOfAnIndex({"设备": 40, "水表": 2})) == ["设备", "水表"]
+
+
+def test_initials_weight_words_by_how_specifically_they_name_a_product():
+    assert initials_weight("水表", 8) > initials_weight("设备", 8) > initials_weight("终端", 8)
+    # a synonym names what its canonical word names (电能表 ↔ 电表)
+    assert initials_weight("电表", 5) == initials_weight("电能表", 5)
+    # a word naming no reference function weighs least
+    assert initials_weight("上报", 8) < initials_weight("终端", 8)
 
 
 def test_a_wrong_character_is_corrected_by_sound_with_its_neighbour():

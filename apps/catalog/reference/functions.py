@@ -10,6 +10,8 @@ platform or integration service serves any scenario its technology serves).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 # (code, kind, zh, en, general)
 FUNCTIONS = [
     # chip
@@ -452,6 +454,10 @@ TERMINAL_WORDS = [
     ("气象", "soil_sensor"),
     ("温室", "greenhouse_controller"),
     ("灌溉", "irrigation_controller"),
+    ("滴灌", "irrigation_controller"),
+    ("电磁阀", "irrigation_controller"),
+    ("阀控", "irrigation_controller"),
+    ("闸门", "irrigation_controller"),
     ("养殖", "aquaculture_monitor"),
     ("耳标", "livestock_tracker"),
     ("牲畜", "livestock_tracker"),
@@ -472,6 +478,7 @@ TERMINAL_WORDS = [
     ("网关", "industrial_gateway"),
     ("DTU", "dtu"),
     ("CPE", "router_cpe"),
+    ("通信终端", "router_cpe"),
     ("路由", "router_cpe"),
     ("摄像", "camera"),
     ("PDA", "handheld_pda"),
@@ -550,6 +557,66 @@ PLATFORM_WORDS = [
     ("市政", "platform_city"),
     ("城市", "platform_city"),
 ]
+KIND_OF = {code: kind for code, kind, *_ in FUNCTIONS}
+
+# The job a terminal does: terminals of one role can stand in for each other (a 5G gateway
+# for an AGV's communication terminal, an SOS watch for an SOS button); a soil station cannot
+# for a canal gate. Read by functions_meant.
+TERMINAL_ROLES = {
+    **dict.fromkeys(("water_meter", "gas_meter", "heat_meter", "electricity_meter"), "metering"),
+    **dict.fromkeys(("smoke_alarm", "gas_alarm", "hydrant_monitor"), "safety"),
+    **dict.fromkeys(
+        (
+            "manhole_sensor",
+            "parking_sensor",
+            "pipe_sensor",
+            "environment_monitor",
+            "water_quality_monitor",
+            "pollution_monitor",
+            "geohazard_monitor",
+            "soil_sensor",
+            "aquaculture_monitor",
+            "line_monitor",
+            "camera",
+        ),
+        "sensing",
+    ),
+    **dict.fromkeys(
+        (
+            "street_light_controller",
+            "greenhouse_controller",
+            "irrigation_controller",
+            "charging_controller",
+            "distribution_terminal",
+            "protection_terminal",
+            "industrial_controller",
+            "appliance_controller",
+            "door_lock",
+        ),
+        "control",
+    ),
+    **dict.fromkeys(
+        (
+            "livestock_tracker",
+            "asset_tracker",
+            "cold_chain_logger",
+            "vehicle_terminal",
+            "tbox",
+            "v2x_unit",
+            "two_wheeler_tracker",
+            "bike_lock",
+        ),
+        "tracking",
+    ),
+    **dict.fromkeys(
+        ("dtu", "industrial_gateway", "agv_terminal", "mining_terminal", "router_cpe"),
+        "communication",
+    ),
+    **dict.fromkeys(("handheld_pda", "pos"), "handheld"),
+    **dict.fromkeys(
+        ("emergency_terminal", "wearable", "medical_monitor", "sos_terminal"), "personal"
+    ),
+}
 KIND_DEFAULTS = {"platform": "platform_device", "service": "service_integration"}
 
 
@@ -586,16 +653,41 @@ def guess_function(
         return _named(PLATFORM_WORDS, text) or KIND_DEFAULTS["platform"]
     if kind == "terminal" and (found := _named(TERMINAL_WORDS, name)):
         return found
-    kind_of = {code: k for code, k, *_ in FUNCTIONS}
     for scenario in scenarios:
         for code in SCENARIO_FUNCTIONS.get(scenario, ()):
-            if kind_of[code] == kind:
+            if KIND_OF[code] == kind:
                 return code
     if kind == "terminal":
         return _named(TERMINAL_WORDS, description) or DEVICE_TYPE_FUNCTIONS.get(
             str((attributes or {}).get("device_type", ""))
         )
     return KIND_DEFAULTS.get(kind)
+
+
+def functions_meant(functions: Sequence[str], title: str, description: str) -> tuple[str, ...]:
+    """The functions a demand asks for: those it states, but of terminals only the ones that
+    do the job its title names, when the title names one of them.
+
+    A demand's functions are pre-filled from its scenario (an irrigation tender states soil
+    sensors and valve controllers alike); its title says what it is buying ("闸门测控" is a
+    controller). Terminals of the same role (TERMINAL_ROLES) stay, as substitutes; others only
+    when the description asks for them too ("可选配墒情传感器").
+    """
+    named = _all_named(TERMINAL_WORDS, title) & set(functions)
+    if not named:
+        return tuple(functions)
+    roles = {TERMINAL_ROLES.get(code) for code in named}
+    asked = named | _all_named(TERMINAL_WORDS, description)
+    return tuple(
+        code
+        for code in functions
+        if KIND_OF.get(code) != "terminal" or code in asked or TERMINAL_ROLES.get(code) in roles
+    )
+
+
+def _all_named(words: list[tuple[str, str]], text: str) -> set[str]:
+    upper = text.upper()
+    return {code for word, code in words if word.upper() in upper}
 
 
 # A terminal is one thing: its text naming this many other kinds of device is keyword stuffing
@@ -607,6 +699,4 @@ def keyword_stuffed(kind: str, function: str | None, text: str) -> bool:
     """Does a terminal's text name STUFFED_NAMES or more devices other than itself?"""
     if kind != "terminal":
         return False  # platforms, modules and solutions rightly list what they serve
-    upper = text.upper()
-    named = {code for word, code in TERMINAL_WORDS if word.upper() in upper}
-    return len(named - {function}) >= STUFFED_NAMES
+    return len(_all_named(TERMINAL_WORDS, text) - {function}) >= STUFFED_NAMES

@@ -40,7 +40,7 @@ class LoadReport:
 
 
 def region_rows() -> list[dict]:
-    """The vendored province- and prefecture-level divisions (see NOTICE.regions)."""
+    """The vendored province-, prefecture- and county-level divisions (see NOTICE.regions)."""
     return json.loads(REGIONS_FILE.read_text(encoding="utf-8"))["regions"]
 
 

@@ -3,7 +3,6 @@ coordinators' edit, publish and reject; and the monitoring indicators."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
@@ -29,10 +28,6 @@ from .serializers import (
 )
 
 
-def _not_found() -> NotFound:
-    return NotFound("not_found", _("未找到。"))
-
-
 class PublishedPagination(CursorPagination):
     ordering = ("-published_at", "-id")
 
@@ -40,7 +35,7 @@ class PublishedPagination(CursorPagination):
 def _case(request: Request, pk: int) -> TypicalCase:
     found = selectors.typical_case_visible_get(principal=request.user, case_id=pk)
     if found is None:
-        raise _not_found()
+        raise NotFound.default()
     return found
 
 
@@ -74,7 +69,7 @@ class CaseListView(generics.ListAPIView):
         values = dict(data.validated_data)
         match = match_visible_queryset(request.user).filter(pk=values.pop("match")).first()
         if match is None:
-            raise _not_found()
+            raise NotFound.default()
         case = services.case_nominate(actor=request.user, match=match, **values)
         return _out(request, case, status.HTTP_201_CREATED)
 

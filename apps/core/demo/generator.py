@@ -156,9 +156,9 @@ class ReferenceSnapshot:
 def reference_snapshot() -> ReferenceSnapshot:
     """The reference rows the generator draws from, in a stable order."""
     provinces, cities, names = [], {}, {}
-    for code, name, level, parent in Region.objects.order_by("code").values_list(
-        "code", "name_zh", "level", "parent_id"
-    ):
+    # Provinces and cities only: the demo market is the same as before counties were vendored.
+    regions = Region.objects.exclude(level=Region.Level.COUNTY).order_by("code")
+    for code, name, level, parent in regions.values_list("code", "name_zh", "level", "parent_id"):
         names[code] = name
         if level == Region.Level.PROVINCE:
             provinces.append(code)

@@ -8,7 +8,14 @@ from apps.catalog.models import Scenario, Sector
 from apps.catalog.reference.positioning import POSITIONING_CODES
 from apps.core.api.fields import code_list, money
 
-from ..models import CoverageDepth, Demand, Mobility, PowerSource
+from ..models import (
+    BATTERY_LIFE_DECIMALS,
+    BATTERY_LIFE_DIGITS,
+    CoverageDepth,
+    Demand,
+    Mobility,
+    PowerSource,
+)
 from ..selectors import demand_reveals_organization
 
 
@@ -106,7 +113,12 @@ class DemandInSerializer(serializers.Serializer):
     mobility = serializers.ChoiceField(choices=Mobility.choices, required=False)
     power_source = serializers.ChoiceField(choices=PowerSource.choices, required=False)
     battery_life_years = serializers.DecimalField(
-        max_digits=4, decimal_places=1, min_value=0, max_value=30, required=False, allow_null=True
+        max_digits=BATTERY_LIFE_DIGITS,
+        decimal_places=BATTERY_LIFE_DECIMALS,
+        min_value=0,
+        max_value=30,
+        required=False,
+        allow_null=True,
     )
     coverage_depth = serializers.ChoiceField(choices=CoverageDepth.choices, required=False)
     needs_voice = serializers.BooleanField(required=False)

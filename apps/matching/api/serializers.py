@@ -7,7 +7,13 @@ from rest_framework import serializers
 
 from apps.accounts.selectors import is_coordinator, principal_org_ids
 from apps.core.i18n import reads_english
-from apps.demands.models import CoverageDepth, Mobility, PowerSource
+from apps.demands.models import (
+    BATTERY_LIFE_DECIMALS,
+    BATTERY_LIFE_DIGITS,
+    CoverageDepth,
+    Mobility,
+    PowerSource,
+)
 from apps.demands.selectors import demand_reveals_organization
 
 from ..engine.radar import BALANCE
@@ -226,8 +232,8 @@ class ProfileInSerializer(serializers.Serializer):
     mobility = serializers.ChoiceField(choices=Mobility.choices, default=Mobility.FIXED)
     power_source = serializers.ChoiceField(choices=PowerSource.choices, default=PowerSource.MAINS)
     battery_life_years = serializers.DecimalField(
-        max_digits=4,
-        decimal_places=1,
+        max_digits=BATTERY_LIFE_DIGITS,
+        decimal_places=BATTERY_LIFE_DECIMALS,
         min_value=0,
         max_value=30,
         required=False,

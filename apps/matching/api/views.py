@@ -41,12 +41,6 @@ class ScorePagination(CursorPagination):
     ordering = ("-score", "-id")
 
 
-def _not_found() -> NotFound:
-    from django.utils.translation import gettext as _
-
-    return NotFound("not_found", _("未找到。"))
-
-
 class _MatchList(generics.ListAPIView):
     serializer_class = MatchOutSerializer
     permission_classes = [IsAuthenticated, HasScope]
@@ -110,7 +104,7 @@ class DemandMatchesView(_MatchList):
         if getattr(self, "swagger_fake_view", False):
             return Match.objects.none()
         if not selectors.demand_matches_readable(self.request.user, self.kwargs["pk"]):
-            raise _not_found()
+            raise NotFound.default()
         queryset = self.base().filter(demand_id=self.kwargs["pk"], offering__isnull=False)
         return _feedback_filtered(queryset, self.request, self.kwargs["pk"])
 
@@ -126,7 +120,7 @@ class DemandBundlesView(_MatchList):
         if getattr(self, "swagger_fake_view", False):
             return Match.objects.none()
         if selectors.demand_for_matches(self.request.user, self.kwargs["pk"]) is None:
-            raise _not_found()
+            raise NotFound.default()
         queryset = self.base().filter(demand_id=self.kwargs["pk"], offering__isnull=True)
         return _feedback_filtered(queryset, self.request, self.kwargs["pk"])
 
@@ -141,7 +135,7 @@ class OfferingMatchingDemandsView(_MatchList):
         if offering is None or not (
             is_coordinator(user) or offering.organization_id in principal_org_ids(user)
         ):
-            raise _not_found()
+            raise NotFound.default()
         return self.base().filter(offering_id=offering.pk)
 
 
@@ -155,7 +149,7 @@ class DemandAdviceView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         demand = selectors.demand_for_matches(request.user, pk)
         if demand is None:
-            raise _not_found()
+            raise NotFound.default()
         spec = loader.profile_spec(
             {column: getattr(demand, column, None) for column in loader.DEMAND_COLUMNS}
             | {"sector_id": demand.sector_id, "scenario_id": demand.scenario_id}
@@ -204,7 +198,7 @@ class _MatchAction(APIView):
     def match(self, request: Request, pk: int) -> Match:
         found = selectors.match_visible_queryset(request.user).filter(pk=pk).first()
         if found is None:
-            raise _not_found()
+            raise NotFound.default()
         return found
 
     def run(self, request: Request, match: Match, values: dict) -> Match:
@@ -328,7 +322,7 @@ class InterestView(APIView):
         demand = selectors.demand_for_matches(request.user, pk)
         offering = Offering.objects.filter(pk=data.validated_data["offering"]).first()
         if demand is None or offering is None:
-            raise _not_found()
+            raise NotFound.default()
         match = services.interest_express(
             actor=request.user,
             demand=demand,
@@ -369,7 +363,6 @@ class MismatchListView(generics.ListAPIView):
 
 
 # Days of the whole market's trend in the summary (one snapshot a day).
-TREND_DAYS = 90
 
 
 class MismatchSummaryView(APIView):
@@ -392,7 +385,7 @@ class MismatchSummaryView(APIView):
             "heatmap": radar.heatmap,
             "provinces": radar.provinces,
             "cells": radar.cells,
-            "trend": selectors.radar_trend(days=TREND_DAYS),
+            "trend": selectors.radar_trend(),
             "open_flags": selectors.mismatch_open_flag_counts(),
         }
         return Response(SummaryOutSerializer(data).data)

@@ -85,24 +85,30 @@ def _codes(vocab, bits: int, limit: int) -> list[str]:
 
 
 def region_credit(index: OfferingIndex, position: int, c: CompiledDemand) -> tuple[int, int, int]:
-    """(fully covered, partly covered, total) demand regions for one offering row."""
+    """(fully covered, partly covered, total) demand regions for one offering row, by the rule
+    of apps.catalog.reference.regions."""
     if not c.regions:
         return (0, 0, 0)
     row = index.cols.data
     nationwide = bool(row["nationwide"][position])
     full_bits = _bits(row["prov_full"], position)
     city_bits = _bits(row["prov_city"], position)
+    own = index.row_cities.get(position, ())
     full = partial = 0
-    for p, city in c.regions:
+    for p, code in c.regions:
         if nationwide:
             full += 1
         elif p < 0:
             continue
         elif full_bits >> p & 1:
             full += 1
-        elif city:
-            if city in index.row_cities.get(position, ()):
+        elif code % 100:
+            full += code in own or code - code % 100 in own
+        elif code:
+            if code in own:
                 full += 1
+            elif any(mine % 100 and mine - mine % 100 == code for mine in own):
+                partial += 1
         elif city_bits >> p & 1:
             partial += 1
     return full, partial, len(c.regions)

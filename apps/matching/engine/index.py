@@ -17,16 +17,16 @@ from functools import cached_property
 
 import numpy as np
 
+from apps.catalog.reference.regions import is_province, province_of
+
 from .advice import TechnologyAdvice, technology_advice
 from .reference import (
     DEPLOYMENT_BITS,
     PRICE_UNITS,
     ReferenceData,
     RequirementProfile,
-    is_province,
     mask_to_int,
     masks_from_ints,
-    province_of,
 )
 from .scoring import (
     CAPACITY,
@@ -208,6 +208,14 @@ class Postings:
         return Postings(new_position[rows].astype(np.int32))
 
 
+def place_keys(codes: Iterable[int]) -> list[int]:
+    """Keys of the `cities` postings an offering naming these city or county codes is in: each
+    code (served in full), and for a county the negated code of its city (served in part)."""
+    keys = list(codes)
+    keys.extend(-(code - code % 100) for code in codes if code % 100)
+    return keys
+
+
 def _postings_from_lists(lists: dict) -> dict:
     return {key: Postings(np.asarray(rows, dtype=np.int32)) for key, rows in lists.items()}
 
@@ -270,6 +278,7 @@ class OfferingIndex:
         self.tokens = tokens or TokenVocabulary()
         self.position: dict[int, int] = {}
         self.candidates: dict[tuple[int, int, int], Postings] = {}
+        # City or county code → rows serving it; -city code → rows serving one of its counties.
         self.cities: dict[int, Postings] = {}
         self.df = np.zeros(0, dtype=np.int64)
         self.idf = np.zeros(0, dtype=np.float32)
@@ -280,6 +289,7 @@ class OfferingIndex:
         self.vendor_verified = np.zeros(0, dtype=bool)
         self.vendor_cases = np.zeros(0, dtype=np.float32)
         self.vendor_response = np.zeros(0, dtype=np.float32)
+        # Row → the city and county codes it names (as ints).
         self.row_cities: dict[int, tuple[int, ...]] = {}
         self.cols = _Columns({}, {})
         self._candidate_sets: OrderedDict[tuple, tuple] = OrderedDict()
@@ -446,8 +456,8 @@ class OfferingIndex:
         for position, row in enumerate(rows):
             for key in self._candidate_keys(row):
                 candidates.setdefault(key, []).append(position)
-            for city in row["_cities"]:
-                cities.setdefault(city, []).append(position)
+            for key in place_keys(row["_cities"]):
+                cities.setdefault(key, []).append(position)
         self.candidates = _postings_from_lists(candidates)
         self.cities = _postings_from_lists(cities)
         self.row_cities = {p: tuple(r["_cities"]) for p, r in enumerate(rows) if r["_cities"]}
@@ -582,8 +592,8 @@ class OfferingIndex:
         self.position[record.id] = position
         for key in self._candidate_keys(row):
             self.candidates.setdefault(key, Postings()).add(position)
-        for city in row["_cities"]:
-            self.cities.setdefault(city, Postings()).add(position)
+        for key in place_keys(row["_cities"]):
+            self.cities.setdefault(key, Postings()).add(position)
         if row["_cities"]:
             self.row_cities[position] = tuple(row["_cities"])
         if len(self.tokens.ids) > len(self.df):
@@ -729,7 +739,7 @@ class CompiledDemand:
     required_certs: np.ndarray
     wanted_certs: np.ndarray
     required_protocols: np.ndarray
-    regions: tuple[tuple[int, int], ...]  # (province position or -1, city code or 0)
+    regions: tuple[tuple[int, int], ...]  # (province position or -1, city/county code or 0)
     need: float
     budget: float
     budget_unit: int  # position in PRICE_UNITS
@@ -1074,7 +1084,8 @@ class DemandIndex:
         return EMPTY if found is None else found.array()
 
     def region_flat(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(owner row, province position, city code or 0, regions per row) over all rows."""
+        """(owner row, province position, city or county code or 0, regions per row) over all
+        rows."""
         flat = self._region_lists
         if self._region_flat is None or len(self._region_flat[0]) != len(flat[0]):
             counts = np.zeros(self.size, dtype=np.float64)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from apps.catalog.reference.regions import PART_CREDIT
+
 from .explain import MatchResult, explain, query_weights
 from .index import (
     ALL_REGIONS,
@@ -23,16 +25,20 @@ from .index import (
 from .reference import mask_to_int, masks_from_ints
 from .scoring import (
     CAPACITY,
+    GENERAL,
     PRICE,
     TEXT_NO_QUERY,
     UNIT,
+    PackedLayout,
     Weights,
+    any_bit,
     budget_for,
     covers,
     criterion_scores,
     deferred_points,
     feasible_pairs,
     partial_points,
+    price_ceiling,
     price_in_class,
     relevance_floor,
     scope_to_kind,
@@ -225,7 +231,9 @@ def _posted_rows(index: OfferingIndex, kind: int, allowed: int, places: tuple) -
 def coverage_for_demand(
     index: OfferingIndex, c: CompiledDemand, rows: np.ndarray, masks: np.ndarray | None = None
 ) -> np.ndarray:
-    """Share of the demand's regions each row serves: province or city 1, cities only 0.5.
+    """Share of the demand's regions each row serves, by the rule of
+    apps.catalog.reference.regions: 1 for a region served or inside a served one, PART_CREDIT
+    for one served only in some of its parts.
 
     `masks` are the rows' packed masks when the caller has gathered them already.
     """
@@ -237,26 +245,37 @@ def coverage_for_demand(
     served = masks[:, layout.served]
     partly = masks[:, layout.partly]
     total = np.zeros(len(rows))
-    for p, city in c.regions:
+    for p, code in c.regions:
         if p < 0:
             # A region outside the province vocabulary: only nationwide offerings serve it.
             total += (served == np.uint64(0xFFFFFFFFFFFFFFFF)).all(axis=-1)
             continue
         word, bit = p >> 6, np.uint64(1 << (p & 63))
         full = (served[:, word] & bit) != 0
-        if city:
-            posting = index.cities.get(city)
-            if posting is not None:
-                mark = index.mark()
-                hits = posting.array()
-                mark[hits] = True
-                full |= mark[rows]
-                mark[hits] = False
+        if not code:
             total += full
-        else:
-            total += full
-            total += ((partly[:, word] & bit) != 0) * 0.5 * ~full
+            total += ((partly[:, word] & bit) != 0) * PART_CREDIT * ~full
+            continue
+        county = code % 100
+        full |= _in_postings(index, [code, code - county] if county else [code], rows)
+        total += full
+        if not county:
+            total += _in_postings(index, [-code], rows) * PART_CREDIT * ~full
     return total / len(c.regions)
+
+
+def _in_postings(index: OfferingIndex, keys: list[int], rows: np.ndarray) -> np.ndarray:
+    """Which of `rows` are in any of these `index.cities` postings."""
+    postings = [index.cities[key] for key in keys if key in index.cities]
+    if not postings:
+        return np.zeros(len(rows), dtype=bool)
+    mark = index.mark()
+    for posting in postings:
+        mark[posting.array()] = True
+    found = mark[rows]
+    for posting in postings:
+        mark[posting.array()] = False
+    return found
 
 
 def relevance_for_demand(index: OfferingIndex, c: CompiledDemand, rows: np.ndarray) -> np.ndarray:
@@ -311,10 +330,14 @@ def relevant_rows(
     return rows[relevance_floor(o, compiled_columns(c, kind), price=False)]
 
 
-def in_price_class(numbers: np.ndarray, c: CompiledDemand) -> np.ndarray:
+def in_price_class(
+    numbers: np.ndarray, masks: np.ndarray, c: CompiledDemand, layout: PackedLayout
+) -> np.ndarray:
     """Which packed rows are priced within reach of the demand's budget (price_in_class)."""
     budget = budget_for(numbers[:, UNIT], c.budget, c.budget_unit)
-    return price_in_class(numbers[:, PRICE], budget)
+    made_for_sector = any_bit(masks[:, layout.sector], c.sector)
+    ceiling = price_ceiling(numbers[:, GENERAL].astype(bool), made_for_sector)
+    return price_in_class(numbers[:, PRICE], budget, ceiling)
 
 
 def candidate_key(c: CompiledDemand, kind: int) -> tuple:
@@ -376,7 +399,7 @@ def feasible_rows(
     if c.budget > 0:
         # The price class is the one part of the floor that depends on the budget, so it is
         # checked here rather than in the candidate set demands of any budget share.
-        priced = in_price_class(numbers, c)
+        priced = in_price_class(numbers, masks, c, index.layout)
         if not priced.all():
             rows, masks, coverage, numbers = (
                 rows[priced],
@@ -622,9 +645,15 @@ def coverage_for_offering(
     prov = np.where(provinces < 0, size, provinces)
     full = full_table[prov]
     is_city = cities != 0
+    part = ~is_city & city_table[prov]
     if own_cities:
+        county = cities % 100
         full = full | (is_city & np.isin(cities, own_cities))
-    credit = np.where(full, 1.0, np.where(~is_city & city_table[prov], 0.5, 0.0))
+        full |= (county != 0) & np.isin(cities - county, own_cities)
+        counties_of = [code - code % 100 for code in own_cities if code % 100]
+        if counties_of:
+            part |= is_city & (county == 0) & np.isin(cities, counties_of)
+    credit = np.where(full, 1.0, np.where(part, PART_CREDIT, 0.0))
     sums = np.bincount(owners, weights=credit, minlength=demands.size)
     share = np.divide(sums, counts, out=np.ones(demands.size), where=counts > 0)
     return share[rows]

@@ -7,9 +7,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
+from apps.catalog.reference.regions import province_of, region_credit
+
 from .advice import technology_advice
 from .index import DemandSpec, OfferingRecord, VendorRecord, annual_need
-from .reference import DEPLOYMENT_BITS, ReferenceData, is_province, province_of
+from .reference import DEPLOYMENT_BITS, ReferenceData
 from .scoring import (
     CRED_BASE,
     CRED_CASES,
@@ -23,6 +25,7 @@ from .scoring import (
     FUNCTION_UNSTATED,
     MIN_ORDER_PENALTY,
     PRICE_CEILING,
+    PRICE_CEILING_OUT_OF_SECTOR,
     PRICE_FAR_BELOW,
     PRICE_FLOOR,
     PRICE_LOW_RATIO,
@@ -45,18 +48,13 @@ def _coverage(ref: ReferenceData, o: OfferingRecord, d: DemandSpec) -> float:
     if not d.regions:
         return 1.0
     known = set(ref.province_vocab.codes)
-    full = {r for r in o.regions if is_province(r) and r in known}
-    cities = {r for r in o.regions if not is_province(r) and province_of(r) in known}
-    city_provinces = {province_of(r) for r in cities}
+    served = {r for r in o.regions if province_of(r) in known}
     total = 0.0
     for r in d.regions:
-        p = province_of(r)
-        if p not in known:
-            total += 1.0 if o.nationwide else 0.0
-        elif o.nationwide or p in full or (not is_province(r) and r in cities):
+        if o.nationwide:
             total += 1.0
-        elif is_province(r) and p in city_provinces:
-            total += 0.5
+        elif province_of(r) in known:
+            total += region_credit(served, r)
     return total / len(d.regions)
 
 
@@ -169,7 +167,9 @@ def pair_score(
     same_unit = o.price_unit == d.budget_unit
     if d.unit_budget is not None and same_unit and float(d.unit_budget) > 0 and price > 0:
         ratio = price / float(d.unit_budget)
-        if not PRICE_FLOOR <= ratio <= PRICE_CEILING:
+        out_of_sector = mine is not None and mine.general and d.sector not in sectors
+        ceiling = PRICE_CEILING_OUT_OF_SECTOR if out_of_sector else PRICE_CEILING
+        if not PRICE_FLOOR <= ratio <= ceiling:
             return None  # another class of product: below the relevance floor
     if d.unit_budget is None or not same_unit:
         price_s = PRICE_NO_BUDGET

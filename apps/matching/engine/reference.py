@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from apps.catalog.reference.regions import province_of
+
 # Demand power sources whose battery-life requirement is checked against a technology.
 BATTERY_POWERED = frozenset({"battery"})
 # Deployment as bits: a hybrid platform can be run either way; 0 states nothing.
@@ -203,15 +205,6 @@ class ReferenceData:
             if spec.code == code:
                 return spec
         return None
-
-
-def province_of(region_code: str) -> str:
-    """The GB/T 2260 province-level code containing a region (xx0000)."""
-    return region_code[:2] + "0000"
-
-
-def is_province(region_code: str) -> bool:
-    return region_code.endswith("0000")
 
 
 MASK64 = (1 << 64) - 1

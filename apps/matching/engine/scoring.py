@@ -64,6 +64,11 @@ PRICE_NO_BUDGET = 0.8
 # bounds removed 19 grade-0 pairs and no graded one (5× and 1/20 removed four graded ones).
 PRICE_CEILING = 10.0
 PRICE_FLOOR = 0.02
+# A general-purpose product (a module, a card, a device platform) not made for the demand's
+# sector has nothing but its price to recommend it: above twice the budget, where the price
+# criterion reaches 0, it is another class of product (an industrial dual-SIM GNSS module at
+# ¥58 for a ¥22 air-conditioner tender). One made for the sector keeps PRICE_CEILING.
+PRICE_CEILING_OUT_OF_SECTOR = 2.0
 TEXT_NO_QUERY = 0.5
 # Freshness: full marks for 30 days, then linear to the floor at one year.
 FRESH_DAYS = 30.0
@@ -223,8 +228,18 @@ def relevance_floor(
         relevant &= price_in_class(
             (o["price_min"] + o["price_max"]) / 2.0,
             budget_for(o["unit"], d["budget"], d["budget_unit"]),
+            price_ceiling(o["general"], intersects(o["sector"], d["sector"])),
         )
     return relevant
+
+
+def price_ceiling(general: np.ndarray, made_for_sector: np.ndarray) -> np.ndarray:
+    """How far above the budget an offering stays in its price class (see price_in_class)."""
+    return np.where(
+        np.asarray(general) & ~np.asarray(made_for_sector),
+        PRICE_CEILING_OUT_OF_SECTOR,
+        PRICE_CEILING,
+    )
 
 
 def feasible_pairs(
@@ -418,7 +433,7 @@ class PackedLayout:
         return cls(**slices, tech_codes=tech_codes)
 
 
-def _any_bit(masks: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def any_bit(masks: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Per row of `masks` (m, words): does it share a bit with the one-row `mask` (1, words)?"""
     if masks.shape[-1] == 1:
         return (masks[:, 0] & mask[0, 0]) != 0
@@ -454,10 +469,10 @@ def partial_points(
         100.0 * norm["function"]
     )
     sector = masks[:, layout.sector]
-    in_sector = _any_bit(sector, d["sector"]) * numbers[:, SECTOR_BREADTH]
+    in_sector = any_bit(sector, d["sector"]) * numbers[:, SECTOR_BREADTH]
     if d["scenario"].any():
         scenario = masks[:, layout.scenario]
-        in_scenario = _any_bit(scenario, d["scenario"]) * numbers[:, SCENARIO_BREADTH]
+        in_scenario = any_bit(scenario, d["scenario"]) * numbers[:, SCENARIO_BREADTH]
         fit = np.maximum(in_scenario, SECTOR_ONLY * in_sector)
     else:
         fit = in_sector
@@ -509,14 +524,16 @@ def budget_for(units: np.ndarray, budget: np.ndarray, budget_unit: np.ndarray) -
     return np.where(np.asarray(units) == budget_unit, budget, np.nan)
 
 
-def price_in_class(price: np.ndarray, budget: np.ndarray) -> np.ndarray:
-    """Is the price within PRICE_FLOOR … PRICE_CEILING of the budget? Always without a budget,
-    and for a price of 0 (free, or a price on request)."""
+def price_in_class(
+    price: np.ndarray, budget: np.ndarray, ceiling: np.ndarray | float = PRICE_CEILING
+) -> np.ndarray:
+    """Is the price within PRICE_FLOOR … `ceiling` (price_ceiling) of the budget? Always
+    without a budget, and for a price of 0 (free, or a price on request)."""
     price = np.asarray(price, dtype=np.float64)
     budget = np.asarray(budget, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = price / np.where(budget > 0, budget, np.nan)
-    return ~(budget > 0) | (price <= 0) | ((ratio <= PRICE_CEILING) & (ratio >= PRICE_FLOOR))
+    return ~(budget > 0) | (price <= 0) | ((ratio <= ceiling) & (ratio >= PRICE_FLOOR))
 
 
 def price_score(price: np.ndarray, budget: np.ndarray) -> np.ndarray:

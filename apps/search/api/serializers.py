@@ -68,7 +68,7 @@ class SearchParamsSerializer(serializers.Serializer):
     technology = _codes(_("网络技术代码"))
     certification = _codes(_("认证代码"))
     region = _codes(
-        _("行政区划代码（6 位）：省级代码包含其下各市，全国服务的供给总是匹配"),
+        _("行政区划代码（6 位）：省含其下市县，市含其下区县，全国服务的供给总是匹配"),
         pattern=REGION_PATTERN,
         message=_("行政区划代码应为 6 位数字。"),
     )

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
+from apps.catalog.reference.regions import is_province, region_ancestors
 from apps.core.exceptions import BusinessError
 
 from ..documents import DEMAND, ENTITIES, OFFERING
@@ -66,8 +67,10 @@ class SearchQuery:
     """What a user asks: free text, facet filters (OR within one facet, AND across), order, page.
 
     `functions` are function codes: an offering's function, or one of those a demand needs.
-    `regions` holds 6-digit GB/T 2260 codes: a province finds listings in any of its cities,
-    a city finds listings in it or its whole province, and nationwide listings match all.
+    `regions` holds 6-digit GB/T 2260 codes: a province finds listings anywhere in it, a city
+    listings in it or its whole province, a county listings in it, its city or its province;
+    nationwide listings match all. `search_listings` adds each city's counties, so that through
+    it a city finds the listings in its counties too.
     `price_min`/`price_max` bound the offering's starting price (a demand's unit budget).
     """
 
@@ -236,13 +239,17 @@ def sorted_buckets(counts: dict[str, int], limit: int = FACET_SIZE) -> list[Face
 
 
 def region_scope(codes: Iterable[str]) -> tuple[list[str], list[str]]:
-    """What a region filter of `codes` looks for: (the provinces whose cities' listings it
-    finds, the cities with their provinces whose own listings it finds — a province-wide
-    listing serves each of its cities). Nationwide listings are in every region besides."""
+    """What a region filter of `codes` looks for: (the provinces whose listings anywhere in
+    them it finds, the region codes whose own listings it finds). A city or county finds
+    listings serving it or a division containing it (apps.catalog.reference.regions).
+    Nationwide listings are in every region besides. (`search_listings` adds a city's counties
+    to the codes, so that a city finds the listings in its counties too.)"""
     codes = list(codes)
-    cities = [code for code in codes if not code.endswith("0000")]
-    provinces = [code for code in codes if code.endswith("0000")]
-    return provinces, sorted({*cities, *(code[:2] + "0000" for code in cities)})
+    provinces = [code for code in codes if is_province(code)]
+    served = {
+        ancestor for code in codes if not is_province(code) for ancestor in region_ancestors(code)
+    }
+    return provinces, sorted(served)
 
 
 def region_buckets(province_counts: dict[str, int], nationwide: int) -> list[FacetBucket]:

@@ -53,7 +53,10 @@
     });
   }
 
-  /* Region picker: filter provinces and cities by what is typed; "nationwide" folds it away. */
+  /* Region picker: filter provinces, cities and counties by what is typed (a match shows
+     the regions above it, unfolded, and everything inside it); "nationwide" folds it away.
+     Counties arrive from data-counties-url the first time a region is unfolded or a search
+     typed; a region holding a chosen county has its counties in the page already. */
   function initRegionPicker(picker) {
     var search = picker.querySelector("[data-region-search]");
     var empty = picker.querySelector("[data-region-empty]");
@@ -61,24 +64,76 @@
     var list = picker.querySelector(".region-list");
     var field = picker.closest("fieldset");
     var nationwide = field && field.querySelector(".region-nationwide input[type=checkbox]");
+    var english = (document.documentElement.lang || "").indexOf("en") === 0;
+    var loading = null;
+
+    function countyItem(row, parentName) {
+      var code = row[0], zh = row[1], en = row[2];
+      var item = document.createElement("li");
+      item.dataset.search = (zh + " " + en + " " + code).toLowerCase();
+      var label = document.createElement("label");
+      label.className = "check";
+      var box = document.createElement("input");
+      box.type = "checkbox";
+      box.name = picker.dataset.name;
+      box.id = picker.dataset.id + "_" + code;
+      box.value = code;
+      box.dataset.regionName = english ? en + ", " + parentName : parentName + zh;
+      label.append(box, " " + (english ? en : zh));
+      item.append(label);
+      return item;
+    }
+
+    function fillCounties(byParent) {
+      picker.querySelectorAll("[data-region-counties]:not([data-loaded])").forEach(function (ul) {
+        var parentBox = ul.closest("li").querySelector(":scope > label input");
+        var parentName = parentBox ? parentBox.dataset.regionName : "";
+        var fragment = document.createDocumentFragment();
+        (byParent[ul.dataset.regionCounties] || []).forEach(function (row) {
+          fragment.append(countyItem(row, parentName));
+        });
+        ul.append(fragment);
+        ul.dataset.loaded = "";
+      });
+    }
+
+    function loadCounties() {
+      if (!loading) {
+        loading = fetch(picker.dataset.countiesUrl, { credentials: "same-origin" })
+          .then(function (response) {
+            if (!response.ok) throw new Error(response.status);
+            return response.json();
+          })
+          .then(function (byParent) {
+            fillCounties(byParent);
+            filter();
+          })
+          .catch(function () { loading = null; }); /* try again on the next unfold or keystroke */
+      }
+      return loading;
+    }
+
+    /* Shows or hides `item` and the regions inside it; true when it or one inside matches. */
+    function filterItem(item, query, insideMatch) {
+      var own = !!query && item.dataset.search.indexOf(query) !== -1;
+      var details = item.querySelector(":scope > details");
+      var below = false;
+      if (details) {
+        details.querySelectorAll(":scope > ul > li").forEach(function (child) {
+          below = filterItem(child, query, insideMatch || own) || below;
+        });
+        if (query) details.open = below;
+      }
+      item.hidden = !(!query || insideMatch || own || below);
+      return own || below;
+    }
 
     function filter() {
       var query = search.value.trim().toLowerCase();
       var shown = 0;
-      picker.querySelectorAll(".region-province").forEach(function (province) {
-        var own = province.dataset.search.indexOf(query) !== -1;
-        var cities = province.querySelectorAll(".region-cities li");
-        var anyCity = false;
-        cities.forEach(function (city) {
-          var match = !query || own || city.dataset.search.indexOf(query) !== -1;
-          city.hidden = !match;
-          anyCity = anyCity || (query && city.dataset.search.indexOf(query) !== -1);
-        });
-        var visible = !query || own || anyCity;
-        province.hidden = !visible;
-        var details = province.querySelector("details");
-        if (details && query) details.open = anyCity;
-        if (visible) shown += 1;
+      list.querySelectorAll(":scope > li").forEach(function (province) {
+        filterItem(province, query, false);
+        if (!province.hidden) shown += 1;
       });
       empty.hidden = shown > 0;
     }
@@ -98,7 +153,16 @@
       chosen.hidden = on;
     }
 
-    search.addEventListener("input", filter);
+    search.addEventListener("input", function () {
+      filter();
+      loadCounties();
+    });
+    /* Unfolding a region brings the counties (toggle does not bubble: listen while capturing). */
+    picker.addEventListener("toggle", function (event) {
+      if (event.target.open && event.target.querySelector("[data-region-counties]:not([data-loaded])")) {
+        loadCounties();
+      }
+    }, true);
     search.addEventListener("keydown", function (event) {
       if (event.key === "Enter") event.preventDefault(); /* do not submit the form */
     });

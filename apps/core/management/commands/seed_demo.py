@@ -7,9 +7,12 @@ import time
 
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.test.utils import override_settings
 from django.utils.translation import gettext as _
 
+from apps.accounts.models import User
 from apps.catalog.models import Offering
+from apps.core.demo.history import demo_history_play
 from apps.core.demo.seed import demo_anchor, demo_seed, demo_users_ensure
 from apps.core.exceptions import BusinessError
 
@@ -81,3 +84,11 @@ class Command(BaseCommand):
                     _("%(name)s 完成，用时 %(s).1f 秒")
                     % {"name": name, "s": time.perf_counter() - mark}
                 )
+        # The case library, credibility and indicators need a brokering history to show. The
+        # demo's organisations are fictional: their introduction e-mails go nowhere.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            history = demo_history_play(coordinator=User.objects.get(username="coordinator"))
+        self.stdout.write(
+            _("演示对接记录：引荐 %(introduced)d，成交 %(won)d，典型案例 %(cases)d")
+            % {"introduced": history.introduced, "won": history.won, "cases": history.cases}
+        )
