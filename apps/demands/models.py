@@ -32,6 +32,7 @@ class PowerSource(models.TextChoices):
 # the form, both serializers and the model read these.
 BATTERY_LIFE_DIGITS = 4
 BATTERY_LIFE_DECIMALS = 2
+BATTERY_LIFE_MAX_YEARS = 30
 
 
 class Demand(models.Model):
@@ -110,7 +111,7 @@ class Demand(models.Model):
         decimal_places=BATTERY_LIFE_DECIMALS,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(30)],
+        validators=[MinValueValidator(0), MaxValueValidator(BATTERY_LIFE_MAX_YEARS)],
     )
     coverage_depth = models.PositiveSmallIntegerField(
         _("覆盖深度"), choices=CoverageDepth.choices, default=CoverageDepth.NORMAL

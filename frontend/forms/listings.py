@@ -17,6 +17,7 @@ from apps.catalog.services import DRAFT_STATUSES as OFFERING_DRAFT_STATUSES
 from apps.catalog.services import offering_errors
 from apps.demands.models import (
     BATTERY_LIFE_DECIMALS,
+    BATTERY_LIFE_MAX_YEARS,
     CoverageDepth,
     Demand,
     Mobility,
@@ -72,7 +73,7 @@ class RequirementProfileForm(forms.Form):
         label=_("电池寿命要求（年）"),
         required=False,
         min_value=0,
-        max_value=30,
+        max_value=BATTERY_LIFE_MAX_YEARS,
         decimal_places=BATTERY_LIFE_DECIMALS,
     )
     coverage_depth = forms.TypedChoiceField(

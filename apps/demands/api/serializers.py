@@ -11,12 +11,25 @@ from apps.core.api.fields import code_list, money
 from ..models import (
     BATTERY_LIFE_DECIMALS,
     BATTERY_LIFE_DIGITS,
+    BATTERY_LIFE_MAX_YEARS,
     CoverageDepth,
     Demand,
     Mobility,
     PowerSource,
 )
 from ..selectors import demand_reveals_organization
+
+
+def battery_life_field() -> serializers.DecimalField:
+    """Battery life in years, as the Demand model stores it (optional, null allowed)."""
+    return serializers.DecimalField(
+        max_digits=BATTERY_LIFE_DIGITS,
+        decimal_places=BATTERY_LIFE_DECIMALS,
+        min_value=0,
+        max_value=BATTERY_LIFE_MAX_YEARS,
+        required=False,
+        allow_null=True,
+    )
 
 
 class DemandOutSerializer(serializers.ModelSerializer):
@@ -112,14 +125,7 @@ class DemandInSerializer(serializers.Serializer):
     )
     mobility = serializers.ChoiceField(choices=Mobility.choices, required=False)
     power_source = serializers.ChoiceField(choices=PowerSource.choices, required=False)
-    battery_life_years = serializers.DecimalField(
-        max_digits=BATTERY_LIFE_DIGITS,
-        decimal_places=BATTERY_LIFE_DECIMALS,
-        min_value=0,
-        max_value=30,
-        required=False,
-        allow_null=True,
-    )
+    battery_life_years = battery_life_field()
     coverage_depth = serializers.ChoiceField(choices=CoverageDepth.choices, required=False)
     needs_voice = serializers.BooleanField(required=False)
     needs_video = serializers.BooleanField(required=False)

@@ -7,9 +7,8 @@ from rest_framework import serializers
 
 from apps.accounts.selectors import is_coordinator, principal_org_ids
 from apps.core.i18n import reads_english
+from apps.demands.api.serializers import battery_life_field
 from apps.demands.models import (
-    BATTERY_LIFE_DECIMALS,
-    BATTERY_LIFE_DIGITS,
     CoverageDepth,
     Mobility,
     PowerSource,
@@ -231,14 +230,7 @@ class ProfileInSerializer(serializers.Serializer):
     max_latency_ms = serializers.IntegerField(min_value=0, required=False, allow_null=True)
     mobility = serializers.ChoiceField(choices=Mobility.choices, default=Mobility.FIXED)
     power_source = serializers.ChoiceField(choices=PowerSource.choices, default=PowerSource.MAINS)
-    battery_life_years = serializers.DecimalField(
-        max_digits=BATTERY_LIFE_DIGITS,
-        decimal_places=BATTERY_LIFE_DECIMALS,
-        min_value=0,
-        max_value=30,
-        required=False,
-        allow_null=True,
-    )
+    battery_life_years = battery_life_field()
     coverage_depth = serializers.ChoiceField(
         choices=CoverageDepth.choices, default=CoverageDepth.NORMAL
     )
