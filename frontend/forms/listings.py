@@ -183,6 +183,9 @@ class DemandForm(ListingFormMixin, RequirementProfileForm):
         scenario = self.data.get("scenario") if self.is_bound else self.initial.get("scenario")
         chosen = self.data.getlist("functions") if self.is_bound else self.initial.get("functions")
         self.fields["functions"].choices = function_choices_for(scenario, chosen or [])
+        # Without a scenario every function is a choice (91 of them): folded until the
+        # scenario pre-fills its own, or someone unfolds them.
+        self.functions_folded = not scenario and not chosen
         self.fields["start_date"].widget.attrs["min"] = timezone.localdate().isoformat()
         self.fields["regions"].widget.attrs["data-anchor"] = "id_regions_search"
         self.setup_fields()

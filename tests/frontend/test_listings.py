@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from apps.accounts.models import Organization
@@ -263,3 +265,20 @@ def test_a_demand_names_its_positioning_method_and_a_tracker_lists_its_own(
     vendor_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     english = vendor_client.get("/vendor/offerings/attributes/?kind=module").content.decode()
     assert "Bluetooth beacons" in english and "蓝牙" not in english
+
+
+def test_functions_stay_folded_until_a_scenario_pre_fills_its_own(enterprise, web_for):
+    client = web_for(enterprise[1])
+    # a new demand has no scenario yet: its 91 possible functions are folded away
+    new = client.get("/enterprise/demands/new/").content.decode()
+    assert 'data-testid="functions-folded"' in new
+    assert new.count('name="functions"') > 80
+    # choosing a scenario shows its own functions, ticked, and nothing else
+    step = client.get(
+        "/enterprise/wizard/profile/", {"scenario": "municipal.water_meter"}
+    ).content.decode()
+    assert 'data-testid="functions-folded"' not in step
+    ticked = re.findall(
+        r'<input type="checkbox" name="functions" value="([a-z_0-9]+)"[^>]*checked', step
+    )
+    assert "water_meter" in ticked and step.count('name="functions"') == len(ticked)
