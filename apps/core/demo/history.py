@@ -99,17 +99,17 @@ def demo_history_play(*, coordinator: User, introductions: int = len(OUTCOMES)) 
         return report
     picked: list[Match] = []
     seen: set[int] = set()
+    vendors: set[int] = set()
     candidates = (
         Match.objects.filter(status=Match.Status.SUGGESTED, offering__isnull=False)
         .select_related("demand", "offering")
         .order_by("-score", "id")
     )
     for match in candidates.iterator(chunk_size=200):
-        if match.demand_id in seen or match.offering.organization_id in {
-            m.offering.organization_id for m in picked
-        }:
+        if match.demand_id in seen or match.offering.organization_id in vendors:
             continue
         seen.add(match.demand_id)
+        vendors.add(match.offering.organization_id)
         picked.append(match)
         if len(picked) == introductions:
             break
