@@ -23,6 +23,8 @@ from apps.matching.engine import (
     bundles,
     match_demand,
     match_offering,
+    matcher,
+    text,
 )
 from apps.matching.engine.bundles import solution_bundles
 from apps.matching.engine.index import compile_demand
@@ -34,7 +36,7 @@ from apps.matching.engine.scoring import (
     PRICE_LOW_RATIO,
     TEXT_NO_QUERY,
 )
-from apps.matching.engine.text import exactly_summed
+from apps.matching.engine.text import exactly_summed, signature_groups, token_signatures
 
 from .engine_data import CERTIFICATIONS, DAY, NOW, POSITIONING, PROTOCOLS, SECTORS, reference
 
@@ -181,6 +183,60 @@ def test_the_best_few_equal_the_oracle_best_when_most_candidates_are_pruned(
     assert [score for _, score in got] == pytest.approx([s for _, s in best], abs=0.011)
     for offering_id, score in got:
         assert abs(slow[offering_id] - score) <= 0.011
+
+
+@SETTINGS
+@given(offerings=many_terminals_st, vendors=vendors_st, demand=demand_st, limit=st.integers(1, 4))
+def test_rows_whose_token_signature_cannot_reach_the_best_change_no_result(
+    offerings, vendors, demand, limit
+):
+    # given more feasible terminals than the engine scores exactly, and a demand with words
+    demand = replace(demand, kinds_needed=("terminal",), regions=(), certifications=())
+    offerings = [replace(o, technologies=()) for o in offerings]
+    vendors = {i: replace(v, verified=True) for i, v in vendors.items()}
+    index = _index(offerings, vendors)
+    # when the text of only the best few by their signature ceiling is gathered first, and
+    # then when every candidate's text is gathered
+    with pytest.MonkeyPatch.context() as patch:
+        # (keeping no more rows than asked, so the first few gathered are rarely all the best,
+        # and one signature group, the loosest ceiling)
+        patch.setattr(matcher, "BUNDLE_CANDIDATES_PER_KIND", 1)
+        patch.setattr(text, "SIGNATURE_GROUPS", 1)
+        patch.setattr(matcher, "TEXT_POOL_FIRST", 1)
+        bounded = match_demand(index, demand, now=NOW, limit=limit)
+        patch.setattr(matcher, "TEXT_POOL_FIRST", 10**9)
+        gathered = match_demand(index, demand, now=NOW, limit=limit)
+    # then the results, their scores and their explanations are the same
+    assert [(r.offering_id, r.score, r.breakdown()) for r in bounded.results] == [
+        (r.offering_id, r.score, r.breakdown()) for r in gathered.results
+    ]
+
+
+@SETTINGS
+@given(
+    rows=st.lists(
+        st.lists(st.integers(0, 2_000), max_size=32, unique=True), min_size=1, max_size=20
+    ),
+    query=st.lists(st.integers(0, 2_000), min_size=1, max_size=40, unique=True),
+    weights=st.lists(st.floats(0.125, 16.0, width=32), min_size=40, max_size=40),
+)
+def test_a_token_signature_bounds_the_weight_a_row_shares_with_a_query(rows, query, weights):
+    # given rows of token ids (-1 padded) and a query with weights, ids colliding on bits
+    tokens = np.full((len(rows), 32), -1, dtype=np.int32)
+    for i, row in enumerate(rows):
+        tokens[i, : len(row)] = row
+    query_ids = np.array(query, dtype=np.int32)
+    query_weights = np.array(weights[: len(query)], dtype=np.float32)
+    # when the shared weight is bounded from the signatures
+    signatures = token_signatures(tokens)
+    bound = np.zeros(len(rows))
+    for masks, weight in signature_groups(query_ids, query_weights):
+        for word, mask in enumerate(masks):
+            bound += weight * np.bitwise_count(signatures[:, word] & mask)
+    # then no row shares more than its bound
+    for i, row in enumerate(rows):
+        shared = sum(float(w) for t, w in zip(query, query_weights, strict=True) if t in row)
+        assert shared <= bound[i] + 1e-9
 
 
 @SETTINGS

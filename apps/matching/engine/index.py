@@ -47,7 +47,14 @@ from .scoring import (
     credibility,
     function_table,
 )
-from .text import TokenVocabulary, exactly_summed, idf_weights, tokenize
+from .text import (
+    SIGNATURE_WORDS,
+    TokenVocabulary,
+    exactly_summed,
+    idf_weights,
+    token_signatures,
+    tokenize,
+)
 
 PRICE_UNIT_POSITION = {unit: i for i, unit in enumerate(PRICE_UNITS)}
 ANY_TECH = -1  # posting key for offerings that declare no technology (platforms, services)
@@ -469,7 +476,12 @@ class OfferingIndex:
         ref = self.ref
         words = self._mask_columns()
         return PackedLayout.of(
-            {**words, "served": words["prov_full"], "partly": words["prov_city"]},
+            {
+                **words,
+                "served": words["prov_full"],
+                "partly": words["prov_city"],
+                "signature": SIGNATURE_WORDS,
+            },
             len(ref.tech_vocab),
         )
 
@@ -501,6 +513,7 @@ class OfferingIndex:
                 served,
                 data["prov_city"],
                 data["protocol"],
+                token_signatures(data["tokens"]),
             ],
             axis=-1,
         )

@@ -35,7 +35,6 @@ from .scoring import (
     budget_for,
     covers,
     criterion_scores,
-    deferred_points,
     feasible_pairs,
     partial_points,
     price_ceiling,
@@ -45,6 +44,7 @@ from .scoring import (
     top_k,
     total_score,
 )
+from .text import signature_groups
 
 DEFAULT_LIMIT = 20
 # Rows per kind kept exactly ranked beyond `limit`, for bundles (see bundles.py).
@@ -433,10 +433,8 @@ def evaluate_kind(
     rows, masks, coverage, numbers, candidates = feasible_rows(index, c, kind)
     d = compiled_columns(c, index.ref.kind_vocab.codes[kind])
     points = partial_points(masks, numbers, coverage, d, layout, weights, now)
-    # The tolerance absorbs rounding between these sums and the exact formulas.
-    pool = _best_bound(points, deferred_points(weights), keep)
     text_weight = 100.0 * weights.normalised()["text"]
-    pool_relevance = relevance_for_demand(index, c, rows[pool])
+    pool, pool_relevance = _text_pool(index, c, rows, masks, points, text_weight, keep)
     points[pool] += text_weight * pool_relevance
     chosen = _best_bound(points[pool], 0.0, keep)
     exact = pool[chosen]
@@ -462,6 +460,69 @@ def evaluate_kind(
         capacity_total=float(numbers[:, CAPACITY].sum()),
         cheapest_price=cheapest_in_budget_unit(numbers, c.budget_unit),
     )
+
+
+# Rows whose text relevance is gathered first (the best by their ceiling): their totals set
+# the threshold the other rows' ceilings must reach.
+TEXT_POOL_FIRST = 64
+
+
+def relevance_ceiling(c: CompiledDemand, signatures: np.ndarray, weights, total) -> np.ndarray:
+    """An upper bound of relevance_for_demand for rows with these token signatures (their
+    `layout.signature` masks): every query token a row holds sets its bit."""
+    bound = np.zeros(len(signatures))
+    for masks, weight in signature_groups(c.tokens, weights):
+        shared = np.zeros(len(signatures), dtype=np.uint8)
+        for word, mask in enumerate(masks):
+            if mask:
+                shared += np.bitwise_count(signatures[:, word] & mask)
+        bound += weight * shared
+    return bound / total
+
+
+def _text_pool(
+    index: OfferingIndex,
+    c: CompiledDemand,
+    rows: np.ndarray,
+    masks: np.ndarray,
+    points: np.ndarray,
+    text_weight: float,
+    keep: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ascending indices of the rows that may reach the best `keep` once their text relevance
+    (`text_weight` points at most) is added to `points`, and their relevance.
+
+    Every row left out totals below the `keep`-th best by more than the rounding tolerance,
+    so the rows `_best_bound(totals of the pool, 0, keep)` picks are those it would pick over
+    all rows. At 1M offerings nearly every candidate is within `text_weight` of the best, so
+    each row's relevance is first bounded from its token signature (relevance_ceiling); the
+    rows with the best ceilings are gathered, and then only the rows whose ceiling reaches
+    the threshold their totals set.
+    """
+    pool = _best_bound(points, text_weight, keep)
+    weights, total, _ = index.query_idf(c.tokens)
+    first_size = max(TEXT_POOL_FIRST, keep)
+    if len(pool) <= first_size or total <= 0:
+        return pool, relevance_for_demand(index, c, rows[pool])
+    # Near every candidate is in the pool at 1M offerings: skip copying the pool's rows then.
+    whole = len(pool) == len(points)
+    signatures = masks[:, index.layout.signature] if whole else masks[pool, index.layout.signature]
+    ceiling = (points if whole else points[pool]) + text_weight * relevance_ceiling(
+        c, signatures, weights, total
+    )
+    first = np.zeros(len(pool), dtype=bool)
+    first[np.argpartition(ceiling, len(pool) - first_size)[-first_size:]] = True
+    relevance = relevance_for_demand(index, c, rows[pool[first]])
+    totals = points[pool[first]] + text_weight * relevance
+    # The tolerance absorbs rounding between these sums and the exact formulas.
+    threshold = np.partition(totals, len(totals) - keep)[len(totals) - keep] - 0.01
+    # 1e-9: the ceiling sums the same weights as the relevance, grouped and in another order.
+    rest = ~first & (ceiling + 1e-9 >= threshold)
+    chosen = first | rest
+    out = np.zeros(len(pool))
+    out[first] = relevance
+    out[rest] = relevance_for_demand(index, c, rows[pool[rest]])
+    return pool[chosen], out[chosen]
 
 
 def cheapest_in_budget_unit(numbers: np.ndarray, unit: int) -> float:

@@ -411,7 +411,8 @@ class PackedLayout:
     """Column slices of an offering index's packed masks (see OfferingIndex._packed).
 
     `served` holds the provinces served in full (every bit set for a nationwide offering),
-    `partly` those served in some cities only.
+    `partly` those served in some cities only, `signature` the row's token signature
+    (text.token_signatures).
     """
 
     tech: slice
@@ -421,13 +422,23 @@ class PackedLayout:
     served: slice
     partly: slice
     protocol: slice
+    signature: slice
     tech_codes: int
 
     @classmethod
     def of(cls, words: Mapping[str, int], tech_codes: int) -> PackedLayout:
         """Slices for masks of `words` columns each, in the order the fields are declared."""
         slices, start = {}, 0
-        for name in ("tech", "sector", "scenario", "cert", "served", "partly", "protocol"):
+        for name in (
+            "tech",
+            "sector",
+            "scenario",
+            "cert",
+            "served",
+            "partly",
+            "protocol",
+            "signature",
+        ):
             slices[name] = slice(start, start + words[name])
             start += words[name]
         return cls(**slices, tech_codes=tech_codes)
