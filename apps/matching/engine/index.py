@@ -52,6 +52,7 @@ from .text import (
     TokenVocabulary,
     exactly_summed,
     idf_weights,
+    signature_groups,
     token_signatures,
     tokenize,
 )
@@ -714,6 +715,16 @@ class OfferingIndex:
                 float(weights.sum(dtype=np.float64)),
                 exactly_summed(weights, TOKEN_CAP),
             )
+        return found
+
+    def query_signature(self, token_ids: np.ndarray) -> list:
+        """text.signature_groups of a demand's tokens at their idf, remembered like query_idf
+        (a demand's kinds and bundles ask again)."""
+        weights, _, _ = self.query_idf(token_ids)  # first: it clears a stale snapshot's memo
+        key = ("signature", token_ids.dtype.str, token_ids.tobytes())
+        found = self._query_memo.get(key)
+        if found is None:
+            found = self._query_memo[key] = signature_groups(token_ids, weights)
         return found
 
     def mark(self) -> np.ndarray:

@@ -44,7 +44,6 @@ from .scoring import (
     top_k,
     total_score,
 )
-from .text import signature_groups
 
 DEFAULT_LIMIT = 20
 # Rows per kind kept exactly ranked beyond `limit`, for bundles (see bundles.py).
@@ -467,11 +466,14 @@ def evaluate_kind(
 TEXT_POOL_FIRST = 64
 
 
-def relevance_ceiling(c: CompiledDemand, signatures: np.ndarray, weights, total) -> np.ndarray:
+def relevance_ceiling(
+    index: OfferingIndex, c: CompiledDemand, signatures: np.ndarray, total: float
+) -> np.ndarray:
     """An upper bound of relevance_for_demand for rows with these token signatures (their
-    `layout.signature` masks): every query token a row holds sets its bit."""
+    `layout.signature` masks; `total` the demand's idf sum): every query token a row holds
+    sets its bit."""
     bound = np.zeros(len(signatures))
-    for masks, weight in signature_groups(c.tokens, weights):
+    for masks, weight in index.query_signature(c.tokens):
         shared = np.zeros(len(signatures), dtype=np.uint8)
         for word, mask in enumerate(masks):
             if mask:
@@ -500,7 +502,7 @@ def _text_pool(
     the threshold their totals set.
     """
     pool = _best_bound(points, text_weight, keep)
-    weights, total, _ = index.query_idf(c.tokens)
+    _, total, _ = index.query_idf(c.tokens)
     first_size = max(TEXT_POOL_FIRST, keep)
     if len(pool) <= first_size or total <= 0:
         return pool, relevance_for_demand(index, c, rows[pool])
@@ -508,7 +510,7 @@ def _text_pool(
     whole = len(pool) == len(points)
     signatures = masks[:, index.layout.signature] if whole else masks[pool, index.layout.signature]
     ceiling = (points if whole else points[pool]) + text_weight * relevance_ceiling(
-        c, signatures, weights, total
+        index, c, signatures, total
     )
     first = np.zeros(len(pool), dtype=bool)
     first[np.argpartition(ceiling, len(pool) - first_size)[-first_size:]] = True
