@@ -36,7 +36,12 @@ from apps.matching.engine.scoring import (
     PRICE_LOW_RATIO,
     TEXT_NO_QUERY,
 )
-from apps.matching.engine.text import exactly_summed, signature_groups, token_signatures
+from apps.matching.engine.text import (
+    exactly_summed,
+    shared_weight_ceiling,
+    signature_groups,
+    token_signatures,
+)
 
 from .engine_data import CERTIFICATIONS, DAY, NOW, POSITIONING, PROTOCOLS, SECTORS, reference
 
@@ -163,6 +168,16 @@ many_terminals_st = st.lists(
 ).map(lambda batch: [replace(o, kind="terminal", published=True) for o in batch])
 
 
+def _all_terminals_feasible(offerings, vendors, demand):
+    """The index, offerings, vendors and demand with nothing left to rule a terminal out: the
+    demand needs terminals anywhere with no certificate, no offering names a technology and
+    every vendor is verified."""
+    demand = replace(demand, kinds_needed=("terminal",), regions=(), certifications=())
+    offerings = [replace(o, technologies=()) for o in offerings]
+    vendors = {i: replace(v, verified=True) for i, v in vendors.items()}
+    return _index(offerings, vendors), offerings, vendors, demand
+
+
 @SETTINGS
 @given(offerings=many_terminals_st, vendors=vendors_st, demand=demand_st, limit=st.integers(1, 5))
 def test_the_best_few_equal_the_oracle_best_when_most_candidates_are_pruned(
@@ -170,10 +185,7 @@ def test_the_best_few_equal_the_oracle_best_when_most_candidates_are_pruned(
 ):
     # given more feasible terminals than the engine scores exactly (it keeps the best 10):
     # verified vendors, no technology, region or certification left to rule any out
-    demand = replace(demand, kinds_needed=("terminal",), regions=(), certifications=())
-    offerings = [replace(o, technologies=()) for o in offerings]
-    vendors = {i: replace(v, verified=True) for i, v in vendors.items()}
-    index = _index(offerings, vendors)
+    index, offerings, vendors, demand = _all_terminals_feasible(offerings, vendors, demand)
     # when it returns its best few
     matches = match_demand(index, demand, now=NOW, limit=limit)
     slow = _oracle(index, offerings, vendors, demand)
@@ -191,10 +203,7 @@ def test_rows_whose_token_signature_cannot_reach_the_best_change_no_result(
     offerings, vendors, demand, limit
 ):
     # given more feasible terminals than the engine scores exactly, and a demand with words
-    demand = replace(demand, kinds_needed=("terminal",), regions=(), certifications=())
-    offerings = [replace(o, technologies=()) for o in offerings]
-    vendors = {i: replace(v, verified=True) for i, v in vendors.items()}
-    index = _index(offerings, vendors)
+    index, _, _, demand = _all_terminals_feasible(offerings, vendors, demand)
     # when the text of only the best few by their signature ceiling is gathered first, and
     # then when every candidate's text is gathered
     with pytest.MonkeyPatch.context() as patch:
@@ -228,11 +237,9 @@ def test_a_token_signature_bounds_the_weight_a_row_shares_with_a_query(rows, que
     query_ids = np.array(query, dtype=np.int32)
     query_weights = np.array(weights[: len(query)], dtype=np.float32)
     # when the shared weight is bounded from the signatures
-    signatures = token_signatures(tokens)
-    bound = np.zeros(len(rows))
-    for masks, weight in signature_groups(query_ids, query_weights):
-        for word, mask in enumerate(masks):
-            bound += weight * np.bitwise_count(signatures[:, word] & mask)
+    bound = shared_weight_ceiling(
+        token_signatures(tokens), signature_groups(query_ids, query_weights)
+    )
     # then no row shares more than its bound
     for i, row in enumerate(rows):
         shared = sum(float(w) for t, w in zip(query, query_weights, strict=True) if t in row)

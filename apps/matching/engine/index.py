@@ -717,7 +717,7 @@ class OfferingIndex:
             )
         return found
 
-    def query_signature(self, token_ids: np.ndarray) -> list:
+    def query_signature(self, token_ids: np.ndarray) -> list[tuple[tuple[np.uint64, ...], float]]:
         """text.signature_groups of a demand's tokens at their idf, remembered like query_idf
         (a demand's kinds and bundles ask again)."""
         weights, _, _ = self.query_idf(token_ids)  # first: it clears a stale snapshot's memo

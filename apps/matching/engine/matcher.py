@@ -44,6 +44,7 @@ from .scoring import (
     top_k,
     total_score,
 )
+from .text import shared_weight_ceiling
 
 DEFAULT_LIMIT = 20
 # Rows per kind kept exactly ranked beyond `limit`, for bundles (see bundles.py).
@@ -470,16 +471,8 @@ def relevance_ceiling(
     index: OfferingIndex, c: CompiledDemand, signatures: np.ndarray, total: float
 ) -> np.ndarray:
     """An upper bound of relevance_for_demand for rows with these token signatures (their
-    `layout.signature` masks; `total` the demand's idf sum): every query token a row holds
-    sets its bit."""
-    bound = np.zeros(len(signatures))
-    for masks, weight in index.query_signature(c.tokens):
-        shared = np.zeros(len(signatures), dtype=np.uint8)
-        for word, mask in enumerate(masks):
-            if mask:
-                shared += np.bitwise_count(signatures[:, word] & mask)
-        bound += weight * shared
-    return bound / total
+    `layout.signature` masks; `total` the demand's idf sum)."""
+    return shared_weight_ceiling(signatures, index.query_signature(c.tokens)) / total
 
 
 def _text_pool(
