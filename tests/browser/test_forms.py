@@ -76,6 +76,23 @@ def test_demand_form_fits_a_phone_and_the_error_summary_takes_the_focus(enterpri
     expect(page.get_by_label("规模（连接数/台数）")).to_be_focused()
     assert not Demand.objects.exists()
 
+    # the 91 possible functions stay folded until a scenario pre-fills its own, ticked
+    folded = page.locator("[data-testid=functions-folded]")
+    expect(folded).to_be_visible()
+    expect(page.locator("input[name=functions][value=gas_meter]")).to_be_hidden()
+    page.locator("#id_sector").select_option("municipal")
+    page.locator("#id_scenario option[value='municipal.water_meter']").wait_for(state="attached")
+    page.locator("#id_scenario").select_option("municipal.water_meter")
+    water_meter = page.get_by_role("checkbox", name="智能水表")
+    expect(water_meter).to_be_checked()
+    expect(folded).to_have_count(0)
+    # the scenario's own functions, every one ticked, instead of all 91
+    functions = page.locator("input[name=functions]")
+    assert functions.count() < 10
+    assert functions.count() == page.locator("input[name=functions]:checked").count()
+    assert scroll_width(page) <= PHONE
+    screenshot(page, "03a-demand-functions-390")
+
     # when the title is fixed, the volume left for later and the form saved as a draft, it is kept
     page.get_by_label("需求标题").fill("石家庄 NB-IoT 智能水表")
     page.get_by_label("规模（连接数/台数）").fill("")
@@ -83,6 +100,7 @@ def test_demand_form_fits_a_phone_and_the_error_summary_takes_the_focus(enterpri
     page.wait_for_url("**/enterprise/demands/*/")
     demand = Demand.objects.get()
     assert demand.status == Demand.Status.DRAFT and demand.regions == ["130100"]
+    assert demand.scenario_id == "municipal.water_meter" and "water_meter" in demand.functions
 
 
 @pytest.fixture
@@ -143,5 +161,15 @@ def test_the_english_demand_form_fits_a_phone_and_speaks_english(reference_data,
     text = summary.inner_text()
     assert "Choose a sector." in text and "things to fix" in text, text
     assert not any("\u4e00" <= char <= "\u9fff" for char in text), text
+    expect(page.locator("[data-testid=functions-folded] summary")).to_contain_text(
+        "pre-filled once you choose a scenario"
+    )
+    page.locator("#id_sector").select_option("municipal")
+    page.locator("#id_scenario option[value='municipal.water_meter']").wait_for(state="attached")
+    page.locator("#id_scenario").select_option("municipal.water_meter")
+    expect(page.get_by_role("checkbox", name="Smart water meter")).to_be_checked()
+    functions = page.locator("#profile-step").inner_text()
+    assert "Meter-data management platform" in functions, functions
+    assert not any("\u4e00" <= char <= "\u9fff" for char in functions), functions
     assert scroll_width(page) <= PHONE
     screenshot(page, "03c-demand-errors-390-en")
