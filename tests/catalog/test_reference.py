@@ -111,6 +111,21 @@ def test_regions_are_the_34_provinces_their_prefecture_level_cities_and_counties
     assert Region.objects.filter(code__in=["710000", "810000", "820000"]).count() == 3
 
 
+def test_a_zones_or_banners_english_name_keeps_its_places_and_words_apart():
+    load()
+    names = dict(Region.objects.values_list("code", "name_en"))
+    # the places a development zone names, by their English names, then its own words
+    assert names["130271"] == "Hebei Tangshan Lutai Economic Development Zone"
+    assert names["152971"] == "Inner Mongolia Alxa High-tech Industrial Development Zone"
+    assert names["130172"] == "Shijiazhuang Xunhuan Huagong Park"
+    # a banner's wing and position
+    assert names["150521"] == "Ke'erqin Left Wing Middle Banner"
+    assert names["152921"] == "Alxa Left Banner"
+    # no word a reader cannot take in (were 29, up to Zhongshaqundaodedaojiaojiqihaiyu)
+    words = {word for name in names.values() for word in name.replace(",", " ").split()}
+    assert max(words, key=len) == "Da'erhanmaoming'an"
+
+
 def test_technology_thresholds_follow_the_high_low_mix():
     load()
     by_cost = list(Technology.objects.order_by("cost_rank"))
