@@ -301,10 +301,12 @@ def test(pytest_args: list[str]) -> int:
 def evaluate(args: list[str]) -> int:
     """Score the matching engine on the labelled relevance set and search on the labelled
     search set, in a database of its own (created afresh next to the platform's, so the
-    set's market is the whole market)."""
+    set's market is the whole market): <name>_eval beside the platform's <name>, so checkouts
+    sharing a server with databases of their own do not overwrite each other's run."""
     started = services_start(redis_db=2)
     try:
-        url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/iotmatch_eval"
+        server, name = os.environ["DATABASE_URL"].split("?", 1)[0].rsplit("/", 1)
+        url = f"{server}/{name}_eval"
         pg_recreate_database(url)
         os.environ["DATABASE_URL"] = url
         manage("migrate", "--no-input", "-v", "0")
