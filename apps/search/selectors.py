@@ -22,25 +22,31 @@ _PLACE_SUFFIX = re.compile(r"(省|市|(壮族|回族|维吾尔)?自治区|特别
 REGION_NAMES_SECONDS = 300
 
 
-def region_names() -> dict[str, str]:
-    """Place name (zh, with and without its suffix; a one-word English name) → region code;
-    a province wins over a city of the same name. Provinces and cities only: the 2,953 county
-    names repeat (朝阳区, 新华区) and hold ordinary words (城区, 开发区), so a word in a query
-    would too often read as a place; counties are chosen in the region filter instead."""
+def region_names() -> dict[str, tuple[str, ...]]:
+    """Place name → the region codes it names. A province or city by its zh name, with and
+    without its suffix, or a one-word English name (a province wins over a city of the same
+    name); a county by its full zh name of three characters or more (正定县; 朝阳区 names both
+    of its counties). Not a county's name without its suffix: 2,953 counties, many of them
+    ordinary words (平安, 新华, 长安), so a word in a query would too often read as a place."""
     return _region_names(int(time.monotonic() // REGION_NAMES_SECONDS))
 
 
 @lru_cache(maxsize=1)
-def _region_names(_period: int) -> dict[str, str]:
-    names: dict[str, str] = {}
-    rows = Region.objects.exclude(level=Region.Level.COUNTY).values_list(
-        "code", "name_zh", "name_en", "level"
-    )
-    for code, zh, en, _level in sorted(rows, key=lambda row: row[3] != "province"):
+def _region_names(_period: int) -> dict[str, tuple[str, ...]]:
+    names: dict[str, tuple[str, ...]] = {}
+    counties: dict[str, tuple[str, ...]] = {}
+    rows = Region.objects.values_list("code", "name_zh", "name_en", "level")
+    for code, zh, en, level in sorted(rows, key=lambda row: row[3] != "province"):
+        if level == Region.Level.COUNTY:
+            if len(zh) >= 3:
+                counties[zh] = (*counties.get(zh, ()), code)
+            continue
         short = _PLACE_SUFFIX.sub("", zh)
         for name in (zh, short if len(short) >= 2 else "", en.lower() if " " not in en else ""):
             if name:
-                names.setdefault(name, code)
+                names.setdefault(name, (code,))
+    for zh, codes in counties.items():
+        names.setdefault(zh, codes)
     return names
 
 

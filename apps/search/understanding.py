@@ -89,24 +89,40 @@ def alternatives_of(token: str) -> tuple[tuple[str, ...], ...]:
     return ((token,), *(form for form in ordered if form != (token,)))
 
 
-def term_groups(text: str, regions: dict[str, str] | None = None) -> tuple[TermGroup, ...]:
+def term_groups(
+    text: str, regions: dict[str, tuple[str, ...]] | None = None
+) -> tuple[TermGroup, ...]:
     """The groups of `text`: one per query word (see text.query_tokens), with its synonyms,
-    and for a place name in `regions` (name → code) the region it names."""
-    tokens = query_tokens(text)
-    # A word with synonyms stands for its parts: 消防栓 (| 消火栓) needs no 消防 of its own.
-    whole = [t for t in tokens if t in _SYNONYMS]
+    and for a place name in `regions` (name → region codes) the regions it names."""
+    regions = regions or {}
+    tokens = _places_joined(query_tokens(text), regions)
+    # A word with synonyms, or a place, stands for its parts: 消防栓 (| 消火栓) needs no 消防
+    # of its own, 石家庄 no 石家 or 家庄, 正定县 no 正定.
+    whole = [t for t in tokens if t in _SYNONYMS or t in regions]
     tokens = [t for t in tokens if not any(t != w and t in w for w in whole)]
-    groups = []
-    for token in tokens:
-        region = (regions or {}).get(token)
-        groups.append(
-            TermGroup(
-                word=token,
-                alternatives=alternatives_of(token),
-                regions=(region,) if region else (),
-            )
+    return tuple(
+        TermGroup(word=token, alternatives=alternatives_of(token), regions=regions.get(token, ()))
+        for token in tokens
+    )
+
+
+def _places_joined(tokens: list[str], regions: dict[str, tuple[str, ...]]) -> list[str]:
+    """Neighbouring words that together name a place, as that one word: the tokenizer cuts
+    平安区 into 平安 | 区 and 滨海新区 into 滨海 | 新区."""
+    joined: list[str] = []
+    i = 0
+    while i < len(tokens):
+        end = next(
+            (
+                j
+                for j in range(min(len(tokens), i + 3), i + 1, -1)
+                if "".join(tokens[i:j]) in regions
+            ),
+            i + 1,
         )
-    return tuple(groups)
+        joined.append("".join(tokens[i:end]))
+        i = end
+    return joined
 
 
 def minimum_match(groups: Iterable[TermGroup]) -> int | None:

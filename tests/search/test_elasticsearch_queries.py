@@ -666,7 +666,7 @@ def test_groups_become_one_should_per_word_and_a_place_its_region():
     # given: 电表 with its synonym, 河北 a place
     from apps.search.understanding import term_groups
 
-    groups = term_groups("电表 河北", {"河北": "130000"})
+    groups = term_groups("电表 河北", {"河北": ("130000",)})
     # when
     strict = build_search(SearchQuery(text="电表 河北", groups=groups)).to_dict()
     relaxed = build_search(SearchQuery(text="电表 河北", groups=groups, minimum_match=1)).to_dict()

@@ -166,6 +166,16 @@ def test_a_place_name_finds_the_listings_serving_it(api, market):
     assert names(body) == ["NB-IoT 远传水表"]
 
 
+@pytest.mark.parametrize("query", ["智能水表 石家庄", "水表 哈尔滨", "水表 正定县"])
+def test_a_city_or_county_name_finds_the_listings_serving_it(api, market, query):
+    # when: no listing names the place (石家庄 and 正定县 are in Hebei, 哈尔滨 is not)
+    body = api.get(OFFERINGS, {"q": query}).json()
+    # then: the meter serving the province, as asked, not relaxed to the one serving Guangdong
+    expected = [] if "哈尔滨" in query else ["NB-IoT 远传水表"]
+    assert [n for n in names(body) if "水表" in n] == expected
+    assert not body["relaxed"]
+
+
 def test_a_query_matching_most_of_its_words_still_finds(api, market):
     # when: no listing says 蓝牙
     body = api.get(OFFERINGS, {"q": "NB-IoT 远传水表 蓝牙"}).json()

@@ -154,10 +154,40 @@ def test_a_word_with_synonyms_stands_for_its_parts():
 
 
 def test_a_place_name_is_also_the_region_it_names():
-    (meter, hebei) = term_groups("水表 河北", {"河北": "130000"})
+    (meter, hebei) = term_groups("水表 河北", {"河北": ("130000",)})
     assert meter.regions == ()
     assert hebei.regions == ("130000",)
     assert hebei.alternatives == (("河北",),)
+
+
+PLACES = {
+    "石家庄": ("130100",),
+    "石家庄市": ("130100",),
+    "哈尔滨": ("230100",),
+    "正定县": ("130123",),
+    "朝阳区": ("110105", "220104"),
+    "平安区": ("630203",),
+}
+
+
+def test_a_place_stands_for_its_parts():
+    # the tokenizer also yields 石家 and 家庄, 哈尔, 正定 and 定县: none is a word of the query
+    assert [(g.word, g.regions) for g in term_groups("智能水表 石家庄市", PLACES)] == [
+        ("智能", ()),
+        ("水表", ()),
+        ("石家庄市", ("130100",)),
+    ]
+    assert [g.word for g in term_groups("哈尔滨 燃气表", PLACES)] == ["哈尔滨", "燃气表"]
+    (county, meter) = term_groups("正定县 水表", PLACES)
+    assert (county.word, county.regions, meter.word) == ("正定县", ("130123",), "水表")
+
+
+def test_a_county_name_names_every_county_so_called_and_may_be_cut_in_two():
+    (chaoyang, _camera) = term_groups("朝阳区 摄像头", PLACES)[:2]
+    assert chaoyang.regions == ("110105", "220104")
+    # 平安区 is cut into 平安 | 区: joined again; 平安 alone is no place
+    assert term_groups("平安区 烟感", PLACES)[0].regions == ("630203",)
+    assert [g.regions for g in term_groups("平安 烟感", PLACES)] == [(), ()]
 
 
 def test_three_words_or_more_may_drop_a_third_of_them():
