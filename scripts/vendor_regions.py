@@ -37,6 +37,8 @@ from pathlib import Path
 import jieba
 from pypinyin import Style, lazy_pinyin
 
+from apps.catalog.reference.regions import short_place_name
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "apps" / "catalog" / "reference" / "regions.json"
 NOTICE = ROOT / "apps" / "catalog" / "reference" / "NOTICE.regions"
@@ -194,17 +196,6 @@ BANNER_WORDS_EN = [
 ]
 # Names no rule reads well.
 NAME_OVERRIDES_EN = {"中沙群岛的岛礁及其海域": "Zhongsha Islands, Reefs and Waters"}
-PLACE_SUFFIX = (
-    "特别行政区",
-    "维吾尔自治区",
-    "壮族自治区",
-    "回族自治区",
-    "自治区",
-    "省",
-    "市",
-    "地区",
-    "盟",
-)
 
 # Where pypinyin's reading of a place name is not the usual romanisation.
 PINYIN_OVERRIDES = {
@@ -355,7 +346,7 @@ def learn_places(rows: list[dict]) -> None:
         if row["level"] == "county":
             continue
         name = row["name_zh"]
-        short = next((name[: -len(s)] for s in PLACE_SUFFIX if name.endswith(s)), name)
+        short = short_place_name(name)
         if row["level"] == "province":
             english = row["name_en"]
         else:

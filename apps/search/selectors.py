@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import replace
 from functools import lru_cache
 
 from apps.catalog.models import Region
-from apps.catalog.reference.regions import is_county, is_province
+from apps.catalog.reference.regions import is_county, is_province, short_place_name
 from apps.catalog.selectors import county_codes
 
 from .backends import get_backend
@@ -16,8 +15,6 @@ from .backends.base import SearchQuery, SearchResult
 from .understanding import TermGroup, minimum_match, readings, term_groups
 from .vocabulary import Vocabulary
 
-# Suffixes people leave out of a place name: 河北省 → 河北, 石家庄市 → 石家庄.
-_PLACE_SUFFIX = re.compile(r"(省|市|(壮族|回族|维吾尔)?自治区|特别行政区|地区|盟)$")
 # Place names are reference data (389 rows, ≈ 1 ms to read): read again after this long.
 REGION_NAMES_SECONDS = 300
 
@@ -41,8 +38,7 @@ def _region_names(_period: int) -> dict[str, tuple[str, ...]]:
             if len(zh) >= 3:
                 counties[zh] = (*counties.get(zh, ()), code)
             continue
-        short = _PLACE_SUFFIX.sub("", zh)
-        for name in (zh, short if len(short) >= 2 else "", en.lower() if " " not in en else ""):
+        for name in (zh, short_place_name(zh), en.lower() if " " not in en else ""):
             if name:
                 names.setdefault(name, (code,))
     for zh, codes in counties.items():

@@ -20,6 +20,27 @@ from collections.abc import Collection
 # A wanted region served in some of its parts counts half: better than nothing, never as good
 # as serving all of it.
 PART_CREDIT = 0.5
+# What people leave out of a province's or city's name: 河北省 → 河北, 石家庄市 → 石家庄.
+PLACE_SUFFIXES = (
+    "特别行政区",
+    "维吾尔自治区",
+    "壮族自治区",
+    "回族自治区",
+    "自治区",
+    "省",
+    "市",
+    "地区",
+    "盟",
+)
+
+
+def short_place_name(name: str) -> str:
+    """A province's or city's name as people say it (河北省 → 河北); the name itself when
+    fewer than two characters would be left."""
+    for suffix in PLACE_SUFFIXES:
+        if name.endswith(suffix) and len(name) >= len(suffix) + 2:
+            return name[: -len(suffix)]
+    return name
 
 
 def province_of(code: str) -> str:

@@ -19,6 +19,7 @@ from itertools import accumulate
 from apps.accounts.credit_code import check_character, organization_code_check
 from apps.catalog.models import Region, Scenario, Sector, SupplyKind, Technology
 from apps.catalog.reference.functions import guess_function
+from apps.catalog.reference.regions import short_place_name
 
 from . import market
 from .bulk import NULL, code_array, text
@@ -301,21 +302,7 @@ def _city_in(rnd: random.Random, ref: ReferenceSnapshot, province: str) -> str |
 
 
 def _short_place(ref: ReferenceSnapshot, code: str) -> str:
-    name = ref.names[code]
-    for suffix in (
-        "特别行政区",
-        "维吾尔自治区",
-        "壮族自治区",
-        "回族自治区",
-        "自治区",
-        "省",
-        "市",
-        "地区",
-        "盟",
-    ):
-        if name.endswith(suffix) and len(name) > len(suffix) + 1:
-            return name[: -len(suffix)]
-    return name
+    return short_place_name(ref.names[code])
 
 
 def _served_regions(rnd: random.Random, ref: ReferenceSnapshot, org: Org) -> list[str]:
