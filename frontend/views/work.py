@@ -30,12 +30,17 @@ LAST_VISIT_TTL_SECONDS = 90 * 86400
 DRAFTS_SHOWN = 10
 
 
-def _last_visit_swap(request: HttpRequest, organization_id: int):
-    """When this member last opened its home for this organisation (None on a first visit, or
-    once the remembered visit has expired); remembers now instead."""
-    key = f"frontend:work-seen:{request.user.pk}:{organization_id}"
-    seen = cache.get(key)
-    cache.set(key, timezone.now().isoformat(), LAST_VISIT_TTL_SECONDS)
+def _last_visit(request: HttpRequest, organization_id: int):
+    """When this member's previous visit to its home for this organisation began (None on a
+    first visit, or once the remembered visit has expired). A visit is a session: every load
+    of it counts "new" from the same moment, so a reload or a way back from a demand keeps the
+    list; the next session counts from the start of this one."""
+    in_session = f"work-since:{organization_id}"
+    if in_session not in request.session:
+        key = f"frontend:work-seen:{request.user.pk}:{organization_id}"
+        request.session[in_session] = cache.get(key) or ""
+        cache.set(key, timezone.now().isoformat(), LAST_VISIT_TTL_SECONDS)
+    seen = request.session[in_session]
     if seen:
         try:
             return timezone.datetime.fromisoformat(seen)
@@ -52,7 +57,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
     organization = current_organization(request)
     if organization is None:
         return render(request, "frontend/work.html", {"organization": None})
-    last_visit = _last_visit_swap(request, organization.pk)
+    last_visit = _last_visit(request, organization.pk)
     since = last_visit or timezone.now() - FIRST_VISIT_WINDOW
     drafts: dict[str, list] = {}
     if organization.is_enterprise:

@@ -68,9 +68,13 @@ def test_the_enterprise_sees_drafts_new_recommendations_and_introductions_to_ans
     new = page[page.index('id="work-new-matches"') : page.index('id="work-introductions"')]
     assert f'href="/enterprise/demands/{world["demand"].pk}/#matches"' in new
     assert "新增 1" in new
-    # and on the next visit that match is no longer new
+    # when the page is loaded again in the same visit (a reload, back from the demand)
     again = client.get("/my-work/").content.decode()
-    assert "上次访问以来没有新的匹配。" in again
+    # then the match is still listed as new
+    assert "新增 1" in again
+    # and on the next visit (signed in again) it is no longer new
+    client = web_for(world["enterprise_user"])
+    assert "上次访问以来没有新的匹配。" in client.get("/my-work/").content.decode()
 
 
 def test_a_dismissed_recommendation_is_not_counted_as_new(world, web_for):
@@ -170,7 +174,9 @@ def test_a_first_visit_says_new_means_the_last_seven_days_not_since_a_date_never
     # then nothing new is said of the last seven days, with no "since" at all
     assert nothing_new in page
     assert 'id="work-new-since"' not in page
-    # and on the next visit, of the time since the first
+    # and on the next visit (signed in again), of the time since the first
+    client = web_for(world["vendor_user"])
+    client.cookies["django_language"] = language
     assert later in section(client.get("/my-work/").content.decode())
     # when a match is new on a first visit (of another member)
     factories.stored_match(world["demand"], world["offering"])
