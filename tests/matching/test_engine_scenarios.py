@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.template.defaultfilters import floatformat
 
 from apps.matching.engine import (
     DemandIndex,
@@ -18,7 +19,7 @@ from apps.matching.engine import (
     suggest_partners,
     technology_advice,
 )
-from apps.matching.engine.explain import explain_breakdown
+from apps.matching.engine.explain import explain_breakdown, summarise
 
 from .engine_data import DAY, NOW, demand, offering, reference, vendors
 
@@ -455,3 +456,12 @@ def test_battery_advice_in_english_says_year_in_the_singular_and_years_in_the_pl
     assert any(s.startswith("battery life need 1 year,") for s in sentences), sentences
     assert any(s.startswith("battery life need 8 years,") for s in sentences), sentences
     assert not [s for s in sentences if " 1 years" in s]
+
+
+@pytest.mark.parametrize("score", [68.5, 68.49, 69.5, 0.5, 100.0])
+def test_a_summary_says_the_score_its_badge_shows(score):
+    # a match's badge is its score with floatformat:0 (68.5 → 69, halves up)
+    badge = floatformat(score, 0)
+    zh, en = summarise({}, score)
+    # its sentence says the same whole points (the sentence said 68 for 68.5)
+    assert zh.startswith(f"匹配度 {badge} 分") and en.startswith(f"Match score {badge}:")

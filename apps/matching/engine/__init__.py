@@ -34,7 +34,7 @@ from .reference import FunctionSpec, ReferenceData, RequirementProfile, Technolo
 from .scoring import CRITERIA, Weights
 from .text import TokenVocabulary, tokenize
 
-ENGINE_VERSION = "2.2.0"
+ENGINE_VERSION = "2.2.1"
 
 
 @dataclass(frozen=True)

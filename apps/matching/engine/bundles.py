@@ -10,7 +10,7 @@ import numpy as np
 from .index import DemandIndex, OfferingIndex
 from .matcher import BUNDLE_CANDIDATES_PER_KIND, DemandMatches, match_demand, match_offering
 from .reference import mask_to_int
-from .scoring import Weights
+from .scoring import Weights, whole_points
 
 BUNDLE_LIMIT = 5
 # How far below a rounded score (2 places) an average can lie and still round up to it, with
@@ -173,10 +173,10 @@ def solution_bundles(
                 protocol=proto_code,
                 explanation_zh=f"{kinds_zh}：经 {tzh} 接入"
                 + (f"，以 {pzh} 协议互通" if proto_code else "")
-                + f"，平均匹配度 {score:.0f} 分。",
+                + f"，平均匹配度 {whole_points(score)} 分。",
                 explanation_en=f"{kinds_en} over {ten}"
                 + (f", talking {pen}" if proto_code else "")
-                + f"; average match score {score:.0f}.",
+                + f"; average match score {whole_points(score)}.",
             )
         )
     return bundles

@@ -17,7 +17,7 @@ import numpy as np
 
 from .index import CompiledDemand, OfferingIndex
 from .reference import PRICE_UNITS, mask_to_int
-from .scoring import CRITERIA, Weights
+from .scoring import CRITERIA, Weights, whole_points
 
 # (dimension, code) → (zh, en) display names; ReferenceData.name has this shape.
 Names = Callable[[str, str], tuple[str, str]]
@@ -676,6 +676,6 @@ def summarise(explained: Mapping, score: float) -> tuple[str, str]:
     items = [(code, item) for code, item in (explained or {}).items() if code in SENTENCES]
     best = sorted(items, key=lambda pair: (-pair[1].get("points", 0), pair[0]))[:2]
     return (
-        f"匹配度 {score:.0f} 分：" + "".join(item["zh"] for _, item in best),
-        f"Match score {score:.0f}: " + " ".join(item["en"] for _, item in best),
+        f"匹配度 {whole_points(score)} 分：" + "".join(item["zh"] for _, item in best),
+        f"Match score {whole_points(score)}: " + " ".join(item["en"] for _, item in best),
     )

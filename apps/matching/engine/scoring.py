@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 import numpy as np
@@ -126,6 +127,12 @@ class Weights:
             cached = {k: v / total for k, v in asdict(self).items()}
             object.__setattr__(self, "_normalised", cached)
         return cached
+
+
+def whole_points(score: float) -> str:
+    """A score in whole points as every page shows it (Django's floatformat:0: the decimal
+    written, halves up), so a sentence saying 68.5 agrees with the badge beside it (69)."""
+    return str(Decimal(str(score)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def intersects(a: np.ndarray, b: np.ndarray) -> np.ndarray:
