@@ -240,7 +240,19 @@ def profile_initial_for(scenario: Scenario | None) -> dict[str, Any]:
     if scenario is not None:
         initial["scenario"] = scenario.pk
         initial["functions"] = list(scenario.functions)
+        initial["kinds_needed"] = scenario_kinds(scenario)
     return initial
+
+
+# The kind a scenario's demand most often buys, ticked for it: the devices of its terminal
+# functions (a water-meter demand buys meters; the platform and solution stay a choice).
+PREFILLED_KIND = "terminal"
+
+
+def scenario_kinds(scenario: Scenario) -> list[str]:
+    """The supply kinds a new demand of `scenario` needs unless its author says otherwise."""
+    functions = Function.objects.filter(code__in=scenario.functions, kind_id=PREFILLED_KIND)
+    return [PREFILLED_KIND] if functions.exists() else []
 
 
 _REFERENCE_CHOICES = {

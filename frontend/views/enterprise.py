@@ -131,7 +131,15 @@ def wizard_profile(request: HttpRequest, organization: Organization) -> HttpResp
     return render(
         request,
         "frontend/enterprise/_profile_step.html",
-        {"form": form, "advice": advice, "scenario": scenario},
+        {
+            "form": form,
+            "advice": advice,
+            "scenario": scenario,
+            # The kinds the author ticked are theirs (the select sends them along); with none
+            # ticked yet, the scenario's are ticked beside the profile (an out-of-band swap).
+            "prefill_kinds": bool(initial.get("kinds_needed"))
+            and not request.GET.getlist("kinds_needed"),
+        },
     )
 
 

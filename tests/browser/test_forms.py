@@ -85,6 +85,8 @@ def test_demand_form_fits_a_phone_and_the_error_summary_takes_the_focus(enterpri
     page.locator("#id_scenario").select_option("municipal.water_meter")
     water_meter = page.get_by_role("checkbox", name="智能水表")
     expect(water_meter).to_be_checked()
+    # and the meters it buys are ticked among the kinds of supply needed
+    expect(page.locator("input[name=kinds_needed][value=terminal]")).to_be_checked()
     expect(folded).to_have_count(0)
     # the scenario's own functions, every one ticked, instead of all 91
     functions = page.locator("input[name=functions]")
@@ -101,6 +103,7 @@ def test_demand_form_fits_a_phone_and_the_error_summary_takes_the_focus(enterpri
     demand = Demand.objects.get()
     assert demand.status == Demand.Status.DRAFT and demand.regions == ["130100"]
     assert demand.scenario_id == "municipal.water_meter" and "water_meter" in demand.functions
+    assert demand.kinds_needed == ["terminal"]
 
 
 @pytest.fixture

@@ -282,3 +282,24 @@ def test_functions_stay_folded_until_a_scenario_pre_fills_its_own(enterprise, we
         r'<input type="checkbox" name="functions" value="([a-z_0-9]+)"[^>]*checked', step
     )
     assert "water_meter" in ticked and step.count('name="functions"') == len(ticked)
+
+
+def test_a_scenario_ticks_the_terminals_it_buys_unless_kinds_are_already_ticked(
+    enterprise, web_for
+):
+    client = web_for(enterprise[1])
+    # when a scenario is chosen before any kind of supply is ticked
+    step = client.get(
+        "/enterprise/wizard/profile/", {"scenario": "municipal.water_meter"}
+    ).content.decode()
+    # then the kinds field comes along, out of band, with terminals ticked
+    oob = step[step.index('id="kinds-needed-field"') :]
+    assert 'hx-swap-oob="true"' in step
+    assert re.search(r'name="kinds_needed" value="terminal"[^>]*checked', oob)
+    assert not re.search(r'name="kinds_needed" value="platform"[^>]*checked', oob)
+    # when the author has ticked platforms already, their choice stays untouched
+    mine = client.get(
+        "/enterprise/wizard/profile/",
+        {"scenario": "municipal.water_meter", "kinds_needed": "platform"},
+    ).content.decode()
+    assert 'id="kinds-needed-field"' not in mine
