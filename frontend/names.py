@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from apps.catalog.attributes import enumeration  # noqa: F401  (the web UI's list joiner)
 from apps.catalog.models import (
     Certification,
@@ -13,6 +15,7 @@ from apps.catalog.models import (
     SupplyKind,
     Technology,
 )
+from apps.catalog.reference.kinds import PRICE_UNITS, price_unit_of
 from apps.core.i18n import reads_english
 
 
@@ -49,3 +52,33 @@ def region_names() -> dict[str, str]:
         code: region_full_name(zh, en, level, plain.get(parent or ""), english=english)
         for code, zh, en, level, parent in rows
     }
+
+
+def _amount(value: Decimal | float) -> str:
+    return f"{Decimal(value):,.2f}".rstrip("0").rstrip(".")
+
+
+def price_text(low: Decimal | float | None, high: Decimal | float | None, unit: str) -> str:
+    """An amount or a range with its unit, the way every page writes prices and budgets:
+    "1,200–1,500 元/台" or "¥1,200–1,500 per device"; "—" without an amount."""
+    if low is None:
+        return "—"
+    high = low if high is None else high
+    amount = _amount(low) if low == high else f"{_amount(low)}–{_amount(high)}"
+    zh, en = PRICE_UNITS.get(unit, PRICE_UNITS["device"])
+    return f"¥{amount} {en}" if reads_english() else f"{amount} {zh}"
+
+
+def offering_price(offering) -> str:
+    """An offering's price range in the unit the platform compares it in (a monthly price as
+    yearly): what its page, search and lists show."""
+    if offering.price_min is None or offering.price_max is None:
+        return "—"  # a draft saved without its price
+    unit, factor = price_unit_of(offering.kind_id, offering.attributes)
+    scale = Decimal(str(factor))
+    return price_text(offering.price_min * scale, offering.price_max * scale, unit)
+
+
+def demand_budget(demand) -> str:
+    """A demand's budget per unit with its unit ("—" when it states none)."""
+    return price_text(demand.unit_budget, None, demand.budget_unit)

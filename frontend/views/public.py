@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -15,7 +16,6 @@ from django.utils.translation import ngettext
 from apps.accounts.models import Organization
 from apps.accounts.selectors import organization_can_see_contacts
 from apps.catalog.models import Offering
-from apps.catalog.reference.kinds import PRICE_UNITS, price_unit_of
 from apps.catalog.selectors import (
     offering_public_get,
     vendor_coverage,
@@ -24,7 +24,6 @@ from apps.catalog.selectors import (
 )
 from apps.coordination.selectors import typical_case_list_of_vendor
 from apps.core.exceptions import BusinessError
-from apps.core.i18n import reads_english
 from apps.demands.models import Demand
 from apps.search.backends.base import SearchQuery
 from apps.search.documents import DEMAND, OFFERING, PRICE_BANDS, VOLUME_BANDS
@@ -33,7 +32,7 @@ from apps.search.selectors import search_listings
 from .. import matching
 from ..access import current_organization
 from ..cases import case_meta, case_text
-from ..names import enumeration, reference_names
+from ..names import demand_budget, enumeration, offering_price, reference_names
 
 # Facet key in the search result → (query parameter, reference-name dimension).
 FACET_PARAMS = {
@@ -148,8 +147,17 @@ def search(request: HttpRequest) -> HttpResponse:
                     ],
                 }
             )
+        prices = _hit_prices(entity, [hit.id for hit in result.hits])
         for hit in result.hits:
             document = hit.document
+            technologies = [
+                names["technologies"].get(c, c) for c in document.get("technologies", [])
+            ]
+            regions = (
+                _("全国")
+                if document.get("nationwide")
+                else _names(names["regions"], document["regions"][:6])
+            )
             hits.append(
                 {
                     "id": hit.id,
@@ -159,25 +167,33 @@ def search(request: HttpRequest) -> HttpResponse:
                     "organization": document.get("organization_name") or _("匿名企业"),
                     "organization_id": document.get("organization_id"),
                     "verified": document.get("verified"),
-                    "technologies": [
-                        names["technologies"].get(c, c) for c in document.get("technologies", [])
-                    ],
-                    "regions": _("全国")
-                    if document.get("nationwide")
-                    else _names(names["regions"], document["regions"][:6]),
-                    "price": document.get("price"),
-                    "price_max": document.get("price_max"),
-                    "capacity": document.get("capacity"),
+                    "facts": _hit_facts(
+                        entity, technologies, regions, document, prices.get(hit.id)
+                    ),
                 }
             )
+    # Cursor paging both ways: each page carries the cursors of the pages before it
+    # ("" for the first), so "previous" needs no state of its own.
+    trail = params.getlist("trail")
     next_params = params.copy()
     if result is not None and result.next_cursor:
         next_params["cursor"] = result.next_cursor
+        next_params.setlist("trail", [*trail, params.get("cursor", "")])
+    previous_url = None
+    if trail:
+        previous = params.copy()
+        previous.setlist("trail", trail[:-1])
+        if trail[-1]:
+            previous["cursor"] = trail[-1]
+        else:
+            previous.pop("cursor", None)
+        previous_url = f"?{previous.urlencode()}"
 
     def searching(text: str) -> str:
         suggested = params.copy()
         suggested["q"] = text
         suggested.pop("cursor", None)
+        suggested.pop("trail", None)
         return f"?{suggested.urlencode()}"
 
     suggestion_url = None
@@ -214,10 +230,41 @@ def search(request: HttpRequest) -> HttpResponse:
             "next_url": f"?{next_params.urlencode()}"
             if result is not None and result.next_cursor
             else None,
+            "previous_url": previous_url,
             "price_min": params.get("price_min", ""),
             "price_max": params.get("price_max", ""),
         },
     )
+
+
+def _hit_prices(entity: str, ids: list[int]) -> dict[int, str]:
+    """The price (an offering's) or budget (a demand's) of each hit with its unit, as the
+    listing's own page writes it (the index keeps the bare amount, for sorting)."""
+    if entity == DEMAND:
+        rows = Demand.objects.filter(pk__in=ids).only("id", "unit_budget", "budget_unit")
+        return {row.pk: demand_budget(row) for row in rows if row.unit_budget is not None}
+    rows = Offering.objects.filter(pk__in=ids).only(
+        "id", "kind_id", "attributes", "price_min", "price_max"
+    )
+    return {row.pk: offering_price(row) for row in rows}
+
+
+def _hit_facts(
+    entity: str, technologies: list[str], regions: str, document: dict, price: str | None
+) -> list[str]:
+    """A hit's line of facts, each only when it has one: technologies, regions, then size
+    and budget (a demand) or price and yearly capacity (an offering)."""
+    facts = [enumeration(technologies), regions]
+    capacity = document.get("capacity")
+    figure = number_format(capacity, use_l10n=True, force_grouping=True) if capacity else ""
+    if entity == DEMAND:
+        facts += [
+            _("规模 %(n)s") % {"n": figure} if figure else "",
+            _("预算 %(price)s") % {"price": price} if price else "",
+        ]
+    else:
+        facts += [price or "", _("年产能 %(n)s") % {"n": figure} if figure else ""]
+    return [fact for fact in facts if fact]
 
 
 # --- offering pages and vendor profiles ----------------------------------------------------
@@ -233,22 +280,6 @@ def _names(lookup: dict[str, str], codes: list[str]) -> str:
 
 def _regions_served(names: dict, nationwide: bool, regions: list[str]) -> str:
     return _("全国") if nationwide else _names(names["regions"], regions)
-
-
-def _amount(value: Decimal | float) -> str:
-    return f"{Decimal(value):,.2f}".rstrip("0").rstrip(".")
-
-
-def _price(offering: Offering) -> str:
-    """The price range in the unit the platform compares it in (a monthly price as yearly)."""
-    if offering.price_min is None or offering.price_max is None:
-        return "—"  # a draft saved without its price
-    unit, factor = price_unit_of(offering.kind_id, offering.attributes)
-    low = offering.price_min * Decimal(str(factor))
-    high = offering.price_max * Decimal(str(factor))
-    amount = _amount(low) if low == high else f"{_amount(low)}–{_amount(high)}"
-    zh, en = PRICE_UNITS.get(unit, PRICE_UNITS["device"])
-    return f"¥{amount} {en}" if reads_english() else f"{amount} {zh}"
 
 
 def offering(request: HttpRequest, pk: int) -> HttpResponse:
@@ -268,7 +299,7 @@ def offering(request: HttpRequest, pk: int) -> HttpResponse:
         (_("服务区域"), _regions_served(names, found.nationwide, found.regions) or "—"),
         (_("认证"), _names(names["certifications"], found.certifications) or "—"),
         (_("协议"), _names(names["protocols"], found.protocols) or "—"),
-        (_("价格"), _price(found)),
+        (_("价格"), offering_price(found)),
         (_("最小起订量"), f"{found.min_order:,}"),
         (
             _("年产能/服务能力"),
@@ -316,7 +347,7 @@ def vendor(request: HttpRequest, pk: int) -> HttpResponse:
                     "offering": o,
                     "function": o.function.name if o.function else o.kind.name,
                     "technologies": _names(names["technologies"], o.technologies),
-                    "price": _price(o),
+                    "price": offering_price(o),
                 }
                 for o in page
             ],

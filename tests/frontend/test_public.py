@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import html
+import re
+from decimal import Decimal
+
 import pytest
 
+from apps.catalog.models import SupplyKind
 from apps.demands.models import Demand
 from apps.search.services import search_reindex
 from tests import factories
@@ -118,3 +123,68 @@ def test_a_price_range_upside_down_is_a_message_at_the_price_fields(market, clie
     assert '<p class="errorlist" id="price-error">价格上限不能低于价格下限。</p>' in body
     assert 'aria-invalid="true"' in body
     assert "单价应为不小于 0 的数字。" in letters
+
+
+def _facts(body: str) -> list[str]:
+    return re.findall(r'<article class="hit card">.*?<small>(.*?)</small>', body, re.S)
+
+
+def test_a_result_states_its_price_in_its_unit_as_its_page_does(reference, client):
+    # given a module priced per device and an IoT card priced per card-month
+    vendor = factories.OrganizationFactory(name="移远通信")
+    factories.OfferingFactory(
+        organization=vendor, name="NB-IoT 模组 甲", price_min=Decimal("12"), price_max=Decimal("15")
+    )
+    factories.OfferingFactory(
+        organization=vendor,
+        name="NB-IoT 物联网卡 乙",
+        kind=SupplyKind.objects.get(code="connectivity"),
+        attributes={"price_unit": "card_month"},
+        price_min=Decimal("1.5"),
+        price_max=Decimal("1.5"),
+    )
+    search_reindex()
+    # when they are searched for
+    facts = " | ".join(_facts(client.get("/search/", {"q": "NB-IoT"}).content.decode()))
+    # then each price carries its unit, the monthly one per card-year as on its page
+    assert "12–15 元/台" in facts and "18 元/卡/年" in facts
+    client.cookies["django_language"] = "en"
+    facts = " | ".join(_facts(client.get("/search/", {"q": "NB-IoT"}).content.decode()))
+    assert "¥12–15 per device" in facts and "¥18 per card-year" in facts
+
+
+def test_a_demand_result_without_technologies_starts_with_its_regions(reference, client):
+    factories.DemandFactory(
+        title="扬州智能水表",
+        technologies=[],
+        nationwide=False,
+        regions=["321000"],
+        unit_budget=None,
+    )
+    search_reindex()
+    (facts,) = _facts(client.get("/search/", {"entity": "demand", "q": "水表"}).content.decode())
+    assert facts.startswith("扬州市 · 规模 "), facts
+    assert "预算" not in facts
+
+
+def test_a_later_page_of_results_leads_back_to_the_one_before(reference, client):
+    vendor = factories.OrganizationFactory(name="宁水仪表")
+    for n in range(45):
+        factories.OfferingFactory(organization=vendor, name=f"NB-IoT 智能水表 {n:02d}")
+    search_reindex()
+    first = client.get("/search/", {"q": "水表", "sort": "recent"}).content.decode()
+    assert 'rel="prev"' not in first
+    second = client.get(_link(first, "next")).content.decode()
+    third = client.get(_link(second, "next")).content.decode()
+    assert 'rel="next"' not in third
+    # back from the third page is the second, and back from the second the first
+    assert _titles(client.get(_link(third, "prev")).content.decode()) == _titles(second)
+    assert _titles(client.get(_link(second, "prev")).content.decode()) == _titles(first)
+
+
+def _link(body: str, rel: str) -> str:
+    return "/search/" + html.unescape(re.search(rf'href="(\?[^"]+)" rel="{rel}"', body)[1])
+
+
+def _titles(body: str) -> list[str]:
+    return re.findall(r'<a href="/offerings/\d+/"><strong>(.*?)</strong>', body)
