@@ -170,6 +170,34 @@ def test_demands_read_like_procurement_notices(market):
         assert demand.max_latency_ms is None or demand.max_latency_ms > 0
 
 
+def test_listings_read_as_a_careful_vendor_writes_them(market):
+    terminals = Offering.objects.filter(kind_id="terminal")
+    assert terminals.count() > 100
+    for terminal in terminals:
+        # a model number in Latin letters and digits, named in the listing
+        assert re.fullmatch(r"[A-Z]{3}-\d{3}", terminal.model_number), terminal.model_number
+        assert terminal.model_number in terminal.name
+        # no feature said twice
+        features = terminal.description.split("；", 1)[1].rstrip("。").split("，")
+        assert len(features) == len(set(features)), terminal.description
+    # a vendor's terminals are told apart by their names
+    names = terminals.values_list("organization_id", "name")
+    assert len(set(names)) == len(names)
+    # no company says its trade twice (北斗电子电子有限公司)
+    for name in Organization.objects.values_list("name", flat=True):
+        assert not re.search(r"(..)\1有限公司", name), name
+
+
+def test_what_waits_for_review_was_submitted_within_two_weeks(market):
+    anchor = Offering.objects.latest("updated_at").updated_at
+    waiting = Offering.objects.filter(status="pending_review")
+    assert waiting.exists()
+    assert all((anchor - o.updated_at).days <= 14 for o in waiting)
+    pending = Organization.objects.filter(verification_status="pending")
+    assert pending.exists()
+    assert all((anchor - o.created_at).days <= 14 for o in pending)
+
+
 def test_demo_logins_exist_with_their_organisations_and_rights(market):
     coordinator = sign_in("coordinator")
     assert coordinator and coordinator.is_staff and coordinator.is_coordinator

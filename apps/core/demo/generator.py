@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import accumulate
 
+from pypinyin import Style, lazy_pinyin
+
 from apps.accounts.credit_code import check_character, organization_code_check
 from apps.catalog.models import Region, Scenario, Sector, SupplyKind, Technology
 from apps.catalog.reference.functions import guess_function
@@ -301,6 +303,11 @@ def _city_in(rnd: random.Random, ref: ReferenceSnapshot, province: str) -> str |
     return rnd.choice(cities) if cities else None
 
 
+def _initial(brand: str) -> str:
+    """A brand's Latin initial for its model numbers (智联 → Z): models are written in Latin."""
+    return lazy_pinyin(brand[:1], style=Style.FIRST_LETTER)[0].upper()
+
+
 def _short_place(ref: ReferenceSnapshot, code: str) -> str:
     return short_place_name(ref.names[code])
 
@@ -418,7 +425,9 @@ def organizations(
         while True:
             brand = rnd.choice(market.BRANDS)
             trade = rnd.choice(market.VENDOR_TRADES)
-            name = f"{place}{brand}{trade}{rnd.choice(market.VENDOR_SUFFIXES)}"
+            # (北斗 电子 电子有限公司 says its trade twice)
+            suffixes = [s for s in market.VENDOR_SUFFIXES if not s.startswith(trade)]
+            name = f"{place}{brand}{trade}{rnd.choice(suffixes)}"
             if name not in used_names:
                 used_names.add(name)
                 break
@@ -508,6 +517,10 @@ def _person(rnd: random.Random) -> str:
     return rnd.choice(market.SURNAMES) + rnd.choice(market.GIVEN)
 
 
+# How long ago what waits for review was submitted, at most (the demo's queues are fresh).
+PENDING_SPAN = 14 * 86400
+
+
 def _phone(rnd: random.Random) -> str:
     return f"1{rnd.choice('3456789')}{rnd.randint(0, 999999999):09d}"
 
@@ -516,6 +529,9 @@ def organization_lines(orgs: list[Org], *, seed: int, anchor: dt.datetime) -> It
     rnd = random.Random(f"{seed}:organization-lines")
     for org in orgs:
         created = org.created_at or anchor
+        if org.status == "pending":
+            # an organisation waiting for its verification signed up lately
+            created = anchor - dt.timedelta(seconds=rnd.randint(600, PENDING_SPAN))
         verified_at = (
             created + dt.timedelta(days=rnd.randint(1, 30)) if org.status == "verified" else None
         )
@@ -756,10 +772,13 @@ class OfferingFactory:
                 ["RS485", "RS232", "Ethernet", "CAN", "DI/DO", "AI"], 3
             )
         tech_label = "/".join(market.TECH_SHORT[t] for t in techs)
+        letters = rnd.choice(market.SERIES_LETTERS) + rnd.choice(market.SERIES_LETTERS)
+        model = f"{_initial(org.brand)}{letters}-{rnd.randint(100, 999)}"
         return {
-            "name": f"{org.brand} {tech_label} {noun}",
-            "model_number": f"{org.brand[:1]}{rnd.choice(market.SERIES_LETTERS)}"
-            f"{rnd.choice(market.SERIES_LETTERS)}-{rnd.randint(100, 999)}",
+            # Named with its model, as makers name a line of devices: a vendor's meters and
+            # trackers stay apart in a list (six 安迅 … 监测终端 read alike without it).
+            "name": f"{org.brand} {model} {tech_label} {noun}",
+            "model_number": model,
             "sectors": [scenario["sector"]],
             "scenarios": [scenario["code"]],
             "technologies": techs,
@@ -774,7 +793,8 @@ class OfferingFactory:
             "lead": rnd.randint(15, 60),
             "attributes": attributes,
             "description": f"{noun}，采用 {tech_label} 通信，适用于{scenario['name']}场景；"
-            f"{rnd.choice(market.TERMINAL_FEATURES)}，{rnd.choice(market.TERMINAL_FEATURES)}。",
+            + "，".join(rnd.sample(market.TERMINAL_FEATURES, 2))
+            + "。",
         }
 
     def _platform(self, org: Org) -> dict:
@@ -973,6 +993,10 @@ def offering_lines(
             )
             created = anchor - dt.timedelta(seconds=rnd.randint(3600, span))
             updated = created + (anchor - created) * rnd.random()
+            if status == "pending_review":
+                # submitted lately: a review queue is days old, not the listing's age
+                updated = anchor - dt.timedelta(seconds=rnd.randint(600, PENDING_SPAN))
+                created = min(created, updated)
             published = (
                 created + (updated - created) * rnd.random()
                 if status in ("published", "archived")
