@@ -13,7 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -495,8 +496,11 @@ def introduction_respond(
 # --- vendor -----------------------------------------------------------------------------
 
 
-def vendor_demand_panels(*, principal: Any, organization: Organization) -> dict[str, Any]:
-    """Open demands the vendor's published offerings match, best first, one card per demand."""
+def vendor_demand_panels(
+    *, principal: Any, organization: Organization, offering_id: int | None = None, page: Any = 1
+) -> dict[str, Any]:
+    """Open demands the vendor's published offerings match (or one offering's, `offering_id`),
+    best first, one card per demand, QUEUE_PAGE to a page."""
     matches = (
         match_visible_queryset(principal)
         .filter(
@@ -505,23 +509,23 @@ def vendor_demand_panels(*, principal: Any, organization: Organization) -> dict[
         )
         .exclude(demand__visibility=Demand.Visibility.COORDINATORS)
         .exclude(status=Match.Status.REJECTED)
-        .order_by("-score")[: QUEUE_PAGE * 2]
     )
-    views, seen = [], set()
-    for view in _views(matches, principal=principal):
-        if view.demand_id in seen:
-            continue
-        seen.add(view.demand_id)
+    if offering_id is not None:
+        matches = matches.filter(offering_id=offering_id, offering__organization=organization)
+    ranked = matches.values("demand_id").annotate(best=Max("score")).order_by("-best", "demand_id")
+    demands = Paginator(ranked, QUEUE_PAGE).get_page(page)
+    order = [row["demand_id"] for row in demands]
+    best = matches.filter(demand_id__in=order).order_by("demand_id", "-score", "id")
+    views = {}
+    for view in _views(best.distinct("demand_id"), principal=principal):
         view.subtitle = view.enterprise
         view.title, view.demand_title = view.demand_title, view.title
-        views.append(view)
-    views = views[:QUEUE_PAGE]
+        views[view.demand_id] = view
+    views = [views[demand_id] for demand_id in order if demand_id in views]
     # Every fitting offering of the vendor per demand: the card says how many, and the demand's
     # page lets the vendor choose which one to propose.
     fitting = dict(
-        Match.objects.filter(
-            demand_id__in=[v.demand_id for v in views], offering__organization=organization
-        )
+        Match.objects.filter(demand_id__in=order, offering__organization=organization)
         .exclude(status=Match.Status.REJECTED)
         .values("demand_id")
         .annotate(n=Count("id"))
@@ -529,7 +533,7 @@ def vendor_demand_panels(*, principal: Any, organization: Organization) -> dict[
     )
     for view in views:
         view.offering_count = fitting.get(view.demand_id, 1)  # type: ignore[attr-defined]
-    return {"demand_matches": views}
+    return {"demand_matches": views, "page": demands}
 
 
 def _can_propose(match: Match) -> bool:

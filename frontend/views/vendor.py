@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -133,15 +134,34 @@ def offering_action(
 
 @organization_required(VENDOR)
 def matching_demands(request: HttpRequest, organization: Organization) -> HttpResponse:
-    """Published demands my offerings fit, with an "express interest" action."""
+    """Published demands my offerings fit (all of them, or the one chosen), with an "express
+    interest" action, a page at a time."""
+    published = (
+        offering_visible_queryset(request.user)
+        .filter(organization=organization, status=Offering.Status.PUBLISHED)
+        .order_by("name", "id")
+    )
+    chosen = published.filter(pk=_int(request.GET.get("offering"))).first()
     return render(
         request,
         "frontend/vendor/matching_demands.html",
         {
             "organization": organization,
-            **matching.vendor_demand_panels(principal=request.user, organization=organization),
+            "published": published,
+            "chosen": chosen,
+            "querystring": urlencode({"offering": chosen.pk}) if chosen else "",
+            **matching.vendor_demand_panels(
+                principal=request.user,
+                organization=organization,
+                offering_id=chosen.pk if chosen else None,
+                page=request.GET.get("page") or 1,
+            ),
         },
     )
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
 
 
 @organization_required(VENDOR)

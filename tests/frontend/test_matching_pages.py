@@ -10,6 +10,7 @@ from apps.accounts.models import Organization
 from apps.demands.models import Demand
 from apps.matching.models import Match, MismatchFlag
 from apps.matching.partners import partner_suggestions_refresh
+from frontend import matching
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -172,6 +173,38 @@ def test_a_vendor_sees_matching_demands_but_not_coordinator_only_ones(pair, web_
     assert "石家庄智能水表" in client.get("/vendor/demands/").content.decode()
     Demand.objects.filter(pk=pair["demand"].pk).update(visibility=Demand.Visibility.COORDINATORS)
     assert "石家庄智能水表" not in client.get("/vendor/demands/").content.decode()
+
+
+def test_a_vendor_sees_the_demands_one_offering_fits_a_page_at_a_time(pair, web_for, monkeypatch):
+    # given a second published offering of the vendor, fitting three more demands
+    vendor = pair["match"].offering.organization
+    tracker = factories.OfferingFactory(organization=vendor, name="GT06 定位终端")
+    for n, score in enumerate((90, 70, 60)):
+        demand = factories.DemandFactory(title=f"物流车辆定位 {n}")
+        factories.stored_match(demand, tracker, score=score)
+    client = web_for(pair["vendor_user"])
+    # when it chooses the tracker
+    page = client.get("/vendor/demands/", {"offering": tracker.pk}).content.decode()
+    # then only the demands the tracker fits are listed, best first
+    assert "石家庄智能水表" not in page
+    assert (
+        page.index("物流车辆定位 0") < page.index("物流车辆定位 1") < page.index("物流车辆定位 2")
+    )
+    # and all of them without a choice, a page at a time (two to a page here)
+    monkeypatch.setattr(matching, "QUEUE_PAGE", 2)
+    first = client.get("/vendor/demands/").content.decode()
+    assert "物流车辆定位 0" in first and "石家庄智能水表" in first
+    second = client.get("/vendor/demands/", {"page": 2}).content.decode()
+    assert "物流车辆定位 1" in second and "物流车辆定位 2" in second
+    assert 'rel="prev"' in second
+    # another vendor's offering is no choice: the whole list is shown
+    other = factories.OfferingFactory(name="别家终端")
+    assert (
+        "石家庄智能水表" in client.get("/vendor/demands/", {"offering": other.pk}).content.decode()
+    )
+    # the offering list leads there
+    offerings = client.get("/vendor/offerings/").content.decode()
+    assert f'href="/vendor/demands/?offering={tracker.pk}"' in offerings
 
 
 def test_the_vendor_demand_page_names_a_county_with_its_city_in_either_language(pair, web_for):
