@@ -10,12 +10,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from apps.accounts.models import Organization
 from apps.accounts.selectors import organization_can_see_contacts
 from apps.catalog.models import Offering
-from apps.catalog.reference.kinds import PRICE_UNITS, price_unit_of
 from apps.catalog.selectors import (
     offering_public_get,
     vendor_coverage,
@@ -24,7 +22,6 @@ from apps.catalog.selectors import (
 )
 from apps.coordination.selectors import typical_case_list_of_vendor
 from apps.core.exceptions import BusinessError
-from apps.core.i18n import reads_english
 from apps.demands.models import Demand
 from apps.search.backends.base import SearchQuery
 from apps.search.documents import DEMAND, OFFERING, PRICE_BANDS, VOLUME_BANDS
@@ -33,7 +30,8 @@ from apps.search.selectors import search_listings
 from .. import matching
 from ..access import current_organization
 from ..cases import case_meta, case_text
-from ..names import enumeration, reference_names
+from ..facts import names_of, offering_facts, offering_price, regions_served
+from ..names import reference_names
 
 # Facet key in the search result → (query parameter, reference-name dimension).
 FACET_PARAMS = {
@@ -164,7 +162,7 @@ def search(request: HttpRequest) -> HttpResponse:
                     ],
                     "regions": _("全国")
                     if document.get("nationwide")
-                    else _names(names["regions"], document["regions"][:6]),
+                    else names_of(names["regions"], document["regions"][:6]),
                     "price": document.get("price"),
                     "price_max": document.get("price_max"),
                     "capacity": document.get("capacity"),
@@ -225,57 +223,13 @@ def search(request: HttpRequest) -> HttpResponse:
 VENDOR_PAGE_SIZE = 20
 
 
-def _names(lookup: dict[str, str], codes: list[str]) -> str:
-    """Reference codes as their names (`lookup` from `reference_names`, in the active
-    language), joined the language's way."""
-    return enumeration(lookup.get(code, code) for code in codes)
-
-
-def _regions_served(names: dict, nationwide: bool, regions: list[str]) -> str:
-    return _("全国") if nationwide else _names(names["regions"], regions)
-
-
-def _amount(value: Decimal | float) -> str:
-    return f"{Decimal(value):,.2f}".rstrip("0").rstrip(".")
-
-
-def _price(offering: Offering) -> str:
-    """The price range in the unit the platform compares it in (a monthly price as yearly)."""
-    if offering.price_min is None or offering.price_max is None:
-        return "—"  # a draft saved without its price
-    unit, factor = price_unit_of(offering.kind_id, offering.attributes)
-    low = offering.price_min * Decimal(str(factor))
-    high = offering.price_max * Decimal(str(factor))
-    amount = _amount(low) if low == high else f"{_amount(low)}–{_amount(high)}"
-    zh, en = PRICE_UNITS.get(unit, PRICE_UNITS["device"])
-    return f"¥{amount} {en}" if reads_english() else f"{amount} {zh}"
-
-
 def offering(request: HttpRequest, pk: int) -> HttpResponse:
     """An offering's public page (drafts and archived ones only for their vendor and
     coordinators)."""
     found = offering_public_get(principal=request.user, offering_id=pk)
     if found is None:
         raise Http404
-    days = found.lead_time_days
-    names = reference_names()
-    facts = [
-        (_("产品功能"), found.function.name if found.function else "—"),
-        (_("类型"), found.kind.name),
-        (_("网络技术"), _names(names["technologies"], found.technologies) or "—"),
-        (_("行业"), _names(names["sectors"], found.sectors) or "—"),
-        (_("应用场景"), _names(names["scenarios"], found.scenarios) or "—"),
-        (_("服务区域"), _regions_served(names, found.nationwide, found.regions) or "—"),
-        (_("认证"), _names(names["certifications"], found.certifications) or "—"),
-        (_("协议"), _names(names["protocols"], found.protocols) or "—"),
-        (_("价格"), _price(found)),
-        (_("最小起订量"), f"{found.min_order:,}"),
-        (
-            _("年产能/服务能力"),
-            f"{found.annual_capacity:,}" if found.annual_capacity is not None else "—",
-        ),
-        (_("交付周期"), ngettext("%(n)s 天", "%(n)s 天", days) % {"n": days}),
-    ]
+    facts = offering_facts(found)
     # A member of an enterprise this offering was recommended to sees those recommendations
     # and can act on them here (the card links lead to this page).
     acting = current_organization(request)
@@ -315,13 +269,13 @@ def vendor(request: HttpRequest, pk: int) -> HttpResponse:
                 {
                     "offering": o,
                     "function": o.function.name if o.function else o.kind.name,
-                    "technologies": _names(names["technologies"], o.technologies),
-                    "price": _price(o),
+                    "technologies": names_of(names["technologies"], o.technologies),
+                    "price": offering_price(o),
                 }
                 for o in page
             ],
-            "certifications": _names(names["certifications"], coverage["certifications"]),
-            "regions": _regions_served(names, coverage["nationwide"], coverage["regions"]),
+            "certifications": names_of(names["certifications"], coverage["certifications"]),
+            "regions": regions_served(names, coverage["nationwide"], coverage["regions"]),
             "cases": [
                 {"case": case, "text": case_text(case), "meta": case_meta(case, names)}
                 for case in cases
