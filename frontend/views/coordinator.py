@@ -84,11 +84,7 @@ def index(request: HttpRequest) -> HttpResponse:
     """The coordinator's "today": what waits on them, each queue's oldest first and its newest
     arrivals, one click from a row to act on it."""
     queue_counts = coordinator_waiting_counts()
-    counts = {
-        **queue_counts,
-        "organizations": organization_verification_queue().count(),
-        "matches": matching.review_queue_count(),
-    }
+    counts = {**queue_counts, "matches": matching.review_queue_count()}
     queues = [
         {
             "key": "interest",
@@ -413,6 +409,7 @@ def matches(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "querystring": urlencode(kept),
             "sorts": [("score", _("匹配度")), ("newest", _("最新提交")), ("oldest", _("等待最久"))],
+            "queue_counts": coordinator_waiting_counts(),
             **matching.coordinator_match_panels(
                 status=status,
                 principal=request.user,

@@ -561,3 +561,22 @@ def test_interest_and_match_rows_lead_to_both_listings_in_full(
             # and a published listing is read, not reviewed again
             assert 'id="review-decision"' not in detail
         assert "BC660K-GL" in detail and 'id="offering-attributes"' in detail
+
+
+def test_every_queue_tab_counts_what_waits_and_the_match_queue_uses_the_same_tabs(
+    reference, web_for, coordinator_user
+):
+    # given two organisations awaiting verification
+    factories.OrganizationFactory.create_batch(
+        2, verification_status=Organization.Verification.PENDING
+    )
+    client = web_for(coordinator_user)
+    for address in ("/coordinator/demands/", "/coordinator/matches/", "/coordinator/interest/"):
+        page = client.get(address).content.decode()
+        tabs = page.split('aria-label="工作队列"')[1].split("</nav>")[0]
+        # then the organisations' tab has its badge like the others
+        assert re.search(r"待审核组织 <span class=\"badge\">2</span>", tabs), address
+        assert "今日待办" in tabs and "审核工作台" not in page
+    # and the match queue's own tab is the current one
+    matches = client.get("/coordinator/matches/").content.decode()
+    assert re.search(r'class="button small "\s+href="/coordinator/matches/"', matches)
