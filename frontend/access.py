@@ -82,12 +82,16 @@ def is_owner(request: HttpRequest, organization: Organization) -> bool:
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
-    """Where to go after a POST: `next` or the referring page when it is on this site, else
-    `default` (a URL name, or a path)."""
+    """Where to go after a POST (or back to from a page): `next` (posted, else in the query)
+    or the referring page when it is on this site, else `default` (a URL name, or a path)."""
     from django.urls import reverse
     from django.utils.http import url_has_allowed_host_and_scheme
 
-    for candidate in (request.POST.get("next"), request.headers.get("Referer")):
+    for candidate in (
+        request.POST.get("next"),
+        request.GET.get("next"),
+        request.headers.get("Referer"),
+    ):
         if candidate and url_has_allowed_host_and_scheme(
             candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):

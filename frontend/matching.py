@@ -380,8 +380,9 @@ def _introduction_views(
     limit: int | None = None,
     organization_id: int | None = None,
 ) -> list[dict]:
-    """The introductions from `side`'s point of view, latest first (the first `limit`); on the
-    vendor side each names the offerings of `organization_id` that were introduced."""
+    """The introductions from `side`'s point of view, latest first (the first `limit`): each
+    names its demand, the other side and the offerings introduced (on the vendor side only
+    those of `organization_id`), with their model numbers."""
     views = []
     matches = list(
         queryset.select_related("demand", "demand__organization").order_by("-updated_at")[:limit]
@@ -393,8 +394,7 @@ def _introduction_views(
         mine = match.enterprise_response if side == "enterprise" else match.vendor_response
         theirs = match.vendor_response if side == "enterprise" else match.enterprise_response
         if side == "enterprise":
-            counterpart = view.subtitle
-            title = view.title
+            counterpart = view.vendor_name or view.subtitle
             contact_org = (
                 offerings.get(match.offering_id).organization
                 if match.offering_id and match.offering_id in offerings
@@ -402,7 +402,6 @@ def _introduction_views(
             )
         else:
             counterpart = view.enterprise
-            title = match.demand.title
             contact_org = match.demand.organization
         both_accepted = match.status in (Match.Status.ACCEPTED, Match.Status.WON)
         if both_accepted and side == "vendor":
@@ -410,7 +409,8 @@ def _introduction_views(
         views.append(
             {
                 "id": match.pk,
-                "title": title,
+                "side": side,
+                "title": match.demand.title,
                 # Where the title leads: the demand's page for either side.
                 "url": reverse("vendor:demand", args=[match.demand_id])
                 if side == "vendor"
@@ -426,9 +426,9 @@ def _introduction_views(
                 "can_respond": match.status == Match.Status.INTRODUCED
                 and mine == Match.Response.PENDING,
                 "contact": _contact(contact_org) if both_accepted and contact_org else "",
-                "offerings": _introduced_offerings(match, offerings, organization_id)
-                if side == "vendor"
-                else [],
+                "offerings": _introduced_offerings(
+                    match, offerings, organization_id if side == "vendor" else None
+                ),
             }
         )
     return views
@@ -437,8 +437,8 @@ def _introduction_views(
 def _introduced_offerings(
     match: Match, offerings: dict[int, Offering], organization_id: int | None
 ) -> list[dict]:
-    """The vendor's own offerings in `match` (the one offering, or its parts of a bundle), each
-    with its name, model number and page."""
+    """The offerings in `match` (the one offering, or its parts of a bundle), only those of
+    `organization_id` when given, each with its name, model number and page."""
     ids = [match.offering_id] if match.offering_id else match.bundle_offering_ids
     return [
         {

@@ -137,6 +137,11 @@ coordinator_patterns = (
         path("demands/", coordinator.demand_queue, name="demands"),
         path("interest/", coordinator.interest, name="interest"),
         re_path(
+            r"^listings/(?P<entity>offering|demand)/(?P<pk>[0-9]+)/$",
+            coordinator.listing_detail,
+            name="listing",
+        ),
+        re_path(
             r"^listings/(?P<entity>offering|demand)/(?P<pk>[0-9]+)/decide/$",
             coordinator.listing_decide,
             name="listing-decide",

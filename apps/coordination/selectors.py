@@ -191,14 +191,16 @@ def vendor_interest_queue(*, status: str = "", sort: str = "oldest") -> QuerySet
 
 
 def coordinator_waiting_counts() -> dict[str, int]:
-    """What waits on coordinators, one COUNT each: offerings and demands awaiting review and
-    vendor interest awaiting approval or introduction (the navigation's badges)."""
+    """What waits on coordinators, one COUNT each: offerings and demands awaiting review,
+    vendor interest awaiting approval or introduction (the navigation's badges) and
+    organisations awaiting verification (the queue tabs' badges)."""
     return {
         "offerings": offering_review_queue().count(),
         "demands": demand_review_queue().count(),
         "interest": Match.objects.filter(
             origin__in=REQUEST_ORIGINS, status__in=INTEREST_WAITING_STATUSES
         ).count(),
+        "organizations": organization_verification_queue().count(),
     }
 
 

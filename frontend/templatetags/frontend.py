@@ -11,6 +11,7 @@ from apps.catalog.selectors import reference_name
 from apps.core.i18n import reads_english
 
 from ..access import current_organization
+from ..names import demand_budget
 from ..names import enumeration as join_enumeration
 
 register = template.Library()
@@ -69,3 +70,9 @@ def positioning_name(code: str) -> str:
     """A positioning method (gnss, uwb, …) by its name in the active language."""
     zh, en = reference_name("positioning", code)
     return en if reads_english() else zh
+
+
+@register.filter
+def budget(demand: Any) -> str:
+    """A demand's budget per unit with its unit, as search results write it ("—" if none)."""
+    return demand_budget(demand)

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,11 @@ from django.views.decorators.http import require_POST
 from apps.accounts.models import Organization
 from apps.accounts.services import organization_verify
 from apps.catalog.models import Offering, Region, Sector, SupplyKind, Technology
-from apps.catalog.selectors import offering_review_queue, offering_review_queue_search
+from apps.catalog.selectors import (
+    offering_public_get,
+    offering_review_queue,
+    offering_review_queue_search,
+)
 from apps.catalog.services import offering_review
 from apps.coordination.selectors import (
     coordinator_waiting_counts,
@@ -28,11 +32,16 @@ from apps.coordination.selectors import (
 )
 from apps.core.exceptions import BusinessError
 from apps.demands.models import Demand
-from apps.demands.selectors import demand_review_queue, demand_review_queue_search
+from apps.demands.selectors import (
+    demand_review_queue,
+    demand_review_queue_search,
+    demand_visible_queryset,
+)
 from apps.demands.services import demand_review
 
 from .. import matching
 from ..access import coordinator_required, safe_next
+from ..facts import offering_attributes, offering_facts
 from ..names import reference_names
 
 # Queues show the oldest first, a screenful at a time: reviewing clears them from the top.
@@ -75,11 +84,7 @@ def index(request: HttpRequest) -> HttpResponse:
     """The coordinator's "today": what waits on them, each queue's oldest first and its newest
     arrivals, one click from a row to act on it."""
     queue_counts = coordinator_waiting_counts()
-    counts = {
-        **queue_counts,
-        "organizations": organization_verification_queue().count(),
-        "matches": matching.review_queue_count(),
-    }
+    counts = {**queue_counts, "matches": matching.review_queue_count()}
     queues = [
         {
             "key": "interest",
@@ -286,6 +291,33 @@ def _queue_url(entity: str) -> str:
 
 
 @coordinator_required
+def listing_detail(request: HttpRequest, entity: str, pk: int) -> HttpResponse:
+    """A demand or an offering in full, as its reviewer needs it, with the review decision
+    while it waits; `next` (a queue address with its filters and page) is where the back link
+    and the decision lead."""
+    if entity == "offering":
+        row = offering_public_get(principal=request.user, offering_id=pk)
+    else:
+        row = demand_visible_queryset(request.user).filter(pk=pk).first()
+    if row is None:
+        raise Http404
+    back = safe_next(request, _queue_url(entity))
+    return render(
+        request,
+        "frontend/coordinator/listing.html",
+        {
+            "entity": entity,
+            "row": _with_waiting([row])[0],
+            "back": back,
+            "facts": offering_facts(row) if entity == "offering" else [],
+            "attributes": offering_attributes(row) if entity == "offering" else [],
+            "names": reference_names(),
+            "queue_counts": coordinator_waiting_counts(),
+        },
+    )
+
+
+@coordinator_required
 @require_POST
 def listing_decide(request: HttpRequest, entity: str, pk: int) -> HttpResponse:
     approve, note = _decision(request)
@@ -377,6 +409,7 @@ def matches(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "querystring": urlencode(kept),
             "sorts": [("score", _("匹配度")), ("newest", _("最新提交")), ("oldest", _("等待最久"))],
+            "queue_counts": coordinator_waiting_counts(),
             **matching.coordinator_match_panels(
                 status=status,
                 principal=request.user,

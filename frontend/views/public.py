@@ -11,7 +11,6 @@ from django.shortcuts import render
 from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from apps.accounts.models import Organization
 from apps.accounts.selectors import organization_can_see_contacts
@@ -32,6 +31,7 @@ from apps.search.selectors import search_listings
 from .. import matching
 from ..access import current_organization
 from ..cases import case_meta, case_text
+from ..facts import names_of, offering_facts, regions_served
 from ..names import demand_budget, enumeration, offering_price, reference_names
 
 # Facet key in the search result → (query parameter, reference-name dimension).
@@ -156,7 +156,7 @@ def search(request: HttpRequest) -> HttpResponse:
             regions = (
                 _("全国")
                 if document.get("nationwide")
-                else _names(names["regions"], document["regions"][:6])
+                else names_of(names["regions"], document["regions"][:6])
             )
             hits.append(
                 {
@@ -272,41 +272,13 @@ def _hit_facts(
 VENDOR_PAGE_SIZE = 20
 
 
-def _names(lookup: dict[str, str], codes: list[str]) -> str:
-    """Reference codes as their names (`lookup` from `reference_names`, in the active
-    language), joined the language's way."""
-    return enumeration(lookup.get(code, code) for code in codes)
-
-
-def _regions_served(names: dict, nationwide: bool, regions: list[str]) -> str:
-    return _("全国") if nationwide else _names(names["regions"], regions)
-
-
 def offering(request: HttpRequest, pk: int) -> HttpResponse:
     """An offering's public page (drafts and archived ones only for their vendor and
     coordinators)."""
     found = offering_public_get(principal=request.user, offering_id=pk)
     if found is None:
         raise Http404
-    days = found.lead_time_days
-    names = reference_names()
-    facts = [
-        (_("产品功能"), found.function.name if found.function else "—"),
-        (_("类型"), found.kind.name),
-        (_("网络技术"), _names(names["technologies"], found.technologies) or "—"),
-        (_("行业"), _names(names["sectors"], found.sectors) or "—"),
-        (_("应用场景"), _names(names["scenarios"], found.scenarios) or "—"),
-        (_("服务区域"), _regions_served(names, found.nationwide, found.regions) or "—"),
-        (_("认证"), _names(names["certifications"], found.certifications) or "—"),
-        (_("协议"), _names(names["protocols"], found.protocols) or "—"),
-        (_("价格"), offering_price(found)),
-        (_("最小起订量"), f"{found.min_order:,}"),
-        (
-            _("年产能/服务能力"),
-            f"{found.annual_capacity:,}" if found.annual_capacity is not None else "—",
-        ),
-        (_("交付周期"), ngettext("%(n)s 天", "%(n)s 天", days) % {"n": days}),
-    ]
+    facts = offering_facts(found)
     # A member of an enterprise this offering was recommended to sees those recommendations
     # and can act on them here (the card links lead to this page).
     acting = current_organization(request)
@@ -346,13 +318,13 @@ def vendor(request: HttpRequest, pk: int) -> HttpResponse:
                 {
                     "offering": o,
                     "function": o.function.name if o.function else o.kind.name,
-                    "technologies": _names(names["technologies"], o.technologies),
+                    "technologies": names_of(names["technologies"], o.technologies),
                     "price": offering_price(o),
                 }
                 for o in page
             ],
-            "certifications": _names(names["certifications"], coverage["certifications"]),
-            "regions": _regions_served(names, coverage["nationwide"], coverage["regions"]),
+            "certifications": names_of(names["certifications"], coverage["certifications"]),
+            "regions": regions_served(names, coverage["nationwide"], coverage["regions"]),
             "cases": [
                 {"case": case, "text": case_text(case), "meta": case_meta(case, names)}
                 for case in cases

@@ -14,7 +14,7 @@ from apps.demands.models import Demand
 from apps.demands.services import demand_submit
 from tests import factories
 
-from .conftest import login, screenshot
+from .conftest import login, screenshot, sideways_overflow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -91,3 +91,32 @@ def test_the_coordinator_publishes_todays_demand_two_clicks_after_signing_in(
     assert page.locator("article.card").count() == 25
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width
     assert "需求 200" in page.locator("#badge-demands").inner_text()
+
+
+def test_on_a_phone_in_english_a_demand_is_read_in_full_and_rejected_back_to_its_queue(
+    waiting_market, new_page
+):
+    demand = waiting_market
+    Demand.objects.filter(pk=demand.pk).update(
+        description="雄安新区供水管网改造，" * 40 + "需支持 CJ/T 188。", protocols=["cjt188"]
+    )
+    page = new_page(width=390, height=844, language="en")
+    login(page, "coordinator", COORDINATOR_PASSWORD)
+    page.goto("/coordinator/demands/?sort=newest&page=1")
+
+    # the row's title opens the whole demand
+    page.locator(f"#demand-{demand.pk}").get_by_role("link", name=demand.title).click()
+    page.wait_for_url(f"**/coordinator/listings/demand/{demand.pk}/**")
+    requirements = page.locator("#demand-requirements").inner_text()
+    assert "需支持 CJ/T 188。" in requirements and "CJ/T 188 (household meters)" in requirements
+    assert "Requirement profile" in requirements and "Unit budget" in requirements
+    assert sideways_overflow(page) == 0
+    screenshot(page, "coordinator-demand-in-full-390-en")
+
+    # rejecting it there returns to the queue, still newest first
+    decision = page.locator("#review-decision")
+    decision.get_by_label("Reason for rejection").fill("Budget missing")
+    decision.get_by_role("button", name="Reject").click()
+    page.wait_for_url("**/coordinator/demands/?sort=newest&page=1")
+    demand.refresh_from_db()
+    assert (demand.status, demand.review_note) == (Demand.Status.REJECTED, "Budget missing")

@@ -446,3 +446,137 @@ def test_the_today_page_counts_suggested_matches_up_to_a_cap(
     # and an exact figure at or under the cap
     Match.objects.filter(pk=Match.objects.order_by("pk").first().pk).update(status="approved")
     assert "匹配审核 (2)" in client.get("/coordinator/").content.decode()
+
+
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def test_a_demand_is_read_in_full_from_its_queue_row_and_published_back_to_the_same_page(
+    crowd, newcomers, web_for, coordinator_user
+):
+    # given today's demand with its whole requirement stated and a description past 200 chars
+    demand = newcomers["demand"]
+    Demand.objects.filter(pk=demand.pk).update(
+        description="配网自动化终端改造，" * 30 + "需提供入网检测报告。",
+        functions=["dtu"],
+        unit_budget=35,
+        budget_unit="card_year",
+        certifications=["srrc"],
+        protocols=["dlt698"],
+        uplink_kbps=2000,
+        max_latency_ms=50,
+    )
+    client = web_for(coordinator_user)
+    queue_address = "/coordinator/demands/?technology=redcap&sort=newest&page=1"
+    row = (
+        client.get(queue_address)
+        .content.decode()
+        .split(f'id="demand-{demand.pk}"')[1]
+        .split("</article>")[0]
+    )
+    assert "需提供入网检测报告。" not in row  # the row shows 200 characters of it
+
+    # when the coordinator follows the row's title
+    link = re.search(rf'href="(/coordinator/listings/demand/{demand.pk}/\?next=[^"]+)"', row)
+    page = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+
+    # then the whole demand is there, by names, with the budget's unit
+    requirements = page.split('id="demand-requirements"')[1].split("</section>")[0]
+    for shown in (
+        "需提供入网检测报告。",
+        "DTU 数据传输终端",
+        "广州市",
+        "200,000",
+        "35 元/卡/年",
+        "无线电发射设备型号核准（SRRC）",
+        "DL/T 698",
+        "2,000",
+        "需求画像",
+    ):
+        assert shown in requirements, shown
+    assert "粤港电网公司" in page and "等待 " in page
+    back = re.search(r'href="([^"]+)" id="back-to-queue"', page)[1]
+    assert back.replace("&amp;", "&") == queue_address
+
+    # and publishing it there returns to the queue as it was filtered and paged
+    decision = page.split('id="review-decision"')[1].split("</section>")[0]
+    response = client.post(
+        f"/coordinator/listings/demand/{demand.pk}/decide/",
+        {
+            "decision": "approve",
+            "next": re.search(r'name="next" value="([^"]+)"', decision)[1].replace("&amp;", "&"),
+        },
+    )
+    assert response["Location"] == queue_address
+    demand.refresh_from_db()
+    assert demand.status == Demand.Status.PUBLISHED
+
+
+def test_an_offering_is_read_in_full_with_its_attributes_and_price_unit_in_english(
+    crowd, newcomers, web_for, coordinator_user
+):
+    offering = newcomers["offering"]
+    Offering.objects.filter(pk=offering.pk).update(
+        description="RedCap 模组，" * 40 + "支持 5G LAN。", certifications=["srrc"]
+    )
+    client = web_for(coordinator_user)
+    client.cookies["django_language"] = "en"
+    queue = client.get("/coordinator/offerings/?sort=newest&page=1").content.decode()
+    link = re.search(
+        rf'href="(/coordinator/listings/offering/{offering.pk}/\?next=[^"]+)"', queue
+    ).group(1)
+
+    page = client.get(link.replace("&amp;", "&")).content.decode()
+    facts = page.split('id="offering-facts"')[1].split("</dl>")[0]
+    for shown in ("RedCap", "Smart grid", "¥12–18 per device", "1,000,000", "SRRC radio"):
+        assert shown in facts, shown
+    attributes = page.split('id="offering-attributes"')[1].split("</dl>")[0]
+    assert "Chipset" in attributes and "SDX35" in attributes and "Form factor" in attributes
+    assert "支持 5G LAN。" in page
+    # English UI around the vendor's own (Chinese) words
+    main = page.split("<main")[1].split("</main>")[0]
+    for own_words in (offering.name, offering.organization.name, "RedCap 模组，", "支持 5G LAN。"):
+        main = main.replace(own_words, "")
+    text = re.sub(r"<[^>]+>", " ", main)
+    assert not CJK.findall(text), CJK.findall(text)
+    assert "Back to the queue" in page and "Review decision" in page
+
+
+def test_interest_and_match_rows_lead_to_both_listings_in_full(
+    reference, web_for, coordinator_user
+):
+    # given a vendor's interest in a published demand with a published offering
+    demand = factories.DemandFactory(title="石家庄智能水表")
+    offering = factories.OfferingFactory(name="BC660K 模组", model_number="BC660K-GL")
+    factories.stored_match(demand, offering, origin=Match.Origin.VENDOR_INTEREST)
+    client = web_for(coordinator_user)
+    for queue in ("/coordinator/interest/?sort=newest", "/coordinator/matches/?q=%E6%B0%B4"):
+        page = client.get(queue).content.decode()
+        for entity, pk in (("demand", demand.pk), ("offering", offering.pk)):
+            # when the coordinator follows the demand's or the offering's name
+            link = re.search(rf'href="(/coordinator/listings/{entity}/{pk}/\?next=[^"]+)"', page)
+            detail = client.get(link[1]).content.decode()
+            # then the listing is there in full, one click from the queue as it was
+            assert re.search(r'href="([^"]+)" id="back-to-queue"', detail)[1] == queue
+            # and a published listing is read, not reviewed again
+            assert 'id="review-decision"' not in detail
+        assert "BC660K-GL" in detail and 'id="offering-attributes"' in detail
+
+
+def test_every_queue_tab_counts_what_waits_and_the_match_queue_uses_the_same_tabs(
+    reference, web_for, coordinator_user
+):
+    # given two organisations awaiting verification
+    factories.OrganizationFactory.create_batch(
+        2, verification_status=Organization.Verification.PENDING
+    )
+    client = web_for(coordinator_user)
+    for address in ("/coordinator/demands/", "/coordinator/matches/", "/coordinator/interest/"):
+        page = client.get(address).content.decode()
+        tabs = page.split('aria-label="工作队列"')[1].split("</nav>")[0]
+        # then the organisations' tab has its badge like the others
+        assert re.search(r"待审核组织 <span class=\"badge\">2</span>", tabs), address
+        assert "今日待办" in tabs and "审核工作台" not in page
+    # and the match queue's own tab is the current one
+    matches = client.get("/coordinator/matches/").content.decode()
+    assert re.search(r'class="button small "\s+href="/coordinator/matches/"', matches)

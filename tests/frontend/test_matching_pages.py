@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 from django.utils import timezone
@@ -163,9 +165,54 @@ def test_the_vendors_introduction_names_the_offering_introduced(pair, web_for, l
         assert label in card
         assert f'<a href="/offerings/{offering.pk}/">BC260Y 模组</a>' in card
         assert "BC260Y-CN" in card
-    # while the enterprise's card names the offering as its title, with no "our offering"
+    # while the enterprise's card has no "our offering"
     enterprise = web_for(pair["enterprise_user"]).get("/introductions/").content.decode()
     assert "我方供给" not in enterprise
+
+
+@pytest.mark.parametrize(
+    ("language", "label", "model"),
+    [
+        ("zh-hans", "对方供给：", "型号 BC260Y-CN"),
+        ("en", "Their offering: ", "Model number BC260Y-CN"),
+    ],
+)
+def test_the_enterprises_introductions_name_their_demand_and_the_model_introduced(
+    pair, web_for, language, label, model
+):
+    # given the same module introduced for two of the enterprise's demands
+    match = pair["match"]
+    offering = match.offering
+    offering.model_number = "BC260Y-CN"
+    offering.save(update_fields=["model_number"])
+    second_demand = factories.DemandFactory(
+        organization=pair["demand"].organization, title="保定智能燃气表"
+    )
+    second = factories.stored_match(second_demand, offering, status=Match.Status.INTRODUCED)
+    Match.objects.filter(pk=match.pk).update(status=Match.Status.INTRODUCED)
+    client = web_for(pair["enterprise_user"])
+    client.cookies["django_language"] = language
+    # when the enterprise opens its introductions, and its work page
+    for url in ("/introductions/", "/my-work/"):
+        page = client.get(url).content.decode()
+        cards = {}
+        for intro, demand in ((match, pair["demand"]), (second, second_demand)):
+            card = page[page.index(f'id="intro-{intro.pk}"') :]
+            cards[intro.pk] = card = card[: card.index("</article>")]
+            # then each card leads with its own demand, then the vendor and the model
+            assert (
+                f'<a href="/enterprise/demands/{demand.pk}/"><strong>{demand.title}</strong></a>'
+                in card
+            ), url
+            assert "移远通信" in card and label in card and model in card
+            assert f'<a href="/offerings/{offering.pk}/">BC260Y 模组</a>' in card
+        assert "石家庄智能水表" not in cards[second.pk]
+        assert "保定智能燃气表" not in cards[match.pk]
+        if language == "en":
+            text = re.sub(r"<[^>]+>", " ", "".join(cards.values()))
+            for data in ("石家庄智能水表", "保定智能燃气表", "移远通信", "BC260Y 模组"):
+                text = text.replace(data, "")
+            assert not re.search(r"[\u4e00-\u9fff]", text), re.findall(r"[\u4e00-\u9fff]+", text)
 
 
 def test_a_vendor_sees_matching_demands_but_not_coordinator_only_ones(pair, web_for):
