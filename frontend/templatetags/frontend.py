@@ -11,7 +11,7 @@ from apps.catalog.selectors import reference_name
 from apps.core.i18n import reads_english
 
 from ..access import current_organization
-from ..names import demand_budget
+from ..names import demand_budget, offering_price
 from ..names import enumeration as join_enumeration
 
 register = template.Library()
@@ -76,3 +76,9 @@ def positioning_name(code: str) -> str:
 def budget(demand: Any) -> str:
     """A demand's budget per unit with its unit, as search results write it ("—" if none)."""
     return demand_budget(demand)
+
+
+@register.filter
+def price(offering: Any) -> str:
+    """An offering's price range with its unit, as its public page writes it."""
+    return offering_price(offering)

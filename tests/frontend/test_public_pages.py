@@ -73,7 +73,7 @@ def test_a_published_offering_has_a_public_page_with_its_facts_in_words(meter, c
     assert "已认证" in body
 
 
-def test_a_monthly_card_price_is_shown_per_card_year(vendor, client):
+def test_a_monthly_card_price_is_shown_per_card_year(vendor, client, web_for):
     card = factories.OfferingFactory(
         organization=vendor,
         name="NB-IoT 物联网卡",
@@ -87,6 +87,9 @@ def test_a_monthly_card_price_is_shown_per_card_year(vendor, client):
     client.cookies["django_language"] = "en"
     body = client.get(f"/offerings/{card.pk}/").content.decode()
     assert "¥18 per card-year" in body
+    # and so does the vendor's own list of its offerings
+    own = web_for(factories.member(vendor, "cards")).get("/vendor/offerings/").content.decode()
+    assert "18 元/卡/年" in own and "1.5" not in own
 
 
 def test_nationwide_offerings_say_so(vendor, client):
