@@ -51,7 +51,7 @@ from apps.matching.selectors import (
     vendor_demand_matches,
 )
 
-from .names import enumeration
+from .names import enumeration, offering_price
 
 # Pages list the best few; a demand's page does not need the long tail of weak suggestions.
 TOP_MATCHES = 10
@@ -116,6 +116,10 @@ class MatchView:
     kind_name: str = ""
     # Tells apart a vendor's listings of the same name (the propose choice on a demand page).
     model_number: str = ""
+    # What an enterprise compares before opening the offering: its price with its unit and
+    # its yearly capacity.
+    price: str = ""
+    capacity: int | None = None
     origin_label: str = ""
     note: str = ""
     can_express_interest: bool = False
@@ -188,6 +192,8 @@ def _match_view(match: Match, offerings: dict[int, Offering], *, principal: Any)
         vendor_name=offering.organization.name if offering is not None else "",
         kind_name=offering.kind.name if offering is not None else "",
         model_number=offering.model_number if offering is not None else "",
+        price=offering_price(offering) if offering is not None else "",
+        capacity=offering.annual_capacity if offering is not None else None,
         origin_label=match.get_origin_display() if match.origin != Match.Origin.ENGINE else "",
         note=match.note,
         parts=[
