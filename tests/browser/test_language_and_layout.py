@@ -101,3 +101,35 @@ def test_fact_lists_keep_words_whole_on_a_phone(reference_data, new_page, langua
     # and the labels stand above their values
     label, value = page.locator("main dl dt").first, page.locator("main dl dd").first
     assert value.bounding_box()["y"] > label.bounding_box()["y"]
+
+
+def test_my_demands_show_every_column_on_an_english_phone(reference_data, new_page):
+    # given an enterprise with a published demand
+    enterprise = factories.OrganizationFactory(
+        name="河北水务集团", role=Organization.Role.ENTERPRISE
+    )
+    factories.DemandFactory(
+        organization=enterprise,
+        title="Smart water meters for Shijiazhuang",
+        sector=Sector.objects.get(pk="municipal"),
+    )
+    factories.member(enterprise, "water")
+    page = new_page(width=390, height=844, language="en")
+    login(page, "water", "pass-2026-secret")  # the factories' password
+
+    # when it opens its list of demands on a phone
+    page.goto("/enterprise/demands/")
+
+    # then the status and the time of the last change are whole and on screen
+    row = page.locator("main table tbody tr").first
+    status = row.locator(".badge")
+    updated = row.locator("td").last
+    assert status.inner_text() == "Published"
+    for cell in (status, updated):
+        box = cell.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, cell
+    assert status.evaluate("e => e.scrollWidth <= e.clientWidth")
+    # each under its column's name, as the table's header row is not shown on a phone
+    assert updated.evaluate("e => getComputedStyle(e, '::before').content") == '"Updated at"'
+    assert sideways_overflow(page) == 0
+    screenshot(page, "my-demands-en-390")
