@@ -297,3 +297,36 @@ def test_a_demand_without_matches_says_still_matching_only_until_matching_ran(re
     client.cookies["django_language"] = "zh-hans"
     body = client.get(page).content.decode()
     assert "目前没有符合这项需求的供给。有新的供给发布时，平台会自动重新匹配。" in body
+
+
+@pytest.mark.parametrize(
+    ("language", "unmet"),
+    [
+        ("zh-hans", "未满足：年产能 5 万，仅能满足需求量的 25%。参考单价约 313 元，超出预算。</p>"),
+        (
+            "en",
+            "Not met: Capacity covers only 25% of the need. Unit price about 313, over budget.</p>",
+        ),
+    ],
+)
+def test_unmet_sentences_read_as_one_paragraph(pair, web_for, language, unmet):
+    # given a match that falls short twice, each shortfall a whole sentence
+    pair["match"].unmet = [
+        {
+            "code": "capacity",
+            "zh": "年产能 5 万，仅能满足需求量的 25%。",
+            "en": "Capacity covers only 25% of the need.",
+        },
+        {
+            "code": "price",
+            "zh": "参考单价约 313 元，超出预算。",
+            "en": "Unit price about 313, over budget.",
+        },
+    ]
+    pair["match"].save(update_fields=["unmet"])
+    client = web_for(pair["enterprise_user"])
+    client.cookies["django_language"] = language
+    # when the enterprise reads the recommendation
+    body = client.get(f"/enterprise/demands/{pair['demand'].pk}/").content.decode()
+    # then the sentences follow each other without a stray separator ("。；")
+    assert unmet in body
