@@ -137,3 +137,20 @@ def test_enterprise_acts_on_recommendations_and_vendor_proposes_the_right_offeri
         f"#fitting-{market['meter'].offering_id} input[type=radio]"
     ).is_disabled()
     assert errors == []
+
+
+def test_shortlisting_a_lower_card_keeps_the_enterprise_at_that_card(market, new_page):
+    # given the enterprise on its demand's recommendations on a phone
+    page = new_page(width=390, height=844)
+    login(page, "water", PASSWORD)
+    page.goto(f"/enterprise/demands/{market['demand'].pk}/")
+    lowest = page.locator(f"#match-{market['theirs'].pk}")
+    # when it shortlists the lowest card, far below the top of the page
+    lowest.get_by_role("button", name="收藏").click()
+    page.wait_for_url(f"**#match-{market['theirs'].pk}")
+    # then the page comes back at that card, now marked shortlisted, not at the top
+    assert page.evaluate("() => window.scrollY") > 0
+    box = lowest.bounding_box()
+    assert 0 <= box["y"] < 844
+    assert lowest.get_by_role("button", name="取消收藏").is_visible()
+    screenshot(page, "recommendation-shortlisted-lower-card-390")
