@@ -34,6 +34,7 @@ from apps.matching.selectors import (
     demand_disclosure,
     demand_for_matches,
     demand_for_vendor,
+    demand_matching_pending,
     match_explanation,
     match_visible_queryset,
     mismatch_flag_open_list,
@@ -330,6 +331,7 @@ def demand_panels(*, principal: Any, demand: Demand, show: str = "") -> dict[str
         "matches": _views(singles, principal=principal, feedback=True),
         "bundles": _views(bundles, principal=principal, feedback=True),
         "flags": [_flag_view(f) for f in flags],
+        "matching_pending": demand_matching_pending(demand_id=demand.pk),
         "introductions": _introduction_views(
             live.filter(status__in=INTRODUCED_STATUSES), side="enterprise", principal=principal
         ),

@@ -283,7 +283,8 @@ def listing_transition(
     """Move an offering or demand to status `to` under a row lock, in one transaction.
 
     Audits `<entity>.<action>`, announces the change, and on publication emits the
-    `<entity>.published` webhook with `published_payload`. Raises BusinessError
+    `<entity>.published` webhook with `published_payload`. The listing's review note becomes
+    `note`, so it is shown only with the status of the review that wrote it. Raises BusinessError
     `invalid_status_transition` (409) unless the current status is in `allowed_from`.
     """
     model = type(listing)
@@ -303,8 +304,9 @@ def listing_transition(
         listing.status = to
         if to == "published":
             listing.published_at = timezone.now()
-        if note or to == "rejected":
-            listing.review_note = note
+        # A review note answers the version that was reviewed: a resubmission, an approval
+        # without a note or a close leaves it behind (it stays in the audit row).
+        listing.review_note = note
         listing.save(update_fields=["status", "published_at", "review_note", "updated_at"])
         audit_record(
             actor=actor,

@@ -33,6 +33,7 @@ from .engine.radar import RadarCell
 from .models import (
     DemandCoverage,
     Match,
+    MatchingOutboxEvent,
     MismatchFlag,
     MismatchSnapshot,
     PartnerSuggestion,
@@ -218,6 +219,15 @@ def demand_matches_readable(principal: Any, demand_id: int) -> bool:
     if Demand.objects.filter(pk=demand_id, organization_id__in=orgs).exists():
         return True
     return match_visible_queryset(principal).filter(demand_id=demand_id).exists()
+
+
+def demand_matching_pending(*, demand_id: int) -> bool:
+    """Whether the demand's last change still waits in the matching outbox, so its stored
+    matches (or their absence) may not reflect it yet. An event that failed for good is not
+    waiting: the full rematch covers that demand."""
+    return MatchingOutboxEvent.objects.filter(
+        entity=MatchingOutboxEvent.Entity.DEMAND, entity_id=demand_id, failed_at__isnull=True
+    ).exists()
 
 
 def offering_for_matches(principal: Any, offering_id: int):

@@ -8,7 +8,7 @@ from django import template
 from django.utils.formats import number_format
 
 from apps.catalog.selectors import reference_name
-from apps.core.i18n import reads_english
+from apps.core.i18n import reads_english, sentences_joined
 
 from ..access import current_organization
 from ..names import demand_budget, offering_price
@@ -44,6 +44,12 @@ def names(codes: Any, lookup: dict) -> str:
 def enumeration(items: Any) -> str:
     """A list of names joined the reader's way (、 in Chinese, ", " in English)."""
     return join_enumeration(items or [])
+
+
+@register.filter
+def sentences(items: Any) -> str:
+    """Sentences (each with its full stop) run together the reader's way."""
+    return sentences_joined(items or [])
 
 
 @register.filter

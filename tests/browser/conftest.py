@@ -136,6 +136,32 @@ def sideways_overflow(page) -> int:
     )
 
 
+def words_broken_across_lines(page, selector: str) -> list[str]:
+    """Latin words inside the elements matching `selector` that the layout split over two
+    lines ("Municip|al"): a word whose glyphs sit on more than one line."""
+    return page.evaluate(
+        """selector => {
+            const broken = [];
+            for (const element of document.querySelectorAll(selector)) {
+                const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+                for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                    for (const word of node.data.matchAll(/[A-Za-z]{2,}/g)) {
+                        const range = document.createRange();
+                        range.setStart(node, word.index);
+                        range.setEnd(node, word.index + word[0].length);
+                        const lines = new Set(
+                            [...range.getClientRects()].map(rect => Math.round(rect.top))
+                        );
+                        if (lines.size > 1) broken.push(word[0]);
+                    }
+                }
+            }
+            return broken;
+        }""",
+        selector,
+    )
+
+
 def serious_axe_violations(page) -> list[str]:
     """axe-core's serious and critical violations on the page as it stands, one line each."""
     from axe_playwright_python.sync_playwright import Axe

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from apps.accounts.models import Organization
+from apps.catalog.models import Offering
 from apps.demands.models import Demand
 from apps.matching.models import Match, RecommendationFeedback
 from tests import factories
@@ -137,3 +138,55 @@ def test_enterprise_acts_on_recommendations_and_vendor_proposes_the_right_offeri
         f"#fitting-{market['meter'].offering_id} input[type=radio]"
     ).is_disabled()
     assert errors == []
+
+
+def test_shortlisting_a_lower_card_keeps_the_enterprise_at_that_card(market, new_page):
+    # given the enterprise on its demand's recommendations on a phone
+    page = new_page(width=390, height=844)
+    login(page, "water", PASSWORD)
+    page.goto(f"/enterprise/demands/{market['demand'].pk}/")
+    lowest = page.locator(f"#match-{market['theirs'].pk}")
+    # when it shortlists the lowest card, far below the top of the page
+    lowest.get_by_role("button", name="收藏").click()
+    page.wait_for_url(f"**#match-{market['theirs'].pk}")
+    # then the page comes back at that card, now marked shortlisted, not at the top
+    assert page.evaluate("() => window.scrollY") > 0
+    box = lowest.bounding_box()
+    assert 0 <= box["y"] < 844
+    assert lowest.get_by_role("button", name="取消收藏").is_visible()
+    screenshot(page, "recommendation-shortlisted-lower-card-390")
+
+
+def test_closing_a_demand_and_archiving_an_offering_ask_first(market, new_page):
+    # given the enterprise on its published demand
+    page = new_page(width=390, height=844)
+    login(page, "water", PASSWORD)
+    page.goto(f"/enterprise/demands/{market['demand'].pk}/")
+    # when it presses 关闭需求
+    page.get_by_text("关闭需求", exact=True).click()
+    # then nothing is closed yet: the page says what closing does and asks again
+    close = page.locator("#close-demand")
+    assert "需求也不能重新打开" in close.inner_text()
+    assert Demand.objects.get(pk=market["demand"].pk).status == Demand.Status.PUBLISHED
+    screenshot(page, "demand-close-confirm-390")
+    # when it confirms
+    close.get_by_role("button", name="确认关闭需求").click()
+    page.wait_for_load_state()
+    assert Demand.objects.get(pk=market["demand"].pk).status == Demand.Status.CLOSED
+
+    # given the vendor on its catalogue, in English, using the keyboard
+    vendor_page = new_page(width=390, height=844, language="en")
+    login(vendor_page, "meters", PASSWORD)
+    vendor_page.goto("/vendor/offerings/")
+    offering_id = market["meter"].offering_id
+    archive = vendor_page.locator(f"#archive-{offering_id}")
+    # when it opens Archive from the keyboard
+    archive.locator("summary").focus()
+    vendor_page.keyboard.press("Enter")
+    # then it reads what archiving does before the real button
+    assert "cannot be submitted for publication again" in archive.inner_text()
+    assert Offering.objects.get(pk=offering_id).status == Offering.Status.PUBLISHED
+    screenshot(vendor_page, "offering-archive-confirm-en-390")
+    archive.get_by_role("button", name="Yes, archive it").click()
+    vendor_page.wait_for_load_state()
+    assert Offering.objects.get(pk=offering_id).status == Offering.Status.ARCHIVED

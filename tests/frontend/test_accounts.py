@@ -125,3 +125,22 @@ def test_the_owner_issues_a_key_shown_once_and_can_revoke_it(reference, web_for)
     # then
     key.refresh_from_db()
     assert key.revoked
+
+
+@pytest.mark.parametrize(
+    ("language", "header"),
+    [
+        ("zh-hans", "Authorization: Api-Key &lt;密钥&gt;"),
+        ("en", "Authorization: Api-Key &lt;key&gt;"),
+    ],
+)
+def test_the_api_keys_page_names_the_header_with_its_placeholder(
+    reference, web_for, language, header
+):
+    # given an organisation's owner reading the page in either language
+    client = web_for(factories.member(factories.OrganizationFactory(), "owner"))
+    client.cookies["django_language"] = language
+    # when
+    page = client.get("/accounts/api-keys/").content.decode()
+    # then the header reads in full, its placeholder as text rather than a stray tag
+    assert f"<code>{header}</code>" in page

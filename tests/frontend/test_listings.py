@@ -303,3 +303,51 @@ def test_a_scenario_ticks_the_terminals_it_buys_unless_kinds_are_already_ticked(
         {"scenario": "municipal.water_meter", "kinds_needed": "platform"},
     ).content.decode()
     assert 'id="kinds-needed-field"' not in mine
+
+
+def test_a_resubmitted_demand_no_longer_shows_the_rejection_note(
+    enterprise, web_for, coordinator_user
+):
+    # given a demand the coordinator sent back with a reason
+    organization, user = enterprise
+    demand = factories.DemandFactory(organization=organization, status="pending_review")
+    coordinator = web_for(coordinator_user)
+    coordinator.post(
+        f"/coordinator/listings/demand/{demand.pk}/decide/",
+        {"decision": "reject", "note": "请补充单位预算"},
+    )
+    client = web_for(user)
+    page = f"/enterprise/demands/{demand.pk}/"
+    assert "审核意见：请补充单位预算" in client.get(page).content.decode()
+    # when the enterprise submits it again
+    client.post(f"/enterprise/demands/{demand.pk}/submit/")
+    # then the page waiting for review shows no note of the earlier review
+    waiting = client.get(page).content.decode()
+    assert "待审核" in waiting and "请补充单位预算" not in waiting
+    # nor once it is published without a note
+    coordinator.post(f"/coordinator/listings/demand/{demand.pk}/decide/", {"decision": "approve"})
+    published = client.get(page).content.decode()
+    assert "已发布" in published and "请补充单位预算" not in published
+
+
+def test_a_resubmitted_offering_no_longer_shows_the_rejection_note(
+    vendor, web_for, coordinator_user
+):
+    # given an offering the coordinator sent back with a reason
+    organization, user = vendor
+    offering = factories.OfferingFactory(
+        organization=organization,
+        attributes={"chipset": "BC260Y", "form_factor": "LGA"},  # a module's required ones
+        status="pending_review",
+    )
+    web_for(coordinator_user).post(
+        f"/coordinator/listings/offering/{offering.pk}/decide/",
+        {"decision": "reject", "note": "缺少型号核准证书"},
+    )
+    client = web_for(user)
+    assert "缺少型号核准证书" in client.get("/vendor/offerings/").content.decode()
+    # when the vendor submits it again
+    client.post(f"/vendor/offerings/{offering.pk}/submit/")
+    # then its row reads as waiting for review, without the old note
+    listing = client.get("/vendor/offerings/").content.decode()
+    assert "待审核" in listing and "缺少型号核准证书" not in listing

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Organization
 from apps.demands.models import Demand
+from apps.matching import services
 from apps.matching.models import Match, MismatchFlag
 from apps.matching.partners import partner_suggestions_refresh
 from frontend import matching
@@ -352,3 +353,60 @@ def test_a_won_introduction_becomes_a_case_candidate(pair, web_for, coordinator_
     body = client.get("/coordinator/cases/").content.decode()
     assert f'action="/cases/nominate/{pair["match"].pk}/"' in body
     assert "石家庄智能水表" in body
+
+
+def test_a_demand_without_matches_says_still_matching_only_until_matching_ran(reference, web_for):
+    # given a published demand whose change still waits for matching, in an empty market
+    enterprise = factories.OrganizationFactory(name="河北水务", role=Organization.Role.ENTERPRISE)
+    demand = factories.DemandFactory(organization=enterprise, title="石家庄智能水表")
+    services.matching_schedule(entity="demand", entity_id=demand.pk)
+    client = web_for(factories.member(enterprise, "water"))
+    page = f"/enterprise/demands/{demand.pk}/"
+    assert "后台正在匹配，稍后刷新即可看到推荐。" in client.get(page).content.decode()
+    # when matching has run and found nothing (and flagged that nothing is feasible)
+    services.matching_outbox_drain()
+    # then the page says so, pointing at the flag, instead of asking to wait
+    body = client.get(page).content.decode()
+    assert "没有可行的供给" in body and "后台正在匹配" not in body
+    assert "目前没有符合这项需求的供给，原因见上方的供需错配提示。" in body
+    client.cookies["django_language"] = "en"
+    body = client.get(page).content.decode()
+    assert "No offering fits this demand yet; the mismatch flags above say why." in body
+    # and without an open flag it says plainly that nothing fits yet
+    MismatchFlag.objects.filter(demand=demand).update(resolved_at=timezone.now())
+    client.cookies["django_language"] = "zh-hans"
+    body = client.get(page).content.decode()
+    assert "目前没有符合这项需求的供给。有新的供给发布时，平台会自动重新匹配。" in body
+
+
+@pytest.mark.parametrize(
+    ("language", "unmet"),
+    [
+        ("zh-hans", "未满足：年产能 5 万，仅能满足需求量的 25%。参考单价约 313 元，超出预算。</p>"),
+        (
+            "en",
+            "Not met: Capacity covers only 25% of the need. Unit price about 313, over budget.</p>",
+        ),
+    ],
+)
+def test_unmet_sentences_read_as_one_paragraph(pair, web_for, language, unmet):
+    # given a match that falls short twice, each shortfall a whole sentence
+    pair["match"].unmet = [
+        {
+            "code": "capacity",
+            "zh": "年产能 5 万，仅能满足需求量的 25%。",
+            "en": "Capacity covers only 25% of the need.",
+        },
+        {
+            "code": "price",
+            "zh": "参考单价约 313 元，超出预算。",
+            "en": "Unit price about 313, over budget.",
+        },
+    ]
+    pair["match"].save(update_fields=["unmet"])
+    client = web_for(pair["enterprise_user"])
+    client.cookies["django_language"] = language
+    # when the enterprise reads the recommendation
+    body = client.get(f"/enterprise/demands/{pair['demand'].pk}/").content.decode()
+    # then the sentences follow each other without a stray separator ("。；")
+    assert unmet in body

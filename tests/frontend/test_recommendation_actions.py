@@ -3,6 +3,9 @@ again, ask for an introduction) and what the coordinators read of it."""
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 
 from apps.accounts.models import Organization
@@ -151,3 +154,32 @@ def test_an_introduced_recommendation_can_no_longer_be_dismissed_from_its_card(c
     # then only the module's card offers "not suitable"
     assert f'action="/enterprise/recommendations/{cards["module"].pk}/dismiss/"' in page
     assert f'action="/enterprise/recommendations/{cards["meter"].pk}/dismiss/"' not in page
+
+
+def _next_of(page: str, match_id: int, action: str) -> str:
+    """The `next` value of a card's form for `action`."""
+    form = page[page.index(f'action="/enterprise/recommendations/{match_id}/{action}/"') :]
+    return html.unescape(re.search(r'name="next" value="([^"]*)"', form)[1])
+
+
+def test_acting_on_a_card_returns_to_that_card(cards, web_for):
+    client = web_for(cards["enterprise_user"])
+    demand, module = cards["demand"], cards["module"]
+    page = _page(client, demand)
+    # given the lower card's forms, which name the card as where to come back to
+    to_card = f"/enterprise/demands/{demand.pk}/#match-{module.pk}"
+    assert _next_of(page, module.pk, "shortlist") == to_card
+    assert _next_of(page, module.pk, "request") == to_card
+    # when the enterprise shortlists it
+    response = client.post(f"/enterprise/recommendations/{module.pk}/shortlist/", {"next": to_card})
+    # then it is sent back to the card, not to the top of the page
+    assert response.url == to_card
+    # and a dismissal, which takes the card off the list, returns to the list
+    to_list = _next_of(_page(client, demand), module.pk, "dismiss")
+    assert to_list == f"/enterprise/demands/{demand.pk}/#matches"
+    # while a next leading off the site is still refused
+    response = client.post(
+        f"/enterprise/recommendations/{module.pk}/unshortlist/",
+        {"next": "https://evil.test/#match-1"},
+    )
+    assert response.url == f"/enterprise/demands/{demand.pk}/"
