@@ -211,6 +211,32 @@ def test_recommendation_cards_link_to_the_offering_and_its_vendor(meter, web_for
     assert f'href="/vendors/{meter.organization_id}/"' in card
 
 
+def test_recommendation_cards_say_model_price_and_capacity_to_compare_them(meter, web_for):
+    # given two meters of one vendor with the same name, recommended for one demand
+    twin = factories.OfferingFactory(
+        organization=meter.organization,
+        name="NB-IoT 智能水表",
+        model_number="LXSY-25",
+        price_min=Decimal("150"),
+        price_max=Decimal("150"),
+        annual_capacity=80_000,
+    )
+    enterprise = factories.OrganizationFactory(role=Organization.Role.ENTERPRISE)
+    demand = factories.DemandFactory(organization=enterprise, title="石家庄智能水表")
+    factories.stored_match(demand, meter, score=85)
+    factories.stored_match(demand, twin, score=84)
+    client = web_for(factories.member(enterprise, "water"))
+    # when the enterprise reads its recommendations
+    body = client.get(f"/enterprise/demands/{demand.pk}/").content.decode()
+    facts = re.findall(r'<p class="match-facts muted">(.*?)</p>', body)
+    # then each card says what it costs, in its unit, and how many a year; the twin its model
+    assert facts == ["180–260 元/台 · 年产能 300,000", "型号 LXSY-25 · 150 元/台 · 年产能 80,000"]
+    client.cookies["django_language"] = "en"
+    body = client.get(f"/enterprise/demands/{demand.pk}/").content.decode()
+    facts = re.findall(r'<p class="match-facts muted">(.*?)</p>', body)
+    assert facts[1] == "Model number LXSY-25 · ¥150 per device · Annual capacity 80,000"
+
+
 def test_the_offering_page_lets_the_enterprise_it_was_recommended_to_ask_for_an_introduction(
     meter, web_for, client
 ):
