@@ -87,7 +87,9 @@ def validate_attributes(
         value = attributes.get(name)
         if is_blank(value):
             if rule.get("required") and complete:
-                errors.setdefault(name, []).append(_("此属性为必填项。"))
+                # named, since a summary of several reads "请填写芯片平台。请填写封装形式。"
+                label = attribute_label(rule, name)
+                errors.setdefault(name, []).append(_("请填写%(label)s。") % {"label": label})
             continue
         type_name = rule.get("type", "string")
         if not _is_type(value, type_name):

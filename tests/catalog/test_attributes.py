@@ -35,7 +35,7 @@ def test_unknown_attribute_is_reported_with_the_ones_the_kind_has():
 
 def test_missing_required_attributes_are_reported_each():
     errors = validate_attributes(spec=SPECS["module"], attributes={"psm_edrx": True})
-    assert errors == {"chipset": ["此属性为必填项。"], "form_factor": ["此属性为必填项。"]}
+    assert errors == {"chipset": ["请填写芯片平台。"], "form_factor": ["请填写封装形式。"]}
 
 
 @pytest.mark.parametrize(

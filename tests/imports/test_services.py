@@ -181,7 +181,7 @@ def test_attribute_errors_name_the_attribute_column(reference, vendor_org, vendo
     # then
     by_field = {error.field: error for error in report.errors}
     assert set(by_field) == {"attributes.chipset", "attributes.form_factor"}
-    assert by_field["attributes.chipset"].message == "此属性为必填项。"
+    assert by_field["attributes.chipset"].message == "请填写芯片平台。"
     assert by_field["attributes.form_factor"].column == "属性：封装形式 (attributes.form_factor)"
     assert "DIP" in by_field["attributes.form_factor"].message
 
