@@ -291,7 +291,8 @@ def test_enterprise_posts_a_demand_and_reaches_the_vendors_contacts(
     # when it asks for an introduction right there
     recommendation.locator(f"#request-note-{match.pk}").fill("请尽快安排")
     recommendation.locator("form[action$='/request/'] button[type=submit]").click()
-    page.wait_for_url(f"**/offerings/{meter.pk}/")
+    # (back at the recommendation it acted on)
+    page.wait_for_url(f"**/offerings/{meter.pk}/#recommendation-{match.pk}")
     expect(page.locator(".messages")).to_contain_text(words["requested"])
     journey.check(page, "introduction-requested")
 
