@@ -11,13 +11,7 @@ from django.utils.translation import ngettext
 from apps.catalog.attributes import attribute_label, choice_name, is_blank
 from apps.catalog.models import Offering
 
-from .names import enumeration, offering_price, reference_names
-
-
-def names_of(lookup: dict[str, str], codes: list[str]) -> str:
-    """Reference codes as their names (`lookup` from `reference_names`, in the active
-    language), joined the language's way."""
-    return enumeration(lookup.get(code, code) for code in codes)
+from .names import enumeration, names_of, offering_price, reference_names
 
 
 def regions_served(names: dict, nationwide: bool, regions: list[str]) -> str:

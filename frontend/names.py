@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from apps.catalog.attributes import enumeration  # noqa: F401  (the web UI's list joiner)
+from apps.catalog.attributes import enumeration  # the web UI's list joiner
 from apps.catalog.models import (
     Certification,
     Function,
@@ -31,6 +31,12 @@ def reference_names() -> dict[str, dict[str, str]]:
         "certifications": {row.pk: row.name for row in Certification.objects.all()},
         "protocols": {row.pk: row.name for row in Protocol.objects.all()},
     }
+
+
+def names_of(lookup: dict[str, str], codes: list[str]) -> str:
+    """Reference codes as their names (`lookup` from `reference_names`, in the active
+    language), joined the language's way."""
+    return enumeration(lookup.get(code, code) for code in codes)
 
 
 def region_full_name(

@@ -15,7 +15,7 @@ from .backends.base import SearchQuery, SearchResult
 from .understanding import TermGroup, minimum_match, readings, term_groups
 from .vocabulary import Vocabulary
 
-# Place names are reference data (389 rows, ≈ 1 ms to read): read again after this long.
+# Place names are reference data (3,342 rows with the counties): read again after this long.
 REGION_NAMES_SECONDS = 300
 
 

@@ -11,7 +11,7 @@ from apps.catalog.selectors import reference_name
 from apps.core.i18n import reads_english, sentences_joined
 
 from ..access import current_organization
-from ..names import demand_budget, offering_price
+from ..names import demand_budget, names_of, offering_price
 from ..names import enumeration as join_enumeration
 
 register = template.Library()
@@ -37,7 +37,7 @@ def bilingual(value: Any, suffix: str = "") -> str:
 @register.filter
 def names(codes: Any, lookup: dict) -> str:
     """Reference codes shown as their names, joined the reader's way (、 or ", ")."""
-    return join_enumeration(lookup.get(code, code) for code in codes or [])
+    return names_of(lookup, codes or [])
 
 
 @register.filter
